@@ -2,10 +2,14 @@
 # Puts a working `pulumi` CLI on PATH for this project, idempotently.
 #
 # Uses a `pulumi` already on PATH when it is recent enough. Otherwise builds
-# `pulumi` and `pulumi-language-python` from their Go modules at one pinned
-# release into a cache outside the repo (the CLI cannot be downloaded on
-# machines that reach only package registries), and adds the
-# `pulumi-resource-pulumi-python` shim that hosts dynamic providers.
+# `pulumi` from its Go module at one pinned release into a cache outside the
+# repo (the CLI cannot be downloaded on machines that reach only package
+# registries). Next to it go two plugins of our own:
+#   - `pulumi-language-python`: the language host that runs __main__.py, our
+#     Python implementation (scripts/pulumi-language-python + scripts/langhost/),
+#     since the Go module of the upstream one is not served by the Go proxy;
+#   - `pulumi-resource-pulumi-python`: the shim that hosts dynamic providers.
+# Both are re-copied whenever their source in the repo changed.
 #
 # Prints the directory to put on PATH as its last line of stdout; progress goes
 # to stderr. A second run with a warm cache takes about a second.
@@ -15,6 +19,8 @@ PULUMI_VERSION="${PULUMI_VERSION:-v3.274.1}"
 MIN_VERSION="3.200.0"
 CACHE_ROOT="${QBO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/qbo-pulumi}"
 BIN_DIR="$CACHE_ROOT/pulumi-$PULUMI_VERSION/bin"
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(dirname "$SCRIPT_DIR")
 
 say() { printf '[pulumi-cli] %s\n' "$*" >&2; }
 
@@ -22,36 +28,91 @@ version_ok() {  # $1 = "3.274.1"; true when >= MIN_VERSION
   [ "$(printf '%s\n%s\n' "$MIN_VERSION" "$1" | sort -V | head -n1)" = "$MIN_VERSION" ]
 }
 
-write_shim() {  # the dynamic-provider host: python -u -m pulumi.dynamic
-  local dir="$1"
-  cat >"$dir/pulumi-resource-pulumi-python" <<'SHIM'
-#!/usr/bin/env bash
-# Hosts Pulumi dynamic providers with the program's virtualenv python.
-if [ -n "${PULUMI_RUNTIME_VIRTUALENV:-}" ] && [ -x "$PULUMI_RUNTIME_VIRTUALENV/bin/python" ]; then
-  exec "$PULUMI_RUNTIME_VIRTUALENV/bin/python" -u -m pulumi.dynamic "$@"
-fi
-exec python3 -u -m pulumi.dynamic "$@"
-SHIM
-  chmod +x "$dir/pulumi-resource-pulumi-python"
+put_file() {  # $1 = source file, $2 = destination; copies (atomically) only when different
+  if ! cmp -s "$1" "$2" 2>/dev/null; then
+    cp "$1" "$2.tmp.$$" && chmod 755 "$2.tmp.$$" && mv -f "$2.tmp.$$" "$2"
+    say "  installed $(basename "$2") into $(dirname "$2")"
+  fi
 }
 
-# 1. A CLI already on PATH (and not our own cache) that is recent enough.
-if existing=$(command -v pulumi 2>/dev/null) && [ "$(dirname "$existing")" != "$BIN_DIR" ]; then
+write_shim() {  # $1 = dir; the dynamic-provider host: python -u -m pulumi.dynamic
+  local dir="$1" tmp
+  tmp=$(mktemp)
+  cat >"$tmp" <<'SHIM'
+#!/usr/bin/env bash
+# Hosts Pulumi dynamic providers (python -u -m pulumi.dynamic) with the
+# program's python: the engine exports Pulumi.yaml's runtime options to this
+# plugin, so PULUMI_RUNTIME_VIRTUALENV is the `virtualenv` option (relative to
+# the project directory, which is this plugin's working directory).
+venv="${PULUMI_RUNTIME_VIRTUALENV:-}"
+if [ -z "$venv" ] && [ "${PULUMI_RUNTIME_TOOLCHAIN:-}" = "uv" ]; then venv=".venv"; fi
+if [ -z "$venv" ] && [ "${PULUMI_RUNTIME_TOOLCHAIN:-}" = "poetry" ]; then
+  venv=$(poetry env info --path 2>/dev/null || true)
+fi
+if [ -n "$venv" ]; then
+  venv=${venv%/}
+  case $venv in /*) ;; *) venv="$PWD/$venv" ;; esac
+  if [ ! -x "$venv/bin/python" ]; then
+    echo "The 'virtualenv' option in Pulumi.yaml is set to \"$venv\", but it is not a virtual environment (no $venv/bin/python)." >&2
+    exit 1
+  fi
+  export PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv"
+  unset PYTHONHOME
+  exec "$venv/bin/python" -u -m pulumi.dynamic "$@"
+fi
+exec "${PULUMI_PYTHON_CMD:-python3}" -u -m pulumi.dynamic "$@"
+SHIM
+  put_file "$tmp" "$dir/pulumi-resource-pulumi-python"
+  rm -f "$tmp"
+}
+
+install_langhost() {  # $1 = dir; our Python language host (launcher + langhost/)
+  local dir="$1" f hint
+  mkdir -p "$dir/langhost"
+  put_file "$SCRIPT_DIR/pulumi-language-python" "$dir/pulumi-language-python"
+  for f in pulumi_language_python.py pulumi-language-python-exec; do
+    put_file "$SCRIPT_DIR/langhost/$f" "$dir/langhost/$f"
+  done
+  # A fallback python for the host (it needs grpcio + the pulumi SDK) when the
+  # project names no virtualenv: this checkout's .venv, if there is one.
+  if [ -x "$REPO_DIR/.venv/bin/python" ]; then
+    hint="$REPO_DIR/.venv/bin/python"
+    [ "$(cat "$dir/langhost/python" 2>/dev/null)" = "$hint" ] || echo "$hint" >"$dir/langhost/python"
+  fi
+}
+
+install_plugins() {  # $1 = dir
+  write_shim "$1"
+  install_langhost "$1"
+}
+
+# 1. A CLI already on PATH (and not our own cache) that is recent enough. Its
+#    own plugins are used when it has them; ours fill in what it lacks.
+ours() { case "$(dirname "$1")" in "$BIN_DIR" | "$CACHE_ROOT/shim") return 0 ;; esac; return 1; }
+has_plugin() {  # $1 = plugin name, $2 = dir of pulumi: next to it, or on PATH (not ours)
+  local p
+  [ -x "$2/$1" ] && return 0
+  p=$(command -v "$1" 2>/dev/null) && ! ours "$p"
+}
+if existing=$(command -v pulumi 2>/dev/null) && ! ours "$existing"; then
   v=$(PULUMI_SKIP_UPDATE_CHECK=true pulumi version 2>/dev/null | sed 's/^v//; s/-.*//')
-  if [ -n "$v" ] && version_ok "$v" && command -v pulumi-language-python >/dev/null; then
+  if [ -n "$v" ] && version_ok "$v"; then
     dir=$(dirname "$existing")
-    if ! command -v pulumi-resource-pulumi-python >/dev/null; then
-      mkdir -p "$CACHE_ROOT/shim"; write_shim "$CACHE_ROOT/shim"
-      say "using pulumi $v at $existing (shim in $CACHE_ROOT/shim)"
-      echo "$dir:$CACHE_ROOT/shim"; exit 0
+    if has_plugin pulumi-language-python "$dir" && has_plugin pulumi-resource-pulumi-python "$dir"; then
+      say "using pulumi $v at $existing"
+      echo "$dir"; exit 0
     fi
-    say "using pulumi $v at $existing"
-    echo "$dir"; exit 0
+    mkdir -p "$CACHE_ROOT/shim"
+    has_plugin pulumi-resource-pulumi-python "$dir" || write_shim "$CACHE_ROOT/shim"
+    has_plugin pulumi-language-python "$dir" || install_langhost "$CACHE_ROOT/shim"
+    say "using pulumi $v at $existing (with plugins from $CACHE_ROOT/shim)"
+    echo "$dir:$CACHE_ROOT/shim"; exit 0
   fi
 fi
 
-# 2. Our cache, already built.
-if [ -x "$BIN_DIR/pulumi" ] && [ -x "$BIN_DIR/pulumi-language-python" ] && [ -x "$BIN_DIR/pulumi-resource-pulumi-python" ]; then
+# 2. Our cache, already built: refresh our plugins (cheap when unchanged).
+if [ -x "$BIN_DIR/pulumi" ]; then
+  install_plugins "$BIN_DIR"
   say "using cached pulumi $PULUMI_VERSION ($BIN_DIR)"
   echo "$BIN_DIR"; exit 0
 fi
@@ -67,8 +128,8 @@ mkdir -p "$CACHE_ROOT"
 exec 9>"$CACHE_ROOT/.build.lock"
 say "waiting for the build lock ($CACHE_ROOT/.build.lock)"
 flock 9
-if [ -x "$BIN_DIR/pulumi" ] && [ -x "$BIN_DIR/pulumi-language-python" ]; then
-  write_shim "$BIN_DIR"; say "built meanwhile by another run"; echo "$BIN_DIR"; exit 0
+if [ -x "$BIN_DIR/pulumi" ]; then
+  install_plugins "$BIN_DIR"; say "built meanwhile by another run"; echo "$BIN_DIR"; exit 0
 fi
 
 start=$(date +%s)
@@ -114,8 +175,8 @@ rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" -eq 0 ] || { say "ERROR: go build failed (exit $rc); see the messages above"; exit 1; }
 
-say "step 3/3: adding the dynamic-provider host shim"
-write_shim "$BIN_DIR"
+say "step 3/3: adding the language host and the dynamic-provider host shim"
+install_plugins "$BIN_DIR"
 "$BIN_DIR/pulumi" version >&2
 say "done in $(( $(date +%s) - start ))s"
 echo "$BIN_DIR"
