@@ -1,0 +1,226 @@
+"""The Cloud Elements `/instances` HTTP client: auth, timeouts, safe retries, typed errors.
+
+Only this module looks at HTTP status codes; callers catch the narrow exception
+types of `errors.py`. Retries follow one rule: a request is repeated only when
+repeating it cannot do harm — reads, deletes and patches (the API merges them)
+on 429/502/503/504 and connection errors, and any request on 429 (the platform
+refused it before doing anything). A POST is never repeated blindly: after an
+ambiguous failure the caller looks the instance up instead.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from .errors import (
+    ApiError,
+    AuthenticationFailed,
+    CloudElementsError,
+    Conflict,
+    GrantRejected,
+    InstanceNotFound,
+    InvalidRequest,
+    RateLimited,
+    TransportError,
+)
+from .redact import Redactor
+
+log = logging.getLogger("quickbooks.client")
+
+RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+CONNECT_TIMEOUT_SECONDS = 5.0
+_GRANT_WORDS = ("grant", "providerdata", "authorization code")
+
+
+@dataclass
+class RetryPolicy:
+    max_retries: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_total_wait: float = 60.0
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+    def backoff(self, attempt: int) -> float:
+        # Full jitter: spreads the retries of many resources over the window
+        # instead of synchronising them into a retry storm.
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+class CloudElementsClient:
+    """One client per provider process; the `requests.Session` is built on first use
+    (sessions hold sockets and locks, which must never be pickled into state)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        user_secret: str,
+        organization_secret: str,
+        *,
+        redactor: Redactor,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._auth = f"User {user_secret}, Organization {organization_secret}"
+        self.redact = redactor
+        self.redact.add(user_secret, organization_secret)
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self._session: requests.Session | None = None
+        self.calls = 0  # HTTP requests sent, retries included (for benchmarks)
+
+    @property
+    def session(self) -> requests.Session:
+        if self._session is None:
+            session = requests.Session()
+            session.headers.update({"Authorization": self._auth, "Accept": "application/json"})
+            self._session = session
+        return self._session
+
+    # --- the instance API -------------------------------------------------------
+
+    def get_instance(self, instance_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/instances/{instance_id}", f"read instance {instance_id}")
+
+    def find_instances(self, tag: str) -> list[dict[str, Any]]:
+        try:
+            found = self._call(
+                "GET", "/instances", f"look up instances tagged {tag!r}", params={"tags[]": tag}
+            )
+        except InstanceNotFound:
+            return []  # the API answers an empty search with 404 "No instances found"
+        return [i for i in found if tag in (i.get("tags") or [])]
+
+    def create_instance(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", "/instances", "create instance", json=body, idempotent=False)
+
+    def patch_instance(self, instance_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._call(
+            "PATCH", f"/instances/{instance_id}", f"update instance {instance_id}", json=body
+        )
+
+    def delete_instance(self, instance_id: str) -> None:
+        self._call("DELETE", f"/instances/{instance_id}", f"delete instance {instance_id}")
+
+    # --- transport --------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        operation: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        idempotent: bool = True,
+    ) -> Any:
+        waited = 0.0
+        attempt = 0
+        while True:
+            self.calls += 1
+            try:
+                response = self.session.request(
+                    method,
+                    self.base_url + path,
+                    json=json,
+                    params=params,
+                    timeout=(CONNECT_TIMEOUT_SECONDS, self.timeout),
+                )
+            except requests.RequestException as exc:
+                # A refused connection never reached the server; anything later may have.
+                ambiguous = not isinstance(exc, requests.exceptions.ConnectTimeout) and not (
+                    isinstance(exc, requests.ConnectionError) and "refused" in str(exc).lower()
+                )
+                failure = TransportError(
+                    operation, self._describe_transport(exc), ambiguous=ambiguous
+                )
+                delay = self.retry.backoff(attempt)
+                if idempotent and self._may_retry(attempt, waited, delay):
+                    self._pause(operation, failure, delay)
+                    waited += delay
+                    attempt += 1
+                    continue
+                raise failure from None
+
+            if response.status_code < 400:
+                if not response.content:
+                    return None
+                return response.json()
+
+            error = self._error(operation, response)
+            if response.status_code in RETRYABLE_STATUS and (
+                idempotent or response.status_code == 429
+            ):
+                delay = _retry_after(response)
+                if delay is None:
+                    delay = self.retry.backoff(attempt)
+                if self._may_retry(attempt, waited, delay):
+                    self._pause(operation, error, delay)
+                    waited += delay
+                    attempt += 1
+                    continue
+            raise error
+
+    def _may_retry(self, attempt: int, waited: float, delay: float) -> bool:
+        return attempt < self.retry.max_retries and waited + delay <= self.retry.max_total_wait
+
+    def _pause(self, operation: str, error: CloudElementsError, delay: float) -> None:
+        log.warning("%s: %s; retrying in %.1fs", operation, error.message, delay)
+        self.retry.sleep(delay)
+
+    def _describe_transport(self, exc: requests.RequestException) -> str:
+        if isinstance(exc, requests.Timeout):
+            kind = "timed out"
+        elif isinstance(exc, requests.ConnectionError):
+            kind = "connection failed"
+        else:
+            kind = "request failed"
+        return self.redact(f"{kind} talking to {self.base_url} ({type(exc).__name__})")
+
+    def _error(self, operation: str, response: requests.Response) -> CloudElementsError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        message = self.redact(
+            str(body.get("message") or body.get("providerMessage") or response.reason or "")
+        )
+        request_id = body.get("requestId")
+        status = response.status_code
+        kind: type[CloudElementsError]
+        if status == 404:
+            kind = InstanceNotFound
+        elif status == 401:
+            kind = AuthenticationFailed
+        elif status == 429:
+            kind = RateLimited
+        elif status == 409:
+            kind = Conflict
+        elif status == 400 and any(w in message.lower() for w in _GRANT_WORDS):
+            kind = GrantRejected
+        elif status in (400, 405, 406, 415):
+            kind = InvalidRequest
+        else:
+            kind = ApiError
+        return kind(operation, message or "no message", status=status, request_id=request_id)

@@ -1,0 +1,330 @@
+"""The dynamic ResourceProvider: check, diff, create, read, update, delete.
+
+The provider object is pickled (by reference to this module) into every
+resource's state, so it holds no data of its own until `configure()` runs in
+the provider host; the HTTP client is built lazily there. Keep the class path
+`provider.lifecycle.QuickBooksInstanceProvider` stable: existing stacks resolve
+it on refresh and destroy.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from . import settings as s
+from .client import CloudElementsClient, RetryPolicy
+from .errors import CloudElementsError, GrantRejected, InstanceNotFound, TransportError
+from .fingerprint import fingerprint
+from .observe import instance_outputs
+from .plan import create_body, event_configuration, plan
+from .redact import Redactor
+from .settings import ProviderSettings
+from .spec import InstanceSpec
+from .validation import check_inputs, is_unknown
+
+log = logging.getLogger("quickbooks.provider")
+
+
+class ProvisioningError(Exception):
+    """A lifecycle step could not complete; the message says what to do next."""
+
+
+def _spec(props: dict[str, Any]) -> InstanceSpec:
+    return InstanceSpec.model_validate(
+        {k: v for k, v in props.items() if k in InstanceSpec.model_fields}
+    )
+
+
+class QuickBooksInstanceProvider(ResourceProvider):
+    """Reconciles one Cloud Elements QuickBooks Online instance per resource."""
+
+    # The serialized provider carries no secrets (settings arrive via configure),
+    # so it need not be a secret in state.
+    serialize_as_secret_always = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._settings: ProviderSettings | None = None
+        self._client: CloudElementsClient | None = None
+        self._lock: threading.Lock | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Only the class reference goes into state: never settings or sessions.
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()
+
+    # --- configuration ----------------------------------------------------------
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Called once per provider process with the stack's (decrypted) config."""
+        self._settings = ProviderSettings.load(req.config.get)
+        self._client = None
+
+    @property
+    def settings(self) -> ProviderSettings:
+        if self._settings is None:  # used outside the engine: environment only
+            self._settings = ProviderSettings.load()
+        return self._settings
+
+    def client(self) -> CloudElementsClient:
+        if self._client is None:
+            settings = self.settings
+            settings.require(*s.API_SETTINGS)
+            redactor = Redactor(settings.secret_values())
+            self._client = CloudElementsClient(
+                settings.base_url or "",
+                settings.user_secret or "",
+                settings.organization_secret or "",
+                redactor=redactor,
+                timeout=settings.request_timeout_seconds,
+                retry=RetryPolicy(
+                    max_retries=settings.max_retries,
+                    max_total_wait=settings.max_retry_wait_seconds,
+                ),
+            )
+        return self._client
+
+    def _fingerprint_key(self) -> str:
+        self.settings.require(s.ORGANIZATION_SECRET)
+        return self.settings.organization_secret or ""
+
+    # --- check / diff -----------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validates and normalizes inputs (unknowns allowed in preview); no HTTP."""
+        inputs, failures = check_inputs(news, self.settings.allowed_callback_hosts)
+        return CheckResult(inputs, [CheckFailure(f.property, f.reason) for f in failures])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """`olds` are the old *outputs* (observed state); `news` the checked inputs."""
+        unknown = [k for k, v in news.items() if k in InstanceSpec.model_fields and is_unknown(v)]
+        if unknown:
+            # Not knowable yet (preview with computed inputs): a possible change.
+            # Only what is known can force a replace; assume old values meanwhile.
+            try:
+                known = {**news, **{k: olds.get(k) for k in unknown}}
+                replaces = list(plan(_spec(known), olds, self._fingerprint_key()).replaces)
+            except ValueError:
+                replaces = []
+            return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
+        result = plan(_spec(news), olds, self._fingerprint_key())
+        return DiffResult(
+            changes=result.has_changes,
+            replaces=list(result.replaces),
+            # Create the new instance first; the old one keeps serving meanwhile.
+            delete_before_replace=False,
+        )
+
+    # --- create -----------------------------------------------------------------
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        spec = _spec(props)
+        client = self.client()
+        self._redact_spec(client, spec)
+        if spec.adopt_id is not None:
+            instance = self._adopt(spec, spec.adopt_id, explicit=True)
+            return self._reconciled(spec, instance, token=None)
+
+        # Leak guard: an instance carrying our ownership tag is ours from an
+        # earlier attempt whose response was lost; take it over, never duplicate.
+        owned = self._find_owned(spec)
+        if owned is not None:
+            log.warning("adopting instance %s found by ownership tag", owned["id"])
+            return self._reconciled(spec, client.get_instance(str(owned["id"])), token=None)
+
+        settings = self.settings
+        settings.require(*s.APP_SETTINGS)
+        body = create_body(
+            spec,
+            settings.oauth_api_key or "",
+            settings.oauth_api_secret or "",
+            settings.oauth_callback_url or "",
+        )
+        try:
+            created = client.create_instance(body)
+        except TransportError as exc:
+            if not exc.ambiguous:
+                raise
+            owned = self._find_owned(spec)  # did the lost POST commit?
+            if owned is None:
+                raise
+            log.warning("create response lost; instance %s was created, adopting", owned["id"])
+            return self._reconciled(spec, client.get_instance(str(owned["id"])), token=None)
+        except GrantRejected as exc:
+            raise self._spent_grant(spec, exc) from None
+        return self._result(spec, created, token=created.get("token"))
+
+    def _find_owned(self, spec: InstanceSpec) -> dict[str, Any] | None:
+        owned = self.client().find_instances(spec.ownership_tag)
+        if len(owned) > 1:
+            ids = ", ".join(str(i["id"]) for i in owned)
+            raise ProvisioningError(
+                f"instances {ids} all carry the ownership tag {spec.ownership_tag!r}; "
+                "delete the extra ones (or set adopt_id to the one to keep) and run again"
+            )
+        return owned[0] if owned else None
+
+    def _adopt(self, spec: InstanceSpec, instance_id: str, *, explicit: bool) -> dict[str, Any]:
+        try:
+            instance = self.client().get_instance(instance_id)
+        except InstanceNotFound:
+            raise ProvisioningError(
+                f"adopt_id {instance_id}: no such instance in this organization"
+            ) from None
+        realm = (instance.get("configuration") or {}).get("realmId")
+        if spec.realm_id and realm and realm != spec.realm_id:
+            raise ProvisioningError(
+                f"adopt_id {instance_id}: the instance is bound to QuickBooks company {realm}, "
+                f"but oauth.realm_id is {spec.realm_id}"
+            )
+        return instance
+
+    def _reconciled(
+        self, spec: InstanceSpec, instance: dict[str, Any], token: str | None
+    ) -> CreateResult:
+        """Brings an adopted instance to the spec with one PATCH (if anything differs)."""
+        observed = self._outputs(spec, instance, prior={})
+        # Adopting needs no grant: do not re-authorize an instance that works.
+        observed["oauth_fingerprint"] = self._oauth_fingerprint(spec)
+        observed["realm_id"] = observed.get("realm_id") or spec.realm_id
+        todo = plan(spec, observed, self._fingerprint_key())
+        if todo.patch:
+            patched = self.client().patch_instance(str(instance["id"]), todo.patch)
+            instance = self._merge_config(instance, patched, todo.patch)
+        return self._result(spec, instance, token=token)
+
+    # --- read -------------------------------------------------------------------
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Refresh: 404 means gone; otherwise the observed outputs."""
+        try:
+            instance = self.client().get_instance(id_)
+        except InstanceNotFound:
+            return ReadResult(None, {})
+        ownership_tag = props.get("ownership_tag") or ""
+        extra_keys = list((props.get("extra_configuration") or {}).keys())
+        outputs = instance_outputs(
+            instance, ownership_tag=ownership_tag, extra_keys=extra_keys, prior=props
+        )
+        return ReadResult(id_, outputs)
+
+    # --- update -----------------------------------------------------------------
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """One PATCH with only what changed; returns full outputs."""
+        spec = _spec(news)
+        client = self.client()
+        self._redact_spec(client, spec)
+        todo = plan(spec, olds, self._fingerprint_key())
+        instance = {
+            "id": id_,
+            "name": olds.get("name"),
+            "tags": [*(olds.get("tags") or []), olds.get("ownership_tag")],
+            "valid": olds.get("valid", True),
+            "disabled": olds.get("disabled", False),
+            "createdDate": olds.get("created_date"),
+            "element": {"key": olds.get("element_key")},
+            "configuration": dict(olds.get("configuration") or {}),
+        }
+        if todo.patch:
+            try:
+                patched = client.patch_instance(id_, todo.patch)
+            except InstanceNotFound:
+                raise ProvisioningError(
+                    f"instance {id_} no longer exists (deleted outside Pulumi); run "
+                    "`pulumi refresh` so it is recreated on the next `pulumi up`"
+                ) from None
+            except GrantRejected as exc:
+                if "providerData" in todo.patch:
+                    raise self._spent_grant(spec, exc) from None
+                raise
+            instance = self._merge_config(instance, patched, todo.patch)
+        outputs = self._outputs(spec, instance, prior=olds)
+        return UpdateResult(outputs)
+
+    # --- delete -----------------------------------------------------------------
+
+    def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        """404 counts as done: the goal state (no instance) holds."""
+        try:
+            self.client().delete_instance(id_)
+        except InstanceNotFound:
+            pass
+
+    # --- helpers ----------------------------------------------------------------
+
+    def _oauth_fingerprint(self, spec: InstanceSpec) -> str | None:
+        return fingerprint(self._fingerprint_key(), spec.oauth.model_dump() if spec.oauth else None)
+
+    def _outputs(
+        self, spec: InstanceSpec, instance: dict[str, Any], prior: dict[str, Any]
+    ) -> dict[str, Any]:
+        return instance_outputs(
+            instance,
+            ownership_tag=spec.ownership_tag,
+            extra_keys=list(spec.extra_configuration),
+            prior=prior,
+        )
+
+    def _result(
+        self, spec: InstanceSpec, instance: dict[str, Any], token: str | None
+    ) -> CreateResult:
+        if not instance.get("configuration"):
+            # The create response has no configuration: what we sent is what is set.
+            instance = {**instance, "configuration": event_configuration(spec)}
+        key = self._fingerprint_key()
+        prior = {
+            "token": token,
+            "signature_key_fingerprint": fingerprint(key, spec.signature_key),
+            "oauth_fingerprint": self._oauth_fingerprint(spec),
+            "adopt_id": spec.adopt_id,
+            "realm_id": spec.realm_id,
+        }
+        outputs = self._outputs(spec, instance, prior)
+        return CreateResult(str(instance["id"]), outputs)
+
+    @staticmethod
+    def _merge_config(
+        instance: dict[str, Any], patched: dict[str, Any] | None, sent: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The PATCH response may omit configuration; the API merges key by key, so
+        the old configuration plus what was sent is what is set now."""
+        merged = {**instance, **(patched or {})}
+        config = dict(instance.get("configuration") or {})
+        config.update((patched or {}).get("configuration") or {})
+        config.update(sent.get("configuration") or {})
+        if "providerData" in sent:
+            config["realmId"] = sent["providerData"]["realmId"]
+        merged["configuration"] = config
+        if "tags" in sent and not (patched or {}).get("tags"):
+            merged["tags"] = sent["tags"]
+        return merged
+
+    @staticmethod
+    def _redact_spec(client: CloudElementsClient, spec: InstanceSpec) -> None:
+        client.redact.add(spec.signature_key)
+        if spec.oauth is not None:
+            client.redact.add(*spec.oauth.provider_data().values())
+
+    @staticmethod
+    def _spent_grant(spec: InstanceSpec, exc: CloudElementsError) -> ProvisioningError:
+        return ProvisioningError(
+            f"{exc}. The OAuth grant of resource {spec.name!r} was refused: a grant can be used "
+            "only once (and expires), so creating or re-authorizing needs a new consent. Run "
+            "`python -m provider.onboard --stack <stack> --instance <key>` and then `pulumi up`."
+        )

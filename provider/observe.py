@@ -1,0 +1,108 @@
+"""Observed instance (API JSON) -> the resource's outputs.
+
+This is the one normalization shared by create, read and update, and the shape
+`diff` compares desired inputs against: refresh and preview can never disagree
+because they look at the same fields produced the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .catalog import (
+    ELEMENT_KEY,
+    KEY_EVENT_CALLBACK,
+    KEY_EVENTS_ENABLED,
+    KEY_POLL_INTERVAL,
+    KEY_POLLER_URLS,
+    KEY_REALM,
+    KEY_VENDOR_TYPE,
+    MASK,
+    POLLER_RESOURCES,
+)
+
+# Outputs that only the provider knows (never returned by the API): carried over
+# from the previous outputs on every read.
+REMEMBERED = ("token", "signature_key_fingerprint", "oauth_fingerprint", "adopt_id")
+
+OUTPUT_FIELDS = (
+    "instance_id",
+    "element_key",
+    "name",
+    "tags",
+    "ownership_tag",
+    "callback_url",
+    "events_enabled",
+    "poller_resources",
+    "poll_interval_minutes",
+    "event_vendor_type",
+    "extra_configuration",
+    "realm_id",
+    "valid",
+    "disabled",
+    "created_date",
+    "configuration",
+    *REMEMBERED,
+)
+
+
+def _poller_resources(value: str | None) -> list[str]:
+    if not value:
+        return []
+    items = [r for r in value.split("|") if r]
+    known = [r for r in POLLER_RESOURCES if r in items]
+    # Resources this provider does not know (added to the element later) are kept
+    # so they show up as drift instead of vanishing.
+    return known + sorted(set(items) - set(POLLER_RESOURCES))
+
+
+def _interval(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def instance_outputs(
+    instance: dict[str, Any],
+    *,
+    ownership_tag: str,
+    extra_keys: list[str],
+    prior: dict[str, Any],
+) -> dict[str, Any]:
+    """Maps an instance as the API shows it to outputs.
+
+    `extra_keys` are the `extra_configuration` keys this resource manages (only
+    they are observed, so platform-set keys are not mistaken for drift); `prior`
+    supplies what the API cannot show (token, fingerprints) and values the API
+    withheld (a configuration missing from a PATCH response).
+    """
+    config = {k: v for k, v in (instance.get("configuration") or {}).items() if v != MASK}
+    tags = [t for t in instance.get("tags") or [] if isinstance(t, str)]
+    enabled_text = config.get(KEY_EVENTS_ENABLED)
+    events_enabled = (
+        enabled_text == "true" if enabled_text is not None else bool(instance.get("eventsEnabled"))
+    )
+    element = instance.get("element") or {}
+    outputs = {
+        "instance_id": str(instance["id"]),
+        "element_key": element.get("key", ELEMENT_KEY),
+        "name": instance.get("name"),
+        # The ownership tag is reported on its own; `tags` are the user's tags.
+        "tags": sorted(t for t in tags if t != ownership_tag),
+        "ownership_tag": ownership_tag if ownership_tag in tags else None,
+        "callback_url": config.get(KEY_EVENT_CALLBACK),
+        "events_enabled": events_enabled,
+        "poller_resources": _poller_resources(config.get(KEY_POLLER_URLS)),
+        "poll_interval_minutes": _interval(config.get(KEY_POLL_INTERVAL)),
+        "event_vendor_type": config.get(KEY_VENDOR_TYPE),
+        "extra_configuration": {k: config[k] for k in sorted(extra_keys) if k in config},
+        "realm_id": config.get(KEY_REALM) or prior.get("realm_id"),
+        "valid": bool(instance.get("valid", True)),
+        "disabled": bool(instance.get("disabled", False)),
+        "created_date": instance.get("createdDate") or prior.get("created_date"),
+        "configuration": dict(sorted(config.items())),
+    }
+    for key in REMEMBERED:
+        outputs[key] = prior.get(key)
+    return outputs

@@ -1,0 +1,153 @@
+"""Provider settings: where the API is and who we are. Never resource inputs, never state.
+
+They come from the stack configuration (namespace ``quickbooks``) through the
+dynamic provider's ``configure()``, with environment variables as fallback, so
+`pulumi destroy` and `pulumi refresh` use the credentials of *today's* config
+rather than anything recorded in state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+NAMESPACE = "quickbooks"
+
+
+@dataclass(frozen=True)
+class Setting:
+    config_key: str  # under the `quickbooks:` namespace
+    env_var: str
+    secret: bool = False
+
+
+BASE_URL = Setting("baseUrl", "QUICKBOOKS_BASE_URL")
+USER_SECRET = Setting("userSecret", "QUICKBOOKS_USER_SECRET", secret=True)
+ORGANIZATION_SECRET = Setting("organizationSecret", "QUICKBOOKS_ORGANIZATION_SECRET", secret=True)
+OAUTH_API_KEY = Setting("oauthApiKey", "QUICKBOOKS_OAUTH_API_KEY")
+OAUTH_API_SECRET = Setting("oauthApiSecret", "QUICKBOOKS_OAUTH_API_SECRET", secret=True)
+OAUTH_CALLBACK_URL = Setting("oauthCallbackUrl", "QUICKBOOKS_OAUTH_CALLBACK_URL")
+ALLOWED_CALLBACK_HOSTS = Setting("allowedCallbackHosts", "QUICKBOOKS_ALLOWED_CALLBACK_HOSTS")
+REQUEST_TIMEOUT = Setting("requestTimeoutSeconds", "QUICKBOOKS_REQUEST_TIMEOUT_SECONDS")
+MAX_RETRIES = Setting("maxRetries", "QUICKBOOKS_MAX_RETRIES")
+MAX_RETRY_WAIT = Setting("maxRetryWaitSeconds", "QUICKBOOKS_MAX_RETRY_WAIT_SECONDS")
+
+ALL_SETTINGS = (
+    BASE_URL,
+    USER_SECRET,
+    ORGANIZATION_SECRET,
+    OAUTH_API_KEY,
+    OAUTH_API_SECRET,
+    OAUTH_CALLBACK_URL,
+    ALLOWED_CALLBACK_HOSTS,
+    REQUEST_TIMEOUT,
+    MAX_RETRIES,
+    MAX_RETRY_WAIT,
+)
+
+
+class SettingsError(Exception):
+    """A provider setting is missing or malformed; the message names the key and env var."""
+
+
+def _hosts(raw: str | list | None) -> tuple[str, ...]:
+    if raw is None or raw == "":
+        return ()
+    if isinstance(raw, str):
+        text = raw.strip()
+        items = json.loads(text) if text.startswith("[") else text.split(",")
+    else:
+        items = raw
+    return tuple(sorted({str(h).strip().lower() for h in items if str(h).strip()}))
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    base_url: str | None = None
+    user_secret: str | None = None
+    organization_secret: str | None = None
+    oauth_api_key: str | None = None
+    oauth_api_secret: str | None = None
+    oauth_callback_url: str | None = None
+    allowed_callback_hosts: tuple[str, ...] = ()
+    request_timeout_seconds: float = 30.0
+    max_retries: int = 4
+    max_retry_wait_seconds: float = 60.0
+
+    def __repr__(self) -> str:  # secrets must not reach logs through a repr
+        hosts = self.allowed_callback_hosts
+        return f"ProviderSettings(base_url={self.base_url!r}, allowed_callback_hosts={hosts!r})"
+
+    @classmethod
+    def load(cls, lookup: Callable[[str], Any] | None = None) -> ProviderSettings:
+        """Reads each setting from stack config (``lookup('quickbooks:key')``), else the env."""
+
+        def raw(s: Setting) -> Any:
+            value = lookup(f"{NAMESPACE}:{s.config_key}") if lookup else None
+            if value is None or value == "":
+                value = os.environ.get(s.env_var) or None
+            return value
+
+        def number(s: Setting, default: float, kind: type) -> Any:
+            value = raw(s)
+            if value is None:
+                return default
+            try:
+                parsed = kind(value)
+            except (TypeError, ValueError):
+                raise SettingsError(
+                    f"provider setting {NAMESPACE}:{s.config_key} ({s.env_var}) must be a number, "
+                    f"got {value!r}"
+                ) from None
+            if parsed < 0:
+                raise SettingsError(f"provider setting {NAMESPACE}:{s.config_key} must be >= 0")
+            return parsed
+
+        base = raw(BASE_URL)
+        return cls(
+            base_url=str(base).rstrip("/") if base else None,
+            user_secret=raw(USER_SECRET),
+            organization_secret=raw(ORGANIZATION_SECRET),
+            oauth_api_key=raw(OAUTH_API_KEY),
+            oauth_api_secret=raw(OAUTH_API_SECRET),
+            oauth_callback_url=raw(OAUTH_CALLBACK_URL),
+            allowed_callback_hosts=_hosts(raw(ALLOWED_CALLBACK_HOSTS)),
+            request_timeout_seconds=number(REQUEST_TIMEOUT, 30.0, float),
+            max_retries=number(MAX_RETRIES, 4, int),
+            max_retry_wait_seconds=number(MAX_RETRY_WAIT, 60.0, float),
+        )
+
+    def require(self, *settings: Setting) -> None:
+        """Fails naming every missing setting, before any API call."""
+        missing = [
+            f"{NAMESPACE}:{s.config_key} (or env {s.env_var})"
+            for s in settings
+            if not getattr(self, _attr(s))
+        ]
+        if missing:
+            raise SettingsError(
+                "missing provider settings: "
+                + ", ".join(missing)
+                + ". Set them with `pulumi config set [--secret] <key> <value>`."
+            )
+
+    def secret_values(self) -> list[str]:
+        return [v for v in (self.user_secret, self.organization_secret, self.oauth_api_secret) if v]
+
+
+def _attr(s: Setting) -> str:
+    return {
+        BASE_URL: "base_url",
+        USER_SECRET: "user_secret",
+        ORGANIZATION_SECRET: "organization_secret",
+        OAUTH_API_KEY: "oauth_api_key",
+        OAUTH_API_SECRET: "oauth_api_secret",
+        OAUTH_CALLBACK_URL: "oauth_callback_url",
+    }[s]
+
+
+API_SETTINGS = (BASE_URL, USER_SECRET, ORGANIZATION_SECRET)
+APP_SETTINGS = (OAUTH_API_KEY, OAUTH_API_SECRET, OAUTH_CALLBACK_URL)

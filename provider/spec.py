@@ -1,0 +1,265 @@
+"""The desired state of one QuickBooks instance: typed, validated, normalized inputs.
+
+Every input has one annotated type below; the full model and the field-by-field
+validation that `check` runs in preview (where some values are still unknown)
+use the same types, so preview and apply can never disagree about what is valid.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+)
+from pydantic import Tag as Choice
+
+from .catalog import EXTRA_CONFIGURATION_KEYS, MASK, POLLER_RESOURCES
+
+OWNERSHIP_PREFIX = "pulumi:"
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+# Names and tags end up in URLs (`searchText`, `tags[]`) and in the Cloud Elements
+# console; a conservative alphabet keeps them portable and shuts out markup and
+# shell/SQL metacharacters that some consumers of these fields interpolate.
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.:()/@+\-]{0,119}")
+_TAG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:=/@+\-]{0,99}")
+_REALM_RE = re.compile(r"[0-9]{1,32}")
+_TOKENISH_RE = re.compile(r"[\x21-\x7e]{1,2048}")  # printable ASCII, no spaces
+
+
+def _not_mask(value: str) -> str:
+    if value == MASK:
+        raise ValueError(
+            f"'{MASK}' is how the API masks secrets on read; give the real value, not the mask"
+        )
+    return value
+
+
+def _matches(regex: re.Pattern, what: str) -> Any:
+    def check(value: str) -> str:
+        if not regex.fullmatch(value):
+            raise ValueError(f"{what} (got {len(value)} characters)")
+        return value
+
+    return check
+
+
+def _id_from_number(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Name = Annotated[
+    StrictStr,
+    AfterValidator(
+        _matches(
+            _NAME_RE,
+            "must be 1-120 characters of letters, digits, space and _ . : ( ) / @ + -, "
+            "starting with a letter or digit",
+        )
+    ),
+]
+
+Tag = Annotated[
+    StrictStr,
+    AfterValidator(
+        _matches(
+            _TAG_RE,
+            "each tag must be 1-100 characters of letters, digits and _ . : = / @ + -, "
+            "starting with a letter or digit",
+        )
+    ),
+]
+
+
+def _user_tags(tags: list[str]) -> list[str]:
+    seen = set()
+    for tag in tags:
+        if tag in seen:
+            raise ValueError(f"duplicate tag {tag!r}")
+        if tag.startswith(OWNERSHIP_PREFIX):
+            raise ValueError(f"tags starting with {OWNERSHIP_PREFIX!r} are reserved for ownership")
+        seen.add(tag)
+    # Order-insensitive: the API keeps tags as a set, so a reordering is no change.
+    return sorted(tags)
+
+
+Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_user_tags)]
+
+
+def _callback_url(url: str) -> str:
+    if len(url) > 2048:
+        raise ValueError("must be at most 2048 characters")
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("https", "http") or not host:
+        raise ValueError("must be an absolute https:// URL")
+    if parts.scheme == "http" and host not in LOCAL_HOSTS:
+        raise ValueError("must use https:// (plain http:// is accepted only for localhost)")
+    if parts.username or parts.password:
+        raise ValueError("must not carry credentials (user:password@); use signature_key")
+    if parts.fragment:
+        raise ValueError("must not have a #fragment")
+    if any(c.isspace() for c in url) or not url.isascii():
+        raise ValueError("must not contain spaces or non-ASCII characters (percent-encode them)")
+    return url
+
+
+CallbackUrl = Annotated[StrictStr, AfterValidator(_callback_url)]
+
+
+def _poller_resources(resources: list[str]) -> list[str]:
+    unknown = [r for r in resources if r not in POLLER_RESOURCES]
+    if unknown:
+        raise ValueError(
+            f"unknown poller resource(s) {', '.join(map(repr, unknown))}; "
+            f"choose from: {', '.join(POLLER_RESOURCES)}"
+        )
+    duplicates = sorted({r for r in resources if resources.count(r) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate poller resource(s) {', '.join(map(repr, duplicates))}")
+    # Canonical order: a reordered list in stack config is not a change.
+    return [r for r in POLLER_RESOURCES if r in resources]
+
+
+PollerResources = Annotated[list[StrictStr], AfterValidator(_poller_resources)]
+PollIntervalMinutes = Annotated[StrictInt, Field(ge=1, le=1440)]
+EventVendorType = Literal["polling", "webhook"]
+SignatureKey = Annotated[
+    StrictStr,
+    Field(min_length=16, max_length=256),
+    AfterValidator(_not_mask),
+    AfterValidator(_matches(_TOKENISH_RE, "must be printable ASCII without spaces")),
+]
+
+
+def _extra_configuration(config: dict[str, str]) -> dict[str, str]:
+    for key, value in config.items():
+        if key not in EXTRA_CONFIGURATION_KEYS:
+            raise ValueError(
+                f"configuration key {key!r} is not one of {sorted(EXTRA_CONFIGURATION_KEYS)} "
+                "(the other keys have typed inputs of their own)"
+            )
+        if len(value) > 1024:
+            raise ValueError(f"value of {key!r} must be at most 1024 characters")
+        _not_mask(value)
+    return dict(sorted(config.items()))
+
+
+ExtraConfiguration = Annotated[dict[StrictStr, StrictStr], AfterValidator(_extra_configuration)]
+
+RealmId = Annotated[
+    StrictStr,
+    BeforeValidator(_id_from_number),
+    AfterValidator(_matches(_REALM_RE, "must be the numeric QuickBooks company id (realmId)")),
+]
+GrantValue = Annotated[
+    StrictStr,
+    AfterValidator(_not_mask),
+    AfterValidator(_matches(_TOKENISH_RE, "must be 1-2048 printable characters without spaces")),
+]
+
+
+class OAuth2Grant(BaseModel):
+    """What the OAuth 2.0 consent redirect brings back: `code` and `realmId`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    code: GrantValue
+    realm_id: RealmId
+
+    def provider_data(self) -> dict[str, str]:
+        return {"code": self.code, "realmId": self.realm_id}
+
+
+class OAuth1Grant(BaseModel):
+    """The OAuth 1.0a grant (Intuit retired it in 2019; kept for white-labelled platforms)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    oauth_token: GrantValue
+    oauth_verifier: GrantValue
+    secret: GrantValue
+    realm_id: RealmId
+    data_source: Literal["QBO", "QBD"] = "QBO"
+    state: Annotated[StrictStr, Field(max_length=512)] = ""
+
+    def provider_data(self) -> dict[str, str]:
+        return {
+            "oauth_token": self.oauth_token,
+            "oauth_verifier": self.oauth_verifier,
+            "secret": self.secret,
+            "realmId": self.realm_id,
+            "dataSource": self.data_source,
+            "state": self.state,
+        }
+
+
+def _grant_kind(value: Any) -> str:
+    if isinstance(value, BaseModel):
+        return "oauth1" if isinstance(value, OAuth1Grant) else "oauth2"
+    return "oauth1" if isinstance(value, dict) and "oauth_token" in value else "oauth2"
+
+
+# Which grant a dict is follows from its keys, so an error names the fields of
+# the grant the user meant instead of listing failures for both shapes.
+Grant = Annotated[
+    Annotated[OAuth2Grant, Choice("oauth2")] | Annotated[OAuth1Grant, Choice("oauth1")],
+    Discriminator(_grant_kind),
+]
+
+AdoptId = Annotated[
+    StrictStr,
+    BeforeValidator(_id_from_number),
+    AfterValidator(_matches(re.compile(r"[0-9]{1,18}"), "must be a numeric instance id")),
+]
+OwnershipTag = Annotated[StrictStr, Field(min_length=len(OWNERSHIP_PREFIX) + 1, max_length=200)]
+
+
+class InstanceSpec(BaseModel):
+    """A fully known, valid, normalized desired instance."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Name
+    ownership_tag: OwnershipTag
+    tags: Tags = []
+    callback_url: CallbackUrl | None = None
+    events_enabled: StrictBool = True
+    poller_resources: PollerResources = list(POLLER_RESOURCES)
+    poll_interval_minutes: PollIntervalMinutes | None = None
+    event_vendor_type: EventVendorType = "polling"
+    signature_key: SignatureKey | None = None
+    extra_configuration: ExtraConfiguration = {}
+    oauth: Grant | None = None
+    adopt_id: AdoptId | None = None
+
+    @property
+    def realm_id(self) -> str | None:
+        return self.oauth.realm_id if self.oauth else None
+
+    def outputs_view(self) -> dict[str, Any]:
+        """The non-secret, comparable part of the spec, keyed like the resource's outputs."""
+        return {
+            "name": self.name,
+            "tags": list(self.tags),
+            "callback_url": self.callback_url,
+            "events_enabled": self.events_enabled,
+            "poller_resources": list(self.poller_resources),
+            "poll_interval_minutes": self.poll_interval_minutes,
+            "event_vendor_type": self.event_vendor_type,
+            "extra_configuration": dict(self.extra_configuration),
+        }
+
+
+# The inputs a user may set, in the order check reports them.
+INPUT_FIELDS = tuple(InstanceSpec.model_fields)
+SECRET_INPUTS = ("oauth", "signature_key")

@@ -1,0 +1,158 @@
+"""`check`: validate and normalize raw inputs, field by field, before any API call.
+
+In a preview some inputs are still unknown (computed from other resources);
+each known field is validated with the same annotated type the full model uses,
+unknown ones pass through untouched, and rules that need several fields run only
+when those fields are known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from .spec import INPUT_FIELDS, LOCAL_HOSTS, InstanceSpec
+
+INTERNAL_KEYS = frozenset({"__provider"})
+
+
+@dataclass(frozen=True)
+class Failure:
+    property: str
+    reason: str
+
+
+def is_unknown(value: Any) -> bool:
+    if isinstance(value, Unknown) or value is rpc.UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(is_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(is_unknown(v) for v in value)
+    return False
+
+
+def _plain(value: Any) -> Any:
+    """Secrets arrive wrapped when a provider accepts them; validation wants values."""
+    value = rpc.unwrap_rpc_secret(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+@cache
+def _adapter(name: str) -> TypeAdapter:
+    info = InstanceSpec.model_fields[name]
+    if not info.metadata:
+        return TypeAdapter(info.annotation)
+    return TypeAdapter(Annotated[info.annotation, *info.metadata])
+
+
+def _property_path(field: str, loc: tuple) -> str:
+    path = field
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part not in ("oauth1", "oauth2", "function-after", "[key]"):
+            path += f".{part}"
+    return path
+
+
+def _reason(error: dict) -> str:
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        return "unknown property"
+    if error["type"] == "missing":
+        return "is required"
+    return message
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    return value
+
+
+def host_allowed(url: str, allowed_hosts: tuple[str, ...]) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if not allowed_hosts or host in LOCAL_HOSTS and "localhost" in allowed_hosts:
+        return True
+    return any(
+        host == allowed or (allowed.startswith("*.") and host.endswith(allowed[1:]))
+        for allowed in allowed_hosts
+    )
+
+
+def check_inputs(
+    news: dict[str, Any], allowed_callback_hosts: tuple[str, ...] = ()
+) -> tuple[dict[str, Any], list[Failure]]:
+    """Returns (normalized inputs, failures). Never makes an HTTP call."""
+    failures: list[Failure] = []
+    normalized: dict[str, Any] = {}
+    unknown: set[str] = set()
+
+    for key in sorted(set(news) - set(INPUT_FIELDS) - INTERNAL_KEYS):
+        failures.append(
+            Failure(key, f"unknown property; valid properties: {', '.join(INPUT_FIELDS)}")
+        )
+
+    for name in INPUT_FIELDS:
+        info = InstanceSpec.model_fields[name]
+        if name not in news or news[name] is None:
+            if info.is_required():
+                failures.append(Failure(name, "is required"))
+            else:
+                normalized[name] = _jsonable(info.get_default(call_default_factory=True))
+            continue
+        raw = news[name]
+        if is_unknown(raw):
+            unknown.add(name)
+            normalized[name] = raw
+            continue
+        try:
+            normalized[name] = _jsonable(_adapter(name).validate_python(_plain(raw)))
+        except ValidationError as exc:
+            failures.extend(
+                Failure(_property_path(name, tuple(e["loc"])), _reason(e)) for e in exc.errors()
+            )
+
+    def known(*names: str) -> bool:
+        return all(n in normalized and n not in unknown for n in names)
+
+    no_grant = known("oauth", "adopt_id") and normalized["oauth"] is None
+    if no_grant and normalized["adopt_id"] is None:
+        failures.append(
+            Failure(
+                "oauth",
+                "a QuickBooks grant is required to create an instance: run "
+                "`python -m provider.onboard --stack <stack>` (or set adopt_id to take over "
+                "an existing instance)",
+            )
+        )
+    if known("events_enabled", "callback_url") and normalized["events_enabled"]:
+        if normalized["callback_url"] is None:
+            failures.append(Failure("callback_url", "is required when events_enabled is true"))
+    if known("events_enabled", "poller_resources") and normalized["events_enabled"]:
+        if not normalized["poller_resources"]:
+            failures.append(
+                Failure("poller_resources", "must name at least one resource when events are on")
+            )
+    if known("callback_url") and normalized.get("callback_url"):
+        if not host_allowed(normalized["callback_url"], allowed_callback_hosts):
+            host = urlsplit(normalized["callback_url"]).hostname
+            failures.append(
+                Failure(
+                    "callback_url",
+                    f"host {host!r} is not allowed for this stack (quickbooks:allowedCallbackHosts"
+                    f" = {', '.join(allowed_callback_hosts)})",
+                )
+            )
+    return normalized, failures
