@@ -88,10 +88,11 @@ def _observed_view(desired: dict[str, Any], old: dict[str, Any]) -> dict[str, An
     # spec stops managing it; the platform's own keys are not drift).
     extra = old.get("extra_configuration") or {}
     observed["extra_configuration"] = {
-        k: extra.get(k) for k in desired["extra_configuration"] if k in extra
+        k: extra[k] for k in desired.get("extra_configuration", {}) if k in extra
     }
     # Adopting the instance that is already this resource's is no change.
-    if desired["adopt_id"] in (old.get("instance_id"), old.get("adopt_id")):
+    adopt_id = desired.get("adopt_id")
+    if adopt_id is not None and adopt_id in (old.get("instance_id"), old.get("adopt_id")):
         observed["adopt_id"] = desired["adopt_id"]
     return observed
 

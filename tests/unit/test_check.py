@@ -1,0 +1,121 @@
+"""`check`: every bad input is a failure naming the property; normalization is canonical."""
+
+import pytest
+from pulumi.output import Unknown
+
+from provider.catalog import POLLER_RESOURCES
+from provider.validation import check_inputs
+
+BASE = {
+    "name": "Books",
+    "ownership_tag": "pulumi:proj:dev:books",
+    "callback_url": "https://hooks.example.com/events",
+    "oauth": {"code": "abc123", "realm_id": "9130350000000001"},
+}
+
+
+def failures(**changes):
+    news = {**BASE, **changes}
+    news = {k: v for k, v in news.items() if v is not ...}
+    return {f.property: f.reason for f in check_inputs(news, ("hooks.example.com",))[1]}
+
+
+def test_valid_inputs_are_normalized_with_defaults():
+    inputs, fails = check_inputs(
+        {**BASE, "tags": ["b", "a"], "poller_resources": ["vendors", "bills"]}
+    )
+    assert fails == []
+    assert inputs["tags"] == ["a", "b"]
+    assert inputs["poller_resources"] == ["bills", "vendors"]  # canonical order
+    assert inputs["events_enabled"] is True
+    assert inputs["event_vendor_type"] == "polling"
+    assert check_inputs(BASE)[0]["poller_resources"] == list(POLLER_RESOURCES)
+
+
+@pytest.mark.parametrize(
+    "changes, prop",
+    [
+        ({"name": ""}, "name"),
+        ({"name": 42}, "name"),
+        ({"name": "x" * 121}, "name"),
+        ({"name": "Bücher"}, "name"),
+        ({"name": "a'; DROP TABLE instances; --"}, "name"),
+        ({"name": "<script>alert(1)</script>"}, "name"),
+        ({"name": ...}, "name"),
+        ({"tags": ["ok", "ok"]}, "tags"),
+        ({"tags": ["has space"]}, "tags[0]"),
+        ({"tags": ["$(rm -rf /)"]}, "tags[0]"),
+        ({"tags": "env:dev"}, "tags"),
+        ({"tags": ["pulumi:mine"]}, "tags"),
+        ({"tags": [f"t{i}" for i in range(21)]}, "tags"),
+        ({"callback_url": "http://hooks.example.com/e"}, "callback_url"),
+        ({"callback_url": "ftp://hooks.example.com/e"}, "callback_url"),
+        ({"callback_url": "hooks.example.com/e"}, "callback_url"),
+        ({"callback_url": "https://user:pw@hooks.example.com/e"}, "callback_url"),
+        ({"callback_url": "https://evil.example.net/e"}, "callback_url"),
+        ({"callback_url": "https://hooks.example.com/" + "a" * 2100}, "callback_url"),
+        ({"callback_url": ...}, "callback_url"),
+        ({"events_enabled": "yes"}, "events_enabled"),
+        ({"poller_resources": ["bills", "unicorns"]}, "poller_resources"),
+        ({"poller_resources": ["bills", "bills"]}, "poller_resources"),
+        ({"poller_resources": []}, "poller_resources"),
+        ({"poll_interval_minutes": -5}, "poll_interval_minutes"),
+        ({"poll_interval_minutes": 0}, "poll_interval_minutes"),
+        ({"poll_interval_minutes": "15"}, "poll_interval_minutes"),
+        ({"poll_interval_minutes": 100000}, "poll_interval_minutes"),
+        ({"event_vendor_type": "push"}, "event_vendor_type"),
+        ({"signature_key": "short"}, "signature_key"),
+        ({"signature_key": "********"}, "signature_key"),
+        ({"extra_configuration": {"oauth.api.key": "x"}}, "extra_configuration"),
+        ({"extra_configuration": {"filter.response.nulls": "********"}}, "extra_configuration"),
+        (
+            {"extra_configuration": {"filter.response.nulls": True}},
+            "extra_configuration.filter.response.nulls",
+        ),
+        ({"oauth": ...}, "oauth"),
+        ({"oauth": {"code": "abc"}}, "oauth.realm_id"),
+        ({"oauth": {"realm_id": "1"}}, "oauth.code"),
+        ({"oauth": {"code": "********", "realm_id": "1"}}, "oauth.code"),
+        ({"oauth": {"code": "abc", "realm_id": "12ab"}}, "oauth.realm_id"),
+        ({"oauth": {"code": "abc", "realm_id": "1", "extra": "x"}}, "oauth.extra"),
+        ({"oauth": {"oauth_token": "t", "oauth_verifier": "v", "realm_id": "1"}}, "oauth.secret"),
+        ({"oauth": {"code": "has space", "realm_id": "1"}}, "oauth.code"),
+        ({"adopt_id": "abc"}, "adopt_id"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_bad_input_names_the_property(changes, prop):
+    found = failures(**changes)
+    assert prop in found, found
+
+
+def test_failures_never_echo_secret_values():
+    secret = "S3cretGrantCode-XYZ"
+    found = failures(oauth={"code": secret + " ", "realm_id": "1"}, signature_key="********")
+    assert found and all(secret not in reason for reason in found.values())
+
+
+def test_events_off_needs_no_callback_and_localhost_http_is_allowed():
+    assert failures(events_enabled=False, callback_url=...) == {}
+    _, fails = check_inputs({**BASE, "callback_url": "http://localhost:8400/e"}, ("localhost",))
+    assert fails == []
+
+
+def test_adopt_id_replaces_the_grant_requirement():
+    assert failures(oauth=..., adopt_id=42) == {}
+    assert check_inputs({**BASE, "oauth": None, "adopt_id": 42})[0]["adopt_id"] == "42"
+
+
+def test_unknown_values_pass_through_in_preview():
+    inputs, fails = check_inputs(
+        {**BASE, "callback_url": Unknown(), "oauth": {"code": Unknown(), "realm_id": "1"}}
+    )
+    assert fails == []
+    assert isinstance(inputs["callback_url"], Unknown)
+
+
+def test_wildcard_allowlist():
+    _, fails = check_inputs(
+        {**BASE, "callback_url": "https://a.hooks.example.org/e"}, ("*.hooks.example.org",)
+    )
+    assert fails == []
