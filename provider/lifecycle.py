@@ -26,7 +26,7 @@ from pulumi.dynamic import (
 
 from . import settings as s
 from .client import CloudElementsClient, RetryPolicy
-from .errors import CloudElementsError, GrantRejected, InstanceNotFound, TransportError
+from .errors import ApiError, CloudElementsError, GrantRejected, InstanceNotFound, TransportError
 from .fingerprint import fingerprint
 from .observe import instance_outputs
 from .plan import create_body, event_configuration, plan
@@ -46,6 +46,14 @@ def _spec(props: dict[str, Any]) -> InstanceSpec:
     return InstanceSpec.model_validate(
         {k: v for k, v in props.items() if k in InstanceSpec.model_fields}
     )
+
+
+def _may_have_committed(exc: CloudElementsError) -> bool:
+    """A lost response, or a 5xx (a gateway may time out while the platform
+    commits), leaves a POST's outcome unknown; a 4xx or refused connection does not."""
+    if isinstance(exc, TransportError):
+        return exc.ambiguous
+    return exc.status is not None and exc.status >= 500
 
 
 class QuickBooksInstanceProvider(ResourceProvider):
@@ -137,18 +145,18 @@ class QuickBooksInstanceProvider(ResourceProvider):
         client = self.client()
         self._redact_spec(client, spec)
         if spec.adopt_id is not None:
-            instance = self._adopt(spec, spec.adopt_id, explicit=True)
+            instance = self._adopt(spec, spec.adopt_id)
             return self._reconciled(spec, instance, token=None)
+
+        settings = self.settings
+        settings.require(*s.APP_SETTINGS)
 
         # Leak guard: an instance carrying our ownership tag is ours from an
         # earlier attempt whose response was lost; take it over, never duplicate.
         owned = self._find_owned(spec)
         if owned is not None:
             log.warning("adopting instance %s found by ownership tag", owned["id"])
-            return self._reconciled(spec, client.get_instance(str(owned["id"])), token=None)
-
-        settings = self.settings
-        settings.require(*s.APP_SETTINGS)
+            return self._take_over(spec, owned)
         body = create_body(
             spec,
             settings.oauth_api_key or "",
@@ -157,16 +165,16 @@ class QuickBooksInstanceProvider(ResourceProvider):
         )
         try:
             created = client.create_instance(body)
-        except TransportError as exc:
-            if not exc.ambiguous:
-                raise
-            owned = self._find_owned(spec)  # did the lost POST commit?
-            if owned is None:
-                raise
-            log.warning("create response lost; instance %s was created, adopting", owned["id"])
-            return self._reconciled(spec, client.get_instance(str(owned["id"])), token=None)
         except GrantRejected as exc:
             raise self._spent_grant(spec, exc) from None
+        except (TransportError, ApiError) as exc:
+            if not _may_have_committed(exc):
+                raise
+            owned = self._find_owned(spec)  # did the failed POST create it anyway?
+            if owned is None:
+                raise
+            log.warning("create failed (%s) but instance %s exists; adopting", exc, owned["id"])
+            return self._take_over(spec, owned)
         return self._result(spec, created, token=created.get("token"))
 
     def _find_owned(self, spec: InstanceSpec) -> dict[str, Any] | None:
@@ -179,7 +187,11 @@ class QuickBooksInstanceProvider(ResourceProvider):
             )
         return owned[0] if owned else None
 
-    def _adopt(self, spec: InstanceSpec, instance_id: str, *, explicit: bool) -> dict[str, Any]:
+    def _take_over(self, spec: InstanceSpec, owned: dict[str, Any]) -> CreateResult:
+        # The search result may be abridged; reconcile against the full instance.
+        return self._reconciled(spec, self.client().get_instance(str(owned["id"])), token=None)
+
+    def _adopt(self, spec: InstanceSpec, instance_id: str) -> dict[str, Any]:
         try:
             instance = self.client().get_instance(instance_id)
         except InstanceNotFound:
