@@ -1,0 +1,130 @@
+"""``python -m emulator``: start the Cloud Elements emulator.
+
+Prints, in order: the generated account (when none was given), the admin token
+(when none was given), then ``listening on <base url>`` once it accepts connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import secrets
+import signal
+import sys
+
+from .app import build_context, create_app
+from .catalog import API_PREFIX
+from .server import listening_socket, serve, url_host
+from .settings import Settings
+from .store import Store
+
+SECRET_FORMAT = re.compile(r"^[^\s,:]+$")
+
+
+def account(value: str) -> tuple[str, str]:
+    org, sep, user = value.partition(":")
+    if not sep or not SECRET_FORMAT.match(org) or not SECRET_FORMAT.match(user):
+        raise argparse.ArgumentTypeError(
+            "expected ORG_SECRET:USER_SECRET, without spaces, commas or further colons"
+        )
+    return org, user
+
+
+def parse_args(argv: list[str] | None = None) -> Settings:
+    parser = argparse.ArgumentParser(
+        prog="python -m emulator",
+        description="Local emulator of the Cloud Elements /elements/api-v2 instances API "
+        "for the quickbooks element.",
+    )
+    parser.add_argument("--port", type=int, required=True, help="TCP port; 0 picks a free one")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--db", metavar="PATH", help="SQLite file for all state (default: memory)")
+    parser.add_argument(
+        "--account",
+        metavar="ORG_SECRET:USER_SECRET",
+        type=account,
+        action="append",
+        default=[],
+        help="an organization and its user secret; repeat for several (default: one generated)",
+    )
+    parser.add_argument("--admin-token", help="bearer token for /_emulator (default: generated)")
+    parser.add_argument(
+        "--latency-ms", type=int, default=0, help="delay added to every API response"
+    )
+    parser.add_argument(
+        "--fast-retries",
+        action="store_true",
+        help="event delivery back-off in milliseconds instead of seconds",
+    )
+    parser.add_argument(
+        "--code-ttl", type=float, default=600.0, help="lifetime of OAuth codes in seconds"
+    )
+    args = parser.parse_args(argv)
+    return Settings(
+        host=args.host,
+        port=args.port,
+        db_path=args.db,
+        accounts=args.account,
+        admin_token=args.admin_token,
+        latency_ms=args.latency_ms,
+        fast_retries=args.fast_retries,
+        code_ttl=args.code_ttl,
+    )
+
+
+def identities(store: Store, settings: Settings) -> tuple[str, list[str]]:
+    """The admin token in force, and the lines announcing what was not given.
+
+    With --db, accounts and the admin token come back from the database, so a
+    restart keeps working with the secrets a client already holds.
+    """
+    lines = []
+    if settings.accounts:
+        for org, user in settings.accounts:
+            store.add_account(org, user)
+    else:
+        accounts = store.accounts()
+        if not accounts:
+            accounts = [(secrets.token_hex(16), secrets.token_hex(16))]
+            store.add_account(*accounts[0])
+        lines += [f"account: organization={org} user={user}" for org, user in accounts]
+    if settings.admin_token:
+        admin_token = settings.admin_token
+        store.set_meta("admin_token", admin_token)
+    else:
+        admin_token = store.get_meta("admin_token") or secrets.token_urlsafe(24)
+        store.set_meta("admin_token", admin_token)
+        lines.append(f"admin token: {admin_token}")
+    return admin_token, lines
+
+
+def stop(_signal: int, _frame) -> None:
+    # Before uvicorn takes over the signals (and again after it restores
+    # ours): leave through the finally blocks so the database closes cleanly.
+    raise SystemExit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = parse_args(argv)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    store = Store(settings.db_path)
+    try:
+        store.fail_pending_deliveries()
+        admin_token, lines = identities(store, settings)
+        ctx = build_context(settings, store, admin_token)
+        sock = listening_socket(settings.host, settings.port)
+        base_url = f"http://{url_host(sock)}:{sock.getsockname()[1]}{API_PREFIX}"
+        for line in lines:
+            print(line, flush=True)
+        try:
+            serve(create_app(ctx), sock, lambda: print(f"listening on {base_url}", flush=True))
+        finally:
+            ctx.events.stop()
+    finally:
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

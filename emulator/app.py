@@ -1,0 +1,52 @@
+"""The ASGI application: routes, error handlers and the traffic layers around them."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from .connections import abort_connection
+from .context import Context
+from .errors import install_error_handlers
+from .events import EventDispatcher
+from .faults import FaultMiddleware, FaultRules
+from .instances import Instances
+from .oauth import OAuth
+from .requestlog import RequestLog, RequestLogMiddleware
+from .routes import controls, instances, oauth
+from .settings import Settings
+from .store import Store
+
+
+def build_context(settings: Settings, store: Store, admin_token: str) -> Context:
+    oauth_flow = OAuth(store, settings.code_ttl)
+    return Context(
+        settings=settings,
+        store=store,
+        admin_token=admin_token,
+        oauth=oauth_flow,
+        instances=Instances(store, oauth_flow),
+        faults=FaultRules(),
+        request_log=RequestLog(),
+        events=EventDispatcher(store, settings.fast_retries),
+    )
+
+
+def create_app(ctx: Context) -> FastAPI:
+    app = FastAPI(
+        title="Cloud Elements emulator (quickbooks)",
+        description="A local stand-in for /elements/api-v2 instances, with test controls.",
+    )
+    app.state.context = ctx
+    install_error_handlers(app)
+    app.include_router(instances.router)
+    app.include_router(oauth.router)
+    app.include_router(controls.router)
+    # Added last = outermost: the log sees faults and latency as the client does.
+    app.add_middleware(
+        FaultMiddleware,
+        rules=ctx.faults,
+        latency_ms=ctx.settings.latency_ms,
+        abort=abort_connection,
+    )
+    app.add_middleware(RequestLogMiddleware, log=ctx.request_log)
+    return app

@@ -1,0 +1,35 @@
+"""Everything a request handler needs, built once per process and kept on app.state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from .events import EventDispatcher
+from .faults import FaultRules
+from .instances import Instances
+from .oauth import OAuth
+from .requestlog import RequestLog
+from .settings import Settings
+from .store import Store
+
+
+@dataclass
+class Context:
+    settings: Settings
+    store: Store
+    admin_token: str
+    oauth: OAuth
+    instances: Instances
+    faults: FaultRules
+    request_log: RequestLog
+    events: EventDispatcher
+
+
+def context(request: Request) -> Context:
+    return request.app.state.context
+
+
+Ctx = Annotated[Context, Depends(context)]

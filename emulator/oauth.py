@@ -1,0 +1,238 @@
+"""The OAuth consent flow (1.0a and 2.0) and the single-use grants it issues.
+
+A grant is what the browser brings back to the callback URL: an OAuth 2.0
+``code`` or an authorized 1.0a ``oauth_token`` + ``oauth_verifier``. The
+platform exchanges it while creating (or re-authorizing) an instance, so it
+works once, only for the app and company it was issued to, and only for
+``code_ttl`` seconds.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .catalog import COMPANY_BY_REALM
+from .errors import bad_request
+from .schemas import OAuth1ProviderData, OAuth2ProviderData, parse
+from .store import ConsentSession, Grant, RequestToken, Store
+
+DEFAULT_SCOPE = "com.intuit.quickbooks.accounting"
+# Long enough for a person to click through; codes have their own, shorter life.
+SESSION_TTL = 3600.0
+INVALID_GRANT = "OAuth grant is invalid or already used"
+RETRY_HINT = "complete the consent flow again to get a new grant"
+
+
+class ConsentError(Exception):
+    """A consent page request that cannot go on (shown as an HTML error page)."""
+
+
+class OAuth:
+    def __init__(self, store: Store, code_ttl: float, clock: Callable[[], float] = time.time):
+        self.store = store
+        self.code_ttl = code_ttl
+        self.clock = clock
+
+    # -- steps driven by the app (API calls) -------------------------------
+    def issue_request_token(self, api_key: str, api_secret: str, callback_url: str) -> RequestToken:
+        token = RequestToken(
+            token="qyprd" + secrets.token_urlsafe(24),
+            secret=secrets.token_urlsafe(30),
+            api_key=api_key,
+            api_secret=api_secret,
+            callback_url=callback_url,
+            expires_at=self.clock() + SESSION_TTL,
+        )
+        self.store.add_request_token(token)
+        return token
+
+    def start_consent(
+        self,
+        *,
+        api_key: str,
+        api_secret: str,
+        callback_url: str,
+        state: str,
+        scope: str | None = None,
+        request_token: str | None = None,
+    ) -> str:
+        """Open a consent session; OAuth 1.0a when ``request_token`` is given."""
+        token_secret = None
+        if request_token is not None:
+            issued = self.store.get_request_token(request_token)
+            if issued is None or issued.expires_at <= self.clock() or issued.api_key != api_key:
+                raise bad_request("requestToken is unknown, expired or was issued to another app")
+            token_secret = issued.secret
+        session = ConsentSession(
+            id=secrets.token_urlsafe(24),
+            flow="oauth1" if request_token is not None else "oauth2",
+            api_key=api_key,
+            api_secret=api_secret,
+            callback_url=callback_url,
+            state=state,
+            scope=scope or DEFAULT_SCOPE,
+            request_token=request_token,
+            token_secret=token_secret,
+            expires_at=self.clock() + SESSION_TTL,
+            used=False,
+        )
+        self.store.add_consent_session(session)
+        return session.id
+
+    # -- steps driven by the person (consent page) -------------------------
+    def open_session(self, session_id: str) -> ConsentSession:
+        session = self.store.get_consent_session(session_id)
+        if session is None or session.expires_at <= self.clock():
+            raise ConsentError("This consent link is unknown or has expired.")
+        if session.used:
+            raise ConsentError("This consent link was already used.")
+        return session
+
+    def decide(self, session_id: str, realm_id: str | None, authorize: bool) -> str:
+        """Record the person's answer; return the callback URL to redirect to."""
+        with self.store.transaction():
+            session = self.open_session(session_id)
+            if not authorize:
+                self.store.mark_consent_used(session_id)
+                return with_query(
+                    session.callback_url, {"error": "access_denied", "state": session.state}
+                )
+            if realm_id not in COMPANY_BY_REALM:
+                raise ConsentError("Choose one of the listed companies.")
+            self.store.mark_consent_used(session_id)
+            if session.flow == "oauth2":
+                return self._grant_oauth2(session, realm_id)
+            return self._grant_oauth1(session, realm_id)
+
+    def _grant_oauth2(self, session: ConsentSession, realm_id: str) -> str:
+        code = "AB11" + secrets.token_urlsafe(32)
+        self.store.add_grant(self._grant(session, code, realm_id, verifier=None))
+        return with_query(
+            session.callback_url, {"code": code, "realmId": realm_id, "state": session.state}
+        )
+
+    def _grant_oauth1(self, session: ConsentSession, realm_id: str) -> str:
+        assert session.request_token is not None
+        if self.store.get_grant(session.request_token) is not None:
+            raise ConsentError("This request token was already authorized.")
+        verifier = secrets.token_urlsafe(12)
+        self.store.add_grant(self._grant(session, session.request_token, realm_id, verifier))
+        return with_query(
+            session.callback_url,
+            {
+                "oauth_token": session.request_token,
+                "oauth_verifier": verifier,
+                "realmId": realm_id,
+                "dataSource": "QBO",
+                "state": session.state,
+            },
+        )
+
+    def _grant(
+        self, session: ConsentSession, code: str, realm_id: str, verifier: str | None
+    ) -> Grant:
+        return Grant(
+            code=code,
+            flow=session.flow,
+            api_key=session.api_key,
+            api_secret=session.api_secret,
+            callback_url=session.callback_url,
+            realm_id=realm_id,
+            verifier=verifier,
+            token_secret=session.token_secret,
+            expires_at=self.clock() + self.code_ttl,
+            spent=False,
+        )
+
+    # -- the exchange during POST/PUT/PATCH /instances ---------------------
+    def redeem(
+        self,
+        provider_data: Any,
+        configuration: dict[str, str],
+        bound_realm: str | None = None,
+    ) -> str:
+        """Check ``providerData`` against its grant, spend it, return the realm id.
+
+        Call inside the transaction that writes the instance, so a failed write
+        leaves the grant unspent. ``bound_realm`` is the realm of an instance
+        being re-authorized: a grant for another company is refused.
+        Messages never quote a secret or a code.
+        """
+        if not isinstance(provider_data, dict):
+            raise bad_request("providerData must be an object")
+        if "code" in provider_data:
+            oauth2 = parse(OAuth2ProviderData, provider_data, "providerData")
+            code, realm_id, flow = oauth2.code, oauth2.realmId, "oauth2"
+        elif "oauth_token" in provider_data:
+            oauth1 = parse(OAuth1ProviderData, provider_data, "providerData")
+            code, realm_id, flow = oauth1.oauth_token, oauth1.realmId, "oauth1"
+        else:
+            raise bad_request(
+                "providerData must hold an OAuth 2.0 'code' or an OAuth 1.0a 'oauth_token'"
+            )
+
+        grant = self.store.get_grant(code)
+        if grant is None or grant.flow != flow:
+            raise bad_request(f"{INVALID_GRANT}: the code is unknown; {RETRY_HINT}")
+        if grant.spent:
+            raise bad_request(f"{INVALID_GRANT}: the code was already exchanged; {RETRY_HINT}")
+        if grant.expires_at <= self.clock():
+            raise bad_request(f"{INVALID_GRANT}: the code has expired; {RETRY_HINT}")
+        if flow == "oauth1":
+            self._check_oauth1(oauth1, grant)
+        if realm_id != grant.realm_id:
+            raise bad_request("providerData realmId is not the company that was authorized")
+        self._check_app(grant, configuration)
+        if bound_realm is not None and grant.realm_id != bound_realm:
+            raise bad_request(
+                "providerData authorizes another company (realmId) than the one this instance "
+                "is bound to; a new company needs a new instance"
+            )
+        self.store.spend_grant(code)
+        return grant.realm_id
+
+    @staticmethod
+    def _check_oauth1(data: OAuth1ProviderData, grant: Grant) -> None:
+        if data.oauth_verifier != grant.verifier or data.secret != grant.token_secret:
+            raise bad_request(
+                f"{INVALID_GRANT}: oauth_verifier or secret does not match; {RETRY_HINT}"
+            )
+        if data.dataSource != "QBO":
+            raise bad_request("providerData dataSource must be 'QBO'")
+
+    @staticmethod
+    def _check_app(grant: Grant, configuration: dict[str, str]) -> None:
+        if (
+            configuration.get("oauth.api.key") != grant.api_key
+            or configuration.get("oauth.api.secret") != grant.api_secret
+        ):
+            raise bad_request(
+                "The OAuth grant was issued to another app: oauth.api.key / oauth.api.secret "
+                "differ from the apiKey / apiSecret used in the consent flow"
+            )
+        if configuration.get("oauth.callback.url") != grant.callback_url:
+            raise bad_request(
+                "oauth.callback.url differs from the callbackUrl used in the consent flow"
+            )
+        authentication_type = configuration.get("authentication.type")
+        if grant.flow == "oauth2" and authentication_type != "oauth2":
+            raise bad_request(
+                "An OAuth 2.0 grant (providerData.code) needs configuration "
+                "'authentication.type': 'oauth2'"
+            )
+        if grant.flow == "oauth1" and authentication_type not in (None, "oauth1"):
+            raise bad_request(
+                "An OAuth 1.0a grant (providerData.oauth_token) needs configuration "
+                "'authentication.type' absent or 'oauth1'"
+            )
+
+
+def with_query(url: str, params: dict[str, str]) -> str:
+    """``url`` with ``params`` added to whatever query it already has."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
+    return urlunsplit(parts._replace(query=urlencode(query)))

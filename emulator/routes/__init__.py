@@ -1,0 +1,1 @@
+"""HTTP routes: the platform API, the consent pages, and the emulator's own controls."""

@@ -1,0 +1,98 @@
+"""``/elements/api-v2/instances``: the platform's instance API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from ..auth import Organization
+from ..catalog import API_PREFIX
+from ..context import Ctx
+from ..errors import not_found
+from ..schemas import JsonBody
+
+router = APIRouter(prefix=API_PREFIX)
+
+
+def instance_id(raw: str) -> int:
+    # A non-numeric id can name no instance: 404 like any unknown id.
+    if not raw.isdigit():
+        raise not_found(f"No instance found with id {raw}")
+    return int(raw)
+
+
+@router.post("/instances")
+def create_instance(
+    account_id: Organization,
+    body: JsonBody,
+    ctx: Ctx,
+):
+    return ctx.instances.create(account_id, body)
+
+
+@router.get("/instances")
+def list_instances(
+    request: Request,
+    account_id: Organization,
+    ctx: Ctx,
+):
+    query = request.query_params
+    tags = query.getlist("tags[]") + query.getlist("tags")
+    return ctx.instances.search(account_id, tags, query.get("searchText"))
+
+
+@router.get("/instances/{raw_id}")
+def get_instance(raw_id: str, account_id: Organization, ctx: Ctx):
+    return ctx.instances.read(account_id, instance_id(raw_id))
+
+
+@router.put("/instances/{raw_id}")
+def replace_instance(
+    raw_id: str,
+    account_id: Organization,
+    body: JsonBody,
+    ctx: Ctx,
+):
+    return ctx.instances.replace(account_id, instance_id(raw_id), body)
+
+
+@router.patch("/instances/{raw_id}")
+def patch_instance(
+    raw_id: str,
+    account_id: Organization,
+    body: JsonBody,
+    ctx: Ctx,
+):
+    return ctx.instances.patch(account_id, instance_id(raw_id), body)
+
+
+@router.delete("/instances/{raw_id}")
+def delete_instance(raw_id: str, account_id: Organization, ctx: Ctx):
+    ctx.instances.delete(account_id, instance_id(raw_id))
+    return Response(status_code=200)
+
+
+@router.put("/instances/{raw_id}/enabled")
+def enable_instance(raw_id: str, account_id: Organization, ctx: Ctx):
+    return ctx.instances.set_disabled(account_id, instance_id(raw_id), disabled=False)
+
+
+@router.delete("/instances/{raw_id}/enabled")
+def disable_instance(raw_id: str, account_id: Organization, ctx: Ctx):
+    return ctx.instances.set_disabled(account_id, instance_id(raw_id), disabled=True)
+
+
+@router.get("/instances/{raw_id}/configuration")
+def list_configuration(raw_id: str, account_id: Organization, ctx: Ctx):
+    return ctx.instances.configuration_entries(account_id, instance_id(raw_id))
+
+
+@router.patch("/instances/{raw_id}/configuration/{raw_entry_id}")
+def patch_configuration_value(
+    raw_id: str,
+    raw_entry_id: str,
+    account_id: Organization,
+    body: JsonBody,
+    ctx: Ctx,
+):
+    entry_id = int(raw_entry_id) if raw_entry_id.isdigit() else -1
+    return ctx.instances.set_configuration_value(account_id, instance_id(raw_id), entry_id, body)

@@ -1,0 +1,17 @@
+"""Run-time settings of one emulator process, filled from the command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 0
+    db_path: str | None = None
+    accounts: list[tuple[str, str]] = field(default_factory=list)
+    admin_token: str | None = None
+    latency_ms: int = 0
+    fast_retries: bool = False
+    code_ttl: float = 600.0

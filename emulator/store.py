@@ -1,0 +1,443 @@
+"""SQLite persistence: accounts, instances, configuration, OAuth records, deliveries.
+
+One connection shared by all threads behind one re-entrant lock: the emulator's
+load is small, and a single writer makes "check a grant, spend it, insert the
+instance" atomic without any retry logic. Without a path the database lives in
+memory, so both modes run the same code.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    org_secret TEXT NOT NULL UNIQUE,
+    user_secret TEXT NOT NULL
+);
+-- AUTOINCREMENT: ids of deleted instances are never handed out again.
+CREATE TABLE IF NOT EXISTS instances (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    name TEXT NOT NULL,
+    token TEXT NOT NULL UNIQUE,
+    tags TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_date TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS configuration (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    instance_id INTEGER NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    UNIQUE (instance_id, key)
+);
+CREATE TABLE IF NOT EXISTS request_tokens (
+    token TEXT PRIMARY KEY,
+    secret TEXT NOT NULL,
+    api_key TEXT NOT NULL,
+    api_secret TEXT NOT NULL,
+    callback_url TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS consent_sessions (
+    id TEXT PRIMARY KEY,
+    flow TEXT NOT NULL,
+    api_key TEXT NOT NULL,
+    api_secret TEXT NOT NULL,
+    callback_url TEXT NOT NULL,
+    state TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    request_token TEXT,
+    token_secret TEXT,
+    expires_at REAL NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS grants (
+    code TEXT PRIMARY KEY,
+    flow TEXT NOT NULL,
+    api_key TEXT NOT NULL,
+    api_secret TEXT NOT NULL,
+    callback_url TEXT NOT NULL,
+    realm_id TEXT NOT NULL,
+    verifier TEXT,
+    token_secret TEXT,
+    expires_at REAL NOT NULL,
+    spent INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id TEXT PRIMARY KEY,
+    instance_id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+
+@dataclass
+class InstanceRecord:
+    id: int
+    account_id: int
+    name: str
+    token: str
+    tags: list[str]
+    disabled: bool
+    created_date: str
+    configuration: dict[str, str]
+
+
+@dataclass
+class ConsentSession:
+    id: str
+    flow: str  # "oauth2" or "oauth1"
+    api_key: str
+    api_secret: str
+    callback_url: str
+    state: str
+    scope: str
+    request_token: str | None
+    token_secret: str | None
+    expires_at: float
+    used: bool
+
+
+@dataclass
+class Grant:
+    """What a consent produced: an OAuth 2.0 code or an authorized 1.0a token."""
+
+    code: str  # the OAuth 2.0 code, or the 1.0a oauth_token
+    flow: str
+    api_key: str
+    api_secret: str
+    callback_url: str
+    realm_id: str
+    verifier: str | None
+    token_secret: str | None
+    expires_at: float
+    spent: bool
+
+
+@dataclass
+class RequestToken:
+    token: str
+    secret: str
+    api_key: str
+    api_secret: str
+    callback_url: str
+    expires_at: float
+
+
+class Store:
+    def __init__(self, path: str | None = None):
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._db = sqlite3.connect(
+            path or ":memory:", check_same_thread=False, isolation_level=None
+        )
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA foreign_keys = ON")
+        if path:
+            self._db.execute("PRAGMA journal_mode = WAL")
+        # executescript commits on its own, so it stays outside transaction().
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Everything inside commits together; nested uses join the outer one."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._db
+                finally:
+                    self._depth -= 1
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    # -- meta --------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        with self.transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # -- accounts ----------------------------------------------------------
+    def add_account(self, org_secret: str, user_secret: str) -> None:
+        # An organization has one user secret here; a re-added organization
+        # takes the newly given one.
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO accounts (org_secret, user_secret) VALUES (?, ?)"
+                " ON CONFLICT (org_secret) DO UPDATE SET user_secret = excluded.user_secret",
+                (org_secret, user_secret),
+            )
+
+    def accounts(self) -> list[tuple[str, str]]:
+        with self.transaction() as db:
+            rows = db.execute("SELECT org_secret, user_secret FROM accounts ORDER BY id").fetchall()
+        return [(row["org_secret"], row["user_secret"]) for row in rows]
+
+    def account_id(self, org_secret: str, user_secret: str) -> int | None:
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT id FROM accounts WHERE org_secret = ? AND user_secret = ?",
+                (org_secret, user_secret),
+            ).fetchone()
+        return row["id"] if row else None
+
+    # -- instances ---------------------------------------------------------
+    def insert_instance(
+        self,
+        *,
+        account_id: int,
+        name: str,
+        token: str,
+        tags: list[str],
+        created_date: str,
+        configuration: dict[str, str],
+    ) -> int:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO instances (account_id, name, token, tags, created_date)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (account_id, name, token, json.dumps(tags), created_date),
+            )
+            instance_id = cursor.lastrowid
+            assert instance_id is not None
+            self.write_configuration(instance_id, configuration)
+        return instance_id
+
+    def get_instance(
+        self, instance_id: int, account_id: int | None = None
+    ) -> InstanceRecord | None:
+        """The instance, or None when it does not exist or (given account_id) is not its."""
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM instances WHERE id = ?", (instance_id,)).fetchone()
+            if row is None or (account_id is not None and row["account_id"] != account_id):
+                return None
+            return self._record(db, row)
+
+    def instance_by_token(self, token: str) -> InstanceRecord | None:
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM instances WHERE token = ?", (token,)).fetchone()
+            return self._record(db, row) if row else None
+
+    def list_instances(self, account_id: int) -> list[InstanceRecord]:
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT * FROM instances WHERE account_id = ? ORDER BY id", (account_id,)
+            ).fetchall()
+            return [self._record(db, row) for row in rows]
+
+    def update_instance(
+        self,
+        instance_id: int,
+        *,
+        name: str | None = None,
+        tags: list[str] | None = None,
+        disabled: bool | None = None,
+    ) -> None:
+        with self.transaction() as db:
+            if name is not None:
+                db.execute("UPDATE instances SET name = ? WHERE id = ?", (name, instance_id))
+            if tags is not None:
+                db.execute(
+                    "UPDATE instances SET tags = ? WHERE id = ?", (json.dumps(tags), instance_id)
+                )
+            if disabled is not None:
+                db.execute(
+                    "UPDATE instances SET disabled = ? WHERE id = ?", (int(disabled), instance_id)
+                )
+
+    def delete_instance(self, instance_id: int) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM instances WHERE id = ?", (instance_id,))
+
+    def write_configuration(self, instance_id: int, configuration: dict[str, str]) -> None:
+        """Make the stored configuration equal ``configuration``.
+
+        A key that stays keeps its entry id, because clients address single
+        values by that id (PATCH /instances/{id}/configuration/{configId}).
+        """
+        with self.transaction() as db:
+            stored = {
+                row["key"]
+                for row in db.execute(
+                    "SELECT key FROM configuration WHERE instance_id = ?", (instance_id,)
+                )
+            }
+            for key in stored - configuration.keys():
+                db.execute(
+                    "DELETE FROM configuration WHERE instance_id = ? AND key = ?",
+                    (instance_id, key),
+                )
+            for key, value in configuration.items():
+                db.execute(
+                    "INSERT INTO configuration (instance_id, key, value) VALUES (?, ?, ?)"
+                    " ON CONFLICT (instance_id, key) DO UPDATE SET value = excluded.value",
+                    (instance_id, key, value),
+                )
+
+    def configuration_entries(self, instance_id: int) -> list[tuple[int, str, str]]:
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT id, key, value FROM configuration WHERE instance_id = ? ORDER BY id",
+                (instance_id,),
+            ).fetchall()
+        return [(row["id"], row["key"], row["value"]) for row in rows]
+
+    @staticmethod
+    def _record(db: sqlite3.Connection, row: sqlite3.Row) -> InstanceRecord:
+        configuration = {
+            entry["key"]: entry["value"]
+            for entry in db.execute(
+                "SELECT key, value FROM configuration WHERE instance_id = ? ORDER BY id",
+                (row["id"],),
+            )
+        }
+        return InstanceRecord(
+            id=row["id"],
+            account_id=row["account_id"],
+            name=row["name"],
+            token=row["token"],
+            tags=json.loads(row["tags"]),
+            disabled=bool(row["disabled"]),
+            created_date=row["created_date"],
+            configuration=configuration,
+        )
+
+    # -- OAuth records -----------------------------------------------------
+    def add_request_token(self, token: RequestToken) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO request_tokens VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    token.token,
+                    token.secret,
+                    token.api_key,
+                    token.api_secret,
+                    token.callback_url,
+                    token.expires_at,
+                ),
+            )
+
+    def get_request_token(self, token: str) -> RequestToken | None:
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM request_tokens WHERE token = ?", (token,)).fetchone()
+        return RequestToken(**dict(row)) if row else None
+
+    def add_consent_session(self, session: ConsentSession) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO consent_sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session.id,
+                    session.flow,
+                    session.api_key,
+                    session.api_secret,
+                    session.callback_url,
+                    session.state,
+                    session.scope,
+                    session.request_token,
+                    session.token_secret,
+                    session.expires_at,
+                    int(session.used),
+                ),
+            )
+
+    def get_consent_session(self, session_id: str) -> ConsentSession | None:
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT * FROM consent_sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+        if row is None:
+            return None
+        return ConsentSession(**{**dict(row), "used": bool(row["used"])})
+
+    def mark_consent_used(self, session_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE consent_sessions SET used = 1 WHERE id = ?", (session_id,))
+
+    def add_grant(self, grant: Grant) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO grants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    grant.code,
+                    grant.flow,
+                    grant.api_key,
+                    grant.api_secret,
+                    grant.callback_url,
+                    grant.realm_id,
+                    grant.verifier,
+                    grant.token_secret,
+                    grant.expires_at,
+                    int(grant.spent),
+                ),
+            )
+
+    def get_grant(self, code: str) -> Grant | None:
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM grants WHERE code = ?", (code,)).fetchone()
+        if row is None:
+            return None
+        return Grant(**{**dict(row), "spent": bool(row["spent"])})
+
+    def spend_grant(self, code: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE grants SET spent = 1 WHERE code = ?", (code,))
+
+    # -- event deliveries --------------------------------------------------
+    def add_delivery(self, delivery_id: str, instance_id: int) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO deliveries (id, instance_id, status) VALUES (?, ?, 'pending')",
+                (delivery_id, instance_id),
+            )
+
+    def update_delivery(self, delivery_id: str, *, status: str, attempts: int) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET status = ?, attempts = ? WHERE id = ?",
+                (status, attempts, delivery_id),
+            )
+
+    def get_delivery(self, delivery_id: str) -> tuple[str, int] | None:
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT status, attempts FROM deliveries WHERE id = ?", (delivery_id,)
+            ).fetchone()
+        return (row["status"], row["attempts"]) if row else None
+
+    def fail_pending_deliveries(self) -> None:
+        """Deliveries cut short by a restart end as failed: their threads are gone."""
+        with self.transaction() as db:
+            db.execute("UPDATE deliveries SET status = 'failed' WHERE status = 'pending'")
