@@ -238,9 +238,7 @@ def list_packages(tc: Toolchain) -> list[dict]:
     """Installed distributions of the program's python: name, version, pulumi-plugin.json path."""
     result = tc.run("-c", _LIST_PACKAGES)
     if result.returncode != 0:
-        raise HostError(
-            f"failed to list the packages of {tc.python}: {result.stderr.strip()}"
-        )
+        raise HostError(f"failed to list the packages of {tc.python}: {result.stderr.strip()}")
     return json.loads(result.stdout)
 
 
@@ -296,8 +294,10 @@ def package_dependency(pkg: dict) -> plugin_pb2.PackageDependency | None:
     if info is not None:
         if not info.get("resource"):
             return None
-        name, version, server = info.get("name", ""), info.get("version", ""), info.get(
-            "server", ""
+        name, version, server = (
+            info.get("name", ""),
+            info.get("version", ""),
+            info.get("server", ""),
         )
         for key in ("parameterization", "extensionParameterization"):
             p = info.get(key)
@@ -340,7 +340,12 @@ def package_dependency(pkg: dict) -> plugin_pb2.PackageDependency | None:
 def _stream_process(cmd, cwd, env, make_out, make_err, context, final=None):
     """Runs cmd, yielding messages built from its stdout/stderr chunks as they arrive."""
     proc = subprocess.Popen(
-        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+        cmd,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
     )
     chunks: queue.Queue = queue.Queue()
 
@@ -525,24 +530,31 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             yield from _stream_process(cmd, cwd, tc.env(), out, err, context, failed("uv sync"))
         elif tc.name == "poetry":
             cmd = ["poetry", "install", "--no-interaction"]
-            yield from _stream_process(cmd, cwd, dict(os.environ), out, err, context,
-                                       failed("poetry install"))
+            yield from _stream_process(
+                cmd, cwd, dict(os.environ), out, err, context, failed("poetry install")
+            )
         else:
             if tc.virtualenv and not _is_venv(tc.virtualenv):
                 yield out(b"Creating virtual environment...\n")
                 base = os.environ.get("PULUMI_PYTHON_CMD") or "python3"
                 base = shutil.which(base) or sys.executable
                 yield from _stream_process(
-                    [base, "-m", "venv", tc.virtualenv], cwd, dict(os.environ), out, err,
-                    context, failed("creating the virtual environment"),
+                    [base, "-m", "venv", tc.virtualenv],
+                    cwd,
+                    dict(os.environ),
+                    out,
+                    err,
+                    context,
+                    failed("creating the virtual environment"),
                 )
                 yield out(b"Finished creating virtual environment\n")
             requirements = os.path.join(cwd, "requirements.txt")
             if os.path.isfile(requirements):
                 yield out(b"Installing dependencies in virtual environment...\n")
                 cmd = [tc.python, "-m", "pip", "install", "-r", "requirements.txt"]
-                yield from _stream_process(cmd, cwd, tc.env(), out, err, context,
-                                           failed("installing dependencies"))
+                yield from _stream_process(
+                    cmd, cwd, tc.env(), out, err, context, failed("installing dependencies")
+                )
         yield out(b"Finished installing dependencies\n\n")
 
     def InstallDependencies(self, request, context):
@@ -730,8 +742,9 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         if tc.typechecker == "mypy" and tc.virtualenv:
             cmd += ["--exclude", os.path.relpath(tc.virtualenv, tc.program_dir)]
         cmd.append(tc.program_dir)
-        result = tc.run(*cmd, capture_output=False, stdout=subprocess.PIPE,
-                        stderr=subprocess.STDOUT)
+        result = tc.run(
+            *cmd, capture_output=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
         sys.stdout.write(result.stdout or "")
         sys.stdout.flush()
         if result.returncode != 0:
@@ -755,9 +768,13 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         else:
             name = _pyproject_name(program_dir)
             if not name:
-                self._abort(context, HostError(
-                    "plugin is not runnable, it provides neither __main__.py nor a buildable "
-                    "pyproject.toml"))
+                self._abort(
+                    context,
+                    HostError(
+                        "plugin is not runnable, it provides neither __main__.py nor a buildable "
+                        "pyproject.toml"
+                    ),
+                )
             cmd = [tc.python, "-u", "-m", "pulumi.run.plugin", name, *request.args]
         env = tc.env()
         for item in request.env:
@@ -807,6 +824,21 @@ def host_version() -> str:
 # Entry point
 
 
+class _RpcLog(grpc.ServerInterceptor):
+    """Appends "<pid> <method>" to $PULUMI_LANGHOST_RPC_LOG for every call (debugging aid)."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def intercept_service(self, continuation, handler_call_details):
+        try:
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fh.write(f"{os.getpid()} {handler_call_details.method.rsplit('/', 1)[-1]}\n")
+        except OSError:
+            pass
+        return continuation(handler_call_details)
+
+
 def parse_args(argv):
     ap = argparse.ArgumentParser(prog="pulumi-language-python")
     ap.add_argument("--tracing", default="")
@@ -841,9 +873,11 @@ def serve(argv) -> int:
         return 1
 
     host = LanguageHost(exec_script, args.engine_address, args.tracing)
+    rpc_log = os.environ.get("PULUMI_LANGHOST_RPC_LOG")
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="langhost"),
         options=GRPC_OPTIONS,
+        interceptors=[_RpcLog(rpc_log)] if rpc_log else [],
     )
     language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server)
     port = server.add_insecure_port("127.0.0.1:0")
