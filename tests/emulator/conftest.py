@@ -1,0 +1,32 @@
+"""Fixtures for the emulator's own tests: a real emulator subprocess per test module."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+import pytest
+
+# The repository root holds the `emulator` package; nothing in the project's
+# pytest configuration puts it on sys.path for us.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from emulator.harness import Emulator, start_emulator  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    """One emulator for the module, with two organizations (random secrets)."""
+    accounts = [(secrets.token_hex(12), secrets.token_hex(12)) for _ in range(2)]
+    with start_emulator(accounts=accounts) as started:
+        yield started
+
+
+@pytest.fixture
+def emu(emulator: Emulator) -> Emulator:
+    """The module's emulator with no fault rules and an empty request log."""
+    emulator.reset()
+    return emulator
