@@ -23,6 +23,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.runtime import rpc
 
 from . import settings as s
 from .client import CloudElementsClient, RetryPolicy
@@ -32,7 +33,7 @@ from .observe import instance_outputs
 from .plan import create_body, event_configuration, plan
 from .redact import Redactor
 from .settings import ProviderSettings
-from .spec import InstanceSpec
+from .spec import SECRET_INPUTS, InstanceSpec
 from .validation import check_inputs, is_unknown
 
 log = logging.getLogger("quickbooks.provider")
@@ -44,8 +45,18 @@ class ProvisioningError(Exception):
 
 def _spec(props: dict[str, Any]) -> InstanceSpec:
     return InstanceSpec.model_validate(
-        {k: v for k, v in props.items() if k in InstanceSpec.model_fields}
+        {k: _plain(v) for k, v in props.items() if k in InstanceSpec.model_fields}
     )
+
+
+def _secret(value: Any) -> Any:
+    if value is None or is_unknown(value) or rpc.is_rpc_secret(value):
+        return value
+    return rpc.wrap_rpc_secret(value)
+
+
+def _plain(value: Any) -> Any:
+    return rpc.unwrap_rpc_secret(value)
 
 
 def _may_have_committed(exc: CloudElementsError) -> bool:
@@ -116,6 +127,10 @@ class QuickBooksInstanceProvider(ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validates and normalizes inputs (unknowns allowed in preview); no HTTP."""
         inputs, failures = check_inputs(news, self.settings.allowed_callback_hosts)
+        for name in SECRET_INPUTS:
+            # Secret on the wire whatever the caller passed: the engine keeps it
+            # encrypted in state and masked in every display.
+            inputs[name] = _secret(inputs.get(name))
         return CheckResult(inputs, [CheckFailure(f.property, f.reason) for f in failures])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -233,6 +248,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
         outputs = instance_outputs(
             instance, ownership_tag=ownership_tag, extra_keys=extra_keys, prior=props
         )
+        outputs["token"] = _secret(outputs["token"])
         return ReadResult(id_, outputs)
 
     # --- update -----------------------------------------------------------------
@@ -266,7 +282,8 @@ class QuickBooksInstanceProvider(ResourceProvider):
                     raise self._spent_grant(spec, exc) from None
                 raise
             instance = self._merge_config(instance, patched, todo.patch)
-        outputs = self._outputs(spec, instance, prior=olds)
+        outputs = self._outputs(spec, instance, prior=self._known_to_provider(spec, olds))
+        outputs["token"] = _secret(outputs["token"])
         return UpdateResult(outputs)
 
     # --- delete -----------------------------------------------------------------
@@ -279,6 +296,18 @@ class QuickBooksInstanceProvider(ResourceProvider):
             pass
 
     # --- helpers ----------------------------------------------------------------
+
+    def _known_to_provider(self, spec: InstanceSpec, base: dict[str, Any]) -> dict[str, Any]:
+        """What only the provider knows after applying `spec`: the fingerprints of
+        the write-only secrets it just sent, and the grant's company."""
+        return {
+            **base,
+            "signature_key_fingerprint": fingerprint(self._fingerprint_key(), spec.signature_key)
+            or base.get("signature_key_fingerprint"),
+            "oauth_fingerprint": self._oauth_fingerprint(spec) or base.get("oauth_fingerprint"),
+            "adopt_id": spec.adopt_id,
+            "realm_id": spec.realm_id or base.get("realm_id"),
+        }
 
     def _oauth_fingerprint(self, spec: InstanceSpec) -> str | None:
         return fingerprint(self._fingerprint_key(), spec.oauth.model_dump() if spec.oauth else None)
@@ -299,15 +328,9 @@ class QuickBooksInstanceProvider(ResourceProvider):
         if not instance.get("configuration"):
             # The create response has no configuration: what we sent is what is set.
             instance = {**instance, "configuration": event_configuration(spec)}
-        key = self._fingerprint_key()
-        prior = {
-            "token": token,
-            "signature_key_fingerprint": fingerprint(key, spec.signature_key),
-            "oauth_fingerprint": self._oauth_fingerprint(spec),
-            "adopt_id": spec.adopt_id,
-            "realm_id": spec.realm_id,
-        }
+        prior = self._known_to_provider(spec, {"token": token})
         outputs = self._outputs(spec, instance, prior)
+        outputs["token"] = _secret(token)
         return CreateResult(str(instance["id"]), outputs)
 
     @staticmethod
