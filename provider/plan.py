@@ -100,7 +100,8 @@ def _observed_view(desired: dict[str, Any], old: dict[str, Any]) -> dict[str, An
 def plan(spec: InstanceSpec, old: dict[str, Any], fingerprint_key: str) -> Plan:
     desired = {k: v for k, v in desired_view(spec, fingerprint_key).items() if v is not None}
     observed = _observed_view(desired, old) if desired else {}
-    difference = DeepDiff(observed, desired, ignore_order=True)
+    # Numbers come back from the engine's gRPC as doubles: 5.0 is no change from 5.
+    difference = DeepDiff(observed, desired, ignore_order=True, ignore_numeric_type_changes=True)
     changed = tuple(sorted(str(k) for k in difference.affected_root_keys))
     # A grant for a company the instance is not bound to cannot re-authorize it.
     replaces = tuple(

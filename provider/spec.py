@@ -55,7 +55,15 @@ def _matches(regex: re.Pattern, what: str) -> Any:
     return check
 
 
+def _integral(value: Any) -> Any:
+    # Numbers cross the engine's gRPC boundary as doubles: 5 arrives as 5.0.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _id_from_number(value: Any) -> Any:
+    value = _integral(value)
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
@@ -133,7 +141,7 @@ def _poller_resources(resources: list[str]) -> list[str]:
 
 
 PollerResources = Annotated[list[StrictStr], AfterValidator(_poller_resources)]
-PollIntervalMinutes = Annotated[StrictInt, Field(ge=1, le=1440)]
+PollIntervalMinutes = Annotated[StrictInt, BeforeValidator(_integral), Field(ge=1, le=1440)]
 EventVendorType = Literal["polling", "webhook"]
 SignatureKey = Annotated[
     StrictStr,

@@ -56,14 +56,19 @@ if ! pulumi stack select local >/dev/null 2>&1; then
   pulumi stack init local >/dev/null
 fi
 
-# A fresh emulator has never issued a grant: consent for each declared instance
-# (the emulator's consent page, driven over HTTP like a person clicking Authorize)
-# and store the grant encrypted in the stack config.
-if [ "$fresh_db" = yes ]; then
-  python -m scripts.local_grants --port "$PORT"
-fi
+# The working config: the committed stack file plus this checkout's grants.
+CONFIG="$STATE/Pulumi.local.yaml"
+[ "$fresh_db" = yes ] && rm -f "$CONFIG"  # a new emulator never issued the old grants
+python -m scripts.local_config stacks/Pulumi.local.yaml "$CONFIG"
 
-pulumi "$@" --stack local
+# Consent for each declared instance that has no grant yet (the emulator's consent
+# page, driven over HTTP like a person clicking Authorize); stored encrypted.
+python -m scripts.local_grants --port "$PORT" --config-file "$CONFIG"
+
+case "${1:-}" in
+  up|preview|refresh|destroy|update|import) pulumi "$@" --stack local --config-file "$CONFIG" ;;
+  *) pulumi "$@" --stack local ;;
+esac
 if [ "${1:-}" = up ]; then
   pulumi stack output --stack local
 fi

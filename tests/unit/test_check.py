@@ -119,3 +119,9 @@ def test_wildcard_allowlist():
         {**BASE, "callback_url": "https://a.hooks.example.org/e"}, ("*.hooks.example.org",)
     )
     assert fails == []
+
+
+def test_numbers_from_the_engine_arrive_as_doubles():
+    inputs, fails = check_inputs({**BASE, "poll_interval_minutes": 5.0, "adopt_id": 42.0})
+    assert fails == [] and inputs["poll_interval_minutes"] == 5 and inputs["adopt_id"] == "42"
+    assert "poll_interval_minutes" in failures(poll_interval_minutes=5.5)

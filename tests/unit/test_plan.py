@@ -141,3 +141,10 @@ def test_create_body_has_every_required_key_as_strings():
     assert config["authentication.type"] == "oauth2"
     assert body["providerData"] == {"code": "abc123", "realmId": "9130350000000001"}
     assert body["tags"] == ["pulumi:proj:dev:books"]
+
+
+def test_numbers_stored_as_doubles_by_the_engine_are_no_change():
+    old = outputs_of(spec(poll_interval_minutes=5))
+    old["poll_interval_minutes"] = 5.0
+    assert not plan(spec(poll_interval_minutes=5), old, KEY).has_changes
+    assert plan(spec(poll_interval_minutes=6), old, KEY).changes == ("poll_interval_minutes",)

@@ -1,0 +1,95 @@
+"""Grants for the `local` stack: consent on the emulator, store the grant encrypted.
+
+On a real account a person consents in a browser (`python -m provider.onboard`);
+the local emulator's consent page is driven over HTTP instead, exactly as a
+browser would submit it, so `scripts/local.sh up` works with nobody at the
+keyboard. Grant values go to `pulumi config set --secret` on stdin, never on a
+command line or in output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import subprocess
+
+from emulator.harness import Emulator
+
+
+def pulumi_config(key: str, stack: str, config_file: str) -> dict:
+    out = subprocess.run(
+        ["pulumi", "config", "get", key, "--json", "--stack", stack, "--config-file", config_file],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    parsed = json.loads(out)
+    return parsed.get("objectValue", parsed.get("value"))
+
+
+def set_secret(path: str, value: str, stack: str, config_file: str) -> None:
+    subprocess.run(
+        [
+            "pulumi",
+            "config",
+            "set",
+            "--secret",
+            "--path",
+            "--stack",
+            stack,
+            "--config-file",
+            config_file,
+            path,
+        ],
+        input=value,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--stack", default="local")
+    parser.add_argument("--config-file", required=True)
+    args = parser.parse_args()
+
+    base_url = f"http://127.0.0.1:{args.port}/elements/api-v2"
+    # Attach to the emulator scripts/local.sh started (the harness only drives HTTP here).
+    emulator = Emulator(
+        process=None,  # type: ignore[arg-type]
+        base_url=base_url,
+        admin_token=os.environ["EMULATOR_ADMIN_TOKEN"],
+        accounts=[],
+        stderr_tail=collections.deque(),
+    )
+
+    def config(key: str) -> dict:
+        return pulumi_config(key, args.stack, args.config_file)
+
+    api_key = config("quickbooks:oauthApiKey")
+    callback = config("quickbooks:oauthCallbackUrl")
+    instances = config("quickbooks:instances")
+    for key in sorted(instances):
+        if (instances[key].get("oauth") or {}).get("code"):
+            continue  # granted on an earlier run
+        realm = (instances[key].get("oauth") or {}).get("realm_id") or "9130350000000001"
+        granted = emulator.grant(
+            api_key, os.environ["QUICKBOOKS_OAUTH_API_SECRET"], callback, realm_id=realm
+        )
+        for field, value in (("code", granted["code"]), ("realm_id", granted["realmId"])):
+            set_secret(
+                f"quickbooks:instances.{key}.oauth.{field}", value, args.stack, args.config_file
+            )
+        print(
+            f"[local] consented for instance {key!r} (company {granted['realmId']}); "
+            "grant stored encrypted in the stack config",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
