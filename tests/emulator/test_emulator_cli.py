@@ -1,0 +1,112 @@
+"""The command line: --help, what is printed at start, accounts, latency, clean shutdown."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+from emulator.harness import REPO_ROOT, start_emulator
+
+
+def run(*args: str, timeout: float = 20) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_help_lists_every_option():
+    result = run("--help")
+    assert result.returncode == 0
+    for option in (
+        "--port",
+        "--host",
+        "--db",
+        "--account",
+        "--admin-token",
+        "--latency-ms",
+        "--fast-retries",
+        "--code-ttl",
+    ):
+        assert option in result.stdout
+
+
+@pytest.mark.parametrize("account", ["no-colon", "a:b:c", "a b:c", ":user"])
+def test_bad_account_is_refused(account):
+    result = run("--port", "0", "--account", account)
+    assert result.returncode != 0 and "ORG_SECRET:USER_SECRET" in result.stderr
+
+
+def test_startup_output_order_and_clean_sigterm():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "--port", "0"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = [process.stdout.readline().strip() for _ in range(3)]
+        assert lines[0].startswith("account: organization=") and " user=" in lines[0]
+        assert lines[1].startswith("admin token: ")
+        assert lines[2].startswith("listening on http://127.0.0.1:")
+        assert lines[2].endswith("/elements/api-v2")
+        base_url = lines[2].removeprefix("listening on ")
+        # Accepting connections as soon as the line is printed.
+        org = lines[0].split("organization=")[1].split()[0]
+        user = lines[0].split("user=")[1]
+        response = requests.get(
+            base_url + "/instances",
+            headers={"Authorization": f"User {user}, Organization {org}"},
+            timeout=5,
+        )
+        assert response.status_code == 404
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_sigint_also_stops_cleanly():
+    emu = start_emulator()
+    emu.process.send_signal(signal.SIGINT)
+    assert emu.process.wait(timeout=10) == 0
+
+
+def test_given_accounts_and_token_are_not_printed():
+    accounts = [("org-one", "user-one"), ("org-two", "user-two")]
+    with start_emulator(accounts=accounts, admin_token="tok-given") as emu:
+        assert emu.accounts == accounts
+        assert emu.requests() == []
+        for index in range(2):
+            assert emu.api("GET", "/instances", account=index).status_code == 404
+        # Only the listening line reached stdout (the harness would have parsed more).
+    result = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "--port", "0", "--account", "o:u", "--admin-token", "t"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert result.stdout.readline().startswith("listening on ")
+    finally:
+        result.terminate()
+        result.wait()
+
+
+def test_latency_is_added_to_api_responses():
+    with start_emulator(latency_ms=250) as emu:
+        started = time.monotonic()
+        emu.api("GET", "/instances")
+        assert time.monotonic() - started >= 0.25
+        started = time.monotonic()
+        emu.requests()  # the controls are not slowed down
+        assert time.monotonic() - started < 0.25
