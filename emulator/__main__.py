@@ -12,11 +12,7 @@ import secrets
 import signal
 import sys
 
-from .app import build_context, create_app
-from .catalog import API_PREFIX
-from .server import listening_socket, serve, url_host
 from .settings import Settings
-from .store import Store
 
 SECRET_FORMAT = re.compile(r"^[^\s,:]+$")
 
@@ -72,7 +68,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     )
 
 
-def identities(store: Store, settings: Settings) -> tuple[str, list[str]]:
+def identities(store, settings: Settings) -> tuple[str, list[str]]:
     """The admin token in force, and the lines announcing what was not given.
 
     With --db, accounts and the admin token come back from the database, so a
@@ -106,6 +102,13 @@ def stop(_signal: int, _frame) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     settings = parse_args(argv)
+    # Imported after parsing: --help and usage errors answer without loading
+    # FastAPI and uvicorn.
+    from .app import build_context, create_app
+    from .catalog import API_PREFIX
+    from .server import listening_socket, serve, url_host
+    from .store import Store
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     store = Store(settings.db_path)

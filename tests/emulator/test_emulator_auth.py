@@ -64,8 +64,15 @@ def test_another_organizations_instance_is_404(emu):
         assert response.status_code == 404, (method, response.text)
         assert "oauth.api" not in response.text
     for suffix in ("/configuration", "/enabled"):
-        assert emu.api("GET" if suffix == "/configuration" else "DELETE", path + suffix, account=1).status_code == 404
-    assert emu.api("GET", "/instances", account=1, params=[("tags[]", "owner:a")]).status_code == 404
+        assert (
+            emu.api(
+                "GET" if suffix == "/configuration" else "DELETE", path + suffix, account=1
+            ).status_code
+            == 404
+        )
+    assert (
+        emu.api("GET", "/instances", account=1, params=[("tags[]", "owner:a")]).status_code == 404
+    )
     # Still intact for its owner.
     shown = emu.api("GET", path, account=0).json()
     assert shown["name"] != "stolen" and shown["disabled"] is False

@@ -9,6 +9,7 @@ import time
 
 import pytest
 import requests
+
 from emulator.harness import REPO_ROOT, start_emulator
 
 

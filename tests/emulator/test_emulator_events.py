@@ -129,7 +129,9 @@ def post_event(emu, instance_id, **body):
 
 
 def test_object_type_must_be_polled(emu):
-    created = create_instance(emu, config=events_configuration("https://hooks.example.test/e", "invoices"))
+    created = create_instance(
+        emu, config=events_configuration("https://hooks.example.test/e", "invoices")
+    )
     response = post_event(emu, created["id"], objectType="vendors")
     assert response.status_code == 400 and "vendors" in response.json()["message"]
 

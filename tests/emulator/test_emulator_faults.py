@@ -90,7 +90,9 @@ def test_drop_after_commit_commits_then_resets(emu):
     emu.add_fault("POST", "/instances", kind="drop_after_commit", count=1)
     grant = new_grant(emu)
     with pytest.raises(requests.ConnectionError):
-        emu.api("POST", "/instances", json=instance_body(grant, name="dropped", tags=["lost-response"]))
+        emu.api(
+            "POST", "/instances", json=instance_body(grant, name="dropped", tags=["lost-response"])
+        )
     listed = emu.api("GET", "/instances", params=[("tags[]", "lost-response")])
     assert listed.status_code == 200 and [item["name"] for item in listed.json()] == ["dropped"]
     # Committed means the grant was spent, too.

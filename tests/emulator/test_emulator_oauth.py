@@ -7,7 +7,6 @@ import time
 
 import pytest
 import requests
-from emulator.harness import start_emulator
 from emulator_support import (
     API_KEY,
     API_SECRET,
@@ -18,6 +17,8 @@ from emulator_support import (
     instance_body,
     new_grant,
 )
+
+from emulator.harness import start_emulator
 
 COMPANIES = {
     "9130350000000001": "Sandbox Company US 1",
@@ -33,7 +34,9 @@ def oauth_url(emu, **params):
 
 
 def test_oauth2_url_points_at_the_consent_page(emu):
-    response = oauth_url(emu, **{"authentication.type": "oauth2", "scope": "com.intuit.quickbooks.accounting"})
+    response = oauth_url(
+        emu, **{"authentication.type": "oauth2", "scope": "com.intuit.quickbooks.accounting"}
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert set(body) == {"element", "oauthUrl"}
@@ -91,9 +94,13 @@ def test_a_consent_link_works_once(emu):
     url = oauth_url(emu, **{"authentication.type": "oauth2"}).json()["oauthUrl"]
     session = url.split("session=")[1]
     form = {"session": session, "realm_id": REALM_US1, "decision": "authorize"}
-    first = requests.post(emu.root_url + "/oauth/consent", data=form, allow_redirects=False, timeout=10)
+    first = requests.post(
+        emu.root_url + "/oauth/consent", data=form, allow_redirects=False, timeout=10
+    )
     assert first.status_code == 302
-    second = requests.post(emu.root_url + "/oauth/consent", data=form, allow_redirects=False, timeout=10)
+    second = requests.post(
+        emu.root_url + "/oauth/consent", data=form, allow_redirects=False, timeout=10
+    )
     assert second.status_code == 400
     assert requests.get(url, timeout=10).status_code == 400
 
@@ -101,7 +108,9 @@ def test_a_consent_link_works_once(emu):
 def test_unknown_realm_is_refused_on_the_page(emu):
     url = oauth_url(emu, **{"authentication.type": "oauth2"}).json()["oauthUrl"]
     form = {"session": url.split("session=")[1], "realm_id": "123", "decision": "authorize"}
-    answer = requests.post(emu.root_url + "/oauth/consent", data=form, allow_redirects=False, timeout=10)
+    answer = requests.post(
+        emu.root_url + "/oauth/consent", data=form, allow_redirects=False, timeout=10
+    )
     assert answer.status_code == 400
 
 
@@ -110,7 +119,12 @@ def test_unknown_realm_is_refused_on_the_page(emu):
     [(["apiKey"], ["apiKey"]), (["apiKey", "apiSecret"], ["apiKey", "apiSecret"])],
 )
 def test_missing_app_credentials_are_named(emu, drop, named):
-    query = {"apiKey": API_KEY, "apiSecret": API_SECRET, "callbackUrl": CALLBACK, "authentication.type": "oauth2"}
+    query = {
+        "apiKey": API_KEY,
+        "apiSecret": API_SECRET,
+        "callbackUrl": CALLBACK,
+        "authentication.type": "oauth2",
+    }
     for name in drop:
         del query[name]
     for path in ("/elements/quickbooks/oauth/url", "/elements/quickbooks/oauth/token"):
@@ -129,7 +143,14 @@ def test_oauth1_flow_creates_an_instance(emu):
     assert token.status_code == 200 and set(token.json()) == {"token", "secret"}
 
     grant = emu.grant(API_KEY, API_SECRET, CALLBACK, realm_id=REALM_US2, oauth1=True)
-    assert set(grant) == {"oauth_token", "oauth_verifier", "realmId", "dataSource", "state", "secret"}
+    assert set(grant) == {
+        "oauth_token",
+        "oauth_verifier",
+        "realmId",
+        "dataSource",
+        "state",
+        "secret",
+    }
     assert grant["dataSource"] == "QBO" and grant["realmId"] == REALM_US2
     config = configuration()
     del config["authentication.type"], config["scope"]
@@ -173,7 +194,9 @@ def test_codes_are_single_use(emu):
 
 
 def test_made_up_code_is_invalid(emu):
-    response = emu.api("POST", "/instances", json=instance_body({"code": "AB11made-up", "realmId": REALM_US1}))
+    response = emu.api(
+        "POST", "/instances", json=instance_body({"code": "AB11made-up", "realmId": REALM_US1})
+    )
     assert response.status_code == 400 and "invalid or already used" in response.json()["message"]
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from emulator.harness import start_emulator
 from emulator_support import create_instance, instance_body, new_grant
+
+from emulator.harness import start_emulator
 
 
 def test_state_survives_a_restart(tmp_path):

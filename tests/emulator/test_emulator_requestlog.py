@@ -69,7 +69,15 @@ def test_oauth1_query_secrets_are_redacted(emu):
     }
     requests.get(emu.base_url + "/elements/quickbooks/oauth/url", params=query, timeout=5)
     logged = emu.requests()[0]["query"]
-    for name in ("apiKey", "apiSecret", "requestToken", "oauth_token", "oauth_verifier", "code", "client_secret"):
+    for name in (
+        "apiKey",
+        "apiSecret",
+        "requestToken",
+        "oauth_token",
+        "oauth_verifier",
+        "code",
+        "client_secret",
+    ):
         assert f"{name}=***" in logged
     assert "state=visible" in logged
 
@@ -98,21 +106,38 @@ def test_no_secret_appears_in_the_log_or_in_error_bodies(emu):
 
     bodies = [
         emu.api("POST", "/instances", json=instance_body(grant, config=config)),  # spent code
-        emu.api("POST", "/instances", json=instance_body(grant, config=configuration({"oauth.api.secret": 5}))),
-        emu.api("POST", "/instances", json={**instance_body(None), "providerData": oauth1 | {"oauth_verifier": "x"}}),
+        emu.api(
+            "POST",
+            "/instances",
+            json=instance_body(grant, config=configuration({"oauth.api.secret": 5})),
+        ),
+        emu.api(
+            "POST",
+            "/instances",
+            json={**instance_body(None), "providerData": oauth1 | {"oauth_verifier": "x"}},
+        ),
         emu.api("GET", path, headers={"Authorization": f"User {user}, Organization {other_org}"}),
-        emu.api("GET", path, headers={"Authorization": f"User {user}, Organization {org}, Element nope"}),
+        emu.api(
+            "GET", path, headers={"Authorization": f"User {user}, Organization {org}, Element nope"}
+        ),
         emu.api("GET", path, account=1),
         emu.api("PATCH", path, json={"providerData": oauth2_provider_data(grant)}),
         emu.api("PATCH", path, json={"configuration": {"event.notification.signature.key": 7}}),
-        emu.api("POST", "/instances", data="{" + API_SECRET, headers={"Content-Type": "application/json"}),
+        emu.api(
+            "POST",
+            "/instances",
+            data="{" + API_SECRET,
+            headers={"Content-Type": "application/json"},
+        ),
         requests.get(
             emu.base_url + "/elements/quickbooks/oauth/url",
             params={"apiKey": "k", "apiSecret": API_SECRET, "callbackUrl": "not a url"},
             timeout=5,
         ),
         requests.get(
-            emu.root_url + "/_emulator/requests", headers={"Authorization": f"Bearer {API_SECRET}"}, timeout=5
+            emu.root_url + "/_emulator/requests",
+            headers={"Authorization": f"Bearer {API_SECRET}"},
+            timeout=5,
         ),
     ]
     for response in bodies:
