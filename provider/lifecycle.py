@@ -26,6 +26,7 @@ from pulumi.dynamic import (
 from pulumi.runtime import rpc
 
 from . import settings as s
+from .catalog import KEY_REALM
 from .client import CloudElementsClient, RetryPolicy
 from .errors import ApiError, CloudElementsError, GrantRejected, InstanceNotFound, TransportError
 from .fingerprint import fingerprint
@@ -193,18 +194,28 @@ class QuickBooksInstanceProvider(ResourceProvider):
         return self._result(spec, created, token=created.get("token"))
 
     def _find_owned(self, spec: InstanceSpec) -> dict[str, Any] | None:
-        owned = self.client().find_instances(spec.ownership_tag)
-        if len(owned) > 1:
-            ids = ", ".join(str(i["id"]) for i in owned)
+        """This resource's instance from an earlier attempt, if one exists.
+
+        An owned instance bound to another QuickBooks company is the one being
+        replaced (a replace creates first, then deletes): not a twin to adopt.
+        """
+        client = self.client()
+        twins = []
+        for found in client.find_instances(spec.ownership_tag):
+            instance = client.get_instance(str(found["id"]))
+            realm = (instance.get("configuration") or {}).get(KEY_REALM)
+            if spec.realm_id is None or realm in (None, spec.realm_id):
+                twins.append(instance)
+        if len(twins) > 1:
+            ids = ", ".join(str(i["id"]) for i in twins)
             raise ProvisioningError(
                 f"instances {ids} all carry the ownership tag {spec.ownership_tag!r}; "
                 "delete the extra ones (or set adopt_id to the one to keep) and run again"
             )
-        return owned[0] if owned else None
+        return twins[0] if twins else None
 
     def _take_over(self, spec: InstanceSpec, owned: dict[str, Any]) -> CreateResult:
-        # The search result may be abridged; reconcile against the full instance.
-        return self._reconciled(spec, self.client().get_instance(str(owned["id"])), token=None)
+        return self._reconciled(spec, owned, token=None)
 
     def _adopt(self, spec: InstanceSpec, instance_id: str) -> dict[str, Any]:
         try:
@@ -213,7 +224,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
             raise ProvisioningError(
                 f"adopt_id {instance_id}: no such instance in this organization"
             ) from None
-        realm = (instance.get("configuration") or {}).get("realmId")
+        realm = (instance.get("configuration") or {}).get(KEY_REALM)
         if spec.realm_id and realm and realm != spec.realm_id:
             raise ProvisioningError(
                 f"adopt_id {instance_id}: the instance is bound to QuickBooks company {realm}, "

@@ -260,3 +260,15 @@ def test_other_organization_cannot_see_the_instance(emu, app, provider, make_inp
     instance_id, outs = create(provider, emu, make_inputs())
     other = configured_provider(provider_config(emu, app, account=1))
     assert other.read(instance_id, outs).id is None
+
+
+def test_replace_for_another_company_creates_beside_the_old_instance(
+    emu, app, provider, make_inputs
+):
+    inputs = make_inputs()
+    old_id, _ = create(provider, emu, inputs)
+    news = {**inputs, "oauth": oauth_grant(emu, app, realm_id="9130350000000002")}
+    new_id, outs = create(provider, emu, news)  # the engine creates first, then deletes old
+    assert new_id != old_id and ("POST", "/instances") in calls(emu)
+    assert outs["realm_id"] == "9130350000000002"
+    assert emu.api("GET", f"/instances/{old_id}").status_code == 200

@@ -1,0 +1,184 @@
+"""End to end: the real `pulumi` engine, the real program, the provider, the emulator."""
+
+from __future__ import annotations
+
+import json
+
+from tests.pulumi_stack import PulumiStack
+from tests.support import EVENTS_URL, calls, writes
+
+BOOKS = {
+    "name": "Books",
+    "callback_url": EVENTS_URL,
+    "tags": ["env:e2e"],
+    "poll_interval_minutes": 5,
+}
+PAYROLL = {
+    "name": "Payroll",
+    "callback_url": EVENTS_URL,
+    "poller_resources": ["employees", "time-activities"],
+}
+
+
+def declare(stack: PulumiStack, **instances) -> None:
+    for key, settings in instances.items():
+        stack.set_instance(key, **settings)
+        stack.grant(key)
+
+
+def instances_in_org(emu) -> list[dict]:
+    response = emu.api("GET", "/instances")
+    return [] if response.status_code == 404 else response.json()
+
+
+def test_up_creates_exactly_the_declared_instances_then_is_a_no_op(stack, emu):
+    declare(stack, books=BOOKS, payroll=PAYROLL)
+    emu.clear_requests()
+    stack.up()
+    assert sorted(writes(emu)) == [("POST", "/instances"), ("POST", "/instances")]
+    outputs = stack.outputs()
+    assert set(outputs) == {"books", "payroll"}
+    assert outputs["books"]["valid"] is True
+    ids = {outputs[k]["instance_id"] for k in outputs}
+    live = {str(i["id"]) for i in instances_in_org(emu)}
+    assert ids <= live
+
+    emu.clear_requests()
+    preview = stack.preview("--diff", "--expect-no-changes")
+    assert "unchanged" in preview.stdout
+    stack.up("--expect-no-changes")
+    assert writes(emu) == []
+    # refresh reads each instance once and writes nothing
+    emu.clear_requests()
+    stack.refresh("--expect-no-changes")
+    assert sorted(calls(emu)) == sorted(("GET", f"/instances/{i}") for i in ids)
+
+
+def test_changed_callback_is_an_in_place_update_with_one_patch(stack, emu):
+    declare(stack, books=BOOKS)
+    stack.up()
+    stack.set_instance("books", **{**BOOKS, "callback_url": "https://hooks.example.com/v2"})
+    preview = stack.preview("--diff")
+    assert "~ pulumi-python:dynamic/quickbooks:Instance: (update)" in preview.stdout
+    assert "callback_url" in preview.stdout and "https://hooks.example.com/v2" in preview.stdout
+    assert "replace" not in preview.stdout.lower().replace("to replace", "")
+    emu.clear_requests()
+    stack.up()
+    instance_id = stack.outputs()["books"]["instance_id"]
+    assert writes(emu) == [("PATCH", f"/instances/{instance_id}")]
+    live = emu.api("GET", f"/instances/{instance_id}").json()
+    assert (
+        live["configuration"]["event.notification.callback.url"] == "https://hooks.example.com/v2"
+    )
+
+
+def test_another_company_is_a_replace(stack, emu):
+    declare(stack, books=BOOKS)
+    stack.up()
+    old_id = stack.outputs()["books"]["instance_id"]
+    stack.grant("books", realm_id="9130350000000002")
+    preview = stack.preview("--diff")
+    assert "replace" in preview.stdout
+    stack.up()
+    new_id = stack.outputs()["books"]["instance_id"]
+    assert new_id != old_id
+    assert emu.api("GET", f"/instances/{old_id}").status_code == 404
+
+
+def test_deleted_behind_pulumis_back_is_dropped_by_refresh_and_recreated(stack, emu):
+    declare(stack, books=BOOKS)
+    stack.up()
+    old_id = stack.outputs()["books"]["instance_id"]
+    assert emu.api("DELETE", f"/instances/{old_id}").status_code == 200
+    refreshed = stack.refresh()
+    assert "deleted" in refreshed.stdout
+    assert stack.resources() == []
+    # The spent grant cannot create again: a clear message, not a raw 400.
+    failed = stack.up(check=False)
+    assert failed.returncode != 0
+    assert "python -m provider.onboard" in failed.stdout + failed.stderr
+    stack.grant("books")  # a new consent
+    stack.up()
+    new_id = stack.outputs()["books"]["instance_id"]
+    assert new_id != old_id and emu.api("GET", f"/instances/{new_id}").status_code == 200
+
+
+def test_out_of_band_edit_is_drift_that_refresh_shows_and_up_repairs(stack, emu):
+    declare(stack, books=BOOKS)
+    stack.up()
+    instance_id = stack.outputs()["books"]["instance_id"]
+    edited = emu.api(
+        "PATCH",
+        f"/instances/{instance_id}",
+        json={
+            "name": "Renamed by hand",
+            "configuration": {"event.notification.callback.url": "https://hooks.example.com/hand"},
+        },
+    )
+    assert edited.status_code == 200
+    refreshed = stack.refresh("--diff")
+    assert "Renamed by hand" in refreshed.stdout
+    preview = stack.preview("--diff")
+    assert "update" in preview.stdout
+    emu.clear_requests()
+    stack.up()
+    assert writes(emu) == [("PATCH", f"/instances/{instance_id}")]
+    live = emu.api("GET", f"/instances/{instance_id}").json()
+    assert live["name"] == "Books"
+    assert live["configuration"]["event.notification.callback.url"] == EVENTS_URL
+    stack.up("--expect-no-changes")
+
+
+def test_destroy_removes_all_and_only_this_stacks_instances(tmp_path, emu, app):
+    ours = PulumiStack(tmp_path / "ours", emu, app, stack="ours")
+    theirs = PulumiStack(tmp_path / "theirs", emu, app, stack="theirs")
+    declare(ours, books=BOOKS, payroll=PAYROLL)
+    declare(theirs, books=BOOKS)  # same resource name, same organization
+    ours.up()
+    theirs.up()
+    their_id = theirs.outputs()["books"]["instance_id"]
+    our_ids = {v["instance_id"] for v in ours.outputs().values()}
+    emu.clear_requests()
+    ours.destroy()
+    assert sorted(writes(emu)) == sorted(("DELETE", f"/instances/{i}") for i in our_ids)
+    assert emu.api("GET", f"/instances/{their_id}").status_code == 200
+    assert ours.resources() == []
+
+
+def test_removing_an_instance_from_config_deletes_only_it(stack, emu):
+    declare(stack, books=BOOKS, payroll=PAYROLL)
+    stack.up()
+    outputs = stack.outputs()
+    stack.remove_instance("payroll")
+    emu.clear_requests()
+    stack.up()
+    assert writes(emu) == [("DELETE", f"/instances/{outputs['payroll']['instance_id']}")]
+
+
+def test_no_secret_in_any_output_or_in_the_exported_state(stack, emu, app):
+    grant = None
+    stack.set_instance("books", **{**BOOKS, "signature_key": None})
+    stack.set_instance("books", **BOOKS)
+    grant = stack.grant("books")
+    stack.set_secret("quickbooks:instances.books.signature_key", "sig-" + "k" * 28)
+    stack.preview("--diff")
+    stack.preview("--json", "--diff")
+    stack.up("--diff")
+    stack.run("up", "--yes", "--json", "--diff")
+    stack.refresh("--diff")
+    stack.run("stack", "output", "--json")
+    export = stack.run("stack", "export").stdout
+    token = json.dumps(export)  # the token is encrypted in state: only ciphertext here
+    stack.destroy("--diff")
+    org, user = emu.accounts[0]
+    secrets = [grant["code"], "sig-" + "k" * 28, app.api_secret, org, user]
+    haystack = "\n".join(stack.transcript)
+    for secret in secrets:
+        assert secret not in haystack
+        assert secret not in token
+    state = json.loads(export)
+    resource = [r for r in state["deployment"]["resources"] if r["type"].endswith(":Instance")][0]
+    for name in ("token", "oauth", "signature_key"):
+        for section in ("inputs", "outputs"):
+            value = resource[section].get(name)
+            assert value is None or "ciphertext" in json.dumps(value), (section, name)
