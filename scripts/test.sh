@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite, with all of its own set-up (idempotent):
+# virtualenv + dependencies, the Pulumi CLI (built once into ~/.cache), Debian's
+# Chromium for the browser test, then lint and every test. Extra arguments go to pytest.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$REPO_ROOT"
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "[test] installing Debian's chromium for the browser test" >&2
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >&2
+fi
+
+echo "[test] ruff" >&2
+ruff check .
+ruff format --check . >/dev/null || { echo "[test] ruff format: files need formatting (run: ruff format .)" >&2; exit 1; }
+
+echo "[test] pytest" >&2
+started=$(date +%s)
+pytest -q "$@"
+echo "[test] suite passed in $(( $(date +%s) - started ))s" >&2
