@@ -77,7 +77,7 @@ def strip_realm(configuration: dict[str, str], realm_id: str | None) -> dict[str
 
 def poller_resources(configuration: dict[str, str]) -> list[str]:
     value = configuration.get("event.poller.urls", "")
-    return [item for item in value.split("|") if item] if value else []
+    return value.split("|") if value else []
 
 
 def events_enabled(configuration: dict[str, str]) -> bool:

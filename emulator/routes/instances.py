@@ -13,7 +13,7 @@ from ..schemas import JsonBody
 router = APIRouter(prefix=API_PREFIX)
 
 
-def instance_id(raw: str) -> int:
+def numeric_id(raw: str) -> int:
     # A non-numeric id can name no instance: 404 like any unknown id.
     if not raw.isdigit():
         raise not_found(f"No instance found with id {raw}")
@@ -40,59 +40,59 @@ def list_instances(
     return ctx.instances.search(account_id, tags, query.get("searchText"))
 
 
-@router.get("/instances/{raw_id}")
-def get_instance(raw_id: str, account_id: Organization, ctx: Ctx):
-    return ctx.instances.read(account_id, instance_id(raw_id))
+@router.get("/instances/{instance_id}")
+def get_instance(instance_id: str, account_id: Organization, ctx: Ctx):
+    return ctx.instances.read(account_id, numeric_id(instance_id))
 
 
-@router.put("/instances/{raw_id}")
+@router.put("/instances/{instance_id}")
 def replace_instance(
-    raw_id: str,
+    instance_id: str,
     account_id: Organization,
     body: JsonBody,
     ctx: Ctx,
 ):
-    return ctx.instances.replace(account_id, instance_id(raw_id), body)
+    return ctx.instances.replace(account_id, numeric_id(instance_id), body)
 
 
-@router.patch("/instances/{raw_id}")
+@router.patch("/instances/{instance_id}")
 def patch_instance(
-    raw_id: str,
+    instance_id: str,
     account_id: Organization,
     body: JsonBody,
     ctx: Ctx,
 ):
-    return ctx.instances.patch(account_id, instance_id(raw_id), body)
+    return ctx.instances.patch(account_id, numeric_id(instance_id), body)
 
 
-@router.delete("/instances/{raw_id}")
-def delete_instance(raw_id: str, account_id: Organization, ctx: Ctx):
-    ctx.instances.delete(account_id, instance_id(raw_id))
+@router.delete("/instances/{instance_id}")
+def delete_instance(instance_id: str, account_id: Organization, ctx: Ctx):
+    ctx.instances.delete(account_id, numeric_id(instance_id))
     return Response(status_code=200)
 
 
-@router.put("/instances/{raw_id}/enabled")
-def enable_instance(raw_id: str, account_id: Organization, ctx: Ctx):
-    return ctx.instances.set_disabled(account_id, instance_id(raw_id), disabled=False)
+@router.put("/instances/{instance_id}/enabled")
+def enable_instance(instance_id: str, account_id: Organization, ctx: Ctx):
+    return ctx.instances.set_disabled(account_id, numeric_id(instance_id), disabled=False)
 
 
-@router.delete("/instances/{raw_id}/enabled")
-def disable_instance(raw_id: str, account_id: Organization, ctx: Ctx):
-    return ctx.instances.set_disabled(account_id, instance_id(raw_id), disabled=True)
+@router.delete("/instances/{instance_id}/enabled")
+def disable_instance(instance_id: str, account_id: Organization, ctx: Ctx):
+    return ctx.instances.set_disabled(account_id, numeric_id(instance_id), disabled=True)
 
 
-@router.get("/instances/{raw_id}/configuration")
-def list_configuration(raw_id: str, account_id: Organization, ctx: Ctx):
-    return ctx.instances.configuration_entries(account_id, instance_id(raw_id))
+@router.get("/instances/{instance_id}/configuration")
+def list_configuration(instance_id: str, account_id: Organization, ctx: Ctx):
+    return ctx.instances.configuration_entries(account_id, numeric_id(instance_id))
 
 
-@router.patch("/instances/{raw_id}/configuration/{raw_entry_id}")
+@router.patch("/instances/{instance_id}/configuration/{entry_id}")
 def patch_configuration_value(
-    raw_id: str,
-    raw_entry_id: str,
+    instance_id: str,
+    entry_id: str,
     account_id: Organization,
     body: JsonBody,
     ctx: Ctx,
 ):
-    entry_id = int(raw_entry_id) if raw_entry_id.isdigit() else -1
-    return ctx.instances.set_configuration_value(account_id, instance_id(raw_id), entry_id, body)
+    entry = int(entry_id) if entry_id.isdigit() else -1
+    return ctx.instances.set_configuration_value(account_id, numeric_id(instance_id), entry, body)

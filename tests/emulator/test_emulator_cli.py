@@ -111,3 +111,9 @@ def test_latency_is_added_to_api_responses():
         started = time.monotonic()
         emu.requests()  # the controls are not slowed down
         assert time.monotonic() - started < 0.25
+
+
+def test_listening_line_shows_the_bound_address():
+    with start_emulator(extra_args=("--host", "localhost")) as emu:
+        assert emu.base_url.startswith("http://127.0.0.1:")
+        assert emu.api("GET", "/instances").status_code == 404

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from emulator_support import (
     API_SECRET,
     CALLBACK,
@@ -487,3 +488,39 @@ def test_patch_one_configuration_value_masks_and_validates(emu):
         json={"providerData": oauth2_provider_data(new_grant(emu))},
     )
     assert reauth.status_code == 200, reauth.text
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("oauth.callback.url", "not-a-url"),
+        ("event.notification.enabled", "yes"),
+        ("event.vendor.type", "carrier-pigeon"),
+        ("event.poller.refresh_interval", "0"),
+        ("event.poller.refresh_interval", "5m"),
+        ("event.poller.urls", "invoices||bills"),
+    ],
+)
+def test_configuration_values_are_checked(emu, key, value):
+    response = emu.api(
+        "POST", "/instances", json=instance_body(new_grant(emu), config=configuration({key: value}))
+    )
+    assert_error(response, 400, key)
+
+
+def test_a_masked_value_on_create_is_refused(emu):
+    config = configuration({"oauth.api.secret": "********"})
+    response = emu.api("POST", "/instances", json=instance_body(new_grant(emu), config=config))
+    assert_error(response, 400, "oauth.api.secret")
+
+
+def test_tags_filter_also_accepts_plain_tags_parameter(emu):
+    created = create_instance(emu, tags=["plain-param"])
+    listed = emu.api("GET", "/instances", params={"tags": "plain-param"})
+    assert [item["id"] for item in listed.json()] == [created["id"]]
+
+
+def test_delete_answers_with_an_empty_body(emu):
+    created = create_instance(emu)
+    response = emu.api("DELETE", f"/instances/{created['id']}")
+    assert response.status_code == 200 and response.content == b""

@@ -231,3 +231,17 @@ def test_codes_expire_after_code_ttl():
         assert response.status_code == 400
         assert "invalid or already used" in response.json()["message"]
         assert "expired" in response.json()["message"]
+
+
+def test_code_is_bound_to_the_callback_url(emu):
+    grant = emu.grant(API_KEY, API_SECRET, "https://elsewhere.example.test/cb")
+    response = emu.api("POST", "/instances", json=instance_body(grant))
+    assert response.status_code == 400 and "oauth.callback.url" in response.json()["message"]
+
+
+def test_oauth1_grant_refuses_authentication_type_oauth2(emu):
+    grant = emu.grant(API_KEY, API_SECRET, CALLBACK, oauth1=True)
+    body = instance_body(None)  # configuration says oauth2
+    body["providerData"] = grant
+    response = emu.api("POST", "/instances", json=body)
+    assert response.status_code == 400 and "authentication.type" in response.json()["message"]

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from emulator_support import create_instance, instance_body, new_grant
+import time
+
+from emulator_support import (
+    CallbackServer,
+    create_instance,
+    events_configuration,
+    instance_body,
+    new_grant,
+)
 
 from emulator.harness import start_emulator
 
@@ -21,7 +29,7 @@ def test_state_survives_a_restart(tmp_path):
         # Same secrets printed again, and they still work.
         assert second.accounts == accounts
         assert second.admin_token == admin_token
-        second.requests()
+        assert second.requests() == []  # the log is not part of the stored state
 
         shown = second.api("GET", f"/instances/{created['id']}")
         assert shown.status_code == 200, shown.text
@@ -45,6 +53,12 @@ def test_given_secrets_are_stored_and_reused(tmp_path):
         assert second.accounts == [account]
         assert second.admin_token == "admin-given"
         assert second.api("GET", f"/instances/{created['id']}").status_code == 200
+    with start_emulator(db=db, admin_token="admin-replaced", accounts=[("org-2", "user-2")]):
+        pass
+    with start_emulator(db=db) as third:
+        assert third.admin_token == "admin-replaced"
+        assert third.accounts == [account, ("org-2", "user-2")]
+        assert third.api("GET", "/instances", account=1).status_code == 404
 
 
 def test_without_db_state_is_not_kept():
@@ -54,3 +68,26 @@ def test_without_db_state_is_not_kept():
     with start_emulator() as second:
         assert second.accounts != accounts
         assert second.api("GET", "/instances").status_code == 404
+
+
+def test_a_delivery_cut_short_by_a_restart_ends_failed(tmp_path):
+    db = tmp_path / "emulator.sqlite"
+    with CallbackServer(fail_first=100) as receiver:
+        # Second-scale back-off: the delivery is still pending when the emulator stops.
+        with start_emulator(db=db, fast_retries=False) as first:
+            created = create_instance(first, config=events_configuration(receiver.url))
+            delivery_id = first.send_event(created["id"], "invoices")
+            deadline = time.monotonic() + 5
+            while first.delivery(delivery_id)["attempts"] < 1 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert first.delivery(delivery_id) == {
+                "deliveryId": delivery_id,
+                "status": "pending",
+                "attempts": 1,
+            }
+    with start_emulator(db=db) as second:
+        assert second.delivery(delivery_id) == {
+            "deliveryId": delivery_id,
+            "status": "failed",
+            "attempts": 1,
+        }
