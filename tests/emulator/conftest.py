@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import secrets
-import sys
-from pathlib import Path
 
 import pytest
 
-# The repository root holds the `emulator` package; nothing in the project's
-# pytest configuration puts it on sys.path for us.
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from emulator.harness import Emulator, start_emulator  # noqa: E402
+from emulator.harness import Emulator, start_emulator
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import requests
-from emulator_support import create_instance, instance_body, new_grant
+
+from tests.emulator.emulator_support import create_instance, instance_body, new_grant
 
 
 def test_missing_header_is_401(emu):

@@ -10,7 +10,8 @@ import time
 
 import pytest
 import requests
-from emulator_support import (
+
+from tests.emulator.emulator_support import (
     REALM_US2,
     CallbackServer,
     configuration,

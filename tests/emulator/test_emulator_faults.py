@@ -6,7 +6,8 @@ import time
 
 import pytest
 import requests
-from emulator_support import create_instance, instance_body, new_grant
+
+from tests.emulator.emulator_support import create_instance, instance_body, new_grant
 
 
 def test_status_fault_with_retry_after_fires_count_times(emu):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from emulator_support import (
+
+from tests.emulator.emulator_support import (
     API_SECRET,
     CALLBACK,
     REALM_US1,

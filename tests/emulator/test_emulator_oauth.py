@@ -7,7 +7,9 @@ import time
 
 import pytest
 import requests
-from emulator_support import (
+
+from emulator.harness import start_emulator
+from tests.emulator.emulator_support import (
     API_KEY,
     API_SECRET,
     CALLBACK,
@@ -17,8 +19,6 @@ from emulator_support import (
     instance_body,
     new_grant,
 )
-
-from emulator.harness import start_emulator
 
 COMPANIES = {
     "9130350000000001": "Sandbox Company US 1",

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import time
 
-from emulator_support import (
+from emulator.harness import start_emulator
+from tests.emulator.emulator_support import (
     CallbackServer,
     create_instance,
     events_configuration,
     instance_body,
     new_grant,
 )
-
-from emulator.harness import start_emulator
 
 
 def test_state_survives_a_restart(tmp_path):

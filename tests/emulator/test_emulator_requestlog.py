@@ -6,7 +6,8 @@ import json
 
 import pytest
 import requests
-from emulator_support import (
+
+from tests.emulator.emulator_support import (
     API_SECRET,
     CALLBACK,
     configuration,
