@@ -128,11 +128,21 @@ class QuickBooksInstanceProvider(ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validates and normalizes inputs (unknowns allowed in preview); no HTTP."""
         inputs, failures = check_inputs(news, self.settings.allowed_callback_hosts)
+        self._add_fingerprints(inputs)
         for name in SECRET_INPUTS:
             # Secret on the wire whatever the caller passed: the engine keeps it
             # encrypted in state and masked in every display.
             inputs[name] = _secret(inputs.get(name))
         return CheckResult(inputs, [CheckFailure(f.property, f.reason) for f in failures])
+
+    def _add_fingerprints(self, inputs: dict[str, Any]) -> None:
+        """Keyed fingerprints of the secret inputs, as plain inputs: previews (and the
+        PR summary) can then say "oauth changed" while showing nothing of it."""
+        key = self.settings.organization_secret
+        for name in SECRET_INPUTS:
+            value = inputs.get(name)
+            if key and value is not None and not is_unknown(value):
+                inputs[f"{name}_fingerprint"] = fingerprint(key, value)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """`olds` are the old *outputs* (observed state); `news` the checked inputs."""
