@@ -13,7 +13,8 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -336,18 +337,7 @@ class Store:
 
     # -- OAuth records -----------------------------------------------------
     def add_request_token(self, token: RequestToken) -> None:
-        with self.transaction() as db:
-            db.execute(
-                "INSERT INTO request_tokens VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    token.token,
-                    token.secret,
-                    token.api_key,
-                    token.api_secret,
-                    token.callback_url,
-                    token.expires_at,
-                ),
-            )
+        self._insert("request_tokens", token)
 
     def get_request_token(self, token: str) -> RequestToken | None:
         with self.transaction() as db:
@@ -355,23 +345,7 @@ class Store:
         return RequestToken(**dict(row)) if row else None
 
     def add_consent_session(self, session: ConsentSession) -> None:
-        with self.transaction() as db:
-            db.execute(
-                "INSERT INTO consent_sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    session.id,
-                    session.flow,
-                    session.api_key,
-                    session.api_secret,
-                    session.callback_url,
-                    session.state,
-                    session.scope,
-                    session.request_token,
-                    session.token_secret,
-                    session.expires_at,
-                    int(session.used),
-                ),
-            )
+        self._insert("consent_sessions", session)
 
     def get_consent_session(self, session_id: str) -> ConsentSession | None:
         with self.transaction() as db:
@@ -387,22 +361,7 @@ class Store:
             db.execute("UPDATE consent_sessions SET used = 1 WHERE id = ?", (session_id,))
 
     def add_grant(self, grant: Grant) -> None:
-        with self.transaction() as db:
-            db.execute(
-                "INSERT INTO grants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    grant.code,
-                    grant.flow,
-                    grant.api_key,
-                    grant.api_secret,
-                    grant.callback_url,
-                    grant.realm_id,
-                    grant.verifier,
-                    grant.token_secret,
-                    grant.expires_at,
-                    int(grant.spent),
-                ),
-            )
+        self._insert("grants", grant)
 
     def get_grant(self, code: str) -> Grant | None:
         with self.transaction() as db:
@@ -414,6 +373,14 @@ class Store:
     def spend_grant(self, code: str) -> None:
         with self.transaction() as db:
             db.execute("UPDATE grants SET spent = 1 WHERE code = ?", (code,))
+
+    def _insert(self, table: str, record: Any) -> None:
+        """Insert a dataclass whose field names are the table's column names."""
+        values = asdict(record)
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        with self.transaction() as db:
+            db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(values.values()))
 
     # -- event deliveries --------------------------------------------------
     def add_delivery(self, delivery_id: str, instance_id: int) -> None:
