@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 
-from .driver import ARTIFACTS, OnboardRun
+from .driver import ARTIFACTS, CALLBACK_PATH, OnboardRun
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless, and quiet: Chromium must not try the (closed) network on its own.
@@ -93,12 +93,16 @@ def test_consent_in_chromium_stores_an_encrypted_grant_that_up_uses(stack, emu, 
 
 
 def test_deny_in_chromium_fails_clearly_and_stores_nothing(stack, browser, capsys):
+    # `localhost`, as in stacks/Pulumi.dev.yaml: the browser reaches the 127.0.0.1 listener.
+    port = urlsplit(stack.app.callback_url).port
+    stack.write_config({"quickbooks:oauthCallbackUrl": f"http://localhost:{port}{CALLBACK_PATH}"})
     before = stack.config_path.read_bytes()
     run = OnboardRun(stack)
     page = browser.new_page()
     page.goto(run.consent_url())
     page.click("#deny")
     page.wait_for_selector("#result")
+    assert page.url.startswith(f"http://localhost:{port}{CALLBACK_PATH}?")
     assert page.locator("#result").inner_text() == "QuickBooks was not connected."
     assert "Access was denied." in page.content()
     denied_png = shot(page, "denied.png")

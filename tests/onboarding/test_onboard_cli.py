@@ -68,4 +68,5 @@ def test_settings_come_from_pulumi_config_and_a_failed_write_restores_the_file(
     with pytest.raises(OnboardError, match="simulated"):
         config.store_grant("books", {"code": "AB11new-code-value", "realm_id": "1"}, [])
     assert len(writes) == 2  # the first write did happen ...
+    assert not [arg for args in writes for arg in args if "new-code-value" in arg]  # stdin only
     assert stack.config_path.read_bytes() == before  # ... and was undone
