@@ -110,8 +110,10 @@ class CloudElementsClient:
             return []  # the API answers an empty search with 404 "No instances found"
         return [i for i in found if tag in (i.get("tags") or [])]
 
-    def create_instance(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self._call("POST", "/instances", "create instance", json=body, idempotent=False)
+    def create_instance(self, body: dict[str, Any], owner: str) -> dict[str, Any]:
+        # Before it has an id, an instance is known by its name and ownership tag.
+        operation = f"create instance {body.get('name')!r} ({owner})"
+        return self._call("POST", "/instances", operation, json=body, idempotent=False)
 
     def patch_instance(self, instance_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._call(

@@ -26,7 +26,7 @@ class CloudElementsError(Exception):
         parts = [f"{operation} failed"]
         if status is not None:
             parts.append(f"HTTP {status}")
-        text = ": ".join([" ".join(parts), message])
+        text = ": ".join([*parts, message])
         if request_id:
             text += f" (requestId {request_id})"
         super().__init__(text)

@@ -190,7 +190,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
             settings.oauth_callback_url or "",
         )
         try:
-            created = client.create_instance(body)
+            created = client.create_instance(body, owner=spec.ownership_tag)
         except GrantRejected as exc:
             raise self._spent_grant(spec, exc) from None
         except (TransportError, ApiError) as exc:

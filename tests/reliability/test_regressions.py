@@ -1,0 +1,53 @@
+"""Bugs the reliability matrix found, each pinned by the smallest test that shows it."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import pytest
+
+from emulator.harness import start_emulator
+from tests.support import EVENTS_URL, configured_provider, new_app, oauth_grant, provider_config
+
+REQUEST_ID = re.compile(r"\(requestId [0-9a-f-]{36}\)")
+
+
+@pytest.fixture(scope="module")
+def emu():
+    accounts = [(f"org-{secrets.token_hex(12)}", f"user-{secrets.token_hex(12)}")]
+    with start_emulator(accounts=accounts) as started:
+        yield started
+
+
+@pytest.fixture
+def app():
+    return new_app()
+
+
+@pytest.fixture
+def provider(emu, app):
+    return configured_provider(provider_config(emu, app))
+
+
+def _inputs(emu, app, provider, **changes):
+    raw = {
+        "name": "Books",
+        "ownership_tag": f"pulumi:regressions:test:r{secrets.token_hex(4)}",
+        "callback_url": EVENTS_URL,
+        "oauth": oauth_grant(emu, app),
+        **changes,
+    }
+    result = provider.check({}, raw)
+    assert result.failures == []
+    return result.inputs
+
+
+def test_a_failed_create_names_the_instance_status_and_request_id(emu, app, provider):
+    inputs = _inputs(emu, app, provider)
+    emu.add_fault("POST", "/instances", status=503)
+    with pytest.raises(Exception) as failure:
+        provider.create(inputs)
+    text = str(failure.value)
+    assert text.startswith(f"create instance 'Books' ({inputs['ownership_tag']}) failed: HTTP 503")
+    assert REQUEST_ID.search(text), text
