@@ -293,10 +293,12 @@ class QuickBooksInstanceProvider(ResourceProvider):
         if todo.patch:
             try:
                 patched = client.patch_instance(id_, todo.patch)
-            except InstanceNotFound:
+            except InstanceNotFound as exc:
+                # Keep the platform's status and requestId: a 404 here may be a fluke.
                 raise ProvisioningError(
-                    f"instance {id_} no longer exists (deleted outside Pulumi); run "
-                    "`pulumi refresh` so it is recreated on the next `pulumi up`"
+                    f"{exc}. The instance seems deleted outside Pulumi; run `pulumi refresh` "
+                    "(it drops the instance from the state if it is gone, so the next "
+                    "`pulumi up` re-creates it)"
                 ) from None
             except GrantRejected as exc:
                 if "providerData" in todo.patch:

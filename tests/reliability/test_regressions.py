@@ -51,3 +51,14 @@ def test_a_failed_create_names_the_instance_status_and_request_id(emu, app, prov
     text = str(failure.value)
     assert text.startswith(f"create instance 'Books' ({inputs['ownership_tag']}) failed: HTTP 503")
     assert REQUEST_ID.search(text), text
+
+
+def test_a_404_during_an_update_keeps_operation_status_and_request_id(emu, app, provider):
+    inputs = _inputs(emu, app, provider)
+    created = provider.create(inputs)
+    emu.add_fault("PATCH", f"/instances/{created.id}", status=404)
+    with pytest.raises(Exception) as failure:
+        provider.update(created.id, created.outs, {**inputs, "name": "Books v2"})
+    text = str(failure.value)
+    assert text.startswith(f"update instance {created.id} failed: HTTP 404"), text
+    assert REQUEST_ID.search(text) and "pulumi refresh" in text, text
