@@ -139,7 +139,7 @@ def onboard(
             say("(opened in your browser)")
         say(
             f"Waiting up to {options.timeout:g} s for the browser to come back to "
-            f"{address.listen_url} ... (Ctrl-C cancels)"
+            f"{address.url} (listening on {address.listen_url}; Ctrl-C cancels) ..."
         )
         callback = listener.next_callback(options.timeout)
         try:
