@@ -137,6 +137,7 @@ class CloudElementsClient:
     ) -> Any:
         waited = 0.0
         attempt = 0
+        ambiguous_before = False
         while True:
             self.calls += 1
             try:
@@ -158,9 +159,11 @@ class CloudElementsClient:
                 delay = self.retry.backoff(attempt)
                 if idempotent and self._may_retry(attempt, waited, delay):
                     self._pause(operation, failure, delay)
+                    ambiguous_before = ambiguous_before or ambiguous
                     waited += delay
                     attempt += 1
                     continue
+                failure.after_ambiguous_attempt = ambiguous_before
                 raise failure from None
 
             if response.status_code < 400:
@@ -177,9 +180,11 @@ class CloudElementsClient:
                     delay = self.retry.backoff(attempt)
                 if self._may_retry(attempt, waited, delay):
                     self._pause(operation, error, delay)
+                    ambiguous_before = ambiguous_before or response.status_code >= 500
                     waited += delay
                     attempt += 1
                     continue
+            error.after_ambiguous_attempt = ambiguous_before
             raise error
 
     def _may_retry(self, attempt: int, waited: float, delay: float) -> bool:

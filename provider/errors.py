@@ -11,6 +11,10 @@ from __future__ import annotations
 class CloudElementsError(Exception):
     """Base of every error raised by the client."""
 
+    # Set by the client: an earlier attempt of the same call was retried after an
+    # outcome-unknown failure (lost response, 5xx), so it may have been applied.
+    after_ambiguous_attempt: bool = False
+
     def __init__(
         self,
         operation: str,

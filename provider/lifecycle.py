@@ -290,9 +290,10 @@ class QuickBooksInstanceProvider(ResourceProvider):
             "element": {"key": olds.get("element_key")},
             "configuration": dict(olds.get("configuration") or {}),
         }
-        if todo.patch:
+        sent = todo.patch
+        if sent:
             try:
-                patched = client.patch_instance(id_, todo.patch)
+                patched = client.patch_instance(id_, sent)
             except InstanceNotFound as exc:
                 # Keep the platform's status and requestId: a 404 here may be a fluke.
                 raise ProvisioningError(
@@ -301,13 +302,31 @@ class QuickBooksInstanceProvider(ResourceProvider):
                     "`pulumi up` re-creates it)"
                 ) from None
             except GrantRejected as exc:
-                if "providerData" in todo.patch:
+                if "providerData" not in todo.patch:
+                    raise
+                applied = self._applied_by_lost_attempt(spec, id_, olds, exc)
+                if applied is None:
                     raise self._spent_grant(spec, exc) from None
-                raise
-            instance = self._merge_config(instance, patched, todo.patch)
+                patched, sent = applied, {}  # the instance as it is now: nothing to merge
+            instance = self._merge_config(instance, patched, sent)
         outputs = self._outputs(spec, instance, prior=self._known_to_provider(spec, olds))
         outputs["token"] = _secret(outputs["token"])
         return UpdateResult(outputs)
+
+    def _applied_by_lost_attempt(
+        self, spec: InstanceSpec, id_: str, olds: dict[str, Any], exc: GrantRejected
+    ) -> dict[str, Any] | None:
+        """The instance, if the grant was refused only because an earlier attempt of the
+        same PATCH, whose answer was lost, spent it (the PATCH applies as a whole: the
+        rest of it is then live too); None if the refusal stands."""
+        if not exc.after_ambiguous_attempt:
+            return None
+        instance = self.client().get_instance(id_)
+        observed = self._outputs(spec, instance, prior=self._known_to_provider(spec, olds))
+        if plan(spec, observed, self._fingerprint_key()).patch:
+            return None
+        log.warning("%s: an earlier attempt, whose answer was lost, applied it", exc)
+        return instance
 
     # --- delete -----------------------------------------------------------------
 

@@ -62,3 +62,34 @@ def test_a_404_during_an_update_keeps_operation_status_and_request_id(emu, app, 
     text = str(failure.value)
     assert text.startswith(f"update instance {created.id} failed: HTTP 404"), text
     assert REQUEST_ID.search(text) and "pulumi refresh" in text, text
+
+
+def test_a_reauthorization_whose_answer_was_lost_is_not_reported_as_a_spent_grant(
+    emu, app, provider
+):
+    inputs = _inputs(emu, app, provider)
+    created = provider.create(inputs)
+    news = {**inputs, "oauth": oauth_grant(emu, app), "name": "Books v2"}
+    news = provider.check({}, news).inputs
+    # The first PATCH is applied (spending the grant) but its answer never arrives;
+    # the retry is refused because the grant is spent.
+    emu.add_fault("PATCH", f"/instances/{created.id}", kind="drop_after_commit")
+    outs = provider.update(created.id, created.outs, news).outs
+    assert outs["oauth_fingerprint"] == news["oauth_fingerprint"] and outs["name"] == "Books v2"
+    read = provider.read(created.id, outs)
+    assert provider.diff(created.id, read.outs, news).changes is False
+
+
+def test_a_grant_spent_elsewhere_still_fails_clearly_after_a_retried_5xx(emu, app, provider):
+    inputs = _inputs(emu, app, provider)
+    created = provider.create(inputs)
+    spent = oauth_grant(emu, app)
+    other = _inputs(emu, app, provider, oauth=spent)
+    provider.create(other)  # spends `spent`
+    news = provider.check({}, {**inputs, "oauth": spent, "name": "Books v2"}).inputs
+    emu.add_fault("PATCH", f"/instances/{created.id}", status=502)  # retried, then refused
+    with pytest.raises(Exception) as failure:
+        provider.update(created.id, created.outs, news)
+    assert "python -m provider.onboard" in str(failure.value)
+    live = emu.api("GET", f"/instances/{created.id}").json()
+    assert live["name"] == "Books"  # the refused PATCH changed nothing
