@@ -61,8 +61,12 @@ def _retry_after(response: requests.Response) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
         parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+    except (TypeError, ValueError):
+        return None  # unreadable: our own back-off applies, never a crash
+    return max(0.0, parsed.timestamp() - time.time())
 
 
 class CloudElementsClient:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import http.server
 import re
 import secrets
+import threading
 
 import pytest
 
 from emulator.harness import start_emulator
+from provider.client import CloudElementsClient, RetryPolicy
+from provider.redact import Redactor
 from tests.support import EVENTS_URL, configured_provider, new_app, oauth_grant, provider_config
 
 REQUEST_ID = re.compile(r"\(requestId [0-9a-f-]{36}\)")
@@ -93,3 +97,38 @@ def test_a_grant_spent_elsewhere_still_fails_clearly_after_a_retried_5xx(emu, ap
     assert "python -m provider.onboard" in str(failure.value)
     live = emu.api("GET", f"/instances/{created.id}").json()
     assert live["name"] == "Books"  # the refused PATCH changed nothing
+
+
+def test_an_unreadable_retry_after_falls_back_to_backoff():
+    """A proxy may send any Retry-After; the emulator sends only numbers, so a tiny
+    server answers 429 with `Retry-After: soon`, then 200."""
+    answers = [(429, {"Retry-After": "soon"}), (200, {})]
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server API
+            status, headers = answers.pop(0)
+            body = b'{"id": 7, "message": "x", "requestId": "r"}'
+            self.send_response(status)
+            for key, value in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = CloudElementsClient(
+            f"http://127.0.0.1:{server.server_port}",
+            "user-secret-x",
+            "org-secret-x",
+            redactor=Redactor(),
+            retry=RetryPolicy(sleep=lambda _s: None),
+        )
+        assert client.get_instance("7")["id"] == 7
+        assert client.calls == 2
+    finally:
+        server.shutdown()
+        server.server_close()
