@@ -112,6 +112,10 @@ class FaultMiddleware:
         elif rule.kind == "status":
             await self._send_status(rule, send)
         elif rule.kind == "delay":
+            # The request has fully arrived before the slowness starts, so a client
+            # that gives up meanwhile does not stop it: like a slow server, it runs
+            # (and commits) anyway, with nobody left to hear the answer.
+            receive = await _received(receive)
             await asyncio.sleep((rule.delay_ms or 0) / 1000)
             await self.app(scope, receive, send)
         elif rule.kind == "reset":
@@ -143,6 +147,28 @@ class FaultMiddleware:
             headers.append((b"retry-after", str(rule.retry_after).encode()))
         await send({"type": "http.response.start", "status": rule.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+async def _received(receive):
+    """Reads the whole request body now; returns a `receive` that replays it."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return receive  # gone before it finished sending: nothing to run
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    replayed = False
+
+    async def replay():
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+    return replay
 
 
 def _phrase(status: int) -> str:

@@ -6,8 +6,10 @@ import http.server
 import re
 import secrets
 import threading
+import time
 
 import pytest
+import requests
 
 from emulator.harness import start_emulator
 from provider.client import CloudElementsClient, RetryPolicy
@@ -132,3 +134,29 @@ def test_an_unreadable_retry_after_falls_back_to_backoff():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_write_delayed_past_the_client_timeout_still_runs_on_the_emulator(emu, app):
+    """The emulator's delay fault stands for a slow server: the request has arrived and
+    runs to its end even though the client gave up (its README says so)."""
+    emu.add_fault("PATCH", "/instances/*", kind="delay", delay_ms=600)
+    grant = oauth_grant(emu, app)
+    body = {
+        "element": {"key": "quickbooks"},
+        "name": "Books",
+        "providerData": {"code": grant["code"], "realmId": grant["realm_id"]},
+        "configuration": {
+            "oauth.api.key": app.api_key,
+            "oauth.api.secret": app.api_secret,
+            "oauth.callback.url": app.callback_url,
+            "authentication.type": "oauth2",
+            "event.notification.enabled": "false",
+        },
+    }
+    instance_id = emu.api("POST", "/instances", json=body).json()["id"]
+    with pytest.raises(requests.ReadTimeout):
+        emu.api("PATCH", f"/instances/{instance_id}", json={"name": "Renamed"}, timeout=0.2)
+    deadline = time.monotonic() + 5
+    while emu.api("GET", f"/instances/{instance_id}").json()["name"] != "Renamed":
+        assert time.monotonic() < deadline, "the abandoned PATCH never ran"
+        time.sleep(0.05)
