@@ -80,3 +80,7 @@ EXTRA_CONFIGURATION_KEYS = frozenset(
 
 # What the platform sends back instead of a secret value.
 MASK = "********"
+
+# Configuration keys holding secrets: never part of the (plain) outputs, whatever
+# their value, even when the provider knows it because it just sent it.
+SECRET_KEYS = frozenset({KEY_API_SECRET, KEY_SIGNATURE})

@@ -19,6 +19,7 @@ from .catalog import (
     KEY_VENDOR_TYPE,
     MASK,
     POLLER_RESOURCES,
+    SECRET_KEYS,
 )
 
 # Outputs that only the provider knows (never returned by the API): carried over
@@ -77,7 +78,11 @@ def instance_outputs(
     supplies what the API cannot show (token, fingerprints) and values the API
     withheld (a configuration missing from a PATCH response).
     """
-    config = {k: v for k, v in (instance.get("configuration") or {}).items() if v != MASK}
+    config = {
+        k: v
+        for k, v in (instance.get("configuration") or {}).items()
+        if v != MASK and k not in SECRET_KEYS
+    }
     tags = [t for t in instance.get("tags") or [] if isinstance(t, str)]
     enabled_text = config.get(KEY_EVENTS_ENABLED)
     events_enabled = (

@@ -160,3 +160,21 @@ def test_a_write_delayed_past_the_client_timeout_still_runs_on_the_emulator(emu,
     while emu.api("GET", f"/instances/{instance_id}").json()["name"] != "Renamed":
         assert time.monotonic() < deadline, "the abandoned PATCH never ran"
         time.sleep(0.05)
+
+
+def _plain_outputs(outs: dict) -> str:
+    """The outputs the engine stores in plain text (the secret ones are encrypted)."""
+    return str({k: v for k, v in outs.items() if k not in ("token", "oauth", "signature_key")})
+
+
+def test_a_signature_key_sent_in_a_patch_never_lands_in_the_plain_outputs(emu, app, provider):
+    inputs = _inputs(emu, app, provider, signature_key="first-signature-key-0123")
+    created = provider.create(inputs)
+    news = provider.check({}, {**inputs, "signature_key": "second-signature-key-0123"}).inputs
+    outs = provider.update(created.id, created.outs, news).outs
+    assert "second-signature-key-0123" not in _plain_outputs(outs)
+    # Adoption after a lost create answer reconciles with a PATCH carrying the key too.
+    again = _inputs(emu, app, provider, signature_key="third-signature-key-0123")
+    emu.add_fault("POST", "/instances", kind="drop_after_commit")
+    adopted = provider.create(again).outs
+    assert "third-signature-key-0123" not in _plain_outputs(adopted)
