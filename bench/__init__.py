@@ -1,0 +1,1 @@
+"""Benchmarks: API calls per operation, provider overhead, and scale (`python -m bench`)."""

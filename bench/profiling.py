@@ -1,0 +1,106 @@
+"""Profiles of the dynamic-provider host: where a provider RPC spends its time.
+
+`install_profiled_host(dir)` writes a `pulumi-resource-pulumi-python` that runs
+`bench/profiled_host.py`; a project whose PATH starts with `dir` gets it instead
+of the cached host (the engine takes the first one on PATH). `summarize()` reads
+the per-call sessions back: time per RPC, and the functions with the most own
+time, from pyinstrument's frame tree.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import stat
+import statistics
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyinstrument.session import Session
+
+HOST_PLUGIN = "pulumi-resource-pulumi-python"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def install_profiled_host(bin_dir: Path, profile_dir: Path) -> None:
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    plugin = bin_dir / HOST_PLUGIN
+    plugin.write_text(
+        "#!/usr/bin/env bash\n"
+        "# Benchmark only: the dynamic-provider host under pyinstrument.\n"
+        f"export BENCH_PROFILE_DIR='{profile_dir}'\n"
+        f"exec '{sys.executable}' -u '{REPO / 'bench' / 'profiled_host.py'}' \"$@\"\n"
+    )
+    plugin.chmod(plugin.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+@dataclass
+class RpcProfile:
+    durations: list[float] = field(default_factory=list)  # seconds inside the handler
+
+    @property
+    def calls(self) -> int:
+        return len(self.durations)
+
+    @property
+    def mean_ms(self) -> float:
+        return 1000 * statistics.mean(self.durations) if self.durations else 0.0
+
+    @property
+    def median_ms(self) -> float:
+        return 1000 * statistics.median(self.durations) if self.durations else 0.0
+
+
+@dataclass
+class HostProfile:
+    rpcs: dict[str, RpcProfile] = field(default_factory=dict)
+    # (function, file:line) -> own seconds, over every call
+    own_time: collections.Counter = field(default_factory=collections.Counter)
+    # (function, file:line) -> seconds with it on the stack, over every call
+    inclusive: collections.Counter = field(default_factory=collections.Counter)
+    total: float = 0.0  # seconds in handlers, over every call
+
+    def top(self, count: int) -> list[tuple[str, float]]:
+        return self.own_time.most_common(count)
+
+    def top_inclusive(self, count: int, skip: tuple[str, ...] = ()) -> list[tuple[str, float]]:
+        rows = [(k, v) for k, v in self.inclusive.most_common() if not k.startswith(skip)]
+        return rows[:count]
+
+
+def _location(frame) -> str:
+    path = frame.file_path_short or frame.file_path or "?"
+    marker = "site-packages/"
+    if marker in path:
+        path = path.split(marker, 1)[1]
+    elif str(REPO) in path:
+        path = os.path.relpath(path, REPO)
+    name = f"{frame.class_name}.{frame.function}" if frame.class_name else frame.function
+    return f"{name} ({path}:{frame.line_no})"
+
+
+def _walk(frame, own: collections.Counter, inclusive: collections.Counter, path=()) -> None:
+    if frame.is_synthetic:  # "[self]", "[await]": counted in the parent's total_self_time
+        return
+    location = _location(frame)
+    if frame.total_self_time > 0:
+        own[location] += frame.total_self_time
+    if location not in path:  # recursion: count the outermost call only
+        inclusive[location] += frame.time
+    for child in frame.children:
+        _walk(child, own, inclusive, (*path, location))
+
+
+def summarize(profile_dir: Path) -> HostProfile:
+    profile = HostProfile()
+    for path in sorted(profile_dir.glob("*.json")):
+        rpc = path.stem.rsplit("-", 1)[-1]
+        session = Session.load(str(path))
+        entry = profile.rpcs.setdefault(rpc, RpcProfile())
+        entry.durations.append(session.duration)
+        profile.total += session.duration
+        root = session.root_frame()
+        if root is not None:
+            _walk(root, profile.own_time, profile.inclusive)
+    return profile

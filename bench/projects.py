@@ -1,0 +1,207 @@
+"""The throwaway projects the benchmark drives through the real `pulumi` CLI.
+
+`QuickBooksProject`: the repository's program and provider against an emulator
+(optionally a variant program from `bench/programs/`). `NullProject`: the same
+engine, language host and dynamic-provider host with a provider that does
+nothing (`bench/null_provider.py`): the engine's floor. Both run the same
+operations with the same flags, timed the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emulator.harness import Emulator
+from tests.pulumi_stack import PASSPHRASE, REPO, PulumiStack, pulumi_bin_dir
+from tests.support import EVENTS_URL, calls, new_app
+
+PROGRAMS = Path(__file__).resolve().parent / "programs"
+CHANGED_URL = "https://hooks.example.com/quickbooks/changed"
+
+# name -> pulumi arguments. "no-op up" and "refresh" also prove there is nothing to do.
+OPERATIONS: dict[str, tuple[str, ...]] = {
+    "preview": ("preview",),
+    "create": ("up", "--yes", "--skip-preview"),
+    "no-op up": ("up", "--yes", "--skip-preview", "--expect-no-changes"),
+    "refresh": ("refresh", "--yes", "--skip-preview", "--expect-no-changes"),
+    "update one": ("up", "--yes", "--skip-preview"),
+    "destroy": ("destroy", "--yes", "--skip-preview"),
+}
+
+
+def key(index: int) -> str:
+    return f"i{index:03d}"
+
+
+def instance_settings(index: int) -> dict[str, Any]:
+    """One declared instance (the null program declares the same shape)."""
+    return {
+        "name": f"Bench {index}",
+        "callback_url": EVENTS_URL,
+        "tags": ["env:bench"],
+        "poll_interval_minutes": 5,
+    }
+
+
+@dataclass
+class Timing:
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the CLI and everything it started
+    stderr: str
+    calls: Counter | None = None  # "GET", "GET list", "POST", ... (QuickBooks only)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class BenchProject:
+    stack: PulumiStack
+    count: int
+    extra_args: tuple[str, ...] = ()
+
+    def prepare(self) -> None:
+        """Before a lifecycle: the declared resources, in their initial settings."""
+
+    def change_one(self) -> None:
+        """Before `update one`: one field of one resource changes."""
+
+    def use_path_first(self, bin_dir: Path) -> None:
+        """Programs in `bin_dir` win over the cached CLI's plugins from now on."""
+        self.stack.env["PATH"] = f"{bin_dir}:{self.stack.env['PATH']}"
+
+    def run(self, operation: str, *extra: str) -> Timing:
+        if operation == "update one":
+            self.change_one()
+        self.before()
+        cpu = _children_cpu()
+        started = time.perf_counter()
+        done = self.stack.run(*OPERATIONS[operation], *self.extra_args, *extra)
+        wall = time.perf_counter() - started
+        timing = Timing(wall, _children_cpu() - cpu, done.stderr)
+        timing.calls = self.after()
+        return timing
+
+    def before(self) -> None:
+        pass
+
+    def after(self) -> Counter | None:
+        return None
+
+
+class QuickBooksProject(BenchProject):
+    def __init__(
+        self,
+        workdir: Path,
+        emu: Emulator,
+        count: int,
+    ) -> None:
+        self.emu = emu
+        self.count = count
+        self.app = new_app()
+        self.stack = PulumiStack(workdir, emu, self.app, stack="bench")
+        self.stack.transcript = _NoTranscript()
+
+    def use_program(
+        self, program: str | None, providers: int = 1, extra_args: tuple[str, ...] = ()
+    ) -> None:
+        """Run a program of bench/programs/ (None: the repository's) from now on; only
+        between lifecycles, when nothing is deployed."""
+        source = PROGRAMS / program if program else REPO / "__main__.py"
+        shutil.copy(source, self.stack.dir / "__main__.py")
+        self.stack.write_config({"bench:providers": str(providers)})
+        self.extra_args = extra_args
+
+    def prepare(self) -> None:
+        instances = {key(i): instance_settings(i) for i in range(self.count)}
+        self.stack.write_config({"quickbooks:instances": instances})  # drops the spent grants
+        self.grant_all()
+
+    def grant_all(self) -> None:
+        """A fresh consent per instance, written with one `pulumi config set-all`.
+
+        `PulumiStack.grant` passes each secret on stdin, one CLI call per value
+        (~0.5 s an instance). Here the values go on the command line instead:
+        acceptable only because they are throwaway codes this local emulator has
+        just issued, for a stack that exists for one benchmark run. Never do this
+        with real grants (argv is visible to every process on the machine).
+        """
+        args: list[str] = []
+        for index in range(self.count):
+            granted = self.emu.grant(self.app.api_key, self.app.api_secret, self.app.callback_url)
+            path = f"quickbooks:instances.{key(index)}.oauth"
+            args += ["--secret", f"{path}.code={granted['code']}"]
+            args += ["--secret", f"{path}.realm_id={granted['realmId']}"]
+        self.stack.run("config", "set-all", "--path", *args)
+
+    def change_one(self) -> None:
+        self.stack.set_instance(key(0), **{**instance_settings(0), "callback_url": CHANGED_URL})
+
+    def before(self) -> None:
+        self.emu.clear_requests()
+
+    def after(self) -> Counter:
+        counted: Counter = Counter()
+        for method, path in calls(self.emu):
+            counted["GET list" if method == "GET" and path == "/instances" else method] += 1
+        return counted
+
+
+class NullProject(BenchProject):
+    def __init__(self, workdir: Path, count: int, *, extra_args: tuple[str, ...] = ()) -> None:
+        self.count = count
+        self.extra_args = extra_args
+        self.stack = NullStack(workdir)
+        self.stack.write_config({"bench:count": str(count), "bench:changed": ""})
+
+    def prepare(self) -> None:
+        self.stack.write_config({"bench:changed": ""})
+
+    def change_one(self) -> None:
+        self.stack.write_config({"bench:changed": key(0)})
+
+
+class _NoTranscript(list):
+    """The benchmark does not scan output for secrets: keep no copy of it."""
+
+    def append(self, _item: object) -> None:
+        pass
+
+
+class NullStack(PulumiStack):
+    """A PulumiStack for the null program: same CLI, environment and backend layout."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.dir = workdir
+        self.stack = "bench"
+        self.transcript = _NoTranscript()
+        workdir.mkdir(parents=True, exist_ok=True)
+        shutil.copy(PROGRAMS / "null.py", workdir / "__main__.py")
+        (workdir / "Pulumi.yaml").write_text(
+            "name: bench-null\n"
+            "runtime:\n  name: python\n  options:\n"
+            f"    virtualenv: {REPO / '.venv'}\n"
+            "stackConfigDir: stacks\n"
+        )
+        (workdir / "stacks").mkdir(exist_ok=True)
+        self.backend = workdir / "backend"
+        self.backend.mkdir(parents=True, exist_ok=True)
+        self.env = {
+            **os.environ,
+            "PATH": f"{pulumi_bin_dir()}:{REPO / '.venv' / 'bin'}:{os.environ['PATH']}",
+            "PULUMI_BACKEND_URL": f"file://{self.backend}",
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_HOME": str(self.backend / ".pulumi-home"),
+            "PYTHONPATH": str(REPO),
+            "NO_COLOR": "1",
+        }
+        self.run("stack", "init")
