@@ -196,7 +196,14 @@ class QuickBooksInstanceProvider(ResourceProvider):
         except (TransportError, ApiError) as exc:
             if not _may_have_committed(exc):
                 raise
-            owned = self._find_owned(spec)  # did the failed POST create it anyway?
+            try:
+                owned = self._find_owned(spec)  # did the failed POST create it anyway?
+            except CloudElementsError as lookup:
+                raise ProvisioningError(
+                    f"{exc}; then {lookup}. The instance may exist all the same: run "
+                    "`pulumi up` again, it finds the instance by its ownership tag and adopts "
+                    "it (it never creates a second one)"
+                ) from None
             if owned is None:
                 raise
             log.warning("create failed (%s) but instance %s exists; adopting", exc, owned["id"])

@@ -178,3 +178,27 @@ def test_a_signature_key_sent_in_a_patch_never_lands_in_the_plain_outputs(emu, a
     emu.add_fault("POST", "/instances", kind="drop_after_commit")
     adopted = provider.create(again).outs
     assert "third-signature-key-0123" not in _plain_outputs(adopted)
+
+
+def test_a_lost_create_answer_followed_by_a_failed_lookup_says_the_instance_may_exist(
+    emu, app, provider
+):
+    inputs = _inputs(emu, app, provider)
+    client = provider.client()
+    post = client.create_instance
+
+    def post_then_break_lookups(*args, **kwargs):
+        emu.add_fault("GET", "/instances", status=503, count=50)
+        return post(*args, **kwargs)
+
+    client.create_instance = post_then_break_lookups
+    client.retry.sleep = lambda _s: None
+    emu.add_fault("POST", "/instances", kind="drop_after_commit")
+    try:
+        with pytest.raises(Exception) as failure:
+            provider.create(inputs)
+    finally:
+        emu.clear_faults()
+    text = str(failure.value)
+    assert text.startswith("create instance 'Books'") and "HTTP 503" in text, text
+    assert "may exist" in text and "pulumi up" in text, text
