@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -27,7 +27,6 @@ from pulumi.runtime import rpc
 
 from . import settings as s
 from .catalog import KEY_REALM
-from .client import CloudElementsClient, RetryPolicy
 from .errors import ApiError, CloudElementsError, GrantRejected, InstanceNotFound, TransportError
 from .fingerprint import fingerprint
 from .observe import instance_outputs
@@ -36,6 +35,9 @@ from .redact import Redactor
 from .settings import ProviderSettings
 from .spec import SECRET_INPUTS, InstanceSpec
 from .validation import check_inputs, is_unknown
+
+if TYPE_CHECKING:
+    from .client import CloudElementsClient
 
 log = logging.getLogger("quickbooks.provider")
 
@@ -103,6 +105,10 @@ class QuickBooksInstanceProvider(ResourceProvider):
 
     def client(self) -> CloudElementsClient:
         if self._client is None:
+            # Imported on first use: `requests` takes ~0.1 s to import, and neither the
+            # program (which only declares resources) nor check/diff ever needs it.
+            from .client import CloudElementsClient, RetryPolicy
+
             settings = self.settings
             settings.require(*s.API_SETTINGS)
             redactor = Redactor(settings.secret_values())
