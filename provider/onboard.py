@@ -106,7 +106,7 @@ def onboard(
     options: Options,
     config: StackConfig,
     *,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
     open_browser: Callable[[str], bool] | None = None,
 ) -> Connected:
     """The whole flow; raises OnboardError (nothing stored) on any failure."""
@@ -121,7 +121,7 @@ def onboard(
     grant_path(instance)  # an unusable key fails now, not after the person consented
 
     def say(line: str = "") -> None:
-        print(line, file=out, flush=True)
+        print(line, file=out or sys.stdout, flush=True)
 
     with CallbackListener(address) as listener:
         consent = start_consent(settings, oauth1=options.oauth1)
