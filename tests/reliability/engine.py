@@ -1,0 +1,237 @@
+"""One resource driven through the provider as the engine drives it, and the invariants
+every fault row checks afterwards: converged, no duplicate, no orphan, no lost field."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi.runtime import rpc
+
+from emulator.harness import Emulator
+from provider.catalog import POLLER_RESOURCES
+from provider.lifecycle import QuickBooksInstanceProvider
+from provider.resource import SECRET_OUTPUTS
+from tests.support import EVENTS_URL
+
+from .leaks import SECRETS, scan
+
+REQUEST_ID = re.compile(r"requestId [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def desired(grant: dict[str, str], **changes: Any) -> dict[str, Any]:
+    """Raw inputs of a resource using every field, so a lost field cannot go unseen."""
+    raw = {
+        "name": f"Books {secrets.token_hex(3)}",
+        "ownership_tag": f"pulumi:reliability:test:r{secrets.token_hex(4)}",
+        "callback_url": EVENTS_URL,
+        "tags": ["env:test", "team:finance"],
+        "poller_resources": ["vendors", "invoices", "customers"],
+        "poll_interval_minutes": 10,
+        "event_vendor_type": "polling",
+        "signature_key": "sig-" + secrets.token_hex(12),
+        "extra_configuration": {"filter.response.nulls": "true"},
+        "oauth": grant,
+        **changes,
+    }
+    SECRETS.add("signature key", raw["signature_key"])
+    return raw
+
+
+def changed(raw: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """The same resource with most fields edited: what an update row applies."""
+    new = {
+        **raw,
+        "name": raw["name"] + " v2",
+        "tags": ["env:test", "team:payroll"],
+        "callback_url": EVENTS_URL + "/v2",
+        "poller_resources": ["employees", "time-activities"],
+        "poll_interval_minutes": 30,
+        "signature_key": "sig2-" + secrets.token_hex(12),
+        "extra_configuration": {"filter.response.nulls": "false"},
+        **more,
+    }
+    SECRETS.add("signature key", new["signature_key"])
+    return new
+
+
+@dataclass
+class Resource:
+    """The state the engine keeps for one resource, and the commands that change it.
+
+    Each command takes the provider it runs with: the engine starts a new
+    provider process per `pulumi` command.
+    """
+
+    raw: dict[str, Any]
+    inputs: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+    outs: dict[str, Any] = field(default_factory=dict)
+    created_from_response: bool = False  # False when the create answer was lost
+
+    def check(self, provider: QuickBooksInstanceProvider, raw: dict[str, Any] | None = None):
+        self.raw = raw or self.raw
+        result = provider.check({}, self.raw)
+        assert result.failures == [], result.failures
+        self.inputs = result.inputs
+        return self
+
+    def create(self, provider: QuickBooksInstanceProvider) -> None:
+        result = provider.create(self.inputs)
+        token = rpc.unwrap_rpc_secret(result.outs.get("token"))
+        SECRETS.add("instance token", token)
+        self.created_from_response = token is not None
+        self.id, self.outs = result.id, self._stored(result.outs)
+
+    def refresh(self, provider: QuickBooksInstanceProvider) -> None:
+        assert self.id is not None
+        result = provider.read(self.id, self.outs)
+        if result.id is None:
+            self.id, self.outs = None, {}
+        else:
+            self.outs = self._stored(result.outs)
+
+    @staticmethod
+    def _stored(outs: dict[str, Any]) -> dict[str, Any]:
+        """Outputs as the engine stores them: what is not secret is stored in plain text,
+        so it is scanned for secrets every time."""
+        plain = {k: v for k, v in outs.items() if k not in SECRET_OUTPUTS}
+        found = scan("state outputs (plain part)", str(plain))
+        assert not found, f"secrets in plain outputs: {found}"
+        return outs
+
+    def up(self, provider: QuickBooksInstanceProvider, refresh: bool = False) -> None:
+        """`pulumi up [--refresh]`: create if not in state, else update what differs."""
+        if refresh and self.id is not None:
+            self.refresh(provider)
+        if self.id is None:
+            self.create(provider)
+            return
+        if provider.diff(self.id, self.outs, self.inputs).changes:
+            self.outs = self._stored(provider.update(self.id, self.outs, self.inputs).outs)
+
+    def destroy(self, provider: QuickBooksInstanceProvider) -> None:
+        assert self.id is not None
+        provider.delete(self.id, self.outs)
+        self.id, self.outs = None, {}
+
+
+def attempt(step: Callable[[], None]) -> Exception | None:
+    try:
+        step()
+    except Exception as exc:  # noqa: BLE001 - the row inspects whatever was raised
+        return exc
+    return None
+
+
+def owned(emu: Emulator, tag: str, account: int = 0) -> list[str]:
+    """Ids of every instance of the organization carrying `tag` (listing all, not filtering
+    server-side, so a platform-side filter bug could not hide a duplicate)."""
+    response = emu.api("GET", "/instances", account=account)
+    if response.status_code == 404:
+        return []
+    assert response.status_code == 200, response.text
+    return sorted(str(i["id"]) for i in response.json() if tag in i.get("tags", []))
+
+
+def live_config(emu: Emulator, instance_id: str) -> dict[str, Any]:
+    response = emu.api("GET", f"/instances/{instance_id}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def assert_converged(
+    emu: Emulator, provider: QuickBooksInstanceProvider, resource: Resource
+) -> None:
+    """Exactly one instance carries the ownership tag, it is the one in state, every
+    desired field is live, and a refresh followed by a diff finds nothing to do."""
+    raw = resource.raw
+    tag = raw["ownership_tag"]
+    ids = owned(emu, tag)
+    assert ids == [resource.id], f"state has {resource.id}, live with tag {tag}: {ids}"
+    live = live_config(emu, resource.id)
+    config = live["configuration"]
+    assert live["name"] == raw["name"]
+    assert sorted(live["tags"]) == sorted([*raw["tags"], tag])
+    expected = {
+        "event.notification.callback.url": raw["callback_url"],
+        "event.notification.enabled": "true",
+        "event.poller.urls": "|".join(r for r in POLLER_RESOURCES if r in raw["poller_resources"]),
+        "event.poller.refresh_interval": str(raw["poll_interval_minutes"]),
+        "event.vendor.type": raw["event_vendor_type"],
+        "event.notification.signature.key": "********",  # set (the API masks it)
+        "realmId": raw["oauth"]["realm_id"],
+        **raw["extra_configuration"],
+    }
+    assert {k: config.get(k) for k in expected} == expected
+    read = provider.read(resource.id, resource.outs)
+    assert read.id == resource.id
+    Resource._stored(read.outs)
+    assert provider.diff(resource.id, read.outs, resource.inputs).changes is False
+    if resource.created_from_response:
+        assert rpc.unwrap_rpc_secret(read.outs["token"]), "the instance token was lost"
+
+
+def assert_gone(emu: Emulator, resource_raw: dict[str, Any], instance_id: str) -> None:
+    assert emu.api("GET", f"/instances/{instance_id}").status_code == 404
+    assert owned(emu, resource_raw["ownership_tag"]) == []
+
+
+def assert_good_error(error: Exception, *, names: list[str], fault: dict[str, Any]) -> None:
+    """The error names the operation and the instance, the HTTP status and the platform's
+    requestId (or what went wrong on the wire), and holds no secret."""
+    text = str(error)
+    for name in names:
+        assert name in text, f"{name!r} not named in: {text}"
+    kind = fault["kind"]
+    if kind == "status":
+        assert f"HTTP {fault['status']}" in text, text
+        assert REQUEST_ID.search(text), f"no requestId in: {text}"
+    elif kind == "delay":
+        assert "timed out" in text, text
+    else:  # reset, drop_after_commit: the connection was cut
+        assert "connection" in text, text
+    assert not scan("exception text", text), text
+
+
+def make_by_hand(emu: Emulator, app: Any, grant: dict, name: str, tags: list[str]) -> str:
+    """An instance created in the console, not by Pulumi: no ownership tag unless given."""
+    body = {
+        "element": {"key": "quickbooks"},
+        "name": name,
+        "tags": list(tags),
+        "providerData": {"code": grant["code"], "realmId": grant["realm_id"]},
+        "configuration": {
+            "oauth.api.key": app.api_key,
+            "oauth.api.secret": app.api_secret,
+            "oauth.callback.url": app.callback_url,
+            "authentication.type": "oauth2",
+            "event.notification.enabled": "true",
+            "event.notification.callback.url": "https://hooks.example.com/by-hand",
+            "event.poller.urls": "bills",
+        },
+    }
+    response = emu.api("POST", "/instances", json=body)
+    assert response.status_code == 200, response.text
+    return str(response.json()["id"])
+
+
+def edit_by_hand(emu: Emulator, instance_id: str) -> None:
+    """A console edit: rename, another callback and poller list, one more tag."""
+    tags = emu.api("GET", f"/instances/{instance_id}").json()["tags"]
+    response = emu.api(
+        "PATCH",
+        f"/instances/{instance_id}",
+        json={
+            "name": "Renamed by hand",
+            "tags": [*tags, "added-by-hand"],
+            "configuration": {
+                "event.notification.callback.url": "https://hooks.example.com/by-hand",
+                "event.poller.urls": "bills",
+            },
+        },
+    )
+    assert response.status_code == 200, response.text
