@@ -81,7 +81,9 @@ class QuickBooksInstanceProvider(ResourceProvider):
         super().__init__()
         self._settings: ProviderSettings | None = None
         self._client: CloudElementsClient | None = None
-        self._lock: threading.Lock | None = None
+        # The engine runs steps in parallel threads; they must share one client (its
+        # redactor learns every resource's secrets, its counter counts every call).
+        self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
         # Only the class reference goes into state: never settings or sessions.
@@ -104,26 +106,29 @@ class QuickBooksInstanceProvider(ResourceProvider):
         return self._settings
 
     def client(self) -> CloudElementsClient:
-        if self._client is None:
-            # Imported on first use: `requests` takes ~0.1 s to import, and neither the
-            # program (which only declares resources) nor check/diff ever needs it.
-            from .client import CloudElementsClient, RetryPolicy
+        with self._lock:
+            if self._client is None:
+                self._client = self._new_client()
+            return self._client
 
-            settings = self.settings
-            settings.require(*s.API_SETTINGS)
-            redactor = Redactor(settings.secret_values())
-            self._client = CloudElementsClient(
-                settings.base_url or "",
-                settings.user_secret or "",
-                settings.organization_secret or "",
-                redactor=redactor,
-                timeout=settings.request_timeout_seconds,
-                retry=RetryPolicy(
-                    max_retries=settings.max_retries,
-                    max_total_wait=settings.max_retry_wait_seconds,
-                ),
-            )
-        return self._client
+    def _new_client(self) -> CloudElementsClient:
+        # Imported on first use: `requests` takes ~0.1 s to import, and neither the
+        # program (which only declares resources) nor check/diff ever needs it.
+        from .client import CloudElementsClient, RetryPolicy
+
+        settings = self.settings
+        settings.require(*s.API_SETTINGS)
+        return CloudElementsClient(
+            settings.base_url or "",
+            settings.user_secret or "",
+            settings.organization_secret or "",
+            redactor=Redactor(settings.secret_values()),
+            timeout=settings.request_timeout_seconds,
+            retry=RetryPolicy(
+                max_retries=settings.max_retries,
+                max_total_wait=settings.max_retry_wait_seconds,
+            ),
+        )
 
     def _fingerprint_key(self) -> str:
         self.settings.require(s.ORGANIZATION_SECRET)

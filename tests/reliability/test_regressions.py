@@ -202,3 +202,35 @@ def test_a_lost_create_answer_followed_by_a_failed_lookup_says_the_instance_may_
     text = str(failure.value)
     assert text.startswith("create instance 'Books'") and "HTTP 503" in text, text
     assert "may exist" in text and "pulumi up" in text, text
+
+
+def test_parallel_steps_share_one_client(monkeypatch):
+    """The engine runs creates in parallel threads of one provider process."""
+    import provider.client as client_module
+
+    class SlowToBuild(client_module.CloudElementsClient):
+        def __init__(self, *args, **kwargs):
+            time.sleep(0.05)  # widens the window in which a second client could be built
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(client_module, "CloudElementsClient", SlowToBuild)
+    provider = configured_provider(
+        {
+            "quickbooks:baseUrl": "http://127.0.0.1:9/elements/api-v2",
+            "quickbooks:userSecret": "user-secret-for-the-race",
+            "quickbooks:organizationSecret": "org-secret-for-the-race",
+        }
+    )
+    start = threading.Barrier(8)
+    clients = []
+
+    def step():
+        start.wait()
+        clients.append(provider.client())
+
+    threads = [threading.Thread(target=step) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(c) for c in clients}) == 1
