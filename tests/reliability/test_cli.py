@@ -157,10 +157,10 @@ def test_failed_create_then_next_up_converges_without_duplicates(tmp_path, emu, 
     with LEDGER.fault("pulumi CLI", "refresh × read timeout × once"):
         stack.write_config({"quickbooks:requestTimeoutSeconds": "1"})
         emu.add_fault("GET", f"/instances/{ids['books']}", kind="delay", delay_ms=2500)
-        stack.refresh("--expect-no-changes")
+        stack.refresh("--json", "--expect-no-changes")
         gets = [r for r in emu.requests() if r["path"].endswith(f"/instances/{ids['books']}")]
         assert emu.faults()[-1]["remaining"] == 0 and gets
 
-    stack.destroy()
+    stack.destroy("--json", "--diff")
     assert owned(emu, books) == [] and owned(emu, payroll) == []
     _scan_everything(stack, emu, exports)
