@@ -95,44 +95,16 @@ def _observed_view(desired: dict[str, Any], old: dict[str, Any]) -> dict[str, An
     return observed
 
 
-_ABSENT = object()  # a key only one side has
-
-
-def _comparable(value: Any) -> Any:
-    """A hashable form equal for values that are the same to the API: lists in any order
-    and with repeats, numbers of either type (gRPC turns 5 into 5.0; bools compare as
-    numbers, as they did under DeepDiff's ignore_numeric_type_changes)."""
-    if isinstance(value, dict):
-        return ("map", frozenset((k, _comparable(v)) for k, v in value.items()))
-    if isinstance(value, list | tuple):
-        return ("list", frozenset(_comparable(v) for v in value))
-    if isinstance(value, int | float):
-        return ("number", value)  # 1 == 1.0 == True, and they hash alike
-    return (type(value).__name__, value)
-
-
-def changed_fields(observed: dict[str, Any], desired: dict[str, Any]) -> tuple[str, ...]:
-    """Top-level keys whose values differ, or that only one side has.
-
-    For two documents with the same keys (as `plan` builds them) this is the
-    answer of `DeepDiff(observed, desired, ignore_order=True,
-    ignore_numeric_type_changes=True).affected_root_keys`, which a property test
-    holds it to, at about 2% of the cost: the engine calls `diff` one resource at
-    a time, so this is on the critical path of every preview and up.
-    """
-    return tuple(
-        sorted(
-            str(key)
-            for key in observed.keys() | desired.keys()
-            if _comparable(observed.get(key, _ABSENT)) != _comparable(desired.get(key, _ABSENT))
-        )
-    )
-
-
 def plan(spec: InstanceSpec, old: dict[str, Any], fingerprint_key: str) -> Plan:
     desired = {k: v for k, v in desired_view(spec, fingerprint_key).items() if v is not None}
     observed = _observed_view(desired, old) if desired else {}
-    changed = changed_fields(observed, desired)
+    # Imported here: only a diff needs it, and check-only runs of the provider
+    # host (and the program) then never pay its import time.
+    from deepdiff import DeepDiff
+
+    # Numbers come back from the engine's gRPC as doubles: 5.0 is no change from 5.
+    difference = DeepDiff(observed, desired, ignore_order=True, ignore_numeric_type_changes=True)
+    changed = tuple(sorted(str(k) for k in difference.affected_root_keys))
     # A grant for a company the instance is not bound to cannot re-authorize it.
     replaces = tuple(
         sorted({INPUT_OF[f] for f in changed if f in REPLACING and old.get(f) is not None})
