@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulator.catalog import API_PREFIX
 from emulator.harness import Emulator
 from tests.pulumi_stack import PASSPHRASE, REPO, PulumiStack, pulumi_bin_dir
-from tests.support import EVENTS_URL, calls, new_app
+from tests.support import EVENTS_URL, new_app
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 CHANGED_URL = "https://hooks.example.com/quickbooks/changed"
@@ -55,12 +56,20 @@ class Timing:
     wall: float  # seconds
     cpu: float  # user + system seconds of the CLI and everything it started
     stderr: str
-    calls: Counter | None = None  # "GET", "GET list", "POST", ... (QuickBooks only)
+    # QuickBooks only, from the emulator:
+    calls: Counter | None = None  # "GET", "GET list", "POST", ...
+    api_seconds: float | None = None  # summed request durations in its request log
+    emulator_cpu: float | None = None  # user + system seconds of the emulator process
 
 
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def _process_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class BenchProject:
@@ -87,14 +96,14 @@ class BenchProject:
         done = self.stack.run(*OPERATIONS[operation], *self.extra_args, *extra)
         wall = time.perf_counter() - started
         timing = Timing(wall, _children_cpu() - cpu, done.stderr)
-        timing.calls = self.after()
+        self.after(timing)
         return timing
 
     def before(self) -> None:
         pass
 
-    def after(self) -> Counter | None:
-        return None
+    def after(self, timing: Timing) -> None:
+        pass
 
 
 class QuickBooksProject(BenchProject):
@@ -147,12 +156,16 @@ class QuickBooksProject(BenchProject):
 
     def before(self) -> None:
         self.emu.clear_requests()
+        self._emulator_cpu = _process_cpu(self.emu.process.pid)
 
-    def after(self) -> Counter:
-        counted: Counter = Counter()
-        for method, path in calls(self.emu):
-            counted["GET list" if method == "GET" and path == "/instances" else method] += 1
-        return counted
+    def after(self, timing: Timing) -> None:
+        timing.emulator_cpu = _process_cpu(self.emu.process.pid) - self._emulator_cpu
+        logged = self.emu.requests()
+        timing.api_seconds = sum(entry["duration_ms"] for entry in logged) / 1000
+        timing.calls = Counter()
+        for entry in logged:
+            method, path = entry["method"], entry["path"].split(API_PREFIX, 1)[-1]
+            timing.calls["GET list" if method == "GET" and path == "/instances" else method] += 1
 
 
 class NullProject(BenchProject):

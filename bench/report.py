@@ -42,7 +42,9 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def call_rows(results: Results) -> list[dict[str, Any]]:
     """Every counted operation, with its goal: the QuickBooks runs at every latency."""
     rows = []
-    for (size, variant, operation), sample in sorted(results.samples.items()):
+    order = {operation: index for index, operation in enumerate(OVERHEAD_OPS)}
+    ranked = sorted(results.samples.items(), key=lambda kv: (kv[0][0], kv[0][1], order[kv[0][2]]))
+    for (size, variant, operation), sample in ranked:
         if variant == NULL or not sample.calls:
             continue
         verdicts = [goals.call_goal(operation, size, calls) for calls in sample.calls]
@@ -70,7 +72,11 @@ def overhead_rows(results: Results) -> list[dict[str, Any]]:
                     "size": size,
                     "operation": operation,
                     "null": null.wall,
+                    "null_walls": null.walls,
                     "quickbooks": ours.wall,
+                    "quickbooks_walls": ours.walls,
+                    "api_seconds": ours.api,
+                    "emulator_cpu": ours.emulator_cpu,
                     "ratio": ours.wall / null.wall,
                     "null_cpu": null.cpu,
                     "quickbooks_cpu": ours.cpu,
@@ -110,6 +116,7 @@ def scale_rows(results: Results, variant: str, sizes: list[int]) -> list[dict[st
                     "variant": variant,
                     "operation": operation,
                     "wall": sample.wall,
+                    "walls": sample.walls,
                     "cpu": sample.cpu,
                     "calls": total_calls,
                     "concurrency": concurrency,
@@ -141,9 +148,16 @@ def to_json(results: Results) -> dict[str, Any]:
         ],
         "imports": results.imports,
         "profiles": {
-            name: {rpc: {"calls": p.calls, "mean_ms": p.mean_ms} for rpc, p in prof.rpcs.items()}
+            name: {
+                rpc: {"calls": p.calls, "median_ms": p.median_ms, "mean_ms": p.mean_ms}
+                for rpc, p in prof.rpcs.items()
+            }
             for name, prof in results.profiles.items()
         },
+        "checkpoints": [
+            {"provider": name, "operation": op, "skip_checkpoints": skip, "wall": wall}
+            for (name, op, skip), wall in results.checkpoints.items()
+        ],
         "seconds": results.seconds,
     }
 
@@ -152,7 +166,8 @@ def markdown(results: Results) -> str:
     data = to_json(results)
     largest = results.sizes[-1]
     out: list[str] = ["# Benchmark results", ""]
-    mode = "quick (1 repetition)" if results.quick else f"full (median of {results.reps})"
+    reps = ", ".join(f"{n} at N={size}" for size, n in results.reps.items())
+    mode = "quick (1 repetition)" if results.quick else f"full (median of {reps} repetitions)"
     out += [
         f"Written by `python -m bench --sizes {','.join(map(str, results.sizes))}"
         f"{' --quick' if results.quick else ''}` on {results.machine.get('date')} "
@@ -199,21 +214,24 @@ def markdown(results: Results) -> str:
     out += [
         "Wall seconds of the whole `pulumi` command (median), the same lifecycle through "
         "`bench/null_provider.py` (CRUD that does nothing) and through this provider. "
-        "CPU = user+system seconds of the CLI and every process it started (engine, "
-        "language host, program, provider host), not the emulator's.",
+        "(min-max) is the spread over the repetitions. CPU = user+system seconds of the "
+        "CLI and every process it started (engine, language host, program, provider "
+        "host). The emulator runs on the same 2 cores: `API s` = its summed request "
+        "durations (as its request log times them), `emulator CPU s` = its process's CPU.",
         "",
     ]
     rows = [
         [
             str(r["size"]),
             r["operation"],
-            _s(r["null"]),
-            _s(r["quickbooks"]),
+            f"{_s(r['null'])} ({_range(r['null_walls'])})",
+            f"{_s(r['quickbooks'])} ({_range(r['quickbooks_walls'])})",
             f"{r['ratio']:.2f}x",
             _mark(r["met"]),
             _s(r["null_cpu"]),
             _s(r["quickbooks_cpu"]),
-            f"{r['cpu_ratio']:.2f}x",
+            _s(r["api_seconds"] or 0.0),
+            _s(r["emulator_cpu"] or 0.0),
         ]
         for r in data["overhead"]
     ]
@@ -221,13 +239,14 @@ def markdown(results: Results) -> str:
         [
             "N",
             "operation",
-            "null s",
-            "quickbooks s",
+            "null s (min-max)",
+            "quickbooks s (min-max)",
             "ratio",
             f"<= {goals.OVERHEAD_GOAL}x",
             "null CPU s",
             "quickbooks CPU s",
-            "CPU ratio",
+            "API s",
+            "emulator CPU s",
         ],
         rows,
     )
@@ -257,6 +276,7 @@ def markdown(results: Results) -> str:
     if results.profiles or results.imports:
         out += ["## 5. Where the time goes", ""]
         out += _imports(results)
+        out += _checkpoints(results, largest)
         out += _timelines(results, largest)
         out += _profiles(results)
 
@@ -269,15 +289,20 @@ def _counter(calls: dict[str, int]) -> Counter:
     return Counter(calls)
 
 
+def _range(walls: list[float]) -> str:
+    return f"{min(walls):.2f}-{max(walls):.2f}"
+
+
 def _scale_table(rows: list[dict[str, Any]], with_variant: bool = False) -> list[str]:
-    header = ["N", "operation", "wall s", "API calls", "bound s", "floor s", "limit s", "met"]
+    header = ["N", "operation", "wall s (min-max)", "API calls", "bound s", "floor s"]
+    header += ["limit s", "met"]
     if with_variant:
         header = ["variant", "concurrency", *header[1:]]
     table = []
     for r in rows:
         cells = [
             r["operation"],
-            _s(r["wall"]),
+            f"{_s(r['wall'])} ({_range(r['walls'])})",
             str(r["calls"]),
             _s(r["bound"]),
             _s(r["floor"]),
@@ -301,6 +326,31 @@ def _imports(results: Results) -> list[str]:
         *_table(["import", "s", "over pulumi.dynamic"], rows),
         "",
     ]
+
+
+def _checkpoints(results: Results, size: int) -> list[str]:
+    if not results.checkpoints:
+        return []
+    out = [
+        f"State checkpoints at N={size}: the engine rewrites the whole state file after "
+        "every step, so each step's cost grows with N and with the size of each resource's "
+        "state. The same create and destroy with `PULUMI_SKIP_CHECKPOINTS=true` (one run; "
+        "a diagnostic, not a recommendation: a crash then loses the state of the update). "
+        "State per resource: "
+        + ", ".join(f"{name} {size:,} bytes" for name, size in results.state_bytes.items())
+        + ".",
+        "",
+    ]
+    rows = []
+    for name in (NULL, QUICKBOOKS):
+        for operation in ("create", "destroy"):
+            kept = results.checkpoints.get((name, operation, False))
+            skipped = results.checkpoints.get((name, operation, True))
+            if kept is None or skipped is None:
+                continue
+            rows.append([name, operation, _s(kept), _s(skipped), _s(kept - skipped)])
+    out += _table(["provider", "operation", "checkpoints s", "skipped s", "their cost s"], rows)
+    return [*out, ""]
 
 
 def _timelines(results: Results, size: int) -> list[str]:

@@ -14,6 +14,7 @@ At the largest N only:
 
 from __future__ import annotations
 
+import json
 import platform
 import re
 import statistics
@@ -40,6 +41,7 @@ NULL = "null provider"
 QUICKBOOKS = "quickbooks"
 SCALED = "quickbooks, latency"
 BASELINE = "1 host (default provider), default --parallel"
+SMALL = 10  # sizes up to this get 5 repetitions in a full run, larger ones 3
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class Sample:
     walls: list[float] = field(default_factory=list)
     cpus: list[float] = field(default_factory=list)
     calls: list[Counter] = field(default_factory=list)
+    api_seconds: list[float] = field(default_factory=list)
+    emulator_cpus: list[float] = field(default_factory=list)
 
     @property
     def wall(self) -> float:
@@ -79,18 +83,30 @@ class Sample:
     def cpu(self) -> float:
         return statistics.median(self.cpus)
 
+    @property
+    def api(self) -> float | None:
+        return statistics.median(self.api_seconds) if self.api_seconds else None
+
+    @property
+    def emulator_cpu(self) -> float | None:
+        return statistics.median(self.emulator_cpus) if self.emulator_cpus else None
+
     def add(self, timing: Timing) -> None:
         self.walls.append(timing.wall)
         self.cpus.append(timing.cpu)
         if timing.calls is not None:
             self.calls.append(timing.calls)
+        if timing.api_seconds is not None:
+            self.api_seconds.append(timing.api_seconds)
+        if timing.emulator_cpu is not None:
+            self.emulator_cpus.append(timing.emulator_cpu)
 
 
 @dataclass
 class Results:
     sizes: list[int]
     quick: bool
-    reps: int
+    reps: dict[int, int]  # size -> repetitions
     latency_ms: int
     machine: dict[str, str] = field(default_factory=dict)
     engine_parallel: int | None = None
@@ -99,6 +115,9 @@ class Results:
     profiles: dict[str, profiling.HostProfile] = field(default_factory=dict)
     timelines: dict[tuple[str, str], timeline.Timeline] = field(default_factory=dict)
     imports: dict[str, float] = field(default_factory=dict)
+    # (provider, operation, PULUMI_SKIP_CHECKPOINTS) -> wall seconds
+    checkpoints: dict[tuple[str, str, bool], float] = field(default_factory=dict)
+    state_bytes: dict[str, int] = field(default_factory=dict)  # per resource, in the state
     seconds: float = 0.0
 
     def sample(self, size: int, variant: str, operation: str) -> Sample:
@@ -118,7 +137,10 @@ def run(
     profile: bool = True,
 ) -> Results:
     started = time.monotonic()
-    results = Results(sorted(sizes), quick, reps or (1 if quick else 3), latency_ms)
+    sizes = sorted(sizes)
+    # Small N is cheap and noisier relative to its size: more repetitions there.
+    default_reps = {size: 1 if quick else 5 if size <= SMALL else 3 for size in sizes}
+    results = Results(sizes, quick, {s: reps or default_reps[s] for s in sizes}, latency_ms)
     results.machine = machine()
     results.engine_parallel = engine_default_parallel()
     results.imports = import_costs(1 if quick else 7)
@@ -131,11 +153,11 @@ def run(
         work = Path(tmp)
         projects: dict[str, Any] = {}
         for size in results.sizes:
-            log(f"N={size}: overhead (emulator at 0 ms), {results.reps} repetition(s)")
+            log(f"N={size}: overhead (emulator at 0 ms), {results.reps[size]} repetition(s)")
             null = NullProject(work / f"null-{size}", size)
             ours = QuickBooksProject(work / f"quickbooks-{size}", fast, size)
             pair: list[tuple[str, BenchProject]] = [(NULL, null), (QUICKBOOKS, ours)]
-            for rep in range(results.reps):
+            for rep in range(results.reps[size]):
                 null.prepare()
                 ours.prepare()
                 for operation in OVERHEAD_OPS:
@@ -159,6 +181,20 @@ def run(
         if variants:
             projects[SCALED].use_program(None)
 
+        if not quick:
+            log(f"N={largest}: checkpoint cost (PULUMI_SKIP_CHECKPOINTS)")
+            for name in (NULL, QUICKBOOKS):
+                project = projects[name]
+                for skip in (False, True):
+                    project.stack.env["PULUMI_SKIP_CHECKPOINTS"] = "true" if skip else ""
+                    project.prepare()
+                    for operation in ("create", "destroy"):
+                        wall = project.run(operation).wall
+                        results.checkpoints[(name, operation, skip)] = wall
+                        if operation == "create" and not skip:
+                            results.state_bytes[name] = state_bytes_per_resource(project)
+                project.stack.env["PULUMI_SKIP_CHECKPOINTS"] = ""
+
         if profile:
             log(f"N={largest}: profiles of the provider host, engine timelines")
             plan = [(QUICKBOOKS, ("create",))]
@@ -175,6 +211,7 @@ def run(
                     results.timelines[(name, operation)] = timeline.parse(timing.stderr)
                 results.profiles[name] = profiling.summarize(sessions)
     results.seconds = time.monotonic() - started
+    results.machine["load average at end"] = _load_average()
     return results
 
 
@@ -185,10 +222,16 @@ def lifecycle(
     project: BenchProject,
     operations: tuple[str, ...],
 ) -> None:
-    for _ in range(results.reps):
+    for _ in range(results.reps[size]):
         project.prepare()
         for operation in operations:
             results.sample(size, variant, operation).add(project.run(operation))
+
+
+def state_bytes_per_resource(project: BenchProject) -> int:
+    resources = project.stack.export()["deployment"]["resources"]
+    dynamic = [r for r in resources if r["type"].startswith("pulumi-python:dynamic")]
+    return round(sum(len(json.dumps(r)) for r in dynamic) / max(1, len(dynamic)))
 
 
 def machine() -> dict[str, str]:
@@ -201,11 +244,17 @@ def machine() -> dict[str, str]:
 
     meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
     total_kb = re.search(r"MemTotal:\s+(\d+)", meminfo)
-    load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
     bin_dir = pulumi_bin_dir()
+    commit = first_line(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"])
+    dirty = subprocess.run(
+        ["git", "-C", str(REPO), "status", "--porcelain", "--", "provider", "emulator", "bench"]
+        + ["__main__.py", "tests/pulumi_stack.py", ":!bench/RESULTS.md"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": first_line(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]),
+        "commit": commit + (" + uncommitted changes" if dirty else ""),
         "nproc": first_line(["nproc"]),
         "memory": f"{int(total_kb[1]) / 1024 / 1024:.1f} GiB" if total_kb else "unknown",
         "cpu": _cpu_model(),
@@ -213,8 +262,13 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "pulumi CLI": first_line([f"{bin_dir}/pulumi", "version"]),
         "pulumi SDK": metadata.version("pulumi"),
-        "load average at start": " ".join(load) or "unknown",
+        "load average at start": _load_average(),
     }
+
+
+def _load_average() -> str:
+    loadavg = Path("/proc/loadavg")
+    return " ".join(loadavg.read_text().split()[:3]) if loadavg.exists() else "unknown"
 
 
 def _cpu_model() -> str:
