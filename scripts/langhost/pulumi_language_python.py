@@ -399,7 +399,13 @@ def _interrupt(proc: subprocess.Popen, grace: float = 5.0) -> None:
 
 
 class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
-    def __init__(self, exec_script: str, engine_address: str, tracing: str):
+    def __init__(
+        self, exec_script: str, engine_address: str, tracing: str, *, watch_engine: bool = False
+    ):
+        # watch_engine: exit the process when the engine goes away. Only the plugin's
+        # own main turns it on; a host built inside another process (tests) must never
+        # end that process.
+        self.watch_engine = watch_engine
         self.exec_script = exec_script
         self.engine_address = engine_address
         self.tracing = tracing
@@ -414,7 +420,7 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
     def _start_healthcheck(self) -> None:
         """Exit when the engine goes away (rpcutil.Healthcheck: every 5 minutes)."""
         with self._lock:
-            if self._healthcheck_started or not self.engine_address:
+            if self._healthcheck_started or not self.engine_address or not self.watch_engine:
                 return
             self._healthcheck_started = True
         address = self.engine_address
@@ -872,7 +878,7 @@ def serve(argv) -> int:
         print(f"missing executor {exec_script}", file=sys.stderr)
         return 1
 
-    host = LanguageHost(exec_script, args.engine_address, args.tracing)
+    host = LanguageHost(exec_script, args.engine_address, args.tracing, watch_engine=True)
     rpc_log = os.environ.get("PULUMI_LANGHOST_RPC_LOG")
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="langhost"),

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -242,3 +243,12 @@ def test_launcher_reports_when_no_python_fits(tmp_path):
     )
     assert proc.returncode == 1
     assert "no python with grpcio and the pulumi SDK found" in proc.stderr
+
+
+def test_a_host_inside_another_process_never_watches_the_engine():
+    # The watch ends its process with os._exit when the engine is gone: inside the
+    # test runner that killed the whole pytest run five minutes later.
+    lh = host.LanguageHost("/x/exec", "127.0.0.1:1", "")
+    lh.Handshake(language_pb2.LanguageHandshakeRequest(engine_address="127.0.0.1:1"), None)
+    assert not lh._healthcheck_started
+    assert not any(t.name == "healthcheck" for t in threading.enumerate())
