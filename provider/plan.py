@@ -95,16 +95,40 @@ def _observed_view(desired: dict[str, Any], old: dict[str, Any]) -> dict[str, An
     return observed
 
 
+def _identical(a: Any, b: Any) -> bool:
+    """Equal value for value, in the same order; numbers equal across int and float
+    (gRPC turns 5 into 5.0), but never a bool and a number (DeepDiff tells those
+    apart inside lists). Where this holds, DeepDiff below reports no change."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_identical(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(map(_identical, a, b))
+    return a == b
+
+
 def plan(spec: InstanceSpec, old: dict[str, Any], fingerprint_key: str) -> Plan:
     desired = {k: v for k, v in desired_view(spec, fingerprint_key).items() if v is not None}
     observed = _observed_view(desired, old) if desired else {}
-    # Imported here: only a diff needs it, and check-only runs of the provider
-    # host (and the program) then never pay its import time.
-    from deepdiff import DeepDiff
+    changed: tuple[str, ...] = ()
+    # Nothing differs in almost every diff (each preview and up diffs every resource,
+    # one at a time, and DeepDiff costs ~2 ms a call): when the two are identical,
+    # DeepDiff has nothing to say, so it is asked only when they are not.
+    if not _identical(observed, desired):
+        # Imported here: only a diff needs it, and check-only runs of the provider
+        # host (and the program) then never pay its import time.
+        from deepdiff import DeepDiff
 
-    # Numbers come back from the engine's gRPC as doubles: 5.0 is no change from 5.
-    difference = DeepDiff(observed, desired, ignore_order=True, ignore_numeric_type_changes=True)
-    changed = tuple(sorted(str(k) for k in difference.affected_root_keys))
+        # Numbers come back from the engine's gRPC as doubles: 5.0 is no change from 5.
+        difference = DeepDiff(
+            observed, desired, ignore_order=True, ignore_numeric_type_changes=True
+        )
+        changed = tuple(sorted(str(k) for k in difference.affected_root_keys))
     # A grant for a company the instance is not bound to cannot re-authorize it.
     replaces = tuple(
         sorted({INPUT_OF[f] for f in changed if f in REPLACING and old.get(f) is not None})
