@@ -36,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--reps", type=int, help="repetitions per figure (default 3, quick 1)")
     parser.add_argument("--latency-ms", type=int, default=50, help="emulator latency for scale")
+    parser.add_argument(
+        "--high-latency-ms",
+        type=int,
+        default=250,
+        help="emulator latency for the provider-process comparison of a full run",
+    )
     parser.add_argument("--no-profile", action="store_true", help="skip the profiled runs")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="default bench/RESULTS.md")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
@@ -47,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         reps=args.reps,
         latency_ms=args.latency_ms,
         profile=not args.no_profile,
+        high_latency_ms=args.high_latency_ms,
     )
     text = report.markdown(results)
     args.out.write_text(text)

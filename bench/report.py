@@ -8,7 +8,7 @@ from typing import Any
 from . import goals
 from .runner import (
     BASELINE,
-    CONCURRENCY_VARIANTS,
+    HIGH_LATENCY_REPS,
     NULL,
     OVERHEAD_OPS,
     QUICKBOOKS,
@@ -89,16 +89,12 @@ def overhead_rows(results: Results) -> list[dict[str, Any]]:
 
 def concurrency_of(results: Results, variant: str) -> int:
     """Resource operations that can run at once: 4 per provider host, capped by --parallel."""
-    default_parallel = results.engine_parallel or goals.HOST_WORKERS
-    hosts, parallel = 1, None
-    for known in CONCURRENCY_VARIANTS:
-        if known.name == variant:
-            hosts, parallel = known.providers, known.parallel
-    return min(hosts * goals.HOST_WORKERS, parallel or default_parallel)
+    hosts, parallel = results.variant_shape.get(variant, (1, None))
+    return min(hosts * goals.HOST_WORKERS, parallel or results.engine_parallel or 8)
 
 
 def scale_rows(results: Results, variant: str, sizes: list[int]) -> list[dict[str, Any]]:
-    latency = results.latency_ms / 1000
+    latency = results.variant_latency.get(variant, results.latency_ms) / 1000
     concurrency = concurrency_of(results, variant)
     rows = []
     for size in sizes:
@@ -110,6 +106,7 @@ def scale_rows(results: Results, variant: str, sizes: list[int]) -> list[dict[st
             bound = goals.scale_bound(total_calls, latency, concurrency)
             floor = results.samples[(size, NULL, operation)].wall
             limit = goals.scale_limit(bound, floor)
+            at_zero = results.samples[(size, QUICKBOOKS, operation)].wall
             rows.append(
                 {
                     "size": size,
@@ -124,6 +121,8 @@ def scale_rows(results: Results, variant: str, sizes: list[int]) -> list[dict[st
                     "floor": floor,
                     "limit": limit,
                     "met": sample.wall <= limit,
+                    "at_zero_latency": at_zero,
+                    "latency_cost": sample.wall - at_zero,
                 }
             )
     return rows
@@ -146,6 +145,12 @@ def to_json(results: Results) -> dict[str, Any]:
             for variant in results.concurrency_variants
             for row in scale_rows(results, variant, [largest])
         ],
+        "high_latency": [
+            row
+            for variant in results.high_latency_variants
+            for row in scale_rows(results, variant, [largest])
+        ],
+        "rpc_costs": results.rpc_costs,
         "imports": results.imports,
         "profiles": {
             name: {
@@ -256,7 +261,10 @@ def markdown(results: Results) -> str:
     out += [
         f"bound = API calls x {results.latency_ms} ms / concurrency (one host: "
         f"{concurrency_of(results, SCALED)}); floor = the null provider's time for the same "
-        f"operation and N (section 2); goal: wall <= {goals.SCALE_SLACK} x bound + floor.",
+        f"operation and N (section 2); goal: wall <= {goals.SCALE_SLACK} x bound + floor. "
+        "`at 0 ms` = this provider's own time for the operation without latency (section 2); "
+        "`latency cost` = wall - at 0 ms: what the API's latency added, to compare with "
+        "the bound.",
         "",
     ]
     out += _scale_table(data["scale"])
@@ -272,10 +280,19 @@ def markdown(results: Results) -> str:
         ]
         baseline = [dict(r, variant=BASELINE) for r in data["scale"] if r["size"] == largest]
         out += _scale_table(baseline + data["concurrency"], with_variant=True)
+    if data["high_latency"]:
+        out += [
+            f"The same with the emulator at {results.high_latency_ms} ms per call (median of "
+            f"{HIGH_LATENCY_REPS}), where what a resource waits for is the API rather than "
+            "the CPU; bound and latency cost use this latency.",
+            "",
+        ]
+        out += _scale_table(data["high_latency"], with_variant=True)
 
     if results.profiles or results.imports:
         out += ["## 5. Where the time goes", ""]
         out += _imports(results)
+        out += _rpc_costs(results)
         out += _checkpoints(results, largest)
         out += _timelines(results, largest)
         out += _profiles(results)
@@ -295,7 +312,7 @@ def _range(walls: list[float]) -> str:
 
 def _scale_table(rows: list[dict[str, Any]], with_variant: bool = False) -> list[str]:
     header = ["N", "operation", "wall s (min-max)", "API calls", "bound s", "floor s"]
-    header += ["limit s", "met"]
+    header += ["limit s", "met", "at 0 ms s", "latency cost s"]
     if with_variant:
         header = ["variant", "concurrency", *header[1:]]
     table = []
@@ -308,6 +325,8 @@ def _scale_table(rows: list[dict[str, Any]], with_variant: bool = False) -> list
             _s(r["floor"]),
             _s(r["limit"]),
             _mark(r["met"]),
+            _s(r["at_zero_latency"]),
+            _s(r["latency_cost"]),
         ]
         lead = [r["variant"], str(r["concurrency"])] if with_variant else [str(r["size"])]
         table.append(lead + cells)
@@ -324,6 +343,24 @@ def _imports(results: Results) -> list[str]:
         "provider host each pay it once per `pulumi` command.",
         "",
         *_table(["import", "s", "over pulumi.dynamic"], rows),
+        "",
+    ]
+
+
+def _rpc_costs(results: Results) -> list[str]:
+    if not results.rpc_costs:
+        return []
+    names = list(results.rpc_costs)
+    labels = list(results.rpc_costs[names[0]])
+    rows = [[label, *[f"{results.rpc_costs[n][label]:.3f}" for n in names]] for label in labels]
+    return [
+        "Check and Diff, which the engine sends one resource at a time in every preview "
+        "and up: CPU milliseconds per call inside the dynamic-provider host (the SDK's "
+        "servicer called in-process, steady state, best of several rounds; `bench/"
+        "rpc_costs.py`). `RPC` = the whole handler, `check()`/`diff()` = the provider "
+        "method alone.",
+        "",
+        *_table(["per call, CPU ms", *names], rows),
         "",
     ]
 

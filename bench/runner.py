@@ -14,6 +14,7 @@ At the largest N only:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
 import re
@@ -32,7 +33,7 @@ from typing import Any
 from emulator.harness import start_emulator
 from tests.pulumi_stack import REPO, pulumi_bin_dir
 
-from . import profiling, timeline
+from . import profiling, rpc_costs, timeline
 from .projects import BenchProject, NullProject, QuickBooksProject, Timing
 
 OVERHEAD_OPS = ("preview", "create", "no-op up", "refresh", "update one", "destroy")
@@ -63,6 +64,8 @@ CONCURRENCY_VARIANTS = (
     Variant("2 hosts (2 explicit providers), default --parallel", "quickbooks_sharded.py", 2),
     Variant("4 hosts (4 explicit providers), --parallel 32", "quickbooks_sharded.py", 4, 32),
 )
+HIGH_LATENCY_VARIANTS = (Variant(BASELINE), CONCURRENCY_VARIANTS[1], CONCURRENCY_VARIANTS[2])
+HIGH_LATENCY_REPS = 2
 
 
 @dataclass
@@ -112,6 +115,12 @@ class Results:
     engine_parallel: int | None = None
     samples: dict[tuple[int, str, str], Sample] = field(default_factory=dict)
     concurrency_variants: list[str] = field(default_factory=list)
+    high_latency_variants: list[str] = field(default_factory=list)
+    high_latency_ms: int = 0
+    # variant -> emulator latency (ms), and (provider hosts, --parallel or None)
+    variant_latency: dict[str, int] = field(default_factory=dict)
+    variant_shape: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+    rpc_costs: dict[str, dict[str, float]] = field(default_factory=dict)
     profiles: dict[str, profiling.HostProfile] = field(default_factory=dict)
     timelines: dict[tuple[str, str], timeline.Timeline] = field(default_factory=dict)
     imports: dict[str, float] = field(default_factory=dict)
@@ -135,6 +144,7 @@ def run(
     reps: int | None = None,
     latency_ms: int = 50,
     profile: bool = True,
+    high_latency_ms: int = 250,
 ) -> Results:
     started = time.monotonic()
     sizes = sorted(sizes)
@@ -144,11 +154,15 @@ def run(
     results.machine = machine()
     results.engine_parallel = engine_default_parallel()
     results.imports = import_costs(1 if quick else 7)
+    results.rpc_costs = rpc_costs.measure(rounds=2, calls=50) if quick else rpc_costs.measure()
+    results.variant_latency[SCALED] = latency_ms
+    results.variant_shape[SCALED] = (1, None)
     largest = results.sizes[-1]
     with (
         tempfile.TemporaryDirectory(prefix="qbo-bench-") as tmp,
         start_emulator() as fast,
         start_emulator(latency_ms=latency_ms) as slow,
+        contextlib.ExitStack() as later,
     ):
         work = Path(tmp)
         projects: dict[str, Any] = {}
@@ -176,10 +190,29 @@ def run(
             project = projects[SCALED]
             project.use_program(variant.program, variant.providers, variant.args)
             results.concurrency_variants.append(variant.name)
+            results.variant_latency[variant.name] = latency_ms
+            results.variant_shape[variant.name] = (variant.providers, variant.parallel)
             operations = ("create",) if quick else SCALE_OPS
             lifecycle(results, largest, variant.name, project, operations)
         if variants:
             projects[SCALED].use_program(None)
+
+        if not quick:
+            # Where the API's latency, not the CPU, is what a resource waits for.
+            results.high_latency_ms = high_latency_ms
+            slower = later.enter_context(start_emulator(latency_ms=high_latency_ms))
+            project = QuickBooksProject(work / "high-latency", slower, largest)
+            for variant in HIGH_LATENCY_VARIANTS:
+                name = f"{variant.name}, {high_latency_ms} ms"
+                log(f"N={largest}: {name}")
+                project.use_program(variant.program, variant.providers, variant.args)
+                results.high_latency_variants.append(name)
+                results.variant_latency[name] = high_latency_ms
+                results.variant_shape[name] = (variant.providers, variant.parallel)
+                for _ in range(HIGH_LATENCY_REPS):
+                    project.prepare()
+                    for operation in SCALE_OPS[1:]:
+                        results.sample(largest, name, operation).add(project.run(operation))
 
         if not quick:
             log(f"N={largest}: checkpoint cost (PULUMI_SKIP_CHECKPOINTS)")
