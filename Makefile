@@ -1,4 +1,5 @@
 # The two entry points of the README. Each does all of its own set-up.
+SHELL := /bin/bash
 .PHONY: up test bench
 
 up:   ## pulumi up on the local stack against the bundled emulator
@@ -6,3 +7,6 @@ up:   ## pulumi up on the local stack against the bundled emulator
 
 test: ## the whole test suite (what CI runs)
 	bash scripts/test.sh
+
+bench: ## benchmarks: API calls per operation, overhead, scale (writes bench/RESULTS.md)
+	. scripts/setup.sh && python -m bench --sizes 1,10,100
