@@ -24,6 +24,12 @@ class App:
     callback_url: str = APP_CALLBACK
 
 
+def random_accounts(count: int = 1) -> list[tuple[str, str]]:
+    """Throwaway (organization secret, user secret) pairs for a test emulator: random,
+    so a leak scan can tell them apart from any other string."""
+    return [(f"org-{secrets.token_hex(12)}", f"user-{secrets.token_hex(12)}") for _ in range(count)]
+
+
 def new_app() -> App:
     return App(api_key=f"app-{secrets.token_hex(4)}", api_secret=secrets.token_hex(16))
 

@@ -1,15 +1,13 @@
-import secrets
-
 import pytest
 
 from emulator.harness import start_emulator
 from tests.pulumi_stack import PulumiStack
-from tests.support import new_app
+from tests.support import new_app, random_accounts
 
 
 @pytest.fixture(scope="module")
 def emu():
-    accounts = [(f"org-{secrets.token_hex(12)}", f"user-{secrets.token_hex(12)}")]
+    accounts = random_accounts()
     with start_emulator(accounts=accounts) as e:
         yield e
 

@@ -4,7 +4,7 @@ import pytest
 
 from emulator.harness import start_emulator
 from tests.pulumi_stack import PulumiStack
-from tests.support import EVENTS_URL, App
+from tests.support import EVENTS_URL, App, random_accounts
 
 from .driver import local_callback_url
 
@@ -13,7 +13,7 @@ BOOKS = {"name": "Books", "callback_url": EVENTS_URL, "tags": ["env:onboarding"]
 
 @pytest.fixture(scope="package")
 def emu():
-    accounts = [(f"org-{secrets.token_hex(12)}", f"user-{secrets.token_hex(12)}")]
+    accounts = random_accounts()
     with start_emulator(accounts=accounts) as e:
         yield e
 

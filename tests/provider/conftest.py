@@ -9,17 +9,13 @@ from tests.support import (
     new_app,
     oauth_grant,
     provider_config,
+    random_accounts,
 )
 
 
 @pytest.fixture(scope="module")
 def emu():
-    with start_emulator(
-        accounts=[
-            ("org-a-" + secrets.token_hex(8), "user-a-" + secrets.token_hex(8)),
-            ("org-b-" + secrets.token_hex(8), "user-b-" + secrets.token_hex(8)),
-        ]
-    ) as e:
+    with start_emulator(accounts=random_accounts(2)) as e:
         yield e
 
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
-import secrets
 
 import pytest
 
 from emulator.harness import Emulator, start_emulator
-from tests.support import App, configured_provider, new_app, oauth_grant, provider_config
+from tests.support import (
+    App,
+    configured_provider,
+    new_app,
+    oauth_grant,
+    provider_config,
+    random_accounts,
+)
 
 from .leaks import SECRETS, scan
 from .ledger import LEDGER
@@ -40,7 +46,7 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="module")
 def emu():
-    accounts = [(f"org-{secrets.token_hex(12)}", f"user-{secrets.token_hex(12)}") for _ in range(2)]
+    accounts = random_accounts(2)
     with start_emulator(accounts=accounts) as started:
         for org, user in started.accounts:
             SECRETS.add("organization secret", org)

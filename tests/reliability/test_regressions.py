@@ -14,14 +14,21 @@ import requests
 from emulator.harness import start_emulator
 from provider.client import CloudElementsClient, RetryPolicy
 from provider.redact import Redactor
-from tests.support import EVENTS_URL, configured_provider, new_app, oauth_grant, provider_config
+from tests.support import (
+    EVENTS_URL,
+    configured_provider,
+    new_app,
+    oauth_grant,
+    provider_config,
+    random_accounts,
+)
 
 REQUEST_ID = re.compile(r"\(requestId [0-9a-f-]{36}\)")
 
 
 @pytest.fixture(scope="module")
 def emu():
-    accounts = [(f"org-{secrets.token_hex(12)}", f"user-{secrets.token_hex(12)}")]
+    accounts = random_accounts()
     with start_emulator(accounts=accounts) as started:
         yield started
 
