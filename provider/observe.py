@@ -24,7 +24,7 @@ from .catalog import (
 
 # Outputs that only the provider knows (never returned by the API): carried over
 # from the previous outputs on every read.
-REMEMBERED = ("token", "signature_key_fingerprint", "oauth_fingerprint", "adopt_id")
+REMEMBERED = ("token", "signature_key_fingerprint", "oauth_fingerprint", "adopt_id", "on_delete")
 
 OUTPUT_FIELDS = (
     "instance_id",

@@ -232,6 +232,23 @@ AdoptId = Annotated[
 OwnershipTag = Annotated[StrictStr, Field(min_length=len(OWNERSHIP_PREFIX) + 1, max_length=200)]
 
 
+def _owner_tag(tag: str) -> str:
+    parts = tag.removeprefix(OWNERSHIP_PREFIX).split(":", 2)
+    if not tag.startswith(OWNERSHIP_PREFIX) or len(parts) != 3 or not all(parts):
+        raise ValueError(
+            "must be the current owner's ownership tag, pulumi:<project>:<stack>:<resource> "
+            "(the error that refused the adoption shows it)"
+        )
+    return tag
+
+
+AdoptFrom = Annotated[StrictStr, Field(max_length=200), AfterValidator(_owner_tag)]
+# What `pulumi destroy` (or removing the resource) does to the instance: delete it,
+# or release it (leave it in place without this stack's ownership tag, free for
+# another stack to adopt).
+OnDelete = Literal["delete", "release"]
+
+
 class InstanceSpec(BaseModel):
     """A fully known, valid, normalized desired instance."""
 
@@ -249,6 +266,8 @@ class InstanceSpec(BaseModel):
     extra_configuration: ExtraConfiguration = {}
     oauth: Grant | None = None
     adopt_id: AdoptId | None = None
+    adopt_from: AdoptFrom | None = None
+    on_delete: OnDelete = "delete"
 
     @property
     def realm_id(self) -> str | None:
@@ -265,6 +284,7 @@ class InstanceSpec(BaseModel):
             "poll_interval_minutes": self.poll_interval_minutes,
             "event_vendor_type": self.event_vendor_type,
             "extra_configuration": dict(self.extra_configuration),
+            "on_delete": self.on_delete,
         }
 
 
