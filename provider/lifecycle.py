@@ -34,7 +34,7 @@ from .ownership import other_owners, warn
 from .plan import create_body, event_configuration, plan
 from .redact import Redactor
 from .settings import ProviderSettings
-from .spec import SECRET_INPUTS, InstanceSpec
+from .spec import SECRET_INPUTS, InstanceSpec, stack_tag_of
 from .validation import check_inputs, is_unknown
 
 if TYPE_CHECKING:
@@ -383,7 +383,8 @@ class QuickBooksInstanceProvider(ResourceProvider):
             )
             return
         if props.get("on_delete") == "release":
-            client.patch_instance(id_, {"tags": [t for t in tags if t != mine]})
+            ours = {mine, stack_tag_of(mine)} if mine else set()
+            client.patch_instance(id_, {"tags": [t for t in tags if t not in ours]})
             warn(
                 f"instance {id_} released: it stays, without this stack's ownership tag; "
                 f"another stack can take it with adopt_id: {id_}."

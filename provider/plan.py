@@ -166,11 +166,15 @@ def patch_body(spec: InstanceSpec, changed: tuple[str, ...], old: dict[str, Any]
         body["configuration"] = config
     if "oauth_fingerprint" in changed and "realm_id" not in changed and spec.oauth is not None:
         body["providerData"] = spec.oauth.provider_data()  # re-authorize, same company
+    if body and not old.get("stack_tag"):
+        # An instance from before the stack tag existed gets it with the next PATCH
+        # that goes anyway; never with a PATCH of its own.
+        body["tags"] = all_tags(spec)
     return body
 
 
 def all_tags(spec: InstanceSpec) -> list[str]:
-    return [*spec.tags, spec.ownership_tag]
+    return [*spec.tags, spec.ownership_tag, spec.stack_tag]
 
 
 def _bool(value: bool) -> str:

@@ -85,6 +85,7 @@ class QuickBooksInstance(Resource, module="quickbooks", name="Instance"):
             "disabled",
             "created_date",
             "realm_id",
+            "stack_tag",
             "configuration",
             "token",
             "signature_key_fingerprint",

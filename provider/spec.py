@@ -232,6 +232,13 @@ AdoptId = Annotated[
 OwnershipTag = Annotated[StrictStr, Field(min_length=len(OWNERSHIP_PREFIX) + 1, max_length=200)]
 
 
+def stack_tag_of(ownership_tag: str) -> str:
+    """`pulumi:<project>:<stack>` of `pulumi:<project>:<stack>:<resource>`: every
+    instance of a stack carries it, so one filtered list finds them all."""
+    project, stack, *_ = ownership_tag.removeprefix(OWNERSHIP_PREFIX).split(":", 2) + ["", ""]
+    return f"{OWNERSHIP_PREFIX}{project}:{stack}"
+
+
 def _owner_tag(tag: str) -> str:
     parts = tag.removeprefix(OWNERSHIP_PREFIX).split(":", 2)
     if not tag.startswith(OWNERSHIP_PREFIX) or len(parts) != 3 or not all(parts):
@@ -272,6 +279,10 @@ class InstanceSpec(BaseModel):
     @property
     def realm_id(self) -> str | None:
         return self.oauth.realm_id if self.oauth else None
+
+    @property
+    def stack_tag(self) -> str:
+        return stack_tag_of(self.ownership_tag)
 
     def outputs_view(self) -> dict[str, Any]:
         """The non-secret, comparable part of the spec, keyed like the resource's outputs."""

@@ -109,7 +109,8 @@ def test_tags_patch_sends_the_whole_list_with_the_ownership_tag(emu, provider, m
     news = {**inputs, "tags": ["a", "b"]}
     updated = provider.update(instance_id, outs, news).outs
     live = emu.api("GET", f"/instances/{instance_id}").json()
-    assert sorted(live["tags"]) == sorted(["a", "b", inputs["ownership_tag"]])
+    stack_tag = inputs["ownership_tag"].rsplit(":", 1)[0]
+    assert sorted(live["tags"]) == sorted(["a", "b", inputs["ownership_tag"], stack_tag])
     assert updated["tags"] == ["a", "b"]
 
 

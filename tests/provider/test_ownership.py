@@ -69,7 +69,7 @@ def test_deliberate_takeover_swaps_the_tag_in_one_patch(emu, provider, make_inpu
         ("PATCH", f"/instances/{instance_id}"),
     ]
     live = emu.api("GET", f"/instances/{instance_id}").json()
-    assert sorted(live["tags"]) == sorted(["env:test", OWNER_B])
+    assert sorted(live["tags"]) == sorted(["env:test", OWNER_B, "pulumi:proj:stack-b"])
     assert outs["ownership_tag"] == OWNER_B and outs["tags"] == ["env:test"]
 
 
