@@ -29,6 +29,7 @@ from . import settings as s
 from .catalog import KEY_REALM
 from .errors import ApiError, CloudElementsError, GrantRejected, InstanceNotFound, TransportError
 from .fingerprint import fingerprint
+from .inventory import Inventory
 from .observe import instance_outputs
 from .ownership import other_owners, warn
 from .plan import create_body, event_configuration, plan
@@ -85,6 +86,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
         # The engine runs steps in parallel threads; they must share one client (its
         # redactor learns every resource's secrets, its counter counts every call).
         self._lock = threading.Lock()
+        self._inventories: dict[str, Inventory] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # Only the class reference goes into state: never settings or sessions.
@@ -99,6 +101,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
         """Called once per provider process with the stack's (decrypted) config."""
         self._settings = ProviderSettings.load(req.config.get)
         self._client = None
+        self._inventories = {}
 
     @property
     def settings(self) -> ProviderSettings:
@@ -111,6 +114,23 @@ class QuickBooksInstanceProvider(ResourceProvider):
             if self._client is None:
                 self._client = self._new_client()
             return self._client
+
+    def _inventory(self, ownership_tag: str) -> Inventory:
+        """This stack's instances, listed once per provider process (see inventory.py)."""
+        client = self.client()
+        tag = stack_tag_of(ownership_tag)
+        with self._lock:
+            return self._inventories.setdefault(tag, Inventory(tag, client.list_tagged))
+
+    def _current_tags(self, id_: str, mine: str | None) -> list[str] | None:
+        """The instance's tags now (None if it is gone): from the inventory, else a GET."""
+        tags = self._inventory(mine).tags_of(id_) if mine else None
+        if tags is not None:
+            return tags
+        try:
+            return list(self.client().get_instance(id_).get("tags") or [])
+        except InstanceNotFound:
+            return None
 
     def _new_client(self) -> CloudElementsClient:
         # Imported on first use: `requests` takes ~0.1 s to import, and neither the
@@ -209,7 +229,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
             if not _may_have_committed(exc):
                 raise
             try:
-                owned = self._find_owned(spec)  # did the failed POST create it anyway?
+                owned = self._find_owned(spec, fresh=True)  # did the failed POST create it?
             except CloudElementsError as lookup:
                 raise ProvisioningError(
                     f"{exc}; then {lookup}. The instance may exist all the same: run "
@@ -220,18 +240,27 @@ class QuickBooksInstanceProvider(ResourceProvider):
                 raise
             log.warning("create failed (%s) but instance %s exists; adopting", exc, owned["id"])
             return self._take_over(spec, owned)
+        self._inventory(spec.ownership_tag).record(
+            {k: v for k, v in created.items() if k != "token"}
+        )
         return self._result(spec, created, token=created.get("token"))
 
-    def _find_owned(self, spec: InstanceSpec) -> dict[str, Any] | None:
-        """This resource's instance from an earlier attempt, if one exists.
+    def _find_owned(self, spec: InstanceSpec, fresh: bool = False) -> dict[str, Any] | None:
+        """This resource's instance from an earlier attempt, if one exists: from the
+        run's inventory, or (`fresh`, or when the inventory may be partial) a lookup.
 
         An owned instance bound to another QuickBooks company is the one being
         replaced (a replace creates first, then deletes): not a twin to adopt.
         """
         client = self.client()
+        listed = None if fresh else self._inventory(spec.ownership_tag).tagged(spec.ownership_tag)
+        if listed is None:
+            listed = client.find_instances(spec.ownership_tag)
         twins = []
-        for found in client.find_instances(spec.ownership_tag):
-            instance = client.get_instance(str(found["id"]))
+        for found in listed:
+            instance = found
+            if not isinstance(found.get("configuration"), dict):
+                instance = client.get_instance(str(found["id"]))
             realm = (instance.get("configuration") or {}).get(KEY_REALM)
             if spec.realm_id is None or realm in (None, spec.realm_id):
                 twins.append(instance)
@@ -284,11 +313,13 @@ class QuickBooksInstanceProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh: 404 means gone; otherwise the observed outputs."""
-        try:
-            instance = self.client().get_instance(id_)
-        except InstanceNotFound:
-            return ReadResult(None, {})
         ownership_tag = props.get("ownership_tag") or ""
+        instance = self._inventory(ownership_tag).instance(id_) if ownership_tag else None
+        if instance is None:
+            try:
+                instance = self.client().get_instance(id_)
+            except InstanceNotFound:
+                return ReadResult(None, {})
         tags = instance.get("tags") or []
         owners = other_owners(tags, ownership_tag)
         if owners and ownership_tag not in tags:
@@ -344,6 +375,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
                     raise self._spent_grant(spec, exc) from None
                 patched, sent = applied, {}  # the instance as it is now: nothing to merge
             instance = self._merge_config(instance, patched, sent)
+            self._inventory(spec.ownership_tag).forget(id_)
         outputs = self._outputs(spec, instance, prior=self._known_to_provider(spec, olds))
         outputs["token"] = _secret(outputs["token"])
         return UpdateResult(outputs)
@@ -370,11 +402,10 @@ class QuickBooksInstanceProvider(ResourceProvider):
         as done: the goal state (no instance) holds."""
         mine = props.get("ownership_tag")
         client = self.client()
-        try:
-            instance = client.get_instance(id_)
-        except InstanceNotFound:
+        current = self._current_tags(id_, mine)
+        if current is None:
             return
-        tags = [t for t in instance.get("tags") or [] if isinstance(t, str)]
+        tags = [t for t in current if isinstance(t, str)]
         owners = other_owners(tags, mine)
         if owners:
             warn(
@@ -385,6 +416,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
         if props.get("on_delete") == "release":
             ours = {mine, stack_tag_of(mine)} if mine else set()
             client.patch_instance(id_, {"tags": [t for t in tags if t not in ours]})
+            self._inventory(mine).forget(id_) if mine else None
             warn(
                 f"instance {id_} released: it stays, without this stack's ownership tag; "
                 f"another stack can take it with adopt_id: {id_}."
@@ -394,14 +426,14 @@ class QuickBooksInstanceProvider(ResourceProvider):
             client.delete_instance(id_)
         except InstanceNotFound:
             pass
+        if mine:
+            self._inventory(mine).forget(id_)
 
     def _ensure_still_ours(self, id_: str, mine: str) -> None:
         """No write to an instance another stack has taken over since our last refresh."""
-        try:
-            instance = self.client().get_instance(id_)
-        except InstanceNotFound:
+        tags = self._current_tags(id_, mine)
+        if tags is None:
             return  # the PATCH that follows reports it, with what to do
-        tags = instance.get("tags") or []
         owners = other_owners(tags, mine)
         if owners and mine not in tags:
             raise ProvisioningError(

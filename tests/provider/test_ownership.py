@@ -3,7 +3,7 @@ or deleted, except by a takeover that names its current owner (`adopt_from`)."""
 
 from __future__ import annotations
 
-from tests.support import calls, writes
+from tests.support import calls, configured_provider, writes
 
 OWNER_A = "pulumi:proj:stack-a:books"
 OWNER_B = "pulumi:proj:stack-b:books"
@@ -74,13 +74,14 @@ def test_deliberate_takeover_swaps_the_tag_in_one_patch(emu, provider, make_inpu
 
 
 def test_previous_owner_lets_go_on_refresh_and_never_writes_or_deletes(
-    emu, provider, make_inputs, capfd
+    emu, config, provider, make_inputs, capfd
 ):
     inputs_a = make_inputs(ownership_tag=OWNER_A)
     instance_id, outs_a = create(provider, inputs_a)
     create(provider, adopt_inputs(provider, instance_id, adopt_from=OWNER_A))
     capfd.readouterr()
     emu.clear_requests()
+    provider = configured_provider(config)  # stack A's next command: a new provider process
 
     # An `up` with a change, before A refreshed: refused, nothing written.
     news = {**inputs_a, "callback_url": "https://hooks.example.com/a-only"}
