@@ -155,7 +155,8 @@ def assert_converged(
     live = live_config(emu, resource.id)
     config = live["configuration"]
     assert live["name"] == raw["name"]
-    assert sorted(live["tags"]) == sorted([*raw["tags"], tag])
+    stack_tag = tag.rsplit(":", 1)[0]  # pulumi:<project>:<stack>, beside the ownership tag
+    assert sorted(live["tags"]) == sorted([*raw["tags"], tag, stack_tag])
     expected = {
         "event.notification.callback.url": raw["callback_url"],
         "event.notification.enabled": "true",

@@ -170,7 +170,9 @@ def test_create_ownership_lookup(emu, make_provider, grant, fault, variant):
         else:
             assert error is not None and resource.id is None
             tag = resource.raw["ownership_tag"]
-            assert_good_error(error, names=["look up instances", tag], fault=FAULTS[fault])
+            # The run's inventory is the first lookup: one list of the stack's instances.
+            stack_tag = tag.rsplit(":", 1)[0]
+            assert_good_error(error, names=["list instances", stack_tag], fault=FAULTS[fault])
             assert owned(emu, tag) == []  # it failed before the POST
             resource.up(make_provider())
         assert_converged(emu, make_provider(), resource)
@@ -215,7 +217,8 @@ def test_read(emu, make_provider, grant, fault, variant):
     resource.check(make_provider()).create(make_provider())
     provider, waits = _faulty_provider(make_provider, fault)
     with LEDGER.fault("provider", f"read × {fault} × {variant}"):
-        _inject(emu, "GET", f"/instances/{resource.id}", fault, variant)
+        # A refresh reads from the run's one list of the stack's instances.
+        _inject(emu, "GET", "/instances", fault, variant)
         started = time.monotonic()
         state_before = dict(resource.outs)
         error = attempt(lambda: resource.refresh(provider))
@@ -226,7 +229,8 @@ def test_read(emu, make_provider, grant, fault, variant):
         else:
             assert error is not None
             assert resource.outs == state_before  # a failed refresh changes no state
-            assert_good_error(error, names=[f"read instance {resource.id}"], fault=FAULTS[fault])
+            stack_tag = resource.raw["ownership_tag"].rsplit(":", 1)[0]
+            assert_good_error(error, names=["list instances", stack_tag], fault=FAULTS[fault])
             resource.refresh(make_provider())  # the next `pulumi refresh`
         assert_converged(emu, make_provider(), resource)
         _scan_request_log(emu)
@@ -415,7 +419,7 @@ def test_retry_after_is_slept_for_real(emu, make_provider, grant):
     resource = Resource(desired(grant()))
     resource.check(make_provider()).create(make_provider())
     with LEDGER.fault("provider", "read × 429 Retry-After (real sleep) × once"):
-        emu.add_fault("GET", f"/instances/{resource.id}", status=429, retry_after=1)
+        emu.add_fault("GET", "/instances", status=429, retry_after=1)  # the run's list
         started = time.monotonic()
         resource.refresh(make_provider())
         assert 1.0 <= time.monotonic() - started < 1.0 + MAX_WAIT_S
@@ -426,13 +430,11 @@ def test_retry_after_beyond_the_budget_fails_at_once(emu, make_provider, grant):
     resource = Resource(desired(grant()))
     resource.check(make_provider()).create(make_provider())
     with LEDGER.fault("provider", "read × 429 Retry-After 120s > budget × once"):
-        emu.add_fault("GET", f"/instances/{resource.id}", status=429, retry_after=120)
+        emu.add_fault("GET", "/instances", status=429, retry_after=120)  # the run's list
         started = time.monotonic()
         error = attempt(lambda: resource.refresh(make_provider()))
         assert isinstance(error, RateLimited) and time.monotonic() - started < 2.0
-        assert_good_error(
-            error, names=[f"read instance {resource.id}"], fault=FAULTS["429 Retry-After"]
-        )
+        assert_good_error(error, names=["list instances"], fault=FAULTS["429 Retry-After"])
         emu.clear_faults()
         assert_converged(emu, make_provider(), resource)
 
