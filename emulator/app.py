@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from .activity import ActivitySimulator
 from .connections import abort_connection
 from .context import Context
 from .errors import install_error_handlers
@@ -19,6 +20,12 @@ from .store import Store
 
 def build_context(settings: Settings, store: Store, admin_token: str) -> Context:
     oauth_flow = OAuth(store, settings.code_ttl)
+    events = EventDispatcher(store, settings.fast_retries)
+    activity = None
+    if settings.simulate_activity:
+        activity = ActivitySimulator(
+            store, events, settings.poll_seconds_per_minute, settings.activity_changes
+        )
     return Context(
         settings=settings,
         store=store,
@@ -27,7 +34,8 @@ def build_context(settings: Settings, store: Store, admin_token: str) -> Context
         instances=Instances(store, oauth_flow),
         faults=FaultRules(),
         request_log=RequestLog(),
-        events=EventDispatcher(store, settings.fast_retries),
+        events=events,
+        activity=activity,
     )
 
 
