@@ -13,7 +13,7 @@ from .faults import FaultMiddleware, FaultRules
 from .instances import Instances
 from .oauth import OAuth
 from .requestlog import RequestLog, RequestLogMiddleware
-from .routes import controls, instances, oauth
+from .routes import controls, dashboard, instances, oauth
 from .settings import Settings
 from .store import Store
 
@@ -49,6 +49,7 @@ def create_app(ctx: Context) -> FastAPI:
     app.include_router(instances.router)
     app.include_router(oauth.router)
     app.include_router(controls.router)
+    app.include_router(dashboard.router)
     # Added last = outermost: the log sees faults and latency as the client does.
     app.add_middleware(
         FaultMiddleware,
