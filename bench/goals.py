@@ -17,13 +17,16 @@ def call_goal(operation: str, count: int, calls: Counter) -> tuple[bool, str]:
     if operation == "refresh":
         return calls["GET"] == count and total == count, f"{count} GET, 0 writes"
     if operation == "update one":
-        return calls == Counter({"PATCH": 1}), "1 PATCH"
+        # The ownership check reads the instance before the one write.
+        return calls == Counter({"GET": 1, "PATCH": 1}), "1 ownership GET + 1 PATCH"
     if operation == "create":
         lookups = calls["GET list"] + calls["GET"]
         ok = calls["POST"] == count and lookups <= count and total == count + lookups
         return ok, f"{count} POST + <= {count} lookup GET"
     if operation == "destroy":
-        return calls == Counter({"DELETE": count}), f"{count} DELETE"
+        # Each delete first checks the instance is still this stack's.
+        ok = calls == Counter({"GET": count, "DELETE": count})
+        return ok, f"{count} ownership GET + {count} DELETE"
     raise ValueError(operation)
 
 

@@ -30,10 +30,11 @@ from .catalog import KEY_REALM
 from .errors import ApiError, CloudElementsError, GrantRejected, InstanceNotFound, TransportError
 from .fingerprint import fingerprint
 from .observe import instance_outputs
+from .ownership import other_owners, warn
 from .plan import create_body, event_configuration, plan
 from .redact import Redactor
 from .settings import ProviderSettings
-from .spec import SECRET_INPUTS, InstanceSpec
+from .spec import SECRET_INPUTS, InstanceSpec, stack_tag_of
 from .validation import check_inputs, is_unknown
 
 if TYPE_CHECKING:
@@ -258,6 +259,11 @@ class QuickBooksInstanceProvider(ResourceProvider):
                 f"adopt_id {instance_id}: the instance is bound to QuickBooks company {realm}, "
                 f"but oauth.realm_id is {spec.realm_id}"
             )
+        owners = other_owners(instance.get("tags") or [], spec.ownership_tag)
+        if owners and owners != [spec.adopt_from]:
+            raise ProvisioningError(_owned_elsewhere(instance_id, owners, spec.adopt_from))
+        # A deliberate takeover needs no write of its own: the owner's tag is not one
+        # of the spec's tags, so the one PATCH of `_reconciled` replaces it with ours.
         return instance
 
     def _reconciled(
@@ -283,6 +289,16 @@ class QuickBooksInstanceProvider(ResourceProvider):
         except InstanceNotFound:
             return ReadResult(None, {})
         ownership_tag = props.get("ownership_tag") or ""
+        tags = instance.get("tags") or []
+        owners = other_owners(tags, ownership_tag)
+        if owners and ownership_tag not in tags:
+            # Taken over on purpose by another stack: let go instead of fighting it.
+            warn(
+                f"instance {id_} is now managed by {owners[0]} (it was {ownership_tag or 'ours'}):"
+                " dropped from this stack's state and left untouched. Remove it from this "
+                "stack's config, or the next `pulumi up` creates a new instance in its place."
+            )
+            return ReadResult(None, {})
         extra_keys = list((props.get("extra_configuration") or {}).keys())
         outputs = instance_outputs(
             instance, ownership_tag=ownership_tag, extra_keys=extra_keys, prior=props
@@ -310,6 +326,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
         }
         sent = todo.patch
         if sent:
+            self._ensure_still_ours(id_, olds.get("ownership_tag") or spec.ownership_tag)
             try:
                 patched = client.patch_instance(id_, sent)
             except InstanceNotFound as exc:
@@ -348,12 +365,50 @@ class QuickBooksInstanceProvider(ResourceProvider):
 
     # --- delete -----------------------------------------------------------------
 
-    def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        """404 counts as done: the goal state (no instance) holds."""
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Deletes (or releases) the instance if it is still this resource's; 404 counts
+        as done: the goal state (no instance) holds."""
+        mine = props.get("ownership_tag")
+        client = self.client()
         try:
-            self.client().delete_instance(id_)
+            instance = client.get_instance(id_)
+        except InstanceNotFound:
+            return
+        tags = [t for t in instance.get("tags") or [] if isinstance(t, str)]
+        owners = other_owners(tags, mine)
+        if owners:
+            warn(
+                f"instance {id_} is managed by {owners[0]}, not by {mine or 'this stack'}: "
+                "not deleted, only removed from this stack's state."
+            )
+            return
+        if props.get("on_delete") == "release":
+            ours = {mine, stack_tag_of(mine)} if mine else set()
+            client.patch_instance(id_, {"tags": [t for t in tags if t not in ours]})
+            warn(
+                f"instance {id_} released: it stays, without this stack's ownership tag; "
+                f"another stack can take it with adopt_id: {id_}."
+            )
+            return
+        try:
+            client.delete_instance(id_)
         except InstanceNotFound:
             pass
+
+    def _ensure_still_ours(self, id_: str, mine: str) -> None:
+        """No write to an instance another stack has taken over since our last refresh."""
+        try:
+            instance = self.client().get_instance(id_)
+        except InstanceNotFound:
+            return  # the PATCH that follows reports it, with what to do
+        tags = instance.get("tags") or []
+        owners = other_owners(tags, mine)
+        if owners and mine not in tags:
+            raise ProvisioningError(
+                f"update instance {id_}: the instance is now managed by {owners[0]}; nothing "
+                "was changed. Run `pulumi refresh` to let go of it (then remove it from this "
+                "stack's config)."
+            )
 
     # --- helpers ----------------------------------------------------------------
 
@@ -366,6 +421,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
             or base.get("signature_key_fingerprint"),
             "oauth_fingerprint": self._oauth_fingerprint(spec) or base.get("oauth_fingerprint"),
             "adopt_id": spec.adopt_id,
+            "on_delete": spec.on_delete,
             "realm_id": spec.realm_id or base.get("realm_id"),
         }
 
@@ -423,3 +479,16 @@ class QuickBooksInstanceProvider(ResourceProvider):
             "only once (and expires), so creating or re-authorizing needs a new consent. Run "
             "`python -m provider.onboard --stack <stack> --instance <key>` and then `pulumi up`."
         )
+
+
+def _owned_elsewhere(instance_id: str, owners: list[str], adopt_from: str | None) -> str:
+    owner = owners[0]
+    mismatch = f" (adopt_from is {adopt_from})" if adopt_from else ""
+    return (
+        f"adopt_id {instance_id}: instance {instance_id} is managed by {owner}{mismatch}; "
+        "nothing was changed. Either release it from that stack (there: set `on_delete: "
+        "release` on the resource, `pulumi up`, then remove the resource and `pulumi up` "
+        f"again; the instance stays, free to adopt), or take it over on purpose: set "
+        f"`adopt_from: {owner}` beside adopt_id (that stack then lets go of it on its next "
+        "`pulumi refresh`)."
+    )

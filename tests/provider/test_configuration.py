@@ -19,7 +19,8 @@ def test_read_and_delete_work_with_credentials_only_from_configure(
     assert fresh.read(result.id, result.outs).id == result.id
     emu.clear_requests()
     fresh.delete(result.id, result.outs)
-    assert calls(emu) == [("DELETE", f"/instances/{result.id}")]
+    # The ownership check reads the instance once before deleting it.
+    assert calls(emu) == [("GET", f"/instances/{result.id}"), ("DELETE", f"/instances/{result.id}")]
 
 
 def test_environment_is_the_fallback(emu, config, make_inputs, monkeypatch):

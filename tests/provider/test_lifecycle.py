@@ -90,7 +90,11 @@ def test_one_changed_field_is_exactly_one_patch(emu, provider, make_inputs):
     assert diff.changes is True and diff.replaces == []
     emu.clear_requests()
     updated = provider.update(instance_id, outs, news).outs
-    assert calls(emu) == [("PATCH", f"/instances/{instance_id}")]
+    # The ownership check reads the instance, then one PATCH carries the change.
+    assert calls(emu) == [
+        ("GET", f"/instances/{instance_id}"),
+        ("PATCH", f"/instances/{instance_id}"),
+    ]
     assert updated["callback_url"] == "https://hooks.example.com/v2/events"
     live = emu.api("GET", f"/instances/{instance_id}").json()
     assert live["configuration"]["event.notification.callback.url"] == updated["callback_url"]
@@ -105,7 +109,8 @@ def test_tags_patch_sends_the_whole_list_with_the_ownership_tag(emu, provider, m
     news = {**inputs, "tags": ["a", "b"]}
     updated = provider.update(instance_id, outs, news).outs
     live = emu.api("GET", f"/instances/{instance_id}").json()
-    assert sorted(live["tags"]) == sorted(["a", "b", inputs["ownership_tag"]])
+    stack_tag = inputs["ownership_tag"].rsplit(":", 1)[0]
+    assert sorted(live["tags"]) == sorted(["a", "b", inputs["ownership_tag"], stack_tag])
     assert updated["tags"] == ["a", "b"]
 
 
@@ -117,7 +122,11 @@ def test_new_grant_same_realm_reauthorizes_in_place(emu, app, provider, make_inp
     assert diff.changes is True and diff.replaces == []
     emu.clear_requests()
     updated = provider.update(instance_id, outs, news).outs
-    assert calls(emu) == [("PATCH", f"/instances/{instance_id}")]
+    # The ownership check reads the instance, then one PATCH carries the change.
+    assert calls(emu) == [
+        ("GET", f"/instances/{instance_id}"),
+        ("PATCH", f"/instances/{instance_id}"),
+    ]
     assert updated["instance_id"] == instance_id
     assert updated["oauth_fingerprint"] != outs["oauth_fingerprint"]
 
@@ -205,7 +214,10 @@ def test_delete_removes_the_instance(emu, provider, make_inputs):
     instance_id, outs = create(provider, emu, make_inputs())
     emu.clear_requests()
     provider.delete(instance_id, outs)
-    assert calls(emu) == [("DELETE", f"/instances/{instance_id}")]
+    assert calls(emu) == [
+        ("GET", f"/instances/{instance_id}"),
+        ("DELETE", f"/instances/{instance_id}"),
+    ]
     assert emu.api("GET", f"/instances/{instance_id}").status_code == 404
 
 
