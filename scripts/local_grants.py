@@ -104,7 +104,7 @@ def main() -> None:
             continue
         if settings.get("signature_key") == signature_key:
             continue  # set on an earlier run (or declared with this very value)
-        set_secret(
+        set_grant_field(  # --secret: the path does not end in .realm_id
             f"quickbooks:instances.{key}.signature_key",
             signature_key,
             args.stack,
