@@ -26,6 +26,16 @@ def account(value: str) -> tuple[str, str]:
     return org, user
 
 
+def positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise argparse.ArgumentTypeError("expected a positive number of seconds")
+    return number
+
+
 def parse_args(argv: list[str] | None = None) -> Settings:
     parser = argparse.ArgumentParser(
         prog="python -m emulator",
@@ -55,6 +65,27 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     parser.add_argument(
         "--code-ttl", type=float, default=600.0, help="lifetime of OAuth codes in seconds"
     )
+    parser.add_argument(
+        "--simulate-activity",
+        action="store_true",
+        help="a simulated company changes things; events-enabled instances are polled at "
+        "their event.poller.refresh_interval and get events for their polled resources",
+    )
+    parser.add_argument(
+        "--poll-seconds-per-minute",
+        type=positive_float,
+        default=60.0,
+        metavar="S",
+        help="how long one minute of a refresh interval lasts (default 60; tests use less)",
+    )
+    parser.add_argument(
+        "--activity-changes",
+        type=int,
+        default=1,
+        choices=range(1, 101),
+        metavar="N",
+        help="changes per resource between two polls of the simulated company (default 1)",
+    )
     args = parser.parse_args(argv)
     return Settings(
         host=args.host,
@@ -65,6 +96,9 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         latency_ms=args.latency_ms,
         fast_retries=args.fast_retries,
         code_ttl=args.code_ttl,
+        simulate_activity=args.simulate_activity,
+        poll_seconds_per_minute=args.poll_seconds_per_minute,
+        activity_changes=args.activity_changes,
     )
 
 
@@ -120,9 +154,13 @@ def main(argv: list[str] | None = None) -> int:
         base_url = f"http://{url_host(sock)}:{sock.getsockname()[1]}{API_PREFIX}"
         for line in lines:
             print(line, flush=True)
+        if ctx.activity is not None:
+            ctx.activity.start()
         try:
             serve(create_app(ctx), sock, lambda: print(f"listening on {base_url}", flush=True))
         finally:
+            if ctx.activity is not None:
+                ctx.activity.stop()
             ctx.events.stop()
     finally:
         store.close()

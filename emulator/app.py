@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from .activity import ActivitySimulator
 from .connections import abort_connection
 from .context import Context
 from .errors import install_error_handlers
@@ -12,13 +13,19 @@ from .faults import FaultMiddleware, FaultRules
 from .instances import Instances
 from .oauth import OAuth
 from .requestlog import RequestLog, RequestLogMiddleware
-from .routes import controls, instances, oauth
+from .routes import controls, dashboard, instances, oauth
 from .settings import Settings
 from .store import Store
 
 
 def build_context(settings: Settings, store: Store, admin_token: str) -> Context:
     oauth_flow = OAuth(store, settings.code_ttl)
+    events = EventDispatcher(store, settings.fast_retries)
+    activity = None
+    if settings.simulate_activity:
+        activity = ActivitySimulator(
+            store, events, settings.poll_seconds_per_minute, settings.activity_changes
+        )
     return Context(
         settings=settings,
         store=store,
@@ -27,7 +34,8 @@ def build_context(settings: Settings, store: Store, admin_token: str) -> Context
         instances=Instances(store, oauth_flow),
         faults=FaultRules(),
         request_log=RequestLog(),
-        events=EventDispatcher(store, settings.fast_retries),
+        events=events,
+        activity=activity,
     )
 
 
@@ -41,6 +49,7 @@ def create_app(ctx: Context) -> FastAPI:
     app.include_router(instances.router)
     app.include_router(oauth.router)
     app.include_router(controls.router)
+    app.include_router(dashboard.router)
     # Added last = outermost: the log sees faults and latency as the client does.
     app.add_middleware(
         FaultMiddleware,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from .activity import ActivitySimulator
 from .events import EventDispatcher
 from .faults import FaultRules
 from .instances import Instances
@@ -26,6 +27,7 @@ class Context:
     faults: FaultRules
     request_log: RequestLog
     events: EventDispatcher
+    activity: ActivitySimulator | None = None  # --simulate-activity
 
 
 def context(request: Request) -> Context:

@@ -15,3 +15,6 @@ class Settings:
     latency_ms: int = 0
     fast_retries: bool = False
     code_ttl: float = 600.0
+    simulate_activity: bool = False
+    poll_seconds_per_minute: float = 60.0
+    activity_changes: int = 1
