@@ -3,13 +3,14 @@
 The engine starts it (through the launcher; cwd = the project, its own gRPC address
 as last argument), reads the port of our `pulumirpc.LanguageRuntime` server from
 the first line of stdout, and shows what we print afterwards as diagnostics. Only
-pip with an optional `virtualenv` is supported (pythonenv.py). Of the RPCs, the
-engine (v3.274) calls GetPluginInfo, GetRequiredPackages, Run, About (update
-metadata) and Cancel for preview/up/refresh/destroy; GetProgramDependencies
-(`pulumi about`), InstallDependencies (`pulumi install`), RuntimeOptionsPrompts
-(`pulumi new`) and Handshake (PULUMI_DEBUG_LANGUAGES) otherwise. The rest
-(GetRequiredPlugins, the fallback the engine reads as "none"; RunPlugin, Template,
-codegen) answer UNIMPLEMENTED, the generated base class's answer.
+pip with an optional `virtualenv` is supported (pythonenv.py). The engine (v3.274)
+calls GetPluginInfo, GetRequiredPackages, Run, About (update metadata) and Cancel
+for preview/up/refresh/destroy; InstallDependencies (`pulumi install`),
+RuntimeOptionsPrompts (`pulumi new`: nothing to ask) and Handshake
+(PULUMI_DEBUG_LANGUAGES) otherwise. The rest answer UNIMPLEMENTED
+(the generated base class), which the engine takes as "nothing": GetRequiredPlugins
+(the fallback of GetRequiredPackages), GetProgramDependencies (`pulumi about` then
+warns it cannot list the packages), RunPlugin, Template and the codegen RPCs.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from concurrent import futures
 
 import grpc
@@ -32,47 +32,36 @@ from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 from pythonenv import HostError
 from pythonenv import Toolchain as _Toolchain
 
-EXEC_SCRIPT = os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "pulumi-language-python-exec"
-)
-# The executor's exit code for "the error has already been shown to the user".
-EXIT_ERROR_ALREADY_REPORTED = 32
-# Packages known to come without a resource plugin (as in the Go host).
-PACKAGES_WITHOUT_PLUGINS = {"pulumi-policy", "pulumi-esc-sdk"}
+EXEC_SCRIPT = os.path.join(os.path.dirname(__file__), "pulumi-language-python-exec")
+EXIT_ERROR_ALREADY_REPORTED = 32  # the executor's "the error has been shown already"
+NO_PLUGINS = {"pulumi-policy", "pulumi-esc-sdk"}  # as in the Go host
 
 
 class Toolchain(_Toolchain):
-    """The program's python, from the options and directories the engine sends."""
+    """The program's python, for the options and directories the engine sends."""
 
     def __init__(self, info: language_pb2.ProgramInfo | None) -> None:
-        options = (
-            json_format.MessageToDict(info.options) if info and info.HasField("options") else {}
-        )
-        self.root = (info.root_directory if info else "") or os.getcwd()
-        self.program_dir = (info.program_directory if info else "") or self.root
-        super().__init__(options, self.root)
+        info = info or language_pb2.ProgramInfo()
+        root = info.root_directory or os.getcwd()
+        self.program_dir = info.program_directory or root
+        super().__init__(json_format.MessageToDict(info.options), root)
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        cmd = [self.python, *args]
-        return subprocess.run(
-            cmd, cwd=self.program_dir, env=self.env(), capture_output=True, text=True
-        )
+        cmd, cwd = [self.python, *args], self.program_dir
+        return subprocess.run(cmd, cwd=cwd, env=self.env(), capture_output=True, text=True)
 
 
-# Name, version, top-level pulumi-plugin.json and requirements of every installed
-# distribution, printed by the program's python (the packages it will import).
+# Run by the program's python (the packages it imports): name, version and top-level
+# pulumi-plugin.json of each installed distribution.
 _LIST_PACKAGES = r"""
 import importlib.metadata as md, json, re
 norm = lambda name: re.sub(r"[-_.]+", "-", name).lower()
 out = {}
 for d in md.distributions():
-    name = d.metadata["Name"]
-    if not name:
-        continue
-    plugin = [d.locate_file(f) for f in d.files or [] if f.parts[1:] == ("pulumi-plugin.json",)]
-    reqs = [norm(re.match(r"\s*([\w.-]+)", r)[1]) for r in d.requires or [] if "extra ==" not in r]
-    out.setdefault(norm(name), {"name": norm(name), "version": d.version,
-                   "plugin_json": str(plugin[0]) if plugin else "", "requires": reqs})
+    if name := d.metadata["Name"]:
+        plugin = [d.locate_file(f) for f in d.files or [] if f.parts[1:] == ("pulumi-plugin.json",)]
+        out.setdefault(norm(name), {"name": norm(name), "version": d.version,
+                                    "plugin_json": str(plugin[0]) if plugin else ""})
 print(json.dumps(list(out.values())))
 """
 
@@ -88,12 +77,10 @@ def determine_plugin_version(package_version: str) -> str:
     """PEP 440 package version -> plugin semver, as the Go host's determinePluginVersion."""
     if not package_version:
         raise ValueError("cannot parse empty string")
-    if re.match(r"^[0-9]+!", package_version):
+    if re.match(r"[0-9]+!", package_version):
         raise ValueError("epochs are not supported")
-    m = re.match(
-        r"([0-9]+(?:\.[0-9]+)*)?(?:(a|b|rc)([0-9]*))?(?:\.post([0-9]*))?(?:\.dev([0-9]*))?",
-        package_version,
-    )
+    pattern = r"([0-9]+(?:\.[0-9]+)*)?(?:(a|b|rc)([0-9]*))?(?:\.post([0-9]*))?(?:\.dev([0-9]*))?"
+    m = re.match(pattern, package_version)
     if m.end() < len(package_version):
         raise ValueError(f"'{package_version[m.end() :]}' still unparsed")
     release, pre, pre_number, post, dev = m.groups()
@@ -117,26 +104,29 @@ def package_dependency(pkg: dict) -> plugin_pb2.PackageDependency | None:
                 info = json.load(fh)
         except (OSError, ValueError) as error:
             raise HostError(
-                f"failed to parse pulumi-plugin.json for {pkg['name']}: {error}"
+                f"failed to parse pulumi-plugin.json of {pkg['name']}: {error}"
             ) from error
         if not info.get("resource"):
             return None
     elif not pkg["name"].startswith("pulumi-"):
         return None
-    params = {}
-    for key in ("parameterization", "extension"):
-        p = info.get("extensionParameterization" if key == "extension" else key)
-        if p:
-            value = base64.b64decode(p.get("value") or "")
-            params[key] = plugin_pb2.PackageParameterization(
-                name=p.get("name", ""), version=p.get("version", ""), value=value
-            )
     version = info.get("version", "")
     if not version:
         try:
             version = determine_plugin_version(pkg["version"])
         except ValueError:
             return None
+    params = {}
+    for field, key in [
+        ("parameterization", "parameterization"),
+        ("extension", "extensionParameterization"),
+    ]:
+        if p := info.get(key):
+            params[field] = plugin_pb2.PackageParameterization(
+                name=p.get("name", ""),
+                version=p.get("version", ""),
+                value=base64.b64decode(p.get("value") or ""),
+            )
     return plugin_pb2.PackageDependency(
         name=info.get("name") or pkg["name"].removeprefix("pulumi-"),
         version=version if version.startswith("v") else "v" + version,
@@ -146,49 +136,22 @@ def package_dependency(pkg: dict) -> plugin_pb2.PackageDependency | None:
     )
 
 
-def install(tc: Toolchain) -> Iterator[bytes]:
-    """Creates the virtualenv when missing and pip-installs requirements.txt; yields output."""
-    commands = []
-    if tc.virtualenv and not os.path.exists(tc.virtualenv):
-        commands.append([sys.executable, "-m", "venv", tc.virtualenv])
-    if os.path.isfile(os.path.join(tc.program_dir, "requirements.txt")):
-        commands.append([tc.python, "-m", "pip", "install", "-r", "requirements.txt"])
-    for cmd in commands:
-        yield f"$ {' '.join(cmd)}\n".encode()
-        proc = subprocess.Popen(
-            cmd, cwd=tc.program_dir, env=tc.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
-        yield from proc.stdout
-        if proc.wait() != 0:
-            raise HostError(f"{' '.join(cmd)} failed with exit code {proc.returncode}")
-
-
-def _interrupt(proc: subprocess.Popen, grace: float = 5.0) -> None:
-    """SIGINT, then SIGKILL after `grace` seconds (like the Go host's cmd.Cancel/WaitDelay)."""
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGINT)
-    timer = threading.Timer(grace, lambda: proc.poll() is None and proc.kill())
-    timer.daemon = True
-    timer.start()
-
-
-def _abort(context: grpc.ServicerContext, error: Exception) -> None:
-    context.abort(grpc.StatusCode.UNKNOWN, str(error))
+def _interrupt(proc: subprocess.Popen) -> None:
+    """SIGINT, then SIGKILL after 5 s (like the Go host's cmd.Cancel and WaitDelay)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        kill = threading.Timer(5, lambda: proc.poll() is None and proc.kill())
+        kill.daemon = True  # never keeps the host alive
+        kill.start()
 
 
 class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
     def __init__(self, exec_script: str, engine_address: str, tracing: str) -> None:
-        self.exec_script = exec_script
-        self.engine_address = engine_address
-        self.tracing = tracing
-        self._lock = threading.Lock()
-        self._running: set[subprocess.Popen] = set()
+        self.exec_script, self.engine_address, self.tracing = exec_script, engine_address, tracing
+        self._running: set[subprocess.Popen] = set()  # programs being run, for Cancel
 
     def cancel_all(self) -> None:
-        with self._lock:
-            running = list(self._running)
-        for proc in running:
+        for proc in list(self._running):
             _interrupt(proc)
 
     def Handshake(self, request, context):
@@ -196,70 +159,57 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         return language_pb2.LanguageHandshakeResponse()
 
     def GetPluginInfo(self, request, context):
-        version = os.environ.get("PULUMI_LANGHOST_VERSION")
-        if not version:
-            from importlib.metadata import version as dist_version
+        from importlib.metadata import version
 
-            version = dist_version("pulumi")
-        return plugin_pb2.PluginInfo(version=version)
+        return plugin_pb2.PluginInfo(version=version("pulumi"))  # the SDK we are built on
 
     def GetRequiredPackages(self, request, context):
         try:
             tc = Toolchain(request.info)
-            if tc.virtualenv and not os.path.exists(tc.virtualenv):
-                # Like the upstream host, create the missing virtualenv first; the
-                # engine shows this process's output as diagnostics.
-                for line in install(tc):
-                    sys.stderr.buffer.write(line)
-                sys.stderr.flush()
             tc.validate()
-            packages = [
-                dep
-                for pkg in list_packages(tc)
-                if pkg["name"] not in PACKAGES_WITHOUT_PLUGINS
-                if (dep := package_dependency(pkg)) is not None
-            ]
+            packages = list_packages(tc)
+            deps = [package_dependency(p) for p in packages if p["name"] not in NO_PLUGINS]
         except HostError as error:
-            _abort(context, error)
-        return language_pb2.GetRequiredPackagesResponse(packages=packages)
+            context.abort(grpc.StatusCode.UNKNOWN, str(error))
+        return language_pb2.GetRequiredPackagesResponse(packages=[d for d in deps if d])
 
     def InstallDependencies(self, request, context):
+        """`pulumi install` for pip: create the virtualenv if missing, install requirements.txt."""
         try:
-            for line in install(Toolchain(request.info)):
-                yield language_pb2.InstallDependenciesResponse(stdout=line)
+            tc = Toolchain(request.info)
+            commands = [[tc.python, "-m", "pip", "install", "-r", "requirements.txt"]]
+            if tc.virtualenv and not os.path.exists(tc.virtualenv):
+                commands.insert(0, [sys.executable, "-m", "venv", tc.virtualenv])
+            for cmd in commands:
+                yield language_pb2.InstallDependenciesResponse(
+                    stdout=f"$ {' '.join(cmd)}\n".encode()
+                )
+                out, err = subprocess.PIPE, subprocess.STDOUT
+                proc = subprocess.Popen(
+                    cmd, cwd=tc.program_dir, env=tc.env(), stdout=out, stderr=err
+                )
+                for line in proc.stdout:
+                    yield language_pb2.InstallDependenciesResponse(stdout=line)
+                if proc.wait() != 0:
+                    raise HostError(f"`{' '.join(cmd)}` failed with exit code {proc.returncode}")
         except HostError as error:
-            _abort(context, error)
+            context.abort(grpc.StatusCode.UNKNOWN, str(error))
 
     def RuntimeOptionsPrompts(self, request, context):
-        return language_pb2.RuntimeOptionsResponse()  # pip is the only toolchain: nothing to choose
+        return language_pb2.RuntimeOptionsResponse()  # pip is the only toolchain: nothing to ask
 
     def About(self, request, context):
         code = "import sys, platform, importlib.metadata as m; print(sys.executable, "
         code += "platform.python_version(), m.version('pip'), sep='\\n')"
         try:
             result = Toolchain(request.info if request.HasField("info") else None).run("-c", code)
-            if result.returncode != 0:
-                raise HostError(f"failed to run {result.args[0]}: {result.stderr.strip()}")
         except HostError as error:
-            _abort(context, error)
+            context.abort(grpc.StatusCode.UNKNOWN, str(error))
+        if result.returncode != 0:
+            context.abort(grpc.StatusCode.UNKNOWN, f"{result.args[0]}: {result.stderr.strip()}")
         executable, version, pip = result.stdout.split("\n")[:3]
         metadata = {"toolchain": "pip", "toolchainVersion": pip, "typechecker": "none"}
         return language_pb2.AboutResponse(executable=executable, version=version, metadata=metadata)
-
-    def GetProgramDependencies(self, request, context):
-        try:
-            packages = list_packages(Toolchain(request.info))
-        except HostError as error:
-            _abort(context, error)
-        if not request.transitiveDependencies:
-            required = {r for pkg in packages for r in pkg["requires"]}
-            packages = [pkg for pkg in packages if pkg["name"] not in required]
-        return language_pb2.GetProgramDependenciesResponse(
-            dependencies=[
-                language_pb2.DependencyInfo(name=p["name"], version=p["version"])
-                for p in sorted(packages, key=lambda p: p["name"])
-            ]
-        )
 
     def Cancel(self, request, context):
         self.cancel_all()
@@ -267,7 +217,6 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
 
     def run_command(self, request: language_pb2.RunRequest, tc: Toolchain) -> list[str]:
         """The executor's command line for a RunRequest (as the Go host's constructArguments)."""
-        args = [tc.python, "-u", self.exec_script]
         info = request.info
         flags = {
             "monitor": request.monitor_address,
@@ -281,15 +230,15 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             "tracing": self.tracing,
             "organization": request.organization,
         }
-        args += [arg for flag, value in flags.items() if value for arg in ("--" + flag, value)]
+        args = [arg for flag, value in flags.items() if value for arg in ("--" + flag, value)]
         entry = info.entry_point or request.program or "."
         program_dir = info.program_directory or request.pwd
         if program_dir and not os.path.isabs(entry):
             entry = os.path.normpath(os.path.join(program_dir, entry))
-        return [*args, entry, *request.args]
+        return [tc.python, "-u", self.exec_script, *args, entry, *request.args]
 
     def run_env(self, request: language_pb2.RunRequest, tc: Toolchain) -> dict[str, str]:
-        """The stack configuration goes to the SDK in the environment it reads itself."""
+        """The stack configuration goes in the environment variables the SDK reads."""
         env = tc.env()
         if request.config:
             env["PULUMI_CONFIG"] = json.dumps(dict(request.config))
@@ -306,45 +255,43 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             tc = Toolchain(request.info)
             tc.validate()
         except HostError as error:
-            _abort(context, error)
-        args = self.run_command(request, tc)
-        env, cwd = self.run_env(request, tc), request.pwd or tc.program_dir
-        # The program writes to this process's stdout/stderr, which the engine shows.
-        proc = subprocess.Popen(args, env=env, cwd=cwd, stdin=subprocess.DEVNULL)
-        with self._lock:
-            self._running.add(proc)
-        context.add_callback(lambda: _interrupt(proc))
-        try:
-            code = proc.wait()
-        finally:
-            with self._lock:
-                self._running.discard(proc)
-        if code == 0:
-            return language_pb2.RunResponse()
+            context.abort(grpc.StatusCode.UNKNOWN, str(error))
+        # The program writes to our stdout/stderr, which the engine shows.
+        cmd, cwd = self.run_command(request, tc), request.pwd or tc.program_dir
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=self.run_env(request, tc), stdin=subprocess.DEVNULL
+        )
+        self._running.add(proc)
+        context.add_callback(lambda: _interrupt(proc))  # the engine gave up on this Run
+        code = proc.wait()
+        self._running.discard(proc)
         if code == EXIT_ERROR_ALREADY_REPORTED:
             return language_pb2.RunResponse(bail=True)
         if code < 0:
-            error = f"program exited unexpectedly: signal: {signal.Signals(-code).name}"
-            return language_pb2.RunResponse(error=error)
-        return language_pb2.RunResponse(error=f"program exited with non-zero exit code: {code}")
+            return language_pb2.RunResponse(
+                error=f"program exited unexpectedly: signal: {signal.Signals(-code).name}"
+            )
+        if code > 0:
+            return language_pb2.RunResponse(error=f"program exited with non-zero exit code: {code}")
+        return language_pb2.RunResponse()
 
 
 def serve(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="pulumi-language-python")
     parser.add_argument("--tracing", default="")
     parser.add_argument("engine_address", nargs="?", default="")
-    args, _ = parser.parse_known_args(argv)  # also given: --logtostderr, -v=N
+    args, _ = parser.parse_known_args(argv)  # the engine also passes --logtostderr, -v=N
     host = LanguageHost(EXEC_SCRIPT, args.engine_address, args.tracing)
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="langhost"))
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=32))
     language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print(port, flush=True)  # the handshake with the engine: the port, alone on the first line
-    # The engine (our parent, when it passed its address) normally stops us with
-    # SIGINT; if it dies without doing so we are re-parented, and leave too.
+    print(port, flush=True)  # the handshake: the port, alone on the first line of stdout
+    # The engine that started us (and passed its address) stops us with SIGINT; if it
+    # dies without doing so we are re-parented, and leave too.
     parent = os.getppid()
     while not stop.wait(1.0) and not (args.engine_address and os.getppid() != parent):
         pass

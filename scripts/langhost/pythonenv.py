@@ -1,14 +1,12 @@
 """Which python runs a Pulumi Python program, and which one runs our language host.
 
 The one resolution of Pulumi.yaml's `virtualenv` option (relative to the project
-root), for the language host, which imports this, and for the launcher, which
-runs it with any python (it needs only the standard library) as
-`pythonenv.py langhost ARGS` (exec the host with a python that has grpcio and the
-pulumi SDK) or `pythonenv.py dynamic ARGS` (exec `python -u -m pulumi.dynamic`,
-the dynamic-provider host, with the program's python).
-
-Only what this project's Pulumi.yaml uses is supported: the pip toolchain with an
-optional `virtualenv`. Any other option fails with one line naming it.
+root). The language host imports it; the launcher runs it with any python (it needs
+only the standard library) as `pythonenv.py langhost ARGS` (exec the host with a
+python that has grpcio and the pulumi SDK) or `pythonenv.py dynamic ARGS` (exec the
+dynamic-provider host, `python -u -m pulumi.dynamic`, with the program's python).
+Only pip with an optional `virtualenv` (what this project's Pulumi.yaml uses) is
+supported; any other option fails with one line naming it.
 """
 
 from __future__ import annotations
@@ -56,14 +54,12 @@ class Toolchain:
         venv = self.virtualenv
         if not venv or os.path.isfile(os.path.join(venv, "bin", "python")):
             return
-        problem = "doesn't appear to be a virtual environment"
-        if not os.path.exists(venv):
-            problem = "doesn't exist"
+        exists = os.path.exists(venv)
+        problem = "doesn't appear to be a virtual environment" if exists else "doesn't exist"
         raise HostError(
             f"The 'virtualenv' option in Pulumi.yaml is set to {self.option_virtualenv!r}, but "
-            f"{venv!r} {problem}; run the "
-            "following commands to create the virtual environment and install dependencies "
-            f"into it:\n\n    1. python3 -m venv {venv}\n"
+            f"{venv!r} {problem}; run the following commands to create the virtual environment "
+            f"and install dependencies into it:\n\n    1. python3 -m venv {venv}\n"
             f"    2. {venv}/bin/python -m pip install --upgrade pip setuptools wheel\n"
             f"    3. {venv}/bin/python -m pip install -r requirements.txt\n"
         )
@@ -99,15 +95,15 @@ def host_python() -> str:
     """The first python with grpcio, protobuf and the pulumi SDK of: $PULUMI_LANGHOST_PYTHON,
     the project's virtualenv, $VIRTUAL_ENV, the one running this (see the launcher)."""
     venvs = [project_virtualenv(os.getcwd()), os.environ.get("VIRTUAL_ENV", "")]
-    candidates = [os.environ.get("PULUMI_LANGHOST_PYTHON", "")]
-    candidates += [os.path.join(venv, "bin", "python") for venv in venvs if venv]
-    candidates = [*filter(None, candidates), sys.executable]
+    pythons = [os.path.join(venv, "bin", "python") for venv in venvs if venv]
+    candidates = [*filter(None, [os.environ.get("PULUMI_LANGHOST_PYTHON")]), *pythons]
     check = "import importlib.util as u, sys; sys.exit(not all(map(u.find_spec, sys.argv[1:])))"
+    candidates.append(sys.executable)
     for python in candidates:
         cmd = [python, "-c", check, "grpc", "google.protobuf", "pulumi"]
         if (
             os.access(python, os.X_OK)
-            and not subprocess.run(cmd, stderr=subprocess.DEVNULL).returncode
+            and subprocess.run(cmd, stderr=subprocess.DEVNULL).returncode == 0
         ):
             return python
     raise HostError(

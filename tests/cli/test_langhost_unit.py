@@ -193,10 +193,10 @@ def test_protocol(running_host):
     about = stub.About(language_pb2.AboutRequest(info=info))
     assert about.executable == str(VENV / "bin" / "python")
     assert about.metadata["toolchain"] == "pip"
-    deps = stub.GetProgramDependencies(
-        language_pb2.GetProgramDependenciesRequest(info=info, transitiveDependencies=True)
-    )
-    assert "pulumi" in {d.name for d in deps.dependencies}
+    # Only `pulumi about` asks for it, and only warns without it.
+    with pytest.raises(grpc.RpcError) as unimplemented:
+        stub.GetProgramDependencies(language_pb2.GetProgramDependenciesRequest(info=info))
+    assert unimplemented.value.code() == grpc.StatusCode.UNIMPLEMENTED
     # pip is the only toolchain (virtualenv already set): nothing to ask `pulumi new` users.
     prompts = stub.RuntimeOptionsPrompts(language_pb2.RuntimeOptionsRequest(info=info))
     assert list(prompts.prompts) == []
@@ -384,3 +384,21 @@ def test_shim_fails_with_a_clear_message(tmp_path, variables, message):
     assert proc.stderr.startswith(f"pulumi-resource-pulumi-python: {message}")
     if "toolchain" in message:
         assert proc.stderr.count("\n") == 1, proc.stderr
+
+
+def test_install_dependencies_creates_the_virtualenv(running_host):
+    stub, _proc, root = running_host
+    (root / "requirements.txt").write_text("")
+    request = language_pb2.InstallDependenciesRequest(info=_info(root, virtualenv="venv"))
+    output = b"".join(r.stdout for r in stub.InstallDependencies(request))
+    assert b"-m venv " + str(root / "venv").encode() in output
+    assert b"-m pip install -r requirements.txt" in output
+    assert (root / "venv" / "bin" / "python").exists()
+
+
+def test_install_dependencies_reports_a_failed_pip(running_host):
+    stub, _proc, root = running_host
+    (root / "requirements.txt").write_text("./no-such-package\n")
+    request = language_pb2.InstallDependenciesRequest(info=_info(root, virtualenv=str(VENV)))
+    with pytest.raises(grpc.RpcError, match="pip install -r requirements.txt` failed"):
+        list(stub.InstallDependencies(request))
