@@ -114,6 +114,9 @@ def host_python() -> str:
 
 
 def main(role: str, args: list[str]) -> int:
+    if role not in ("langhost", "dynamic"):
+        print(f"usage: {sys.argv[0]} langhost|dynamic ARGS...", file=sys.stderr)
+        return 2
     try:
         if role == "langhost":
             python, host = host_python(), os.path.join(HERE, "pulumi_language_python.py")
