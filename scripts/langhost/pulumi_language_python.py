@@ -289,10 +289,11 @@ def serve(argv: list[str]) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print(port, flush=True)  # the handshake: the port, alone on the first line of stdout
     # The engine that started us (and passed its address) stops us with SIGINT; if it
-    # dies without doing so we are re-parented, and leave too.
+    # dies without doing so we are re-parented, and leave too. (Read before the port is
+    # printed: the engine may be gone as soon as it has read it.)
     parent = os.getppid()
+    print(port, flush=True)  # the handshake: the port, alone on the first line of stdout
     while not stop.wait(1.0) and not (args.engine_address and os.getppid() != parent):
         pass
     host.cancel_all()
