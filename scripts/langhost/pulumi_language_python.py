@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from concurrent import futures
 
 import grpc
@@ -35,6 +36,7 @@ from pythonenv import Toolchain as _Toolchain
 EXEC_SCRIPT = os.path.join(os.path.dirname(__file__), "pulumi-language-python-exec")
 EXIT_ERROR_ALREADY_REPORTED = 32  # the executor's "the error has been shown already"
 NO_PLUGINS = {"pulumi-policy", "pulumi-esc-sdk"}  # as in the Go host
+Context = grpc.ServicerContext
 
 
 class Toolchain(_Toolchain):
@@ -154,16 +156,20 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         for proc in list(self._running):
             _interrupt(proc)
 
-    def Handshake(self, request, context):
+    def Handshake(
+        self, request: language_pb2.LanguageHandshakeRequest, context: Context
+    ) -> language_pb2.LanguageHandshakeResponse:
         self.engine_address = request.engine_address
         return language_pb2.LanguageHandshakeResponse()
 
-    def GetPluginInfo(self, request, context):
+    def GetPluginInfo(self, request: empty_pb2.Empty, context: Context) -> plugin_pb2.PluginInfo:
         from importlib.metadata import version
 
         return plugin_pb2.PluginInfo(version=version("pulumi"))  # the SDK we are built on
 
-    def GetRequiredPackages(self, request, context):
+    def GetRequiredPackages(
+        self, request: language_pb2.GetRequiredPackagesRequest, context: Context
+    ) -> language_pb2.GetRequiredPackagesResponse:
         try:
             tc = Toolchain(request.info)
             tc.validate()
@@ -173,7 +179,9 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             context.abort(grpc.StatusCode.UNKNOWN, str(error))
         return language_pb2.GetRequiredPackagesResponse(packages=[d for d in deps if d])
 
-    def InstallDependencies(self, request, context):
+    def InstallDependencies(
+        self, request: language_pb2.InstallDependenciesRequest, context: Context
+    ) -> Iterator[language_pb2.InstallDependenciesResponse]:
         """`pulumi install` for pip: create the virtualenv if missing, install requirements.txt."""
         try:
             tc = Toolchain(request.info)
@@ -195,10 +203,14 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         except HostError as error:
             context.abort(grpc.StatusCode.UNKNOWN, str(error))
 
-    def RuntimeOptionsPrompts(self, request, context):
+    def RuntimeOptionsPrompts(
+        self, request: language_pb2.RuntimeOptionsRequest, context: Context
+    ) -> language_pb2.RuntimeOptionsResponse:
         return language_pb2.RuntimeOptionsResponse()  # pip is the only toolchain: nothing to ask
 
-    def About(self, request, context):
+    def About(
+        self, request: language_pb2.AboutRequest, context: Context
+    ) -> language_pb2.AboutResponse:
         code = "import sys, platform, importlib.metadata as m; print(sys.executable, "
         code += "platform.python_version(), m.version('pip'), sep='\\n')"
         try:
@@ -211,7 +223,7 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         metadata = {"toolchain": "pip", "toolchainVersion": pip, "typechecker": "none"}
         return language_pb2.AboutResponse(executable=executable, version=version, metadata=metadata)
 
-    def Cancel(self, request, context):
+    def Cancel(self, request: empty_pb2.Empty, context: Context) -> empty_pb2.Empty:
         self.cancel_all()
         return empty_pb2.Empty()
 
@@ -245,7 +257,7 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(request.configSecretKeys))
         return env
 
-    def Run(self, request, context):
+    def Run(self, request: language_pb2.RunRequest, context: Context) -> language_pb2.RunResponse:
         if not self.engine_address:
             message = "when debugging or running explicitly, must call Handshake before Run"
             context.abort(grpc.StatusCode.UNKNOWN, message)
