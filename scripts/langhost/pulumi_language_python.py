@@ -1,16 +1,14 @@
 """pulumi-language-python: the Pulumi language host for Python programs, in Python.
 
-The engine starts it (through the launcher; cwd = the project, its own gRPC address
-as last argument), reads the port of our `pulumirpc.LanguageRuntime` server from
-the first line of stdout, and shows what we print afterwards as diagnostics. Only
-pip with an optional `virtualenv` is supported (pythonenv.py). The engine (v3.274)
-calls GetPluginInfo, GetRequiredPackages, Run, About (update metadata) and Cancel
-for preview/up/refresh/destroy; InstallDependencies (`pulumi install`),
-RuntimeOptionsPrompts (`pulumi new`: nothing to ask) and Handshake
-(PULUMI_DEBUG_LANGUAGES) otherwise. The rest answer UNIMPLEMENTED
-(the generated base class), which the engine takes as "nothing": GetRequiredPlugins
-(the fallback of GetRequiredPackages), GetProgramDependencies (`pulumi about` then
-warns it cannot list the packages), RunPlugin, Template and the codegen RPCs.
+The engine starts it (via the launcher, in the project directory, with its own gRPC
+address as last argument), reads our LanguageRuntime server's port from the first
+line of stdout and shows what we print afterwards as diagnostics. Only pip with an
+optional `virtualenv` is supported (pythonenv.py). The engine (v3.274) calls
+GetPluginInfo, GetRequiredPackages, Run, About and Cancel for preview/up/refresh/
+destroy; InstallDependencies for `pulumi install`, RuntimeOptionsPrompts for `pulumi
+new`, Handshake for PULUMI_DEBUG_LANGUAGES. The rest answer UNIMPLEMENTED (the base
+class), which the engine takes as "none": GetRequiredPlugins (GetRequiredPackages'
+fallback), GetProgramDependencies (`pulumi about` warns), RunPlugin, Template, codegen.
 """
 
 from __future__ import annotations
