@@ -62,7 +62,6 @@ def test_outputs_hold_no_credential(config, provider, make_inputs):
 
 def test_missing_settings_are_named_before_any_call(emu):
     provider = QuickBooksInstanceProvider()
-    provider._settings = None
     import os
 
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("QUICKBOOKS_")}
