@@ -22,32 +22,11 @@ from .catalog import (
     SECRET_KEYS,
 )
 from .plan import event_configuration
+from .schema import OUTPUT_NAMES, REMEMBERED
 from .spec import InstanceSpec, stack_tag_of
 
-# Outputs that only the provider knows (never returned by the API): carried over
-# from the previous outputs on every read.
-REMEMBERED = ("token", "signature_key_fingerprint", "oauth_fingerprint", "adopt_id", "on_delete")
-
-OUTPUT_FIELDS = (
-    "instance_id",
-    "element_key",
-    "name",
-    "tags",
-    "ownership_tag",
-    "stack_tag",
-    "callback_url",
-    "events_enabled",
-    "poller_resources",
-    "poll_interval_minutes",
-    "event_vendor_type",
-    "extra_configuration",
-    "realm_id",
-    "valid",
-    "disabled",
-    "created_date",
-    "configuration",
-    *REMEMBERED,
-)
+# The declared outputs (schema.py); `instance_outputs` returns exactly these.
+OUTPUT_FIELDS = OUTPUT_NAMES
 
 
 def _poller_resources(value: str | None) -> list[str]:
