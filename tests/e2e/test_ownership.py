@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from emulator.harness import start_emulator
-from tests.pulumi_stack import PulumiStack
-from tests.support import EVENTS_URL, new_app, random_accounts, writes
+from harness.accounts import EVENTS_URL, new_app
+from harness.emulator import writes
+from harness.pulumi_stack import PulumiStack
 
 PROJECT = "quickbooks-instances"
 BOOKS = {"name": "Books", "callback_url": EVENTS_URL, "tags": ["env:e2e"]}
@@ -27,12 +27,6 @@ def owner(stack: str, resource: str) -> str:
 
 def output_of(done: subprocess.CompletedProcess) -> str:
     return done.stdout + done.stderr
-
-
-@pytest.fixture(scope="module")
-def emu():
-    with start_emulator(accounts=random_accounts()) as e:
-        yield e
 
 
 @pytest.fixture

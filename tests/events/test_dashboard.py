@@ -13,7 +13,7 @@ import pytest
 import requests
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
-from emulator.harness import start_emulator
+from harness.emulator import watched_emulator
 from receiver.harness import start_receiver
 from tests.emulator.emulator_support import (
     API_SECRET,
@@ -36,7 +36,7 @@ def receiver():
 
 @pytest.fixture(scope="module")
 def emu():
-    with start_emulator() as started:
+    with watched_emulator() as started:
         yield started
 
 

@@ -13,10 +13,10 @@ import time
 import pytest
 import yaml
 
-from emulator.harness import start_emulator
+from harness.emulator import watched_emulator
 from receiver.harness import start_receiver
 from tests.pulumi_stack import PulumiStack
-from tests.support import new_app, random_accounts, writes
+from tests.support import new_app, writes
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ SECONDS_PER_MINUTE = 0.25  # poll_interval_minutes=1 polls every quarter second
 @pytest.fixture(scope="module")
 def emu():
     args = ["--simulate-activity", "--poll-seconds-per-minute", str(SECONDS_PER_MINUTE)]
-    with start_emulator(accounts=random_accounts(), extra_args=args) as started:
+    with watched_emulator(accounts=1, extra_args=args) as started:
         yield started
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from emulator.activity import DEFAULT_REFRESH_MINUTES, ActivitySimulator
 from emulator.catalog import POLLER_RESOURCES
-from emulator.harness import start_emulator
 from emulator.store import Store
+from harness.emulator import watched_emulator
 from receiver.harness import start_receiver
 from tests.emulator.emulator_support import configuration, create_instance, events_configuration
 
@@ -163,7 +163,7 @@ def receiver():
 @pytest.fixture(scope="module")
 def emu():
     args = ["--simulate-activity", "--poll-seconds-per-minute", str(SECONDS_PER_MINUTE)]
-    with start_emulator(extra_args=args) as started:
+    with watched_emulator(extra_args=args) as started:
         yield started
 
 

@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from harness.accounts import EVENTS_URL, configured_provider, provider_config
+from harness.emulator import calls
 from provider.onboard import Options, closing_message, onboard
 from provider.onboarding_errors import OnboardError
-from tests.support import EVENTS_URL, calls, configured_provider, provider_config
 
 from .driver import consent_over_http
 

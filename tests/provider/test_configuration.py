@@ -4,8 +4,9 @@ import base64
 
 from pulumi.dynamic.dynamic import serialize_provider
 
+from harness.accounts import configured_provider
+from harness.emulator import calls
 from provider.lifecycle import QuickBooksInstanceProvider
-from tests.support import calls, configured_provider
 
 
 def test_read_and_delete_work_with_credentials_only_from_configure(

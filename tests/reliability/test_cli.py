@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import secrets
 
+from harness.accounts import EVENTS_URL
+from harness.leaks import SECRETS, dumps, is_ciphertext, scan, without_ciphertext
+from harness.pulumi_stack import PulumiStack
 from provider.resource import SECRET_OUTPUTS
-from tests.pulumi_stack import PulumiStack
-from tests.support import EVENTS_URL
 
 from .engine import REQUEST_ID, live_config, owned
-from .leaks import SECRETS, dumps, is_ciphertext, scan, without_ciphertext
 from .ledger import LEDGER
 
 BOOKS = {

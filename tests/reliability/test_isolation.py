@@ -6,17 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from harness.emulator import CONTROL_ENDPOINTS
+from harness.leaks import dumps, scan
 from provider.errors import AuthenticationFailed
 
 from .engine import Resource, assert_converged, desired, live_config, make_by_hand, owned
-from .leaks import dumps, scan
-
-
-@pytest.fixture
-def ours(emu, make_provider, grant) -> Resource:
-    resource = Resource(desired(grant()))
-    resource.check(make_provider()).create(make_provider())
-    return resource
 
 
 def test_another_organization_gets_404_for_every_verb_and_sees_nothing(emu, ours):
@@ -74,18 +68,7 @@ def test_the_provider_reports_a_wrong_secret_without_showing_any(emu, app, make_
     assert "wrong-user-secret-0123456789" not in text and not scan("exception text", text)
 
 
-@pytest.mark.parametrize(
-    "method, path",
-    [
-        ("GET", "/requests"),
-        ("DELETE", "/requests"),
-        ("GET", "/faults"),
-        ("POST", "/faults"),
-        ("DELETE", "/faults"),
-        ("POST", "/reset"),
-        ("POST", "/instances/1/events"),
-    ],
-)
+@pytest.mark.parametrize("method, path", CONTROL_ENDPOINTS)
 @pytest.mark.parametrize("header", ["none", "platform", "wrong-bearer"])
 def test_emulator_controls_need_the_admin_token(emu, method, path, header):
     org, user = emu.accounts[0]
