@@ -25,7 +25,7 @@ from pydantic import (
 from pydantic import Tag as Choice
 from pydantic_core import PydanticUndefined
 
-from .catalog import EXTRA_CONFIGURATION_KEYS, MASK, POLLER_RESOURCES
+from .catalog import EVENT_VENDOR_TYPES, EXTRA_CONFIGURATION_KEYS, MASK, POLLER_RESOURCES
 
 OWNERSHIP_PREFIX = "pulumi:"
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -143,7 +143,7 @@ def _poller_resources(resources: list[str]) -> list[str]:
 
 PollerResources = Annotated[list[StrictStr], AfterValidator(_poller_resources)]
 PollIntervalMinutes = Annotated[StrictInt, BeforeValidator(_integral), Field(ge=1, le=1440)]
-EventVendorType = Literal["polling", "webhook"]
+EventVendorType = Literal[*EVENT_VENDOR_TYPES]
 SignatureKey = Annotated[
     StrictStr,
     Field(min_length=16, max_length=256),
