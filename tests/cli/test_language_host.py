@@ -354,7 +354,15 @@ def test_a_pulumi_with_its_own_host_gets_only_the_shim(cli_path, tmp_path):
     # Its "own" host: ours again (the upstream one cannot be built here), not the cache's copy.
     os.symlink(REPO / "scripts" / "pulumi-language-python", own / "pulumi-language-python")
     cache = tmp_path / "cache"
-    env = dict(os.environ, PATH=f"{own}{os.pathsep}{os.environ['PATH']}", QBO_CACHE_DIR=str(cache))
+    # Only that `pulumi` brings plugins: the rest of PATH (e.g. our own cache's bin,
+    # which setup.sh put there) must not offer one.
+    rest = [
+        d
+        for d in os.environ["PATH"].split(os.pathsep)
+        if not (Path(d) / "pulumi-resource-pulumi-python").exists()
+        and not (Path(d) / "pulumi-language-python").exists()
+    ]
+    env = dict(os.environ, PATH=os.pathsep.join([str(own), *rest]), QBO_CACHE_DIR=str(cache))
     proc = subprocess.run(
         ["bash", str(REPO / "scripts" / "pulumi-cli.sh")], env=env, capture_output=True, text=True
     )
