@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .catalog import POLLER_RESOURCES
-from .errors import bad_request
+from .exceptions import BadRequest
 
 MASK = "********"
 
@@ -39,11 +39,11 @@ def masked(configuration: dict[str, str]) -> dict[str, str]:
 def require_strings(configuration: Any) -> dict[str, str]:
     """The configuration as a map of strings, or a 400 naming every non-string value."""
     if not isinstance(configuration, dict):
-        raise bad_request("configuration must be an object of string values")
+        raise BadRequest("configuration must be an object of string values")
     wrong = [key for key, value in configuration.items() if not isinstance(value, str)]
     if wrong:
         names = ", ".join(repr(key) for key in wrong)
-        raise bad_request(f"configuration values must be strings (booleans too): {names}")
+        raise BadRequest(f"configuration values must be strings (booleans too): {names}")
     return dict(configuration)
 
 
@@ -58,7 +58,7 @@ def keep_masked_secrets(incoming: dict[str, str], stored: dict[str, str]) -> dic
         if value != MASK:
             continue
         if key not in stored:
-            raise bad_request(f"configuration {key!r} holds the mask {MASK!r} but has no value")
+            raise BadRequest(f"configuration {key!r} holds the mask {MASK!r} but has no value")
         result[key] = stored[key]
     return result
 
@@ -68,7 +68,7 @@ def strip_realm(configuration: dict[str, str], realm_id: str | None) -> dict[str
     result = dict(configuration)
     sent = result.pop(REALM_KEY, None)
     if sent is not None and sent != realm_id:
-        raise bad_request(
+        raise BadRequest(
             f"configuration {REALM_KEY!r} is read-only: it is set by the OAuth grant "
             "(a new company needs a new instance)"
         )
@@ -91,22 +91,22 @@ def validate(configuration: dict[str, str]) -> None:
         required += REQUIRED_WHEN_EVENTS_ENABLED
     missing = [key for key in required if not configuration.get(key)]
     if missing:
-        raise bad_request(f"Missing required configuration: {', '.join(missing)}")
+        raise BadRequest(f"Missing required configuration: {', '.join(missing)}")
 
     if configuration["event.notification.enabled"] not in ("true", "false"):
-        raise bad_request("configuration 'event.notification.enabled' must be 'true' or 'false'")
+        raise BadRequest("configuration 'event.notification.enabled' must be 'true' or 'false'")
 
     bad_urls = [
         key for key in URL_KEYS if key in configuration and not _is_http_url(configuration[key])
     ]
     if bad_urls:
-        raise bad_request(f"configuration must be absolute http(s) URLs: {', '.join(bad_urls)}")
+        raise BadRequest(f"configuration must be absolute http(s) URLs: {', '.join(bad_urls)}")
 
     if configuration.get("event.poller.urls"):
         resources = configuration["event.poller.urls"].split("|")
         unknown = [item for item in resources if item not in POLLER_RESOURCES]
         if unknown:
-            raise bad_request(
+            raise BadRequest(
                 "Unknown resources in 'event.poller.urls': "
                 f"{', '.join(repr(item) for item in unknown)}; "
                 f"known: {'|'.join(POLLER_RESOURCES)}"
@@ -114,11 +114,11 @@ def validate(configuration: dict[str, str]) -> None:
 
     vendor_type = configuration.get("event.vendor.type")
     if vendor_type is not None and vendor_type not in EVENT_VENDOR_TYPES:
-        raise bad_request("configuration 'event.vendor.type' must be 'polling' or 'webhook'")
+        raise BadRequest("configuration 'event.vendor.type' must be 'polling' or 'webhook'")
 
     interval = configuration.get("event.poller.refresh_interval")
     if interval is not None and not (interval.isdigit() and int(interval) > 0):
-        raise bad_request(
+        raise BadRequest(
             "configuration 'event.poller.refresh_interval' must be a positive whole number "
             "of minutes"
         )

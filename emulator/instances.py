@@ -9,7 +9,7 @@ from typing import Any
 from . import configuration as config_rules
 from .catalog import ELEMENT, ELEMENT_KEY
 from .configuration import REALM_KEY
-from .errors import bad_request, not_found
+from .exceptions import BadRequest, NotFound
 from .oauth import OAuth
 from .schemas import ConfigurationValue, InstanceBody, InstancePatch, parse
 from .store import InstanceRecord, Store
@@ -47,7 +47,7 @@ def realm_of(record: InstanceRecord) -> str:
 
 def check_element(key: str) -> None:
     if key != ELEMENT_KEY:
-        raise bad_request(f"Unknown element key {key!r}: this platform serves only {ELEMENT_KEY!r}")
+        raise BadRequest(f"Unknown element key {key!r}: this platform serves only {ELEMENT_KEY!r}")
 
 
 class Instances:
@@ -62,7 +62,7 @@ class Instances:
         configuration = config_rules.keep_masked_secrets(configuration, {})
         config_rules.validate(configuration)
         if body.providerData is None:
-            raise bad_request(
+            raise BadRequest(
                 "providerData is required: the OAuth grant that the consent flow returned"
             )
         with self.store.transaction():
@@ -120,7 +120,7 @@ class Instances:
         # Another organization's instance is reported exactly like a missing one.
         record = self.store.get_instance(instance_id, account_id)
         if record is None:
-            raise not_found(f"No instance found with id {instance_id}")
+            raise NotFound(f"No instance found with id {instance_id}")
         return record
 
     def read(self, account_id: int, instance_id: int) -> dict[str, Any]:
@@ -134,7 +134,7 @@ class Instances:
             and (not search_text or search_text.lower() in record.name.lower())
         ]
         if not found:
-            raise not_found("No instances found")
+            raise NotFound("No instances found")
         return found
 
     def delete(self, account_id: int, instance_id: int) -> None:
@@ -163,16 +163,16 @@ class Instances:
             record = self.get(account_id, instance_id)
             keys = {eid: key for eid, key, _ in self.store.configuration_entries(instance_id)}
             if entry_id not in keys:
-                raise not_found(f"No configuration entry {entry_id} on instance {instance_id}")
+                raise NotFound(f"No configuration entry {entry_id} on instance {instance_id}")
             key = keys[entry_id]
             entry = parse(ConfigurationValue, data)
             if entry.id is not None and entry.id != entry_id:
-                raise bad_request(
+                raise BadRequest(
                     f"id {entry.id} in the body contradicts configuration entry {entry_id} "
                     "in the path"
                 )
             if entry.key is not None and entry.key != key:
-                raise bad_request(
+                raise BadRequest(
                     f"key {entry.key!r} in the body contradicts configuration entry {entry_id}, "
                     f"which is {key!r}"
                 )

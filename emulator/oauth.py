@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .catalog import COMPANY_BY_REALM
-from .errors import bad_request
+from .exceptions import BadRequest
 from .schemas import OAuth1ProviderData, OAuth2ProviderData, parse
 from .store import ConsentSession, Grant, RequestToken, Store
 
@@ -65,7 +65,7 @@ class OAuth:
         if request_token is not None:
             issued = self.store.get_request_token(request_token)
             if issued is None or issued.expires_at <= self.clock() or issued.api_key != api_key:
-                raise bad_request("requestToken is unknown, expired or was issued to another app")
+                raise BadRequest("requestToken is unknown, expired or was issued to another app")
             token_secret = issued.secret
         session = ConsentSession(
             id=secrets.token_urlsafe(24),
@@ -163,7 +163,7 @@ class OAuth:
         Messages never quote a secret or a code.
         """
         if not isinstance(provider_data, dict):
-            raise bad_request("providerData must be an object")
+            raise BadRequest("providerData must be an object")
         if "code" in provider_data:
             oauth2 = parse(OAuth2ProviderData, provider_data, "providerData")
             code, realm_id, flow = oauth2.code, oauth2.realmId, "oauth2"
@@ -171,24 +171,24 @@ class OAuth:
             oauth1 = parse(OAuth1ProviderData, provider_data, "providerData")
             code, realm_id, flow = oauth1.oauth_token, oauth1.realmId, "oauth1"
         else:
-            raise bad_request(
+            raise BadRequest(
                 "providerData must hold an OAuth 2.0 'code' or an OAuth 1.0a 'oauth_token'"
             )
 
         grant = self.store.get_grant(code)
         if grant is None or grant.flow != flow:
-            raise bad_request(f"{INVALID_GRANT}: the code is unknown; {RETRY_HINT}")
+            raise BadRequest(f"{INVALID_GRANT}: the code is unknown; {RETRY_HINT}")
         if grant.spent:
-            raise bad_request(f"{INVALID_GRANT}: the code was already exchanged; {RETRY_HINT}")
+            raise BadRequest(f"{INVALID_GRANT}: the code was already exchanged; {RETRY_HINT}")
         if grant.expires_at <= self.clock():
-            raise bad_request(f"{INVALID_GRANT}: the code has expired; {RETRY_HINT}")
+            raise BadRequest(f"{INVALID_GRANT}: the code has expired; {RETRY_HINT}")
         if flow == "oauth1":
             self._check_oauth1(oauth1, grant)
         if realm_id != grant.realm_id:
-            raise bad_request("providerData realmId is not the company that was authorized")
+            raise BadRequest("providerData realmId is not the company that was authorized")
         self._check_app(grant, configuration)
         if bound_realm is not None and grant.realm_id != bound_realm:
-            raise bad_request(
+            raise BadRequest(
                 "providerData authorizes another company (realmId) than the one this instance "
                 "is bound to; a new company needs a new instance"
             )
@@ -198,11 +198,11 @@ class OAuth:
     @staticmethod
     def _check_oauth1(data: OAuth1ProviderData, grant: Grant) -> None:
         if data.oauth_verifier != grant.verifier or data.secret != grant.token_secret:
-            raise bad_request(
+            raise BadRequest(
                 f"{INVALID_GRANT}: oauth_verifier or secret does not match; {RETRY_HINT}"
             )
         if data.dataSource != "QBO":
-            raise bad_request("providerData dataSource must be 'QBO'")
+            raise BadRequest("providerData dataSource must be 'QBO'")
 
     @staticmethod
     def _check_app(grant: Grant, configuration: dict[str, str]) -> None:
@@ -210,22 +210,22 @@ class OAuth:
             configuration.get("oauth.api.key") != grant.api_key
             or configuration.get("oauth.api.secret") != grant.api_secret
         ):
-            raise bad_request(
+            raise BadRequest(
                 "The OAuth grant was issued to another app: oauth.api.key / oauth.api.secret "
                 "differ from the apiKey / apiSecret used in the consent flow"
             )
         if configuration.get("oauth.callback.url") != grant.callback_url:
-            raise bad_request(
+            raise BadRequest(
                 "oauth.callback.url differs from the callbackUrl used in the consent flow"
             )
         authentication_type = configuration.get("authentication.type")
         if grant.flow == "oauth2" and authentication_type != "oauth2":
-            raise bad_request(
+            raise BadRequest(
                 "An OAuth 2.0 grant (providerData.code) needs configuration "
                 "'authentication.type': 'oauth2'"
             )
         if grant.flow == "oauth1" and authentication_type not in (None, "oauth1"):
-            raise bad_request(
+            raise BadRequest(
                 "An OAuth 1.0a grant (providerData.oauth_token) needs configuration "
                 "'authentication.type' absent or 'oauth1'"
             )

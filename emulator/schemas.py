@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import ApiError, bad_request
+from .exceptions import BadRequest, UnsupportedMediaType
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -25,11 +25,11 @@ async def json_body(request: Request) -> Any:
     content_type = request.headers.get("content-type", "")
     media_type = content_type.split(";", 1)[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
-        raise ApiError(415, "Unsupported content type: send application/json")
+        raise UnsupportedMediaType("Unsupported content type: send application/json")
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, ValueError):
-        raise bad_request("Malformed JSON in request body") from None
+        raise BadRequest("Malformed JSON in request body") from None
 
 
 JsonBody = Annotated[Any, Depends(json_body)]
@@ -38,13 +38,13 @@ JsonBody = Annotated[Any, Depends(json_body)]
 def parse(model: type[Model], data: Any, what: str = "request body") -> Model:
     """Validate ``data`` against ``model``; a 400 names each offending field."""
     if data is None:
-        raise bad_request(f"A JSON {what} is required")
+        raise BadRequest(f"A JSON {what} is required")
     if not isinstance(data, dict):
-        raise bad_request(f"The {what} must be a JSON object")
+        raise BadRequest(f"The {what} must be a JSON object")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise bad_request(f"Invalid {what}: {describe(exc)}") from None
+        raise BadRequest(f"Invalid {what}: {describe(exc)}") from None
 
 
 def describe(exc: ValidationError) -> str:

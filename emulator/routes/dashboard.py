@@ -20,7 +20,7 @@ from ..dashboard import (
     next_test_object_id,
     session_value,
 )
-from ..errors import ApiError
+from ..exceptions import ServiceError
 
 router = APIRouter(prefix=PATH)
 DELIVERIES_SHOWN = 50
@@ -103,6 +103,6 @@ def send_test_event(instance_id: int, ok: SignedIn, ctx: Ctx):
             next_test_object_id(),
             source="test",
         )
-    except ApiError as exc:
+    except ServiceError as exc:
         return RedirectResponse(f"{PATH}?{urlencode({'error': exc.message})}", status_code=303)
     return RedirectResponse(f"{PATH}?{urlencode({'sent': delivery_id})}", status_code=303)

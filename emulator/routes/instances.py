@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from ..auth import Organization
 from ..catalog import API_PREFIX
 from ..context import Ctx
-from ..errors import not_found
+from ..exceptions import NotFound
 from ..schemas import JsonBody
 
 router = APIRouter(prefix=API_PREFIX)
@@ -16,7 +16,7 @@ router = APIRouter(prefix=API_PREFIX)
 def numeric_id(raw: str) -> int:
     # A non-numeric id can name no instance: 404 like any unknown id.
     if not raw.isdigit():
-        raise not_found(f"No instance found with id {raw}")
+        raise NotFound(f"No instance found with id {raw}")
     return int(raw)
 
 
