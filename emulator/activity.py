@@ -69,7 +69,7 @@ def trigger_event(
 
 
 def refresh_seconds(record: InstanceRecord, seconds_per_minute: float) -> float:
-    interval = record.configuration.get("event.poller.refresh_interval", "")
+    interval = record.configuration.get(config_rules.REFRESH_INTERVAL.name, "")
     minutes = int(interval) if interval.isdigit() and int(interval) > 0 else DEFAULT_REFRESH_MINUTES
     return minutes * seconds_per_minute
 
@@ -173,8 +173,8 @@ def _deliver(
     configuration = record.configuration
     return events.deliver(
         record.id,
-        configuration["event.notification.callback.url"],
-        configuration.get("event.notification.signature.key"),
+        configuration[config_rules.EVENT_CALLBACK_URL.name],
+        configuration.get(config_rules.SIGNATURE_KEY.name),
         batch_notification(record.id, realm_of(record), changes, timestamp()),
         source=source,
     )

@@ -16,6 +16,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .catalog import COMPANY_BY_REALM
+from .configuration import (
+    AUTHENTICATION_TYPE,
+    OAUTH_API_KEY,
+    OAUTH_API_SECRET,
+    OAUTH_CALLBACK_URL,
+)
 from .exceptions import BadRequest
 from .schemas import OAuth1ProviderData, OAuth2ProviderData, parse
 from .store import ConsentSession, Grant, RequestToken, Store
@@ -207,18 +213,18 @@ class OAuth:
     @staticmethod
     def _check_app(grant: Grant, configuration: dict[str, str]) -> None:
         if (
-            configuration.get("oauth.api.key") != grant.api_key
-            or configuration.get("oauth.api.secret") != grant.api_secret
+            configuration.get(OAUTH_API_KEY.name) != grant.api_key
+            or configuration.get(OAUTH_API_SECRET.name) != grant.api_secret
         ):
             raise BadRequest(
                 "The OAuth grant was issued to another app: oauth.api.key / oauth.api.secret "
                 "differ from the apiKey / apiSecret used in the consent flow"
             )
-        if configuration.get("oauth.callback.url") != grant.callback_url:
+        if configuration.get(OAUTH_CALLBACK_URL.name) != grant.callback_url:
             raise BadRequest(
                 "oauth.callback.url differs from the callbackUrl used in the consent flow"
             )
-        authentication_type = configuration.get("authentication.type")
+        authentication_type = configuration.get(AUTHENTICATION_TYPE.name)
         if grant.flow == "oauth2" and authentication_type != "oauth2":
             raise BadRequest(
                 "An OAuth 2.0 grant (providerData.code) needs configuration "

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ..activity import trigger_event
+from ..configuration import poller_resources
 from ..context import Ctx
 from ..dashboard import (
     COOKIE,
@@ -92,7 +93,7 @@ def send_test_event(instance_id: int, ok: SignedIn, ctx: Ctx):
     if not ok:
         return HTMLResponse(login_page(), status_code=401)
     record = ctx.store.get_instance(instance_id)
-    polled = record.configuration.get("event.poller.urls", "").split("|") if record else []
+    polled = poller_resources(record.configuration) if record else []
     try:
         delivery_id = trigger_event(
             ctx.store,
