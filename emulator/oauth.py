@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .catalog import COMPANY_BY_REALM
@@ -23,7 +22,7 @@ from .configuration import (
     OAUTH_CALLBACK_URL,
 )
 from .exceptions import BadRequest
-from .schemas import OAuth1ProviderData, OAuth2ProviderData, parse
+from .schemas import GrantClaim, OAuth1ProviderData, OAuth2ProviderData, UnreadableGrant
 from .store import ConsentSession, Grant, RequestToken, Store
 
 DEFAULT_SCOPE = "com.intuit.quickbooks.accounting"
@@ -157,29 +156,23 @@ class OAuth:
     # -- the exchange during POST/PUT/PATCH /instances ---------------------
     def redeem(
         self,
-        provider_data: Any,
+        claim: GrantClaim,
         configuration: dict[str, str],
         bound_realm: str | None = None,
     ) -> str:
-        """Check ``providerData`` against its grant, spend it, return the realm id.
+        """Check the ``providerData`` grant, spend it, return the realm id.
 
         Call inside the transaction that writes the instance, so a failed write
         leaves the grant unspent. ``bound_realm`` is the realm of an instance
         being re-authorized: a grant for another company is refused.
         Messages never quote a secret or a code.
         """
-        if not isinstance(provider_data, dict):
-            raise BadRequest("providerData must be an object")
-        if "code" in provider_data:
-            oauth2 = parse(OAuth2ProviderData, provider_data, "providerData")
-            code, realm_id, flow = oauth2.code, oauth2.realmId, "oauth2"
-        elif "oauth_token" in provider_data:
-            oauth1 = parse(OAuth1ProviderData, provider_data, "providerData")
-            code, realm_id, flow = oauth1.oauth_token, oauth1.realmId, "oauth1"
+        if isinstance(claim, UnreadableGrant):
+            raise BadRequest(claim.problem)
+        if isinstance(claim, OAuth2ProviderData):
+            code, flow = claim.code, "oauth2"
         else:
-            raise BadRequest(
-                "providerData must hold an OAuth 2.0 'code' or an OAuth 1.0a 'oauth_token'"
-            )
+            code, flow = claim.oauth_token, "oauth1"
 
         grant = self.store.get_grant(code)
         if grant is None or grant.flow != flow:
@@ -188,9 +181,9 @@ class OAuth:
             raise BadRequest(f"{INVALID_GRANT}: the code was already exchanged; {RETRY_HINT}")
         if grant.expires_at <= self.clock():
             raise BadRequest(f"{INVALID_GRANT}: the code has expired; {RETRY_HINT}")
-        if flow == "oauth1":
-            self._check_oauth1(oauth1, grant)
-        if realm_id != grant.realm_id:
+        if isinstance(claim, OAuth1ProviderData):
+            self._check_oauth1(claim, grant)
+        if claim.realmId != grant.realm_id:
             raise BadRequest("providerData realmId is not the company that was authorized")
         self._check_app(grant, configuration)
         if bound_realm is not None and grant.realm_id != bound_realm:
