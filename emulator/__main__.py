@@ -12,7 +12,7 @@ import secrets
 import signal
 import sys
 
-from .settings import Settings
+from .options import ServerOptions
 
 SECRET_FORMAT = re.compile(r"^[^\s,:]+$")
 
@@ -36,7 +36,7 @@ def positive_float(value: str) -> float:
     return number
 
 
-def parse_args(argv: list[str] | None = None) -> Settings:
+def parse_args(argv: list[str] | None = None) -> ServerOptions:
     parser = argparse.ArgumentParser(
         prog="python -m emulator",
         description="Local emulator of the Cloud Elements /elements/api-v2 instances API "
@@ -87,7 +87,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         help="changes per resource between two polls of the simulated company (default 1)",
     )
     args = parser.parse_args(argv)
-    return Settings(
+    return ServerOptions(
         host=args.host,
         port=args.port,
         db_path=args.db,
@@ -102,15 +102,15 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     )
 
 
-def identities(store, settings: Settings) -> tuple[str, list[str]]:
+def identities(store, options: ServerOptions) -> tuple[str, list[str]]:
     """The admin token in force, and the lines announcing what was not given.
 
     With --db, accounts and the admin token come back from the database, so a
     restart keeps working with the secrets a client already holds.
     """
     lines = []
-    if settings.accounts:
-        for org, user in settings.accounts:
+    if options.accounts:
+        for org, user in options.accounts:
             store.add_account(org, user)
     else:
         accounts = store.accounts()
@@ -118,8 +118,8 @@ def identities(store, settings: Settings) -> tuple[str, list[str]]:
             accounts = [(secrets.token_hex(16), secrets.token_hex(16))]
             store.add_account(*accounts[0])
         lines += [f"account: organization={org} user={user}" for org, user in accounts]
-    if settings.admin_token:
-        admin_token = settings.admin_token
+    if options.admin_token:
+        admin_token = options.admin_token
         store.set_meta("admin_token", admin_token)
     else:
         admin_token = store.get_meta("admin_token") or secrets.token_urlsafe(24)
@@ -135,7 +135,7 @@ def stop(_signal: int, _frame) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = parse_args(argv)
+    options = parse_args(argv)
     # Imported after parsing: --help and usage errors answer without loading
     # FastAPI and uvicorn.
     from .app import build_context, create_app
@@ -145,12 +145,12 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    store = Store(settings.db_path)
+    store = Store(options.db_path)
     try:
         store.fail_pending_deliveries()
-        admin_token, lines = identities(store, settings)
-        ctx = build_context(settings, store, admin_token)
-        sock = listening_socket(settings.host, settings.port)
+        admin_token, lines = identities(store, options)
+        ctx = build_context(options, store, admin_token)
+        sock = listening_socket(options.host, options.port)
         base_url = f"http://{url_host(sock)}:{sock.getsockname()[1]}{API_PREFIX}"
         for line in lines:
             print(line, flush=True)

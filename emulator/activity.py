@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from . import configuration as config_rules
 from .catalog import POLLER_RESOURCES
-from .errors import bad_request, not_found
 from .events import (
     MAX_EVENTS_PER_NOTIFICATION,
     Change,
@@ -27,6 +26,7 @@ from .events import (
     batch_notification,
     timestamp,
 )
+from .exceptions import BadRequest, NotFound
 from .instances import realm_of
 from .store import InstanceRecord, Store
 
@@ -55,13 +55,13 @@ def trigger_event(
     """Deliver one event now, under the same rules as the poller; returns the delivery id."""
     record = store.get_instance(instance_id)
     if record is None:
-        raise not_found(f"No instance found with id {instance_id}")
+        raise NotFound(f"No instance found with id {instance_id}")
     reason = deliverable(record)
     if reason:
-        raise bad_request(reason)
+        raise BadRequest(reason)
     polled = config_rules.poller_resources(record.configuration)
     if object_type not in polled:
-        raise bad_request(
+        raise BadRequest(
             f"objectType {object_type!r} is not polled by instance {instance_id}; "
             f"polled: {'|'.join(polled)}"
         )
@@ -69,7 +69,7 @@ def trigger_event(
 
 
 def refresh_seconds(record: InstanceRecord, seconds_per_minute: float) -> float:
-    interval = record.configuration.get("event.poller.refresh_interval", "")
+    interval = record.configuration.get(config_rules.REFRESH_INTERVAL.name, "")
     minutes = int(interval) if interval.isdigit() and int(interval) > 0 else DEFAULT_REFRESH_MINUTES
     return minutes * seconds_per_minute
 
@@ -173,8 +173,8 @@ def _deliver(
     configuration = record.configuration
     return events.deliver(
         record.id,
-        configuration["event.notification.callback.url"],
-        configuration.get("event.notification.signature.key"),
+        configuration[config_rules.EVENT_CALLBACK_URL.name],
+        configuration.get(config_rules.SIGNATURE_KEY.name),
         batch_notification(record.id, realm_of(record), changes, timestamp()),
         source=source,
     )

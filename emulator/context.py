@@ -12,14 +12,14 @@ from .events import EventDispatcher
 from .faults import FaultRules
 from .instances import Instances
 from .oauth import OAuth
+from .options import ServerOptions
 from .requestlog import RequestLog
-from .settings import Settings
 from .store import Store
 
 
 @dataclass
 class Context:
-    settings: Settings
+    options: ServerOptions
     store: Store
     admin_token: str
     oauth: OAuth

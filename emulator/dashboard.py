@@ -133,9 +133,11 @@ def _instance_row(record: InstanceRecord) -> str:
         resources = f"all {len(POLLER_RESOURCES)}"
     else:
         resources = ", ".join(polled) or "none"
-    interval = config.get("event.poller.refresh_interval")
+    interval = config.get(config_rules.REFRESH_INTERVAL.name)
     interval_text = f"{interval} min" if interval else f"default ({DEFAULT_REFRESH_MINUTES} min)"
-    has_key = bool(config.get("event.notification.signature.key"))
+    has_key = bool(config.get(config_rules.SIGNATURE_KEY.name))
+    callback = config.get(config_rules.EVENT_CALLBACK_URL.name, "")
+    vendor_type = config.get(config_rules.VENDOR_TYPE.name, "-")
     reason = deliverable(record) or (None if polled else "no polled resources")
     button = (
         f'<form class="inline" method="post" action="{PATH}/instances/{record.id}/test-event">'
@@ -147,9 +149,9 @@ def _instance_row(record: InstanceRecord) -> str:
         f"<td>{record.account_id}</td>"
         f"<td>{_badge('disabled', 'bad') if record.disabled else _badge('enabled', 'ok')}</td>"
         f'<td class="events">{_badge("on", "ok") if events_on else _badge("off", "off")}</td>'
-        f'<td class="callback"><code>{escape(config.get("event.notification.callback.url", ""))}'
+        f'<td class="callback"><code>{escape(callback)}'
         f'</code></td><td class="resources">{escape(resources)}</td>'
-        f"<td>{escape(interval_text)}</td><td>{escape(config.get('event.vendor.type', '-'))}</td>"
+        f"<td>{escape(interval_text)}</td><td>{escape(vendor_type)}</td>"
         f'<td class="key">{_badge("set", "ok") if has_key else _badge("none", "off")}</td>'
         f"<td>{button}</td></tr>"
     )

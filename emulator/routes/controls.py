@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from ..activity import trigger_event
 from ..auth import admin
 from ..context import Ctx
-from ..errors import not_found
+from ..exceptions import NotFound
 from ..schemas import EventRequest, FaultRequest, JsonBody, parse
 
 router = APIRouter(prefix="/_emulator", dependencies=[Depends(admin)])
@@ -76,5 +76,5 @@ def deliveries(
 def delivery_status(delivery_id: str, ctx: Ctx):
     status = ctx.events.status(delivery_id)
     if status is None:
-        raise not_found(f"No delivery {delivery_id}")
+        raise NotFound(f"No delivery {delivery_id}")
     return status

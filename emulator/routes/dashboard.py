@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ..activity import trigger_event
+from ..configuration import poller_resources
 from ..context import Ctx
 from ..dashboard import (
     COOKIE,
@@ -20,7 +21,7 @@ from ..dashboard import (
     next_test_object_id,
     session_value,
 )
-from ..errors import ApiError
+from ..exceptions import ServiceError
 
 router = APIRouter(prefix=PATH)
 DELIVERIES_SHOWN = 50
@@ -92,7 +93,7 @@ def send_test_event(instance_id: int, ok: SignedIn, ctx: Ctx):
     if not ok:
         return HTMLResponse(login_page(), status_code=401)
     record = ctx.store.get_instance(instance_id)
-    polled = record.configuration.get("event.poller.urls", "").split("|") if record else []
+    polled = poller_resources(record.configuration) if record else []
     try:
         delivery_id = trigger_event(
             ctx.store,
@@ -103,6 +104,6 @@ def send_test_event(instance_id: int, ok: SignedIn, ctx: Ctx):
             next_test_object_id(),
             source="test",
         )
-    except ApiError as exc:
+    except ServiceError as exc:
         return RedirectResponse(f"{PATH}?{urlencode({'error': exc.message})}", status_code=303)
     return RedirectResponse(f"{PATH}?{urlencode({'sent': delivery_id})}", status_code=303)

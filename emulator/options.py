@@ -1,4 +1,4 @@
-"""Run-time settings of one emulator process, filled from the command line."""
+"""The options of one emulator process (`python -m emulator --help`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 
 @dataclass
-class Settings:
+class ServerOptions:
     host: str = "127.0.0.1"
     port: int = 0
     db_path: str | None = None
