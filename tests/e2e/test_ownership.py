@@ -155,7 +155,7 @@ def test_killed_up_recovers_by_the_book_without_a_second_instance(tmp_path, emu)
 
     # The README's recovery: the next up is refused by the lock; cancel, then up.
     locked = stack.up(check=False)
-    assert locked.returncode != 0 and "lock" in output_of(locked).lower()
+    assert locked.returncode != 0 and "the stack is currently locked" in output_of(locked)
     stack.run("cancel", "--yes")
     stack.up()
     posts = [r for r in emu.requests() if r["method"] == "POST"]
