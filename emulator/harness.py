@@ -5,6 +5,8 @@
         emu.api("POST", "/instances", json={...})
 
 Every call goes over real HTTP to ``python -m emulator`` on a free loopback port.
+``start_server`` and ``ServerProcess`` (start a server subprocess, wait for its
+``listening on`` line, stop it) serve the reference receiver's harness too.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import requests
@@ -38,7 +41,97 @@ class EmulatorError(RuntimeError):
     """The emulator did not start, or a harness step got an unexpected answer."""
 
 
-class Emulator:
+class ServerProcess:
+    """A started server subprocess with an HTTP session for it; also a context manager that
+    stops it. The emulator's and the reference receiver's harnesses build on it."""
+
+    def __init__(self, process: subprocess.Popen, base_url: str):
+        self.process = process
+        self.base_url = base_url
+        self.http = requests.Session()
+        # Loopback only: a proxy from the environment must never see this traffic.
+        self.http.trust_env = False
+
+    def stop(self) -> None:
+        self.http.close()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def start_server(
+    command: list[str],
+    *,
+    name: str,
+    error: type[Exception],
+    env: dict[str, str] | None = None,
+    merge_stderr: bool = False,
+    keep: int = 200,
+    timeout: float = 20.0,
+    on_line: Callable[[str], None] = lambda _line: None,
+) -> tuple[subprocess.Popen, str, collections.deque[str]]:
+    """Start ``command`` in the repository and wait for its ``listening on <url>`` line.
+
+    Each stripped stdout line before that one goes to ``on_line``. Returns the process, the
+    URL, and the last ``keep`` lines of its stderr (of all its output with ``merge_stderr``),
+    which keep coming for the process's whole life. ``error`` (naming the server ``name``)
+    is raised when it exits or is not listening after ``timeout`` seconds.
+    """
+    process = subprocess.Popen(
+        command,
+        cwd=REPO_ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+        text=True,
+        env={**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"},
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+    tail: collections.deque[str] = collections.deque(maxlen=keep)
+    # Every pipe is drained for the process's whole life, so it never blocks on a full pipe.
+    threading.Thread(
+        target=_read_lines,
+        args=(process.stdout, lines, tail if merge_stderr else None),
+        daemon=True,
+    ).start()
+    if not merge_stderr:
+        threading.Thread(target=tail.extend, args=(process.stderr,), daemon=True).start()
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            process.kill()
+            raise error(f"{name} not listening after {timeout}s") from None
+        if line is None:
+            process.wait()
+            raise error(f"{name} exited with {process.returncode}: {''.join(tail)}")
+        line = line.strip()
+        if match := LISTENING_LINE.match(line):
+            return process, match[1], tail
+        on_line(line)
+
+
+def _read_lines(stream, lines: queue.Queue, tail: collections.deque | None) -> None:
+    for line in stream:
+        if tail is not None:
+            tail.append(line)
+        lines.put(line)
+    lines.put(None)  # end of output: the process has exited
+
+
+class Emulator(ServerProcess):
     """A started emulator subprocess; also a context manager that stops it."""
 
     def __init__(
@@ -49,15 +142,11 @@ class Emulator:
         accounts: list[tuple[str, str]],
         stderr_tail: collections.deque,
     ):
-        self.process = process
-        self.base_url = base_url
+        super().__init__(process, base_url)
         self.root_url = base_url[: -len(urlsplit(base_url).path)]
         self.admin_token = admin_token
         self.accounts = accounts
         self._stderr_tail = stderr_tail
-        self.http = requests.Session()
-        # Loopback only: a proxy from the environment must never see this traffic.
-        self.http.trust_env = False
 
     # -- platform API ------------------------------------------------------
     def auth_header(self, account: int = 0) -> dict[str, str]:
@@ -183,25 +272,9 @@ class Emulator:
         return response.json()
 
     # -- lifetime ----------------------------------------------------------
-    def stop(self) -> None:
-        self.http.close()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
     def stderr(self) -> str:
         """The last lines the emulator wrote to stderr (for failure messages)."""
         return "".join(self._stderr_tail)
-
-    def __enter__(self) -> Emulator:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
 
 class ConsentForm(HTMLParser):
@@ -252,50 +325,20 @@ def start_emulator(
         command.append("--fast-retries")
     command += list(extra_args)
 
-    process = subprocess.Popen(
-        command,
-        cwd=REPO_ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-    stderr_tail: collections.deque[str] = collections.deque(maxlen=200)
-    # Both pipes are drained for the process's whole life, so it never blocks on a full pipe.
-    threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
-    threading.Thread(target=stderr_tail.extend, args=(process.stderr,), daemon=True).start()
-
     found_accounts: list[tuple[str, str]] = []
     found_token = admin_token
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            process.kill()
-            raise EmulatorError(f"emulator not listening after {timeout}s") from None
-        if line is None:
-            process.wait()
-            raise EmulatorError(
-                f"emulator exited with {process.returncode}: {''.join(stderr_tail)}"
-            )
-        line = line.strip()
+
+    def identity(line: str) -> None:
+        nonlocal found_token
         if match := ACCOUNT_LINE.match(line):
             found_accounts.append((match[1], match[2]))
         elif match := ADMIN_LINE.match(line):
             found_token = match[1]
-        elif match := LISTENING_LINE.match(line):
-            base_url = match[1]
-            break
+
+    process, base_url, stderr_tail = start_server(
+        command, name="emulator", error=EmulatorError, timeout=timeout, on_line=identity
+    )
     if found_token is None:
         process.kill()
         raise EmulatorError("emulator printed no admin token")
     return Emulator(process, base_url, found_token, list(accounts or found_accounts), stderr_tail)
-
-
-def _read_lines(stream, lines: queue.Queue) -> None:
-    for line in stream:
-        lines.put(line)
-    lines.put(None)  # end of output: the process has exited

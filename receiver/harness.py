@@ -11,34 +11,25 @@ from __future__ import annotations
 
 import collections
 import os
-import queue
-import re
-import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
-import requests
+from emulator.harness import LISTENING_LINE, REPO_ROOT, ServerProcess, start_server
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-LISTENING_LINE = re.compile(r"^listening on (http://\S+)$")
+__all__ = ["LISTENING_LINE", "REPO_ROOT", "Receiver", "ReceiverError", "start_receiver"]
 
 
 class ReceiverError(RuntimeError):
     pass
 
 
-class Receiver:
+class Receiver(ServerProcess):
     def __init__(self, process: subprocess.Popen, base_url: str, output: collections.deque):
-        self.process = process
-        self.base_url = base_url
+        super().__init__(process, base_url)
         self.output = output  # every line the receiver printed (stdout and stderr)
-        self.http = requests.Session()
-        self.http.trust_env = False  # loopback only
 
     def url(self, path: str = "/quickbooks/events") -> str:
         return self.base_url + path
@@ -70,22 +61,6 @@ class Receiver:
                 )
             time.sleep(0.02)
 
-    def stop(self) -> None:
-        self.http.close()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def __enter__(self) -> Receiver:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
 
 def start_receiver(
     keys: Sequence[str], port: int = 0, keep: int = 200, timeout: float = 20.0
@@ -95,35 +70,13 @@ def start_receiver(
     for index, key in enumerate(keys):
         names += ["--key-env", f"RECEIVER_KEY_{index}"]
         env[f"RECEIVER_KEY_{index}"] = key
-    env["PYTHONUNBUFFERED"] = "1"
-    process = subprocess.Popen(
+    process, base_url, output = start_server(
         [sys.executable, "-m", "receiver", "--port", str(port), "--keep", str(keep), *names],
-        cwd=REPO_ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        name="receiver",
+        error=ReceiverError,
         env=env,
+        merge_stderr=True,
+        keep=1000,
+        timeout=timeout,
     )
-    lines: queue.Queue[str | None] = queue.Queue()
-    output: collections.deque[str] = collections.deque(maxlen=1000)
-
-    def pump() -> None:
-        for line in process.stdout:  # type: ignore[union-attr]
-            output.append(line)
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            process.kill()
-            raise ReceiverError(f"receiver not listening after {timeout}s") from None
-        if line is None:
-            process.wait()
-            raise ReceiverError(f"receiver exited with {process.returncode}: {''.join(output)}")
-        if match := LISTENING_LINE.match(line.strip()):
-            return Receiver(process, match[1], output)
+    return Receiver(process, base_url, output)
