@@ -1,6 +1,7 @@
 """The test harness the test suites and the benchmark share (not a test package).
 
 - `harness.accounts`: throwaway accounts, the QuickBooks app, provider config and grants;
+- `harness.browser`: Debian's headless Chromium under playwright, and page screenshots;
 - `harness.emulator`: an emulator whose stderr is scanned for secrets when it stops, and
   views of its request log;
 - `harness.leaks`: the registry of every secret a run made, and the scan for them;

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Page, expect
 
+from harness.browser import chromium, screenshot
 from harness.emulator import watched_emulator
 from receiver.harness import start_receiver
 from tests.emulator.emulator_support import (
@@ -21,7 +22,6 @@ from tests.emulator.emulator_support import (
     create_instance,
     events_configuration,
 )
-from tests.onboarding.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "events"
 KEY = "dashboard-signature-key-8e21f0c4"
@@ -109,22 +109,8 @@ def test_the_page_never_shows_a_secret(emu, instances):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory) -> BrowserContext:
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        context.set_default_timeout(15_000)
+    with chromium(tmp_path_factory.mktemp("chromium-profile"), timeout_ms=15_000) as context:
         yield context
-        context.close()
-
-
-def shot(page: Page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / name
-    page.screenshot(path=str(path), full_page=True)
-    return path
 
 
 def delivery_id_from_notice(page: Page) -> str:
@@ -137,7 +123,7 @@ def test_send_a_test_event_and_watch_it_arrive_verified(emu, receiver, instances
     page = browser.new_page()
     page.goto(dashboard_url(emu))
     expect(page.locator("h1")).to_have_text("Emulator dashboard")
-    login_png = shot(page, "dashboard-sign-in.png")
+    login_png = screenshot(page, ARTIFACTS / "dashboard-sign-in.png")
     page.fill("#token", emu.admin_token)
     page.click("#sign-in")
     expect(page.locator("h1")).to_have_text("Cloud Elements emulator: events")
@@ -160,7 +146,7 @@ def test_send_a_test_event_and_watch_it_arrive_verified(emu, receiver, instances
     expect(row.locator(".attempts")).to_have_text("1")
     [kept] = receiver.wait_for(lambda d: d["delivery_id"] == delivery_id)
     assert kept["verified"] and kept["events"][0]["objectType"] == "customers"
-    delivered_png = shot(page, "dashboard-verified.png")
+    delivered_png = screenshot(page, ARTIFACTS / "dashboard-verified.png")
 
     # Another instance signs with a key the receiver does not hold: 401, retried, rejected.
     page.locator(f'tr[data-instance-id="{instances["wrong"]}"] button.send-test').click()
@@ -171,7 +157,7 @@ def test_send_a_test_event_and_watch_it_arrive_verified(emu, receiver, instances
     expect(rejected.locator(".verified")).to_have_text("rejected")
     expect(rejected.locator(".code")).to_have_text("401")
     expect(rejected.locator(".attempts")).to_have_text("10")
-    rejected_png = shot(page, "dashboard-rejected.png")
+    rejected_png = screenshot(page, ARTIFACTS / "dashboard-rejected.png")
     for secret in (KEY, WRONG_KEY, emu.admin_token):
         assert secret not in page.content()
     page.close()

@@ -6,51 +6,22 @@ Fails (never skips) when Chromium or the playwright package is missing:
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, sync_playwright
+from playwright.sync_api import BrowserContext
+
+from harness.browser import chromium, screenshot
 
 from .driver import ARTIFACTS, CALLBACK_PATH, OnboardRun
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Headless, and quiet: Chromium must not try the (closed) network on its own.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-proxy-server",
-]
 REALM = "9130350000000002"  # not the page's preselected company: the choice must travel
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory) -> BrowserContext:
-    assert CHROMIUM.exists(), (
-        f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver "
-        "(scripts/test.sh does this)"
-    )
-    profile = tmp_path_factory.mktemp("chromium-profile")  # fresh user-data-dir
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        context.set_default_timeout(20_000)
+    with chromium(tmp_path_factory.mktemp("chromium-profile"), timeout_ms=20_000) as context:
         yield context
-        context.close()
-
-
-def shot(page: Page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / name
-    page.screenshot(path=str(path), full_page=True)
-    return path
 
 
 def test_consent_in_chromium_stores_an_encrypted_grant_that_up_uses(stack, emu, browser, capsys):
@@ -58,14 +29,14 @@ def test_consent_in_chromium_stores_an_encrypted_grant_that_up_uses(stack, emu, 
     page = browser.new_page()
     page.goto(run.consent_url())
     assert page.locator("h1").inner_text() == "Connect to QuickBooks (emulated)"
-    consent_png = shot(page, "consent.png")
+    consent_png = screenshot(page, ARTIFACTS / "consent.png")
     page.check(f'input[name="realm_id"][value="{REALM}"]')
     page.click("#authorize")
     page.wait_for_selector("#result")
     assert page.locator("#result").inner_text() == (
         f"Connected company {REALM}. You can close this tab."
     )
-    success_png = shot(page, "success.png")
+    success_png = screenshot(page, ARTIFACTS / "success.png")
     code = parse_qs(urlsplit(page.url).query)["code"][0]  # the browser saw it; nobody else
     page.close()
     with capsys.disabled():
@@ -106,7 +77,7 @@ def test_deny_in_chromium_fails_clearly_and_stores_nothing(stack, browser, capsy
     assert page.url.startswith(f"http://localhost:{port}{CALLBACK_PATH}?")
     assert page.locator("#result").inner_text() == "QuickBooks was not connected."
     assert "Access was denied." in page.content()
-    denied_png = shot(page, "denied.png")
+    denied_png = screenshot(page, ARTIFACTS / "denied.png")
     page.close()
     with capsys.disabled():
         print(f"\n[onboarding] screenshot: {denied_png}")
