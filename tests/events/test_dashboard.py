@@ -14,14 +14,12 @@ import requests
 from playwright.sync_api import BrowserContext, Page, expect
 
 from harness.browser import chromium, screenshot
-from harness.emulator import watched_emulator
-from receiver.harness import start_receiver
 from tests.emulator.emulator_support import (
     API_SECRET,
     configuration,
     create_instance,
-    events_configuration,
 )
+from tests.events.support import events_instance
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "events"
 KEY = "dashboard-signature-key-8e21f0c4"
@@ -29,37 +27,24 @@ WRONG_KEY = "a-key-the-receiver-does-not-know"
 
 
 @pytest.fixture(scope="module")
-def receiver():
-    with start_receiver([KEY]) as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-def emu():
-    with watched_emulator() as started:
-        yield started
+def receiver_keys():
+    return [KEY]  # for `receiver` (tests/events/conftest.py); `emu` is tests/conftest.py's
 
 
 @pytest.fixture(scope="module")
 def instances(emu, receiver):
-    signed = create_instance(
+    signed = events_instance(
         emu,
+        receiver,
+        "/quickbooks/events",
+        "customers|invoices|payments|vendors",
+        key=KEY,
+        minutes=5,
         name="books (signed)",
-        config=events_configuration(
-            receiver.url("/quickbooks/events"),
-            "customers|invoices|payments|vendors",
-            {"event.notification.signature.key": KEY, "event.poller.refresh_interval": "5"},
-        ),
-    )["id"]
-    wrong = create_instance(
-        emu,
-        name="books (wrong key)",
-        config=events_configuration(
-            receiver.url("/quickbooks/events"),
-            "invoices",
-            {"event.notification.signature.key": WRONG_KEY},
-        ),
-    )["id"]
+    )
+    wrong = events_instance(
+        emu, receiver, "/quickbooks/events", "invoices", key=WRONG_KEY, name="books (wrong key)"
+    )
     off = create_instance(emu, name="books (events off)", config=configuration())["id"]
     return {"signed": signed, "wrong": wrong, "off": off}
 

@@ -62,6 +62,16 @@ def after(receiver, since: float, path: str | None = None) -> list[dict]:
     ]
 
 
+def post_event(emu, instance_id: str, resource: str):
+    """The raw answer to an event request (emu.send_event raises on a refusal)."""
+    return emu.http.post(
+        f"{emu.root_url}/_emulator/instances/{instance_id}/events",
+        json={"objectType": resource, "eventType": "UPDATED", "objectId": "1"},
+        headers={"Authorization": f"Bearer {emu.admin_token}"},
+        timeout=10,
+    )
+
+
 def trigger(emu, receiver, instance_id: str, resource: str) -> dict:
     delivery_id = emu.send_event(int(instance_id), resource, "UPDATED", f"e2e-{resource}")
     [got] = receiver.wait_for(lambda d: d["delivery_id"] == delivery_id)
@@ -116,12 +126,7 @@ def test_events_follow_the_declaration_through_pulumi_up(tmp_path, emu, receiver
     # 4. Narrow the polled resources: one PATCH; the dropped resource no longer delivers.
     update_instance(stack, poller_resources=["invoices"])
     narrowed_at = up_with_one_patch(stack, emu, instance_id)
-    refused = emu.http.post(
-        f"{emu.root_url}/_emulator/instances/{instance_id}/events",
-        json={"objectType": "customers", "eventType": "UPDATED", "objectId": "1"},
-        headers={"Authorization": f"Bearer {emu.admin_token}"},
-        timeout=10,
-    )
+    refused = post_event(emu, instance_id, "customers")
     assert refused.status_code == 400 and "not polled" in refused.json()["message"]
     assert trigger(emu, receiver, instance_id, "invoices")["verified"]
     time.sleep(6 * SECONDS_PER_MINUTE)
@@ -131,12 +136,7 @@ def test_events_follow_the_declaration_through_pulumi_up(tmp_path, emu, receiver
     # 5. Events off: one PATCH; nothing is delivered any more, triggered or polled.
     update_instance(stack, events_enabled=False)
     off_at = up_with_one_patch(stack, emu, instance_id)
-    refused = emu.http.post(
-        f"{emu.root_url}/_emulator/instances/{instance_id}/events",
-        json={"objectType": "invoices", "eventType": "UPDATED", "objectId": "1"},
-        headers={"Authorization": f"Bearer {emu.admin_token}"},
-        timeout=10,
-    )
+    refused = post_event(emu, instance_id, "invoices")
     assert refused.status_code == 400 and "not enabled" in refused.json()["message"]
     time.sleep(8 * SECONDS_PER_MINUTE)
     assert after(receiver, off_at + 0.5) == []

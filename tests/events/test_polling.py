@@ -13,8 +13,8 @@ from emulator.activity import DEFAULT_REFRESH_MINUTES, ActivitySimulator
 from emulator.catalog import POLLER_RESOURCES
 from emulator.store import Store
 from harness.emulator import watched_emulator
-from receiver.harness import start_receiver
 from tests.emulator.emulator_support import configuration, create_instance, events_configuration
+from tests.events.support import deliveries_of, events_instance
 
 KEY = "polling-signature-key-51c2e9"
 SECONDS_PER_MINUTE = 0.25  # one minute of refresh interval lasts a quarter second
@@ -155,9 +155,8 @@ def test_a_database_from_before_the_delivery_details_gets_their_columns(tmp_path
 
 
 @pytest.fixture(scope="module")
-def receiver():
-    with start_receiver([KEY]) as started:
-        yield started
+def receiver_keys():
+    return [KEY]  # for `receiver` (tests/events/conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -172,22 +171,8 @@ def for_instance(instance_id):
 
 
 def test_polled_changes_arrive_verified_at_the_refresh_interval(emu, receiver):
-    fast = create_instance(
-        emu,
-        config=events_configuration(
-            receiver.url("/fast"),
-            "invoices|customers",
-            {"event.notification.signature.key": KEY, "event.poller.refresh_interval": "1"},
-        ),
-    )["id"]
-    slow = create_instance(
-        emu,
-        config=events_configuration(
-            receiver.url("/slow"),
-            "vendors",
-            {"event.notification.signature.key": KEY, "event.poller.refresh_interval": "4"},
-        ),
-    )["id"]
+    fast = events_instance(emu, receiver, "/fast", "invoices|customers", key=KEY, minutes=1)
+    slow = events_instance(emu, receiver, "/slow", "vendors", key=KEY, minutes=4)
     receiver.wait_for(for_instance(slow), count=2, timeout=10)
     got = [d for d in receiver.deliveries() if d["instance_id"] in (fast, slow)]
     assert all(d["verified"] and d["status"] == 200 for d in got)
@@ -203,7 +188,7 @@ def test_polled_changes_arrive_verified_at_the_refresh_interval(emu, receiver):
     ]
     assert all(gap >= 4 * SECONDS_PER_MINUTE * 0.8 for gap in gaps), gaps
 
-    listed = emu.control("GET", "/deliveries", params={"instanceId": fast}).json()
+    listed = deliveries_of(emu, fast)
     assert listed and all(d["source"] == "activity" for d in listed)
     done = [d for d in listed if d["status"] == "delivered"]
     assert done and all(d["verified"] is True and d["responseCode"] == 200 for d in done)
@@ -220,57 +205,32 @@ def test_off_disabled_and_unsigned_instances(emu, receiver):
             }
         ),
     )["id"]
-    disabled = create_instance(
-        emu,
-        config=events_configuration(
-            receiver.url("/disabled"), "invoices", {"event.poller.refresh_interval": "1"}
-        ),
-    )["id"]
+    disabled = events_instance(emu, receiver, "/disabled", "invoices", minutes=1)
     assert emu.api("DELETE", f"/instances/{disabled}/enabled").status_code == 200
-    unsigned = create_instance(
-        emu,
-        config=events_configuration(
-            receiver.url("/unsigned"), "invoices", {"event.poller.refresh_interval": "1"}
-        ),
-    )["id"]
+    unsigned = events_instance(emu, receiver, "/unsigned", "invoices", minutes=1)
     # The unsigned instance's first poll is rejected (401) and retried 9 times.
     receiver.wait_for(lambda d: d["path"] == "/unsigned", count=10, timeout=15)
     time.sleep(4 * SECONDS_PER_MINUTE)  # several more polling intervals for the other two
     paths = {d["path"] for d in receiver.deliveries()}
     assert "/off" not in paths and "/disabled" not in paths
     for instance_id in (off, disabled):
-        assert emu.control("GET", "/deliveries", params={"instanceId": instance_id}).json() == []
+        assert deliveries_of(emu, instance_id) == []
     rejected = [d for d in receiver.deliveries() if d["path"] == "/unsigned"]
     assert all(not d["verified"] and d["status"] == 401 for d in rejected)
-    failed = [
-        d
-        for d in emu.control("GET", "/deliveries", params={"instanceId": unsigned}).json()
-        if d["status"] == "failed"
-    ]
+    failed = [d for d in deliveries_of(emu, unsigned) if d["status"] == "failed"]
     assert failed and failed[-1]["attempts"] == 10
     assert failed[-1]["responseCode"] == 401 and failed[-1]["verified"] is False
 
 
 def test_the_emulator_learns_the_receivers_verdict_per_delivery(emu, receiver):
-    instance = create_instance(
-        emu,
-        config=events_configuration(
-            receiver.url("/check"),
-            "payments",
-            {"event.notification.signature.key": KEY, "event.poller.refresh_interval": "1"},
-        ),
-    )["id"]
+    instance = events_instance(emu, receiver, "/check", "payments", key=KEY, minutes=1)
     first = receiver.wait_for(for_instance(instance), timeout=10)[0]
     assert first["verified"] and first["events"][0]["objectType"] == "payments"
     deadline = time.monotonic() + 5
     while (status := emu.delivery(first["delivery_id"]))["status"] == "pending":
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    [listed] = [
-        d
-        for d in emu.control("GET", "/deliveries", params={"instanceId": instance}).json()
-        if d["deliveryId"] == first["delivery_id"]
-    ]
+    [listed] = [d for d in deliveries_of(emu, instance) if d["deliveryId"] == first["delivery_id"]]
     assert status["status"] == "delivered" and status["attempts"] == 1
     assert listed["verified"] is True and listed["responseCode"] == 200
     assert listed["url"] == receiver.url("/check") and listed["events"] == len(first["events"])
