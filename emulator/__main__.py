@@ -44,9 +44,12 @@ def parse_args(argv: list[str] | None = None) -> ServerOptions:
     )
     parser.add_argument("--port", type=int, required=True, help="TCP port; 0 picks a free one")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--db", metavar="PATH", help="SQLite file for all state (default: memory)")
+    parser.add_argument(
+        "--db", dest="db_path", metavar="PATH", help="SQLite file for all state (default: memory)"
+    )
     parser.add_argument(
         "--account",
+        dest="accounts",
         metavar="ORG_SECRET:USER_SECRET",
         type=account,
         action="append",
@@ -86,20 +89,8 @@ def parse_args(argv: list[str] | None = None) -> ServerOptions:
         metavar="N",
         help="changes per resource between two polls of the simulated company (default 1)",
     )
-    args = parser.parse_args(argv)
-    return ServerOptions(
-        host=args.host,
-        port=args.port,
-        db_path=args.db,
-        accounts=args.account,
-        admin_token=args.admin_token,
-        latency_ms=args.latency_ms,
-        fast_retries=args.fast_retries,
-        code_ttl=args.code_ttl,
-        simulate_activity=args.simulate_activity,
-        poll_seconds_per_minute=args.poll_seconds_per_minute,
-        activity_changes=args.activity_changes,
-    )
+    # Each option's dest is a field of ServerOptions.
+    return ServerOptions(**vars(parser.parse_args(argv)))
 
 
 def identities(store, options: ServerOptions) -> tuple[str, list[str]]:

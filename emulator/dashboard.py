@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
@@ -113,16 +114,20 @@ def live_section(instances: list[InstanceRecord], deliveries: list[dict[str, Any
     )
 
 
+INSTANCE_COLUMNS = (
+    "id", "name", "org", "state", "events", "callback URL", "polled resources", "interval",
+    "vendor type", "signature key", "",
+)  # fmt: skip
+DELIVERY_COLUMNS = (
+    "time (UTC)", "delivery", "instance", "source", "events", "URL", "status", "attempts",
+    "response", "signature", "latency",
+)  # fmt: skip
+
+
 def instances_table(instances: list[InstanceRecord]) -> str:
     if not instances:
         return '<p id="no-instances">No instances yet: run <code>make up</code>.</p>'
-    rows = "".join(_instance_row(record) for record in instances)
-    return (
-        '<table id="instances"><thead><tr><th>id</th><th>name</th><th>org</th><th>state</th>'
-        "<th>events</th><th>callback URL</th><th>polled resources</th><th>interval</th>"
-        "<th>vendor type</th><th>signature key</th><th></th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
-    )
+    return _table("instances", INSTANCE_COLUMNS, map(_instance_row, instances))
 
 
 def _instance_row(record: InstanceRecord) -> str:
@@ -160,12 +165,14 @@ def _instance_row(record: InstanceRecord) -> str:
 def deliveries_table(deliveries: list[dict[str, Any]]) -> str:
     if not deliveries:
         return '<p id="no-deliveries">No deliveries yet: press <em>Send test event</em>.</p>'
-    rows = "".join(_delivery_row(delivery) for delivery in deliveries)
+    return _table("deliveries", DELIVERY_COLUMNS, map(_delivery_row, deliveries))
+
+
+def _table(table_id: str, columns: Iterable[str], rows: Iterable[str]) -> str:
+    head = "".join(f"<th>{column}</th>" for column in columns)
     return (
-        '<table id="deliveries"><thead><tr><th>time (UTC)</th><th>delivery</th><th>instance</th>'
-        "<th>source</th><th>events</th><th>URL</th><th>status</th><th>attempts</th>"
-        "<th>response</th><th>signature</th><th>latency</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
+        f'<table id="{table_id}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 

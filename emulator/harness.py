@@ -12,6 +12,7 @@ Every call goes over real HTTP to ``python -m emulator`` on a free loopback port
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import queue
 import re
@@ -24,7 +25,7 @@ import time
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import requests
@@ -41,9 +42,10 @@ class EmulatorError(RuntimeError):
     """The emulator did not start, or a harness step got an unexpected answer."""
 
 
-class ServerProcess:
-    """A started server subprocess with an HTTP session for it; also a context manager that
-    stops it. The emulator's and the reference receiver's harnesses build on it."""
+class ServerProcess(contextlib.AbstractContextManager):
+    """A started server subprocess with an HTTP session for it; also a context manager
+    (entering gives the object itself) that stops it. The emulator's and the reference
+    receiver's harnesses build on it."""
 
     def __init__(self, process: subprocess.Popen, base_url: str):
         self.process = process
@@ -61,9 +63,6 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-
-    def __enter__(self) -> Self:
-        return self
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()

@@ -382,39 +382,38 @@ class Store:
         self._insert("request_tokens", token)
 
     def get_request_token(self, token: str) -> RequestToken | None:
-        with self.transaction() as db:
-            row = db.execute("SELECT * FROM request_tokens WHERE token = ?", (token,)).fetchone()
-        return RequestToken(**dict(row)) if row else None
+        row = self._select("request_tokens", "token", token)
+        return RequestToken(**row) if row else None
 
     def add_consent_session(self, session: ConsentSession) -> None:
         self._insert("consent_sessions", session)
 
     def get_consent_session(self, session_id: str) -> ConsentSession | None:
-        with self.transaction() as db:
-            row = db.execute(
-                "SELECT * FROM consent_sessions WHERE id = ?", (session_id,)
-            ).fetchone()
-        if row is None:
-            return None
-        return ConsentSession(**{**dict(row), "used": bool(row["used"])})
+        row = self._select("consent_sessions", "id", session_id)
+        return ConsentSession(**{**row, "used": bool(row["used"])}) if row else None
 
     def mark_consent_used(self, session_id: str) -> None:
-        with self.transaction() as db:
-            db.execute("UPDATE consent_sessions SET used = 1 WHERE id = ?", (session_id,))
+        self._set_flag("consent_sessions", "used", "id", session_id)
 
     def add_grant(self, grant: Grant) -> None:
         self._insert("grants", grant)
 
     def get_grant(self, code: str) -> Grant | None:
-        with self.transaction() as db:
-            row = db.execute("SELECT * FROM grants WHERE code = ?", (code,)).fetchone()
-        if row is None:
-            return None
-        return Grant(**{**dict(row), "spent": bool(row["spent"])})
+        row = self._select("grants", "code", code)
+        return Grant(**{**row, "spent": bool(row["spent"])}) if row else None
 
     def spend_grant(self, code: str) -> None:
+        self._set_flag("grants", "spent", "code", code)
+
+    def _select(self, table: str, key: str, value: str) -> dict[str, Any] | None:
+        """The row of `table` whose `key` column is `value`, as a dict (None without one)."""
         with self.transaction() as db:
-            db.execute("UPDATE grants SET spent = 1 WHERE code = ?", (code,))
+            row = db.execute(f"SELECT * FROM {table} WHERE {key} = ?", (value,)).fetchone()
+        return dict(row) if row else None
+
+    def _set_flag(self, table: str, flag: str, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute(f"UPDATE {table} SET {flag} = 1 WHERE {key} = ?", (value,))
 
     def _insert(self, table: str, record: Any) -> None:
         """Insert a dataclass whose field names are the table's column names."""
