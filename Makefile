@@ -1,6 +1,6 @@
 # The two entry points of the README. Each does all of its own set-up.
 SHELL := /bin/bash
-.PHONY: up test bench
+.PHONY: up test bench lock
 
 up:   ## pulumi up on the local stack against the bundled emulator
 	bash scripts/local.sh up --yes
@@ -10,3 +10,6 @@ test: ## the whole test suite (what CI runs)
 
 bench: ## benchmarks: API calls per operation, overhead, scale (writes bench/RESULTS.md)
 	. scripts/setup.sh && python -m bench --sizes 1,10,100
+
+lock: ## re-lock after editing pyproject.toml (UPGRADE=1: newest allowed versions); writes uv.lock, requirements.txt
+	bash scripts/lock.sh $(if $(UPGRADE),--upgrade)
