@@ -11,5 +11,5 @@ test: ## the whole test suite (what CI runs)
 bench: ## benchmarks: API calls per operation, overhead, scale (writes bench/RESULTS.md)
 	. scripts/setup.sh && python -m bench --sizes 1,10,100
 
-lock: ## re-lock after editing pyproject.toml (UPGRADE=1: newest allowed versions); writes uv.lock, requirements.txt
-	bash scripts/lock.sh $(if $(UPGRADE),--upgrade)
+lock: ## re-lock after editing pyproject.toml (UPGRADE=1: newest allowed versions; UV=X.Y.Z: another uv)
+	bash scripts/lock.sh $(if $(UV),--uv $(UV)) $(if $(UPGRADE),--upgrade)

@@ -2,7 +2,9 @@
 # The dependency lock, from pyproject.toml:
 #   bash scripts/lock.sh            (make lock) re-resolve uv.lock, keeping every pin
 #                                   the ranges still allow, and regenerate requirements.txt
+#                                   and the hashes in scripts/uv-requirements.txt
 #   bash scripts/lock.sh --upgrade  (make lock UPGRADE=1) also move every pin to the newest allowed
+#   bash scripts/lock.sh --uv X.Y.Z (make lock UV=X.Y.Z) first move uv itself to X.Y.Z
 #   bash scripts/lock.sh --check    (make test) fail when pyproject.toml, uv.lock and
 #                                   requirements.txt disagree; changes nothing
 # requirements.txt holds the runtime packages of uv.lock with their hashes, for
@@ -34,7 +36,24 @@ if [ "${1:-}" = "--check" ]; then
   exit 0
 fi
 
+# uv's own pin (scripts/uv-requirements.txt): its comments, then `uv==X` with
+# the hashes of all its files, computed by the uv already installed.
+write_uv_pin() {  # $1 = "uv==X.Y.Z"
+  {
+    grep '^#' scripts/uv-requirements.txt
+    echo "$1" | "$uv" pip compile - --generate-hashes --no-header --no-annotate --quiet
+  } >scripts/uv-requirements.txt.tmp
+  mv scripts/uv-requirements.txt.tmp scripts/uv-requirements.txt
+}
+if [ "${1:-}" = "--uv" ]; then
+  write_uv_pin "uv==${2:?usage: scripts/lock.sh --uv X.Y.Z}"
+  shift 2
+  uv=$(bash scripts/uv.sh | tail -n1)
+else
+  write_uv_pin "$(grep '^uv==' scripts/uv-requirements.txt | cut -d' ' -f1)"
+fi
+
 "$uv" lock "$@"
 runtime_requirements >requirements.txt.tmp
 mv requirements.txt.tmp requirements.txt
-echo "[lock] wrote uv.lock and requirements.txt" >&2
+echo "[lock] wrote uv.lock, requirements.txt and scripts/uv-requirements.txt" >&2

@@ -4,12 +4,15 @@
 #
 # One pinned version for everyone, rather than whatever `uv` a machine has: the
 # lock's format and the resolution `make lock` writes then do not depend on who
-# ran it. uv comes from the package registry as a wheel with its binary inside,
-# so a machine that reaches only the registries can install it. It lives in the
-# same cache root as the Pulumi CLI (scripts/pulumi-cli.sh), outside the repo.
+# ran it. The version and the hashes of its files are in
+# scripts/uv-requirements.txt. uv comes from the package registry as a wheel
+# with its binary inside, so a machine that reaches only the registries can
+# install it. It lives in the same cache root as the Pulumi CLI
+# (scripts/pulumi-cli.sh), outside the repo.
 set -euo pipefail
 
-UV_VERSION="${QBO_UV_VERSION:-0.13.9}"
+REQUIREMENTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/uv-requirements.txt"
+UV_VERSION=$(sed -n 's/^uv==\([^ ]*\).*/\1/p' "$REQUIREMENTS")
 CACHE_ROOT="${QBO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/qbo-pulumi}"
 UV_DIR="$CACHE_ROOT/uv-$UV_VERSION"
 
@@ -34,7 +37,7 @@ trap 'rm -rf "$tmp"' EXIT
 # $tmp/bin. Moving the finished directory into place makes a half-done install
 # invisible to the check above.
 PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
-  --target "$tmp" "uv==$UV_VERSION" >&2
+  --require-hashes --target "$tmp" -r "$REQUIREMENTS" >&2
 "$tmp/bin/uv" --version >&2
 mv "$tmp" "$UV_DIR"
 trap - EXIT
