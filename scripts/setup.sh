@@ -13,14 +13,17 @@ export REPO_ROOT
 setup_say() { printf '[setup] %s\n' "$*" >&2; }
 
 uv=$(bash "$REPO_ROOT/scripts/uv.sh" | tail -n1)
-lock_hash=$( (cat "$REPO_ROOT/pyproject.toml" "$REPO_ROOT/uv.lock"; echo "$uv") | sha256sum | cut -c1-16)
+# --frozen: install exactly the lock (scripts/lock.sh --check in `make test`
+# catches a lock that lags pyproject.toml). --compile-bytecode: write the .pyc
+# files now, as pip does, or every process pays for compiling its imports
+# (each time, where PYTHONDONTWRITEBYTECODE is set). --python python3: the
+# interpreter `python3 -m venv` would use; uv never downloads one here.
+sync_args=(sync --frozen --all-groups --compile-bytecode --python python3 --quiet)
+lock_hash=$( (cat "$REPO_ROOT/pyproject.toml" "$REPO_ROOT/uv.lock"; echo "$uv ${sync_args[*]}") | sha256sum | cut -c1-16)
 if [ ! -x "$REPO_ROOT/.venv/bin/python" ] || [ "$(cat "$REPO_ROOT/.venv/.locked" 2>/dev/null)" != "$lock_hash" ]; then
   setup_say "syncing .venv with uv.lock"
-  # --frozen: install exactly the lock (scripts/lock.sh --check in `make test`
-  # catches a lock that lags pyproject.toml). --python python3: the same
-  # interpreter `python3 -m venv` would use; uv never downloads one here.
   (cd "$REPO_ROOT" && UV_PROJECT_ENVIRONMENT="$REPO_ROOT/.venv" UV_PYTHON_DOWNLOADS=never \
-    "$uv" sync --frozen --all-groups --python python3 --quiet)
+    "$uv" "${sync_args[@]}")
   echo "$lock_hash" >"$REPO_ROOT/.venv/.locked"
 fi
 
