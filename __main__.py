@@ -18,10 +18,16 @@ if not isinstance(instances, dict) or not instances:
         "(see stacks/Pulumi.local.yaml for an example)"
     )
 
+# `quickbooks:protect: true` (the prod stack sets it): Pulumi refuses to delete or
+# replace any instance until someone unprotects it on purpose (see the README).
+protect = config.get_bool("protect") or False
+
 for key, settings in sorted(instances.items()):
     if not isinstance(settings, dict):
         raise pulumi.RunError(f"quickbooks:instances.{key} must be a map of inputs")
-    instance = QuickBooksInstance(key, **{"name": key, **settings})
+    instance = QuickBooksInstance(
+        key, **{"name": key, **settings}, opts=pulumi.ResourceOptions(protect=protect)
+    )
     pulumi.export(
         key,
         {

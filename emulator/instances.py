@@ -165,7 +165,18 @@ class Instances:
             if entry_id not in keys:
                 raise not_found(f"No configuration entry {entry_id} on instance {instance_id}")
             key = keys[entry_id]
-            value = parse(ConfigurationValue, data).propertyValue
+            entry = parse(ConfigurationValue, data)
+            if entry.id is not None and entry.id != entry_id:
+                raise bad_request(
+                    f"id {entry.id} in the body contradicts configuration entry {entry_id} "
+                    "in the path"
+                )
+            if entry.key is not None and entry.key != key:
+                raise bad_request(
+                    f"key {entry.key!r} in the body contradicts configuration entry {entry_id}, "
+                    f"which is {key!r}"
+                )
+            value = entry.propertyValue
             changed = self._incoming({key: value}, record)
             configuration = {**record.configuration, **changed}
             config_rules.validate(configuration)

@@ -85,7 +85,13 @@ class InstancePatch(Strict):
 
 
 class ConfigurationValue(Strict):
+    """PATCH /instances/{id}/configuration/{configId}: the new value, or the whole
+    entry as GET .../configuration returned it (``id`` and ``key`` then ride along
+    and must agree with the path)."""
+
     propertyValue: Any
+    id: int | None = None
+    key: str | None = None
 
 
 class OAuth2ProviderData(Strict):

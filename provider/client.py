@@ -36,6 +36,8 @@ from .redact import Redactor
 log = logging.getLogger("quickbooks.client")
 
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+# How Cloud Elements' list endpoints say that more pages follow (case-insensitive).
+NEXT_PAGE_HEADER = "Elements-Next-Page-Token"
 CONNECT_TIMEOUT_SECONDS = 5.0
 _GRANT_WORDS = ("grant", "providerdata", "authorization code")
 
@@ -114,6 +116,26 @@ class CloudElementsClient:
             return []  # the API answers an empty search with 404 "No instances found"
         return [i for i in found if tag in (i.get("tags") or [])]
 
+    def list_tagged(self, tag: str) -> tuple[list[dict[str, Any]], bool]:
+        """Every instance carrying `tag`, in one call; and whether the answer is known
+        to be the whole list. The platform's paging is not documented: a next-page
+        token in the answer means more pages exist, which this call does not follow
+        (callers then fall back to reading by id, never to a partial truth)."""
+        try:
+            found, headers = self._call(
+                "GET",
+                "/instances",
+                f"list instances tagged {tag!r}",
+                params={"tags[]": tag},
+                with_headers=True,
+            )
+        except InstanceNotFound:
+            return [], True  # an empty search answers 404 "No instances found"
+        complete = not headers.get(NEXT_PAGE_HEADER)
+        if not isinstance(found, list):
+            return [], False
+        return [i for i in found if tag in (i.get("tags") or [])], complete
+
     def create_instance(self, body: dict[str, Any], owner: str) -> dict[str, Any]:
         # Before it has an id, an instance is known by its name and ownership tag.
         operation = f"create instance {body.get('name')!r} ({owner})"
@@ -138,6 +160,7 @@ class CloudElementsClient:
         json: Any = None,
         params: dict[str, str] | None = None,
         idempotent: bool = True,
+        with_headers: bool = False,
     ) -> Any:
         waited = 0.0
         attempt = 0
@@ -171,9 +194,8 @@ class CloudElementsClient:
                 raise failure from None
 
             if response.status_code < 400:
-                if not response.content:
-                    return None
-                return response.json()
+                body = response.json() if response.content else None
+                return (body, response.headers) if with_headers else body
 
             error = self._error(operation, response)
             if response.status_code in RETRYABLE_STATUS and (

@@ -29,11 +29,13 @@ from . import settings as s
 from .catalog import KEY_REALM
 from .errors import ApiError, CloudElementsError, GrantRejected, InstanceNotFound, TransportError
 from .fingerprint import fingerprint
+from .inventory import Inventory
 from .observe import instance_outputs
+from .ownership import other_owners, warn
 from .plan import create_body, event_configuration, plan
 from .redact import Redactor
 from .settings import ProviderSettings
-from .spec import SECRET_INPUTS, InstanceSpec
+from .spec import SECRET_INPUTS, InstanceSpec, stack_tag_of
 from .validation import check_inputs, is_unknown
 
 if TYPE_CHECKING:
@@ -84,6 +86,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
         # The engine runs steps in parallel threads; they must share one client (its
         # redactor learns every resource's secrets, its counter counts every call).
         self._lock = threading.Lock()
+        self._inventories: dict[str, Inventory] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # Only the class reference goes into state: never settings or sessions.
@@ -98,6 +101,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
         """Called once per provider process with the stack's (decrypted) config."""
         self._settings = ProviderSettings.load(req.config.get)
         self._client = None
+        self._inventories = {}
 
     @property
     def settings(self) -> ProviderSettings:
@@ -110,6 +114,23 @@ class QuickBooksInstanceProvider(ResourceProvider):
             if self._client is None:
                 self._client = self._new_client()
             return self._client
+
+    def _inventory(self, ownership_tag: str) -> Inventory:
+        """This stack's instances, listed once per provider process (see inventory.py)."""
+        client = self.client()
+        tag = stack_tag_of(ownership_tag)
+        with self._lock:
+            return self._inventories.setdefault(tag, Inventory(tag, client.list_tagged))
+
+    def _current_tags(self, id_: str, mine: str | None) -> list[str] | None:
+        """The instance's tags now (None if it is gone): from the inventory, else a GET."""
+        tags = self._inventory(mine).tags_of(id_) if mine else None
+        if tags is not None:
+            return tags
+        try:
+            return list(self.client().get_instance(id_).get("tags") or [])
+        except InstanceNotFound:
+            return None
 
     def _new_client(self) -> CloudElementsClient:
         # Imported on first use: `requests` takes ~0.1 s to import, and neither the
@@ -208,7 +229,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
             if not _may_have_committed(exc):
                 raise
             try:
-                owned = self._find_owned(spec)  # did the failed POST create it anyway?
+                owned = self._find_owned(spec, fresh=True)  # did the failed POST create it?
             except CloudElementsError as lookup:
                 raise ProvisioningError(
                     f"{exc}; then {lookup}. The instance may exist all the same: run "
@@ -219,18 +240,27 @@ class QuickBooksInstanceProvider(ResourceProvider):
                 raise
             log.warning("create failed (%s) but instance %s exists; adopting", exc, owned["id"])
             return self._take_over(spec, owned)
+        self._inventory(spec.ownership_tag).record(
+            {k: v for k, v in created.items() if k != "token"}
+        )
         return self._result(spec, created, token=created.get("token"))
 
-    def _find_owned(self, spec: InstanceSpec) -> dict[str, Any] | None:
-        """This resource's instance from an earlier attempt, if one exists.
+    def _find_owned(self, spec: InstanceSpec, fresh: bool = False) -> dict[str, Any] | None:
+        """This resource's instance from an earlier attempt, if one exists: from the
+        run's inventory, or (`fresh`, or when the inventory may be partial) a lookup.
 
         An owned instance bound to another QuickBooks company is the one being
         replaced (a replace creates first, then deletes): not a twin to adopt.
         """
         client = self.client()
+        listed = None if fresh else self._inventory(spec.ownership_tag).tagged(spec.ownership_tag)
+        if listed is None:
+            listed = client.find_instances(spec.ownership_tag)
         twins = []
-        for found in client.find_instances(spec.ownership_tag):
-            instance = client.get_instance(str(found["id"]))
+        for found in listed:
+            instance = found
+            if not isinstance(found.get("configuration"), dict):
+                instance = client.get_instance(str(found["id"]))
             realm = (instance.get("configuration") or {}).get(KEY_REALM)
             if spec.realm_id is None or realm in (None, spec.realm_id):
                 twins.append(instance)
@@ -258,6 +288,11 @@ class QuickBooksInstanceProvider(ResourceProvider):
                 f"adopt_id {instance_id}: the instance is bound to QuickBooks company {realm}, "
                 f"but oauth.realm_id is {spec.realm_id}"
             )
+        owners = other_owners(instance.get("tags") or [], spec.ownership_tag)
+        if owners and owners != [spec.adopt_from]:
+            raise ProvisioningError(_owned_elsewhere(instance_id, owners, spec.adopt_from))
+        # A deliberate takeover needs no write of its own: the owner's tag is not one
+        # of the spec's tags, so the one PATCH of `_reconciled` replaces it with ours.
         return instance
 
     def _reconciled(
@@ -278,11 +313,23 @@ class QuickBooksInstanceProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh: 404 means gone; otherwise the observed outputs."""
-        try:
-            instance = self.client().get_instance(id_)
-        except InstanceNotFound:
-            return ReadResult(None, {})
         ownership_tag = props.get("ownership_tag") or ""
+        instance = self._inventory(ownership_tag).instance(id_) if ownership_tag else None
+        if instance is None:
+            try:
+                instance = self.client().get_instance(id_)
+            except InstanceNotFound:
+                return ReadResult(None, {})
+        tags = instance.get("tags") or []
+        owners = other_owners(tags, ownership_tag)
+        if owners and ownership_tag not in tags:
+            # Taken over on purpose by another stack: let go instead of fighting it.
+            warn(
+                f"instance {id_} is now managed by {owners[0]} (it was {ownership_tag or 'ours'}):"
+                " dropped from this stack's state and left untouched. Remove it from this "
+                "stack's config, or the next `pulumi up` creates a new instance in its place."
+            )
+            return ReadResult(None, {})
         extra_keys = list((props.get("extra_configuration") or {}).keys())
         outputs = instance_outputs(
             instance, ownership_tag=ownership_tag, extra_keys=extra_keys, prior=props
@@ -310,6 +357,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
         }
         sent = todo.patch
         if sent:
+            self._ensure_still_ours(id_, olds.get("ownership_tag") or spec.ownership_tag)
             try:
                 patched = client.patch_instance(id_, sent)
             except InstanceNotFound as exc:
@@ -327,6 +375,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
                     raise self._spent_grant(spec, exc) from None
                 patched, sent = applied, {}  # the instance as it is now: nothing to merge
             instance = self._merge_config(instance, patched, sent)
+            self._inventory(spec.ownership_tag).forget(id_)
         outputs = self._outputs(spec, instance, prior=self._known_to_provider(spec, olds))
         outputs["token"] = _secret(outputs["token"])
         return UpdateResult(outputs)
@@ -348,12 +397,50 @@ class QuickBooksInstanceProvider(ResourceProvider):
 
     # --- delete -----------------------------------------------------------------
 
-    def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        """404 counts as done: the goal state (no instance) holds."""
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Deletes (or releases) the instance if it is still this resource's; 404 counts
+        as done: the goal state (no instance) holds."""
+        mine = props.get("ownership_tag")
+        client = self.client()
+        current = self._current_tags(id_, mine)
+        if current is None:
+            return
+        tags = [t for t in current if isinstance(t, str)]
+        owners = other_owners(tags, mine)
+        if owners:
+            warn(
+                f"instance {id_} is managed by {owners[0]}, not by {mine or 'this stack'}: "
+                "not deleted, only removed from this stack's state."
+            )
+            return
+        if props.get("on_delete") == "release":
+            ours = {mine, stack_tag_of(mine)} if mine else set()
+            client.patch_instance(id_, {"tags": [t for t in tags if t not in ours]})
+            self._inventory(mine).forget(id_) if mine else None
+            warn(
+                f"instance {id_} released: it stays, without this stack's ownership tag; "
+                f"another stack can take it with adopt_id: {id_}."
+            )
+            return
         try:
-            self.client().delete_instance(id_)
+            client.delete_instance(id_)
         except InstanceNotFound:
             pass
+        if mine:
+            self._inventory(mine).forget(id_)
+
+    def _ensure_still_ours(self, id_: str, mine: str) -> None:
+        """No write to an instance another stack has taken over since our last refresh."""
+        tags = self._current_tags(id_, mine)
+        if tags is None:
+            return  # the PATCH that follows reports it, with what to do
+        owners = other_owners(tags, mine)
+        if owners and mine not in tags:
+            raise ProvisioningError(
+                f"update instance {id_}: the instance is now managed by {owners[0]}; nothing "
+                "was changed. Run `pulumi refresh` to let go of it (then remove it from this "
+                "stack's config)."
+            )
 
     # --- helpers ----------------------------------------------------------------
 
@@ -366,6 +453,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
             or base.get("signature_key_fingerprint"),
             "oauth_fingerprint": self._oauth_fingerprint(spec) or base.get("oauth_fingerprint"),
             "adopt_id": spec.adopt_id,
+            "on_delete": spec.on_delete,
             "realm_id": spec.realm_id or base.get("realm_id"),
         }
 
@@ -423,3 +511,16 @@ class QuickBooksInstanceProvider(ResourceProvider):
             "only once (and expires), so creating or re-authorizing needs a new consent. Run "
             "`python -m provider.onboard --stack <stack> --instance <key>` and then `pulumi up`."
         )
+
+
+def _owned_elsewhere(instance_id: str, owners: list[str], adopt_from: str | None) -> str:
+    owner = owners[0]
+    mismatch = f" (adopt_from is {adopt_from})" if adopt_from else ""
+    return (
+        f"adopt_id {instance_id}: instance {instance_id} is managed by {owner}{mismatch}; "
+        "nothing was changed. Either release it from that stack (there: set `on_delete: "
+        "release` on the resource, `pulumi up`, then remove the resource and `pulumi up` "
+        f"again; the instance stays, free to adopt), or take it over on purpose: set "
+        f"`adopt_from: {owner}` beside adopt_id (that stack then lets go of it on its next "
+        "`pulumi refresh`)."
+    )

@@ -21,10 +21,11 @@ from .catalog import (
     POLLER_RESOURCES,
     SECRET_KEYS,
 )
+from .spec import stack_tag_of
 
 # Outputs that only the provider knows (never returned by the API): carried over
 # from the previous outputs on every read.
-REMEMBERED = ("token", "signature_key_fingerprint", "oauth_fingerprint", "adopt_id")
+REMEMBERED = ("token", "signature_key_fingerprint", "oauth_fingerprint", "adopt_id", "on_delete")
 
 OUTPUT_FIELDS = (
     "instance_id",
@@ -32,6 +33,7 @@ OUTPUT_FIELDS = (
     "name",
     "tags",
     "ownership_tag",
+    "stack_tag",
     "callback_url",
     "events_enabled",
     "poller_resources",
@@ -78,6 +80,7 @@ def instance_outputs(
     supplies what the API cannot show (token, fingerprints) and values the API
     withheld (a configuration missing from a PATCH response).
     """
+    stack_tag = stack_tag_of(ownership_tag) if ownership_tag else None
     config = {
         k: v
         for k, v in (instance.get("configuration") or {}).items()
@@ -93,9 +96,10 @@ def instance_outputs(
         "instance_id": str(instance["id"]),
         "element_key": element.get("key", ELEMENT_KEY),
         "name": instance.get("name"),
-        # The ownership tag is reported on its own; `tags` are the user's tags.
-        "tags": sorted(t for t in tags if t != ownership_tag),
+        # The ownership and stack tags are reported on their own; `tags` are the user's.
+        "tags": sorted(t for t in tags if t not in (ownership_tag, stack_tag)),
         "ownership_tag": ownership_tag if ownership_tag in tags else None,
+        "stack_tag": stack_tag if stack_tag in tags else None,
         "callback_url": config.get(KEY_EVENT_CALLBACK),
         "events_enabled": events_enabled,
         "poller_resources": _poller_resources(config.get(KEY_POLLER_URLS)),

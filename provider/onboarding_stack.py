@@ -3,7 +3,7 @@
 Reading: one `pulumi config --json` for the plain values, then `pulumi config
 get` only for the secrets onboarding needs (decrypted with the stack's secrets
 provider, e.g. PULUMI_CONFIG_PASSPHRASE). Writing: `pulumi config set --secret
---path`, the value on stdin, so a grant is never on a command line (process
+--path` (the company id: plain), the value on stdin, so a grant is never on a command line (process
 list, shell history) and is encrypted before it reaches the stack file.
 """
 
@@ -24,6 +24,9 @@ INSTANCES_KEY = f"{NAMESPACE}:instances"
 # Instance keys become segments of a `--path` (`a.b.c`): keep them to plain words.
 _INSTANCE_KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,100}")
 _NOT_FOUND_RE = re.compile(r"configuration key '.*' not found")
+# Grant fields that are no secret: the QuickBooks company id (shown on the consent
+# page, and in every display of the instance).
+PLAIN_GRANT_FIELDS = frozenset({"realm_id"})
 
 
 class StackConfig(Protocol):
@@ -38,7 +41,8 @@ class StackConfig(Protocol):
         """The `quickbooks:instances` map (grant values decrypted: hold, never print)."""
 
     def store_grant(self, instance: str, fields: dict[str, str], stale: list[str]) -> None:
-        """Sets each grant field as a secret, removes the `stale` fields of an older grant."""
+        """Sets each grant field (as a secret, but for `PLAIN_GRANT_FIELDS`), removes the
+        `stale` fields of an older grant."""
 
     def location(self) -> str:
         """Where the grant went, for people: e.g. `stacks/Pulumi.dev.yaml`."""
@@ -102,15 +106,19 @@ class PulumiStackConfig:
     # --- writing ------------------------------------------------------------------
 
     def store_grant(self, instance: str, fields: dict[str, str], stale: list[str]) -> None:
-        paths = {grant_path(instance, name): value for name, value in fields.items()}
         stale_paths = [grant_path(instance, name) for name in stale]
         # All or nothing: a half-written grant (new code, old realm) would only
         # fail later with a confusing error, so a failure restores the file.
         config_file = self._config_file()
         before = config_file.read_bytes() if config_file and config_file.exists() else None
         try:
-            for path, value in paths.items():
-                self._pulumi("config", "set", "--secret", "--path", path, stdin=value)
+            for name, value in fields.items():
+                # The company id is no credential (README, "realm_id"): plain, and a
+                # string, or the CLI would store it as a number too big for a double.
+                kind = ("--type", "string") if name in PLAIN_GRANT_FIELDS else ("--secret",)
+                self._pulumi(
+                    "config", "set", *kind, "--path", grant_path(instance, name), stdin=value
+                )
             for path in stale_paths:
                 self._pulumi("config", "rm", "--path", path)
         except BaseException:

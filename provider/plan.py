@@ -42,6 +42,7 @@ INPUT_OF = {
     "oauth_fingerprint": "oauth",
     "realm_id": "oauth",
     "adopt_id": "adopt_id",
+    "on_delete": "on_delete",
 }
 # Another QuickBooks company, or another instance to adopt, is another resource.
 REPLACING = frozenset({"realm_id", "adopt_id"})
@@ -88,6 +89,9 @@ def _observed_view(desired: dict[str, Any], old: dict[str, Any]) -> dict[str, An
     observed["extra_configuration"] = {
         k: extra[k] for k in desired.get("extra_configuration", {}) if k in extra
     }
+    # States written before `on_delete` existed meant "delete".
+    if "on_delete" in observed and observed["on_delete"] is None:
+        observed["on_delete"] = "delete"
     # Adopting the instance that is already this resource's is no change.
     adopt_id = desired.get("adopt_id")
     if adopt_id is not None and adopt_id in (old.get("instance_id"), old.get("adopt_id")):
@@ -162,11 +166,15 @@ def patch_body(spec: InstanceSpec, changed: tuple[str, ...], old: dict[str, Any]
         body["configuration"] = config
     if "oauth_fingerprint" in changed and "realm_id" not in changed and spec.oauth is not None:
         body["providerData"] = spec.oauth.provider_data()  # re-authorize, same company
+    if body and not old.get("stack_tag"):
+        # An instance from before the stack tag existed gets it with the next PATCH
+        # that goes anyway; never with a PATCH of its own.
+        body["tags"] = all_tags(spec)
     return body
 
 
 def all_tags(spec: InstanceSpec) -> list[str]:
-    return [*spec.tags, spec.ownership_tag]
+    return [*spec.tags, spec.ownership_tag, spec.stack_tag]
 
 
 def _bool(value: bool) -> str:

@@ -56,6 +56,8 @@ class QuickBooksInstance(Resource, module="quickbooks", name="Instance"):
         signature_key: Input[str] | None = None,
         extra_configuration: Input[dict] | None = None,
         adopt_id: Input[str] | None = None,
+        adopt_from: Input[str] | None = None,
+        on_delete: Input[str] | None = None,
         opts: ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
@@ -69,6 +71,8 @@ class QuickBooksInstance(Resource, module="quickbooks", name="Instance"):
             "event_vendor_type": event_vendor_type,
             "extra_configuration": extra_configuration,
             "adopt_id": adopt_id,
+            "adopt_from": adopt_from,
+            "on_delete": on_delete,
             # Secret even when the caller passed a plain value.
             "oauth": Output.secret(oauth) if oauth is not None else None,
             "signature_key": Output.secret(signature_key) if signature_key is not None else None,
@@ -81,6 +85,7 @@ class QuickBooksInstance(Resource, module="quickbooks", name="Instance"):
             "disabled",
             "created_date",
             "realm_id",
+            "stack_tag",
             "configuration",
             "token",
             "signature_key_fingerprint",

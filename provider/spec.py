@@ -232,6 +232,30 @@ AdoptId = Annotated[
 OwnershipTag = Annotated[StrictStr, Field(min_length=len(OWNERSHIP_PREFIX) + 1, max_length=200)]
 
 
+def stack_tag_of(ownership_tag: str) -> str:
+    """`pulumi:<project>:<stack>` of `pulumi:<project>:<stack>:<resource>`: every
+    instance of a stack carries it, so one filtered list finds them all."""
+    project, stack, *_ = ownership_tag.removeprefix(OWNERSHIP_PREFIX).split(":", 2) + ["", ""]
+    return f"{OWNERSHIP_PREFIX}{project}:{stack}"
+
+
+def _owner_tag(tag: str) -> str:
+    parts = tag.removeprefix(OWNERSHIP_PREFIX).split(":", 2)
+    if not tag.startswith(OWNERSHIP_PREFIX) or len(parts) != 3 or not all(parts):
+        raise ValueError(
+            "must be the current owner's ownership tag, pulumi:<project>:<stack>:<resource> "
+            "(the error that refused the adoption shows it)"
+        )
+    return tag
+
+
+AdoptFrom = Annotated[StrictStr, Field(max_length=200), AfterValidator(_owner_tag)]
+# What `pulumi destroy` (or removing the resource) does to the instance: delete it,
+# or release it (leave it in place without this stack's ownership tag, free for
+# another stack to adopt).
+OnDelete = Literal["delete", "release"]
+
+
 class InstanceSpec(BaseModel):
     """A fully known, valid, normalized desired instance."""
 
@@ -249,10 +273,16 @@ class InstanceSpec(BaseModel):
     extra_configuration: ExtraConfiguration = {}
     oauth: Grant | None = None
     adopt_id: AdoptId | None = None
+    adopt_from: AdoptFrom | None = None
+    on_delete: OnDelete = "delete"
 
     @property
     def realm_id(self) -> str | None:
         return self.oauth.realm_id if self.oauth else None
+
+    @property
+    def stack_tag(self) -> str:
+        return stack_tag_of(self.ownership_tag)
 
     def outputs_view(self) -> dict[str, Any]:
         """The non-secret, comparable part of the spec, keyed like the resource's outputs."""
@@ -265,6 +295,7 @@ class InstanceSpec(BaseModel):
             "poll_interval_minutes": self.poll_interval_minutes,
             "event_vendor_type": self.event_vendor_type,
             "extra_configuration": dict(self.extra_configuration),
+            "on_delete": self.on_delete,
         }
 
 

@@ -137,6 +137,14 @@ def check_inputs(
                 "an existing instance)",
             )
         )
+    if known("adopt_from", "adopt_id") and normalized["adopt_from"] is not None:
+        if normalized["adopt_id"] is None:
+            failures.append(
+                Failure(
+                    "adopt_from",
+                    "takes over the instance named by adopt_id: set adopt_id too",
+                )
+            )
     if known("events_enabled", "callback_url") and normalized["events_enabled"]:
         if normalized["callback_url"] is None:
             failures.append(Failure("callback_url", "is required when events_enabled is true"))

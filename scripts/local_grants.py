@@ -1,4 +1,4 @@
-"""Grants for the `local` stack: consent on the emulator, store the grant encrypted.
+"""Grants for the `local` stack: consent on the emulator, store the grant (the code encrypted).
 
 On a real account a person consents in a browser (`python -m provider.onboard`);
 the local emulator's consent page is driven over HTTP instead, exactly as a
@@ -29,13 +29,15 @@ def pulumi_config(key: str, stack: str, config_file: str) -> dict:
     return parsed.get("objectValue", parsed.get("value"))
 
 
-def set_secret(path: str, value: str, stack: str, config_file: str) -> None:
+def set_grant_field(path: str, value: str, stack: str, config_file: str) -> None:
+    # The company id is no secret (see the README); it must stay a string.
+    kind = ["--type", "string"] if path.endswith(".realm_id") else ["--secret"]
     subprocess.run(
         [
             "pulumi",
             "config",
             "set",
-            "--secret",
+            *kind,
             "--path",
             "--stack",
             stack,
@@ -81,12 +83,12 @@ def main() -> None:
             api_key, os.environ["QUICKBOOKS_OAUTH_API_SECRET"], callback, realm_id=realm
         )
         for field, value in (("code", granted["code"]), ("realm_id", granted["realmId"])):
-            set_secret(
+            set_grant_field(
                 f"quickbooks:instances.{key}.oauth.{field}", value, args.stack, args.config_file
             )
         print(
             f"[local] consented for instance {key!r} (company {granted['realmId']}); "
-            "grant stored encrypted in the stack config",
+            "code stored encrypted in the stack config",
             flush=True,
         )
 

@@ -136,7 +136,16 @@ class PulumiStack:
             self.app.api_key, self.app.api_secret, self.app.callback_url, realm_id=realm_id
         )
         self.set_secret(f"quickbooks:instances.{key}.oauth.code", params["code"])
-        self.set_secret(f"quickbooks:instances.{key}.oauth.realm_id", params["realmId"])
+        # As onboarding stores it: the company id is no secret, and stays a string.
+        self.run(
+            "config",
+            "set",
+            "--type",
+            "string",
+            "--path",
+            f"quickbooks:instances.{key}.oauth.realm_id",
+            input_text=params["realmId"],
+        )
         return {"code": params["code"], "realm_id": params["realmId"]}
 
     # --- commands ---------------------------------------------------------------

@@ -467,6 +467,37 @@ def test_patch_one_configuration_value(emu):
     )
 
 
+def test_patch_one_configuration_value_with_the_entry_as_read(emu):
+    created = create_instance(emu)
+    path = f"/instances/{created['id']}/configuration"
+    entry = next(e for e in emu.api("GET", path).json() if e["key"] == "scope")
+    edited = {**entry, "propertyValue": "edited-scope"}
+    response = emu.api("PATCH", f"{path}/{entry['id']}", json=edited)
+    assert response.status_code == 200, response.text
+    assert response.json() == edited
+    assert emu.api("GET", f"/instances/{created['id']}").json()["configuration"]["scope"] == (
+        "edited-scope"
+    )
+
+
+def test_patch_one_configuration_value_refuses_an_entry_that_contradicts_the_path(emu):
+    created = create_instance(emu)
+    path = f"/instances/{created['id']}/configuration"
+    entries = {e["key"]: e for e in emu.api("GET", path).json()}
+    scope, other = entries["scope"], entries["oauth.api.key"]
+    wrong_key = emu.api(
+        "PATCH",
+        f"{path}/{scope['id']}",
+        json={**scope, "key": "oauth.api.key", "propertyValue": "x"},
+    )
+    assert_error(wrong_key, 400, "'oauth.api.key' in the body contradicts")
+    assert "'scope'" in wrong_key.json()["message"]
+    wrong_id = emu.api("PATCH", f"{path}/{scope['id']}", json={**other, "key": "scope"})
+    assert_error(wrong_id, 400, f"id {other['id']} in the body contradicts")
+    unchanged = emu.api("GET", f"/instances/{created['id']}").json()["configuration"]
+    assert unchanged["scope"] == scope["propertyValue"]
+
+
 def test_patch_one_configuration_value_masks_and_validates(emu):
     created = create_instance(emu)
     path = f"/instances/{created['id']}/configuration"

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from provider.catalog import POLLER_RESOURCES
 from provider.fingerprint import fingerprint
 from provider.observe import instance_outputs
-from provider.plan import create_body, event_configuration, plan
+from provider.plan import all_tags, create_body, event_configuration, plan
 from provider.spec import InstanceSpec
 
 KEY = "org-secret-for-fingerprints"
@@ -27,7 +27,7 @@ def outputs_of(s: InstanceSpec) -> dict:
     instance = {
         "id": 7,
         "name": s.name,
-        "tags": [*s.tags, s.ownership_tag],
+        "tags": all_tags(s),
         "configuration": event_configuration(s),
         "createdDate": "2026-01-01T00:00:00Z",
     }
@@ -90,7 +90,7 @@ def test_one_changed_field_patches_only_that_field():
 
 def test_tags_are_sent_whole_with_the_ownership_tag():
     result = plan(spec(tags=["a", "new"]), outputs_of(spec(tags=["a"])), KEY)
-    assert result.patch == {"tags": ["a", "new", "pulumi:proj:dev:books"]}
+    assert result.patch == {"tags": ["a", "new", "pulumi:proj:dev:books", "pulumi:proj:dev"]}
 
 
 def test_new_realm_replaces_new_grant_same_realm_reauthorizes():
@@ -129,7 +129,7 @@ def test_masked_values_are_never_compared_or_sent():
 def test_removed_ownership_tag_is_drift_that_restores_it():
     old = outputs_of(spec())
     old["ownership_tag"] = None
-    assert plan(spec(), old, KEY).patch == {"tags": ["pulumi:proj:dev:books"]}
+    assert plan(spec(), old, KEY).patch == {"tags": ["pulumi:proj:dev:books", "pulumi:proj:dev"]}
 
 
 def test_create_body_has_every_required_key_as_strings():
@@ -140,7 +140,7 @@ def test_create_body_has_every_required_key_as_strings():
     assert config["event.poller.refresh_interval"] == "5"
     assert config["authentication.type"] == "oauth2"
     assert body["providerData"] == {"code": "abc123", "realmId": "9130350000000001"}
-    assert body["tags"] == ["pulumi:proj:dev:books"]
+    assert body["tags"] == ["pulumi:proj:dev:books", "pulumi:proj:dev"]
 
 
 def test_numbers_stored_as_doubles_by_the_engine_are_no_change():
@@ -148,3 +148,15 @@ def test_numbers_stored_as_doubles_by_the_engine_are_no_change():
     old["poll_interval_minutes"] = 5.0
     assert not plan(spec(poll_interval_minutes=5), old, KEY).has_changes
     assert plan(spec(poll_interval_minutes=6), old, KEY).changes == ("poll_interval_minutes",)
+
+
+def test_an_instance_without_the_stack_tag_gets_it_only_with_a_patch_that_goes_anyway():
+    desired = spec(tags=["env:dev"])
+    legacy = {**outputs_of(desired), "stack_tag": None}
+    assert plan(desired, legacy, KEY).patch == {}  # no PATCH of its own
+    moved = spec(tags=["env:dev"], callback_url="https://hooks.example.com/v2")
+    body = plan(moved, legacy, KEY).patch
+    assert body["tags"] == ["env:dev", "pulumi:proj:dev:books", "pulumi:proj:dev"]
+    assert body["configuration"] == {
+        "event.notification.callback.url": "https://hooks.example.com/v2"
+    }

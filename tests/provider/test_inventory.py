@@ -1,0 +1,127 @@
+"""One list per provider process: refresh, ownership checks and the lost-create lookup
+answered from `GET /instances?tags[]=<stack tag>`, with safe fallbacks to GET by id."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
+
+from provider.client import CloudElementsClient
+from provider.inventory import Inventory
+from provider.redact import Redactor
+from tests.support import calls, configured_provider
+
+STACK_TAG = "pulumi:test:stack"
+
+
+def listed(emu) -> list[tuple[str, str]]:
+    return [c for c in calls(emu) if c == ("GET", "/instances")]
+
+
+def test_refresh_of_n_is_one_list_call(emu, config, provider, make_inputs):
+    created = [provider.create(make_inputs()) for _ in range(3)]
+    fresh = configured_provider(config)  # `pulumi refresh`: a new provider process
+    emu.clear_requests()
+    reads = [fresh.read(r.id, r.outs) for r in created]
+    assert calls(emu) == [("GET", "/instances")]
+    for before, after in zip(created, reads, strict=True):
+        assert after.id == before.id
+        assert fresh.diff(after.id, after.outs, before.outs).changes is False
+    assert STACK_TAG in unquote(emu.requests()[0]["query"])
+
+
+def test_create_and_destroy_of_n_share_one_list(emu, config, make_inputs):
+    provider = configured_provider(config)
+    inputs = [make_inputs() for _ in range(3)]
+    emu.clear_requests()
+    results = [provider.create(i) for i in inputs]
+    assert sorted(calls(emu)) == sorted([("GET", "/instances")] + [("POST", "/instances")] * 3)
+
+    destroyer = configured_provider(config)
+    emu.clear_requests()
+    for r in results:
+        destroyer.delete(r.id, r.outs)
+    assert sorted(calls(emu)) == sorted(
+        [("GET", "/instances")] + [("DELETE", f"/instances/{r.id}") for r in results]
+    )
+
+
+def test_an_instance_without_the_stack_tag_is_read_by_id_and_tagged_by_the_next_patch(
+    emu, config, provider, make_inputs
+):
+    inputs = make_inputs()
+    result = provider.create(inputs)
+    # As an instance created before the stack tag existed.
+    legacy_tags = [t for t in emu.api("GET", f"/instances/{result.id}").json()["tags"]]
+    legacy_tags.remove(STACK_TAG)
+    emu.api("PATCH", f"/instances/{result.id}", json={"tags": legacy_tags})
+
+    fresh = configured_provider(config)
+    emu.clear_requests()
+    read = fresh.read(result.id, result.outs)
+    assert calls(emu) == [("GET", "/instances"), ("GET", f"/instances/{result.id}")]
+    assert read.outs["stack_tag"] is None
+    assert fresh.diff(result.id, read.outs, inputs).changes is False  # no PATCH of its own
+
+    news = {**inputs, "callback_url": "https://hooks.example.com/moved"}
+    fresh.update(result.id, read.outs, news)
+    assert STACK_TAG in emu.api("GET", f"/instances/{result.id}").json()["tags"]
+
+
+def fake_lister(entries, complete=True):
+    calls_made = []
+
+    def lister(tag):
+        calls_made.append(tag)
+        return entries, complete
+
+    return lister, calls_made
+
+
+def test_a_list_without_configuration_answers_ownership_but_not_reads():
+    lister, made = fake_lister([{"id": 5, "tags": ["a", STACK_TAG]}])
+    inventory = Inventory(STACK_TAG, lister)
+    assert inventory.tags_of("5") == ["a", STACK_TAG]
+    assert inventory.instance("5") is None  # read falls back to GET by id
+    assert inventory.tags_of("6") is None
+    assert made == [STACK_TAG]  # listed once
+
+
+def test_a_paged_list_never_answers_not_found_for_a_create():
+    lister, _ = fake_lister([{"id": 5, "tags": [STACK_TAG], "configuration": {}}], complete=False)
+    inventory = Inventory(STACK_TAG, lister)
+    assert inventory.tagged(STACK_TAG) is None  # the create then looks up by tag
+    assert inventory.instance("5") is not None  # what it did list is still true
+
+
+def test_the_client_sees_a_next_page_token_as_a_partial_list():
+    entry = {"id": 5, "tags": [STACK_TAG], "configuration": {}}
+
+    class Paging(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            body = json.dumps([entry]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            if "page" not in self.path:
+                self.send_header("Elements-Next-Page-Token", "abc")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Paging)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client = CloudElementsClient(
+            f"http://127.0.0.1:{server.server_address[1]}", "u", "o", redactor=Redactor([])
+        )
+        found, complete = client.list_tagged(STACK_TAG)
+        assert found == [entry] and complete is False
+    finally:
+        server.shutdown()
+        server.server_close()
