@@ -1,9 +1,12 @@
 # The two entry points of the README. Each does all of its own set-up.
 SHELL := /bin/bash
-.PHONY: up test bench lock
+.PHONY: up serve test bench lock
 
 up:   ## pulumi up on the local stack against the bundled emulator
 	bash scripts/local.sh up --yes
+
+serve: ## emulator + events receiver + dashboard (local stack) until Ctrl-C
+	bash scripts/local.sh serve
 
 test: ## the whole test suite (what CI runs)
 	bash scripts/test.sh

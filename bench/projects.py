@@ -20,8 +20,8 @@ from typing import Any
 
 from emulator.catalog import API_PREFIX
 from emulator.harness import Emulator
-from tests.pulumi_stack import PASSPHRASE, REPO, PulumiStack, pulumi_bin_dir
-from tests.support import EVENTS_URL, new_app
+from harness.accounts import EVENTS_URL, new_app
+from harness.pulumi_stack import PASSPHRASE, REPO, PulumiStack, pulumi_bin_dir
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 CHANGED_URL = "https://hooks.example.com/quickbooks/changed"

@@ -20,9 +20,9 @@ from typing import Any
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import proto, rpc
 
+from harness.accounts import EVENTS_URL, configured_provider
 from provider.lifecycle import QuickBooksInstanceProvider, _spec
 from provider.plan import event_configuration
-from tests.support import EVENTS_URL, configured_provider
 
 from .null_provider import NullProvider
 from .profiled_host import host_namespace

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.harness import start_emulator
-from tests.pulumi_stack import REPO, pulumi_bin_dir
+from harness.pulumi_stack import REPO, pulumi_bin_dir
 
 from . import profiling, rpc_costs, timeline
 from .projects import BenchProject, NullProject, QuickBooksProject, Timing

@@ -12,7 +12,7 @@ import secrets
 import signal
 import sys
 
-from .settings import Settings
+from .options import ServerOptions
 
 SECRET_FORMAT = re.compile(r"^[^\s,:]+$")
 
@@ -26,7 +26,17 @@ def account(value: str) -> tuple[str, str]:
     return org, user
 
 
-def parse_args(argv: list[str] | None = None) -> Settings:
+def positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise argparse.ArgumentTypeError("expected a positive number of seconds")
+    return number
+
+
+def parse_args(argv: list[str] | None = None) -> ServerOptions:
     parser = argparse.ArgumentParser(
         prog="python -m emulator",
         description="Local emulator of the Cloud Elements /elements/api-v2 instances API "
@@ -55,8 +65,29 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     parser.add_argument(
         "--code-ttl", type=float, default=600.0, help="lifetime of OAuth codes in seconds"
     )
+    parser.add_argument(
+        "--simulate-activity",
+        action="store_true",
+        help="a simulated company changes things; events-enabled instances are polled at "
+        "their event.poller.refresh_interval and get events for their polled resources",
+    )
+    parser.add_argument(
+        "--poll-seconds-per-minute",
+        type=positive_float,
+        default=60.0,
+        metavar="S",
+        help="how long one minute of a refresh interval lasts (default 60; tests use less)",
+    )
+    parser.add_argument(
+        "--activity-changes",
+        type=int,
+        default=1,
+        choices=range(1, 101),
+        metavar="N",
+        help="changes per resource between two polls of the simulated company (default 1)",
+    )
     args = parser.parse_args(argv)
-    return Settings(
+    return ServerOptions(
         host=args.host,
         port=args.port,
         db_path=args.db,
@@ -65,18 +96,21 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         latency_ms=args.latency_ms,
         fast_retries=args.fast_retries,
         code_ttl=args.code_ttl,
+        simulate_activity=args.simulate_activity,
+        poll_seconds_per_minute=args.poll_seconds_per_minute,
+        activity_changes=args.activity_changes,
     )
 
 
-def identities(store, settings: Settings) -> tuple[str, list[str]]:
+def identities(store, options: ServerOptions) -> tuple[str, list[str]]:
     """The admin token in force, and the lines announcing what was not given.
 
     With --db, accounts and the admin token come back from the database, so a
     restart keeps working with the secrets a client already holds.
     """
     lines = []
-    if settings.accounts:
-        for org, user in settings.accounts:
+    if options.accounts:
+        for org, user in options.accounts:
             store.add_account(org, user)
     else:
         accounts = store.accounts()
@@ -84,8 +118,8 @@ def identities(store, settings: Settings) -> tuple[str, list[str]]:
             accounts = [(secrets.token_hex(16), secrets.token_hex(16))]
             store.add_account(*accounts[0])
         lines += [f"account: organization={org} user={user}" for org, user in accounts]
-    if settings.admin_token:
-        admin_token = settings.admin_token
+    if options.admin_token:
+        admin_token = options.admin_token
         store.set_meta("admin_token", admin_token)
     else:
         admin_token = store.get_meta("admin_token") or secrets.token_urlsafe(24)
@@ -101,7 +135,7 @@ def stop(_signal: int, _frame) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = parse_args(argv)
+    options = parse_args(argv)
     # Imported after parsing: --help and usage errors answer without loading
     # FastAPI and uvicorn.
     from .app import build_context, create_app
@@ -111,18 +145,22 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    store = Store(settings.db_path)
+    store = Store(options.db_path)
     try:
         store.fail_pending_deliveries()
-        admin_token, lines = identities(store, settings)
-        ctx = build_context(settings, store, admin_token)
-        sock = listening_socket(settings.host, settings.port)
+        admin_token, lines = identities(store, options)
+        ctx = build_context(options, store, admin_token)
+        sock = listening_socket(options.host, options.port)
         base_url = f"http://{url_host(sock)}:{sock.getsockname()[1]}{API_PREFIX}"
         for line in lines:
             print(line, flush=True)
+        if ctx.activity is not None:
+            ctx.activity.start()
         try:
             serve(create_app(ctx), sock, lambda: print(f"listening on {base_url}", flush=True))
         finally:
+            if ctx.activity is not None:
+                ctx.activity.stop()
             ctx.events.stop()
     finally:
         store.close()

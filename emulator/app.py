@@ -4,30 +4,38 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from .activity import ActivitySimulator
 from .connections import abort_connection
 from .context import Context
-from .errors import install_error_handlers
 from .events import EventDispatcher
+from .exceptions import install_error_handlers
 from .faults import FaultMiddleware, FaultRules
 from .instances import Instances
 from .oauth import OAuth
+from .options import ServerOptions
 from .requestlog import RequestLog, RequestLogMiddleware
-from .routes import controls, instances, oauth
-from .settings import Settings
+from .routes import controls, dashboard, instances, oauth
 from .store import Store
 
 
-def build_context(settings: Settings, store: Store, admin_token: str) -> Context:
-    oauth_flow = OAuth(store, settings.code_ttl)
+def build_context(options: ServerOptions, store: Store, admin_token: str) -> Context:
+    oauth_flow = OAuth(store, options.code_ttl)
+    events = EventDispatcher(store, options.fast_retries)
+    activity = None
+    if options.simulate_activity:
+        activity = ActivitySimulator(
+            store, events, options.poll_seconds_per_minute, options.activity_changes
+        )
     return Context(
-        settings=settings,
+        options=options,
         store=store,
         admin_token=admin_token,
         oauth=oauth_flow,
         instances=Instances(store, oauth_flow),
         faults=FaultRules(),
         request_log=RequestLog(),
-        events=EventDispatcher(store, settings.fast_retries),
+        events=events,
+        activity=activity,
     )
 
 
@@ -41,11 +49,12 @@ def create_app(ctx: Context) -> FastAPI:
     app.include_router(instances.router)
     app.include_router(oauth.router)
     app.include_router(controls.router)
+    app.include_router(dashboard.router)
     # Added last = outermost: the log sees faults and latency as the client does.
     app.add_middleware(
         FaultMiddleware,
         rules=ctx.faults,
-        latency_ms=ctx.settings.latency_ms,
+        latency_ms=ctx.options.latency_ms,
         abort=abort_connection,
     )
     app.add_middleware(RequestLogMiddleware, log=ctx.request_log)

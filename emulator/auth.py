@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from .context import Ctx
-from .errors import ApiError
+from .exceptions import Forbidden, Unauthorized
 
 # Order as documented; any amount of space around the parts. The optional
 # Element part is what an instance's own calls carry.
@@ -23,19 +23,19 @@ def organization(request: Request, ctx: Ctx) -> int:
     """The calling organization's account id; 401 unless the secrets match."""
     match = PLATFORM_AUTH.match(request.headers.get("authorization", ""))
     if match is None:
-        raise ApiError(
-            401, "Authorization header must be 'User <user secret>, Organization <org secret>'"
+        raise Unauthorized(
+            "Authorization header must be 'User <user secret>, Organization <org secret>'"
         )
     account_id = ctx.store.account_id(match["org"], match["user"])
     if account_id is None:
-        raise ApiError(401, "Invalid user or organization secret")
+        raise Unauthorized("Invalid user or organization secret")
     if match["element"] is not None:
         instance = ctx.store.instance_by_token(match["element"])
         # A deleted instance's token stops working; a disabled one refuses calls.
         if instance is None or instance.account_id != account_id:
-            raise ApiError(401, "Invalid element instance token")
+            raise Unauthorized("Invalid element instance token")
         if instance.disabled:
-            raise ApiError(403, f"Instance {instance.id} is disabled")
+            raise Forbidden(f"Instance {instance.id} is disabled")
     return account_id
 
 
@@ -45,7 +45,7 @@ def admin(request: Request, ctx: Ctx) -> None:
     if scheme.lower() != "bearer" or not hmac.compare_digest(
         token.strip().encode(), ctx.admin_token.encode()
     ):
-        raise ApiError(401, "The emulator controls need 'Authorization: Bearer <admin token>'")
+        raise Unauthorized("The emulator controls need 'Authorization: Bearer <admin token>'")
 
 
 Organization = Annotated[int, Depends(organization)]

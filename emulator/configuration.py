@@ -1,29 +1,79 @@
-"""Rules for an instance's ``configuration`` map: required keys, value checks, masking."""
+"""The configuration keys the emulator knows (one table), and the rules built on it:
+required keys, value checks, masking."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 from urllib.parse import urlsplit
 
 from .catalog import POLLER_RESOURCES
-from .errors import bad_request
+from .exceptions import BadRequest
 
 MASK = "********"
 
+
+class Required(Enum):
+    NO = "no"
+    ALWAYS = "always"
+    WITH_EVENTS = "when event.notification.enabled is 'true'"
+
+
+class Check(Enum):
+    """The kinds of value check, in the order validate() runs them (first failing kind wins)."""
+
+    FLAG = 1  # "true" or "false"
+    URL = 2  # an absolute http(s) URL
+    RESOURCES = 3  # "|"-separated names from catalog.POLLER_RESOURCES
+    VENDOR_TYPE = 4  # one of EVENT_VENDOR_TYPES
+    MINUTES = 5  # a positive whole number
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    """One configuration key the emulator knows; unknown keys are stored as they are."""
+
+    name: str
+    required: Required = Required.NO
+    secret: bool = False
+    check: Check | None = None
+
+
+OAUTH_API_KEY = ConfigKey("oauth.api.key", Required.ALWAYS)
+OAUTH_API_SECRET = ConfigKey("oauth.api.secret", Required.ALWAYS, secret=True)
+OAUTH_CALLBACK_URL = ConfigKey("oauth.callback.url", Required.ALWAYS, check=Check.URL)
+AUTHENTICATION_TYPE = ConfigKey("authentication.type")
+EVENTS_ENABLED = ConfigKey("event.notification.enabled", Required.ALWAYS, check=Check.FLAG)
+EVENT_CALLBACK_URL = ConfigKey(
+    "event.notification.callback.url", Required.WITH_EVENTS, check=Check.URL
+)
+POLLER_URLS = ConfigKey("event.poller.urls", Required.WITH_EVENTS, check=Check.RESOURCES)
+SIGNATURE_KEY = ConfigKey("event.notification.signature.key", secret=True)
+VENDOR_TYPE = ConfigKey("event.vendor.type", check=Check.VENDOR_TYPE)
+REFRESH_INTERVAL = ConfigKey("event.poller.refresh_interval", check=Check.MINUTES)
 # The company an instance is bound to, shown as a read-only configuration key
 # so a client can observe it (the real platform keeps it internally).
-REALM_KEY = "realmId"
+REALM_ID = ConfigKey("realmId")
 
-REQUIRED_KEYS = (
-    "oauth.api.key",
-    "oauth.api.secret",
-    "oauth.callback.url",
-    "event.notification.enabled",
+# The one table: validation, masking and the dashboard read their keys from it.
+CONFIG_KEYS = (
+    OAUTH_API_KEY,
+    OAUTH_API_SECRET,
+    OAUTH_CALLBACK_URL,
+    AUTHENTICATION_TYPE,
+    EVENTS_ENABLED,
+    EVENT_CALLBACK_URL,
+    POLLER_URLS,
+    SIGNATURE_KEY,
+    VENDOR_TYPE,
+    REFRESH_INTERVAL,
+    REALM_ID,
 )
-REQUIRED_WHEN_EVENTS_ENABLED = ("event.notification.callback.url", "event.poller.urls")
-SECRET_KEYS = {"oauth.api.secret", "event.notification.signature.key"}
+REALM_KEY = REALM_ID.name
+SECRET_KEYS = frozenset(key.name for key in CONFIG_KEYS if key.secret)
+# Unknown keys that look like credentials are masked too.
 SECRET_WORDS = ("secret", "token", "password")
-URL_KEYS = ("oauth.callback.url", "event.notification.callback.url")
 EVENT_VENDOR_TYPES = ("polling", "webhook")
 
 
@@ -39,11 +89,11 @@ def masked(configuration: dict[str, str]) -> dict[str, str]:
 def require_strings(configuration: Any) -> dict[str, str]:
     """The configuration as a map of strings, or a 400 naming every non-string value."""
     if not isinstance(configuration, dict):
-        raise bad_request("configuration must be an object of string values")
+        raise BadRequest("configuration must be an object of string values")
     wrong = [key for key, value in configuration.items() if not isinstance(value, str)]
     if wrong:
         names = ", ".join(repr(key) for key in wrong)
-        raise bad_request(f"configuration values must be strings (booleans too): {names}")
+        raise BadRequest(f"configuration values must be strings (booleans too): {names}")
     return dict(configuration)
 
 
@@ -58,7 +108,7 @@ def keep_masked_secrets(incoming: dict[str, str], stored: dict[str, str]) -> dic
         if value != MASK:
             continue
         if key not in stored:
-            raise bad_request(f"configuration {key!r} holds the mask {MASK!r} but has no value")
+            raise BadRequest(f"configuration {key!r} holds the mask {MASK!r} but has no value")
         result[key] = stored[key]
     return result
 
@@ -68,7 +118,7 @@ def strip_realm(configuration: dict[str, str], realm_id: str | None) -> dict[str
     result = dict(configuration)
     sent = result.pop(REALM_KEY, None)
     if sent is not None and sent != realm_id:
-        raise bad_request(
+        raise BadRequest(
             f"configuration {REALM_KEY!r} is read-only: it is set by the OAuth grant "
             "(a new company needs a new instance)"
         )
@@ -76,52 +126,71 @@ def strip_realm(configuration: dict[str, str], realm_id: str | None) -> dict[str
 
 
 def poller_resources(configuration: dict[str, str]) -> list[str]:
-    value = configuration.get("event.poller.urls", "")
+    value = configuration.get(POLLER_URLS.name, "")
     return value.split("|") if value else []
 
 
 def events_enabled(configuration: dict[str, str]) -> bool:
-    return configuration.get("event.notification.enabled") == "true"
+    return configuration.get(EVENTS_ENABLED.name) == "true"
+
+
+def required_keys(configuration: dict[str, str]) -> list[str]:
+    wanted = {Required.ALWAYS} | (
+        {Required.WITH_EVENTS} if events_enabled(configuration) else set()
+    )
+    return [key.name for key in CONFIG_KEYS if key.required in wanted]
 
 
 def validate(configuration: dict[str, str]) -> None:
     """Raise a 400 for the first kind of problem, naming every key of that kind."""
-    required = list(REQUIRED_KEYS)
-    if events_enabled(configuration):
-        required += REQUIRED_WHEN_EVENTS_ENABLED
-    missing = [key for key in required if not configuration.get(key)]
+    missing = [name for name in required_keys(configuration) if not configuration.get(name)]
     if missing:
-        raise bad_request(f"Missing required configuration: {', '.join(missing)}")
+        raise BadRequest(f"Missing required configuration: {', '.join(missing)}")
+    for check in Check:
+        failing = [
+            key.name
+            for key in CONFIG_KEYS
+            if key.check is check
+            and key.name in configuration
+            and _problem(check, configuration[key.name])
+        ]
+        if failing:
+            raise BadRequest(_message(check, failing, configuration))
 
-    if configuration["event.notification.enabled"] not in ("true", "false"):
-        raise bad_request("configuration 'event.notification.enabled' must be 'true' or 'false'")
 
-    bad_urls = [
-        key for key in URL_KEYS if key in configuration and not _is_http_url(configuration[key])
-    ]
-    if bad_urls:
-        raise bad_request(f"configuration must be absolute http(s) URLs: {', '.join(bad_urls)}")
+def _problem(check: Check, value: str) -> bool:
+    if check is Check.FLAG:
+        return value not in ("true", "false")
+    if check is Check.URL:
+        return not _is_http_url(value)
+    if check is Check.RESOURCES:
+        return bool(_unknown_resources(value))
+    if check is Check.VENDOR_TYPE:
+        return value not in EVENT_VENDOR_TYPES
+    return not (value.isdigit() and int(value) > 0)
 
-    if configuration.get("event.poller.urls"):
-        resources = configuration["event.poller.urls"].split("|")
-        unknown = [item for item in resources if item not in POLLER_RESOURCES]
-        if unknown:
-            raise bad_request(
-                "Unknown resources in 'event.poller.urls': "
-                f"{', '.join(repr(item) for item in unknown)}; "
-                f"known: {'|'.join(POLLER_RESOURCES)}"
-            )
 
-    vendor_type = configuration.get("event.vendor.type")
-    if vendor_type is not None and vendor_type not in EVENT_VENDOR_TYPES:
-        raise bad_request("configuration 'event.vendor.type' must be 'polling' or 'webhook'")
-
-    interval = configuration.get("event.poller.refresh_interval")
-    if interval is not None and not (interval.isdigit() and int(interval) > 0):
-        raise bad_request(
-            "configuration 'event.poller.refresh_interval' must be a positive whole number "
-            "of minutes"
+def _message(check: Check, failing: list[str], configuration: dict[str, str]) -> str:
+    first = failing[0]
+    if check is Check.FLAG:
+        return f"configuration {first!r} must be 'true' or 'false'"
+    if check is Check.URL:
+        return f"configuration must be absolute http(s) URLs: {', '.join(failing)}"
+    if check is Check.RESOURCES:
+        unknown = _unknown_resources(configuration[first])
+        return (
+            f"Unknown resources in {first!r}: {', '.join(repr(item) for item in unknown)}; "
+            f"known: {'|'.join(POLLER_RESOURCES)}"
         )
+    if check is Check.VENDOR_TYPE:
+        choices = " or ".join(repr(choice) for choice in EVENT_VENDOR_TYPES)
+        return f"configuration {first!r} must be {choices}"
+    return f"configuration {first!r} must be a positive whole number of minutes"
+
+
+def _unknown_resources(value: str) -> list[str]:
+    items = value.split("|") if value else []
+    return [item for item in items if item not in POLLER_RESOURCES]
 
 
 def _is_http_url(value: str) -> bool:

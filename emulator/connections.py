@@ -2,9 +2,13 @@
 
 ASGI has no way to say "reset this connection": an app that raises before
 responding gets a 500 from uvicorn. The reset and drop_after_commit faults
-need a real connection error on the client, so the HTTP protocol class
-records each connection's transport by client address, which the ASGI scope
-carries, and the fault layer aborts it with SO_LINGER 0 (an RST, no FIN).
+need a real connection error on the client, so every connection's transport
+is recorded by the peer address, which the ASGI scope carries as "client",
+and the fault layer aborts it with SO_LINGER 0 (an RST, no FIN).
+
+The recording wraps uvicorn's HTTP protocol through the plain asyncio.Protocol
+interface instead of subclassing it: uvicorn is not pinned, and its protocol
+classes are not public API.
 """
 
 from __future__ import annotations
@@ -12,29 +16,61 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
+from collections.abc import Callable
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.config import HTTP_PROTOCOLS
+from uvicorn.importer import import_from_string
 
 _transports: dict[tuple, asyncio.Transport] = {}
 
 
-class AbortableH11Protocol(H11Protocol):
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        if self.client:
-            _transports[tuple(self.client)] = transport
+class TrackedConnection(asyncio.Protocol):
+    """One connection: uvicorn's protocol does the HTTP, this remembers the transport."""
+
+    def __init__(self, http: asyncio.Protocol):
+        self.http = http
+        self.peer: tuple = ()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvicorn's scope["client"] is the peer's (host, port); IPv6 adds two more fields.
+        self.peer = tuple((transport.get_extra_info("peername") or ())[:2])
+        if self.peer:
+            _transports[self.peer] = transport  # type: ignore[assignment]
+        self.http.connection_made(transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.client and _transports.get(tuple(self.client)) is self.transport:
-            del _transports[tuple(self.client)]
-        super().connection_lost(exc)
+        _transports.pop(self.peer, None)
+        self.http.connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        self.http.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self.http.eof_received()
+
+    def pause_writing(self) -> None:
+        self.http.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.http.resume_writing()
+
+
+def abortable_http(implementation: str = "h11") -> Callable[..., asyncio.Protocol]:
+    """A protocol factory for ``uvicorn.Config(http=...)``: uvicorn's own ``implementation``,
+    with each connection's transport recorded for ``abort_connection``."""
+    http_class = import_from_string(HTTP_PROTOCOLS[implementation])
+
+    def protocol(*args, **kwargs) -> asyncio.Protocol:
+        return TrackedConnection(http_class(*args, **kwargs))
+
+    return protocol
 
 
 async def abort_connection(scope) -> None:
     """Reset the connection the request in ``scope`` came on; nothing is sent."""
     transport = _transports.get(tuple(scope.get("client") or ()))
     if transport is None:
-        raise RuntimeError("no transport for this request; serve with AbortableH11Protocol")
+        raise RuntimeError("no transport for this request; serve with abortable_http()")
     sock = transport.get_extra_info("socket")
     if sock is not None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

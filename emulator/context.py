@@ -7,18 +7,19 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from .activity import ActivitySimulator
 from .events import EventDispatcher
 from .faults import FaultRules
 from .instances import Instances
 from .oauth import OAuth
+from .options import ServerOptions
 from .requestlog import RequestLog
-from .settings import Settings
 from .store import Store
 
 
 @dataclass
 class Context:
-    settings: Settings
+    options: ServerOptions
     store: Store
     admin_token: str
     oauth: OAuth
@@ -26,6 +27,7 @@ class Context:
     faults: FaultRules
     request_log: RequestLog
     events: EventDispatcher
+    activity: ActivitySimulator | None = None  # --simulate-activity
 
 
 def context(request: Request) -> Context:

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .catalog import API_PREFIX
-from .errors import error_body
+from .exceptions import error_body
 from .schemas import FaultRequest
 
 

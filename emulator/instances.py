@@ -1,43 +1,20 @@
-"""The instance resource: create, replace, patch, read, delete, enable, and its JSON shape."""
+"""The instance resource: create, replace, patch, read, delete, enable, configuration entries.
+
+Takes typed arguments (built by schemas.py from the request) and returns stored
+records; the routes render them. Raises the service's errors (exceptions.py).
+"""
 
 from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from typing import Any
 
 from . import configuration as config_rules
-from .catalog import ELEMENT, ELEMENT_KEY
 from .configuration import REALM_KEY
-from .errors import bad_request, not_found
+from .exceptions import BadRequest, NotFound
 from .oauth import OAuth
-from .schemas import ConfigurationValue, InstanceBody, InstancePatch, parse
+from .schemas import InstanceChanges, NewInstance
 from .store import InstanceRecord, Store
-
-
-def render(record: InstanceRecord, *, with_token: bool = False, with_configuration: bool = True):
-    """The instance as the API shows it; secrets masked, the token only on create."""
-    body: dict[str, Any] = {"id": record.id, "name": record.name}
-    if with_token:
-        body["token"] = record.token
-    body.update(
-        {
-            "element": dict(ELEMENT),
-            "provisionInteractions": [],
-            "valid": True,
-            "disabled": record.disabled,
-            "maxCacheSize": 0,
-            "cacheTimeToLive": 0,
-            "cachingEnabled": False,
-            "eventsEnabled": config_rules.events_enabled(record.configuration),
-            "traceLoggingEnabled": False,
-            "createdDate": record.created_date,
-            "tags": list(record.tags),
-        }
-    )
-    if with_configuration:
-        body["configuration"] = config_rules.masked(record.configuration)
-    return body
 
 
 def realm_of(record: InstanceRecord) -> str:
@@ -45,74 +22,60 @@ def realm_of(record: InstanceRecord) -> str:
     return record.configuration[REALM_KEY]
 
 
-def check_element(key: str) -> None:
-    if key != ELEMENT_KEY:
-        raise bad_request(f"Unknown element key {key!r}: this platform serves only {ELEMENT_KEY!r}")
-
-
 class Instances:
     def __init__(self, store: Store, oauth: OAuth):
         self.store = store
         self.oauth = oauth
 
-    def create(self, account_id: int, data: Any) -> dict[str, Any]:
-        body = parse(InstanceBody, data)
-        check_element(body.element.key)
-        configuration = config_rules.require_strings(body.configuration)
-        configuration = config_rules.keep_masked_secrets(configuration, {})
+    def create(self, account_id: int, instance: NewInstance) -> InstanceRecord:
+        configuration = config_rules.keep_masked_secrets(instance.configuration, {})
         config_rules.validate(configuration)
-        if body.providerData is None:
-            raise bad_request(
+        if instance.grant is None:
+            raise BadRequest(
                 "providerData is required: the OAuth grant that the consent flow returned"
             )
         with self.store.transaction():
             # Inside the transaction: a refused realmId rolls the spent grant back.
-            realm_id = self.oauth.redeem(body.providerData, configuration)
+            realm_id = self.oauth.redeem(instance.grant, configuration)
             configuration = config_rules.strip_realm(configuration, realm_id)
             instance_id = self.store.insert_instance(
                 account_id=account_id,
-                name=body.name,
+                name=instance.name,
                 token=secrets.token_urlsafe(32),
-                tags=body.tags,
+                tags=instance.tags,
                 created_date=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 configuration={**configuration, REALM_KEY: realm_id},
             )
-            record = self.store.get_instance(instance_id)
-        assert record is not None
-        return render(record, with_token=True, with_configuration=False)
+            return self.get(account_id, instance_id)
 
-    def replace(self, account_id: int, instance_id: int, data: Any) -> dict[str, Any]:
+    def replace(self, account_id: int, instance_id: int, instance: NewInstance) -> InstanceRecord:
         with self.store.transaction():
             record = self.get(account_id, instance_id)
-            body = parse(InstanceBody, data)
-            check_element(body.element.key)
-            configuration = self._incoming(body.configuration, record)
+            configuration = self._incoming(instance.configuration, record)
             config_rules.validate(configuration)
-            if body.providerData is not None:
-                self.oauth.redeem(body.providerData, configuration, realm_of(record))
-            self.store.update_instance(instance_id, name=body.name, tags=body.tags)
+            if instance.grant is not None:
+                self.oauth.redeem(instance.grant, configuration, realm_of(record))
+            self.store.update_instance(instance_id, name=instance.name, tags=instance.tags)
             self.store.write_configuration(
                 instance_id, {**configuration, REALM_KEY: realm_of(record)}
             )
-            return self.read(account_id, instance_id)
+            return self.get(account_id, instance_id)
 
-    def patch(self, account_id: int, instance_id: int, data: Any) -> dict[str, Any]:
+    def patch(self, account_id: int, instance_id: int, changes: InstanceChanges) -> InstanceRecord:
         with self.store.transaction():
             record = self.get(account_id, instance_id)
-            body = parse(InstancePatch, data)
             configuration = dict(record.configuration)
-            if body.configuration is not None:
-                configuration.update(self._incoming(body.configuration, record))
+            if changes.configuration is not None:
+                configuration.update(self._incoming(changes.configuration, record))
                 config_rules.validate(configuration)
-            if body.providerData is not None:
-                self.oauth.redeem(body.providerData, configuration, realm_of(record))
-            self.store.update_instance(instance_id, name=body.name, tags=body.tags)
+            if changes.grant is not None:
+                self.oauth.redeem(changes.grant, configuration, realm_of(record))
+            self.store.update_instance(instance_id, name=changes.name, tags=changes.tags)
             self.store.write_configuration(instance_id, configuration)
-            return self.read(account_id, instance_id)
+            return self.get(account_id, instance_id)
 
-    def _incoming(self, raw: Any, record: InstanceRecord) -> dict[str, str]:
+    def _incoming(self, configuration: dict[str, str], record: InstanceRecord) -> dict[str, str]:
         """Configuration sent for an existing instance, masks resolved, realmId checked."""
-        configuration = config_rules.require_strings(raw)
         configuration = config_rules.keep_masked_secrets(configuration, record.configuration)
         return config_rules.strip_realm(configuration, realm_of(record))
 
@@ -120,21 +83,20 @@ class Instances:
         # Another organization's instance is reported exactly like a missing one.
         record = self.store.get_instance(instance_id, account_id)
         if record is None:
-            raise not_found(f"No instance found with id {instance_id}")
+            raise NotFound(f"No instance found with id {instance_id}")
         return record
 
-    def read(self, account_id: int, instance_id: int) -> dict[str, Any]:
-        return render(self.get(account_id, instance_id))
-
-    def search(self, account_id: int, tags: list[str], search_text: str | None) -> list[dict]:
+    def search(
+        self, account_id: int, tags: list[str], search_text: str | None
+    ) -> list[InstanceRecord]:
         found = [
-            render(record)
+            record
             for record in self.store.list_instances(account_id)
             if set(tags) <= set(record.tags)
             and (not search_text or search_text.lower() in record.name.lower())
         ]
         if not found:
-            raise not_found("No instances found")
+            raise NotFound("No instances found")
         return found
 
     def delete(self, account_id: int, instance_id: int) -> None:
@@ -142,51 +104,36 @@ class Instances:
             self.get(account_id, instance_id)
             self.store.delete_instance(instance_id)
 
-    def set_disabled(self, account_id: int, instance_id: int, disabled: bool) -> dict[str, Any]:
+    def set_disabled(self, account_id: int, instance_id: int, disabled: bool) -> InstanceRecord:
         with self.store.transaction():
             self.get(account_id, instance_id)
             self.store.update_instance(instance_id, disabled=disabled)
-            return self.read(account_id, instance_id)
+            return self.get(account_id, instance_id)
 
-    def configuration_entries(self, account_id: int, instance_id: int) -> list[dict[str, Any]]:
+    def configuration_entries(
+        self, account_id: int, instance_id: int
+    ) -> list[tuple[int, str, str]]:
+        """``(entry id, key, value)`` of every configuration key, in entry-id order."""
         with self.store.transaction():
             self.get(account_id, instance_id)
-            return [
-                _entry(entry_id, key, value)
-                for entry_id, key, value in self.store.configuration_entries(instance_id)
-            ]
+            return self.store.configuration_entries(instance_id)
+
+    def configuration_key(self, account_id: int, instance_id: int, entry_id: int) -> str:
+        """The key of configuration entry ``entry_id``; 404 when the instance has none."""
+        entries = self.configuration_entries(account_id, instance_id)
+        keys = {eid: key for eid, key, _ in entries}
+        if entry_id not in keys:
+            raise NotFound(f"No configuration entry {entry_id} on instance {instance_id}")
+        return keys[entry_id]
 
     def set_configuration_value(
-        self, account_id: int, instance_id: int, entry_id: int, data: Any
-    ) -> dict[str, Any]:
+        self, account_id: int, instance_id: int, entry_id: int, value: str
+    ) -> tuple[int, str, str]:
         with self.store.transaction():
             record = self.get(account_id, instance_id)
-            keys = {eid: key for eid, key, _ in self.store.configuration_entries(instance_id)}
-            if entry_id not in keys:
-                raise not_found(f"No configuration entry {entry_id} on instance {instance_id}")
-            key = keys[entry_id]
-            entry = parse(ConfigurationValue, data)
-            if entry.id is not None and entry.id != entry_id:
-                raise bad_request(
-                    f"id {entry.id} in the body contradicts configuration entry {entry_id} "
-                    "in the path"
-                )
-            if entry.key is not None and entry.key != key:
-                raise bad_request(
-                    f"key {entry.key!r} in the body contradicts configuration entry {entry_id}, "
-                    f"which is {key!r}"
-                )
-            value = entry.propertyValue
+            key = self.configuration_key(account_id, instance_id, entry_id)
             changed = self._incoming({key: value}, record)
             configuration = {**record.configuration, **changed}
             config_rules.validate(configuration)
             self.store.write_configuration(instance_id, configuration)
-            return _entry(entry_id, key, configuration[key])
-
-
-def _entry(entry_id: int, key: str, value: str) -> dict[str, Any]:
-    return {
-        "id": entry_id,
-        "key": key,
-        "propertyValue": config_rules.MASK if config_rules.is_secret(key) else value,
-    }
+            return entry_id, key, configuration[key]

@@ -12,12 +12,17 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .catalog import COMPANY_BY_REALM
-from .errors import bad_request
-from .schemas import OAuth1ProviderData, OAuth2ProviderData, parse
+from .configuration import (
+    AUTHENTICATION_TYPE,
+    OAUTH_API_KEY,
+    OAUTH_API_SECRET,
+    OAUTH_CALLBACK_URL,
+)
+from .exceptions import BadRequest
+from .schemas import GrantClaim, OAuth1ProviderData, OAuth2ProviderData, UnreadableGrant
 from .store import ConsentSession, Grant, RequestToken, Store
 
 DEFAULT_SCOPE = "com.intuit.quickbooks.accounting"
@@ -65,7 +70,7 @@ class OAuth:
         if request_token is not None:
             issued = self.store.get_request_token(request_token)
             if issued is None or issued.expires_at <= self.clock() or issued.api_key != api_key:
-                raise bad_request("requestToken is unknown, expired or was issued to another app")
+                raise BadRequest("requestToken is unknown, expired or was issued to another app")
             token_secret = issued.secret
         session = ConsentSession(
             id=secrets.token_urlsafe(24),
@@ -151,44 +156,38 @@ class OAuth:
     # -- the exchange during POST/PUT/PATCH /instances ---------------------
     def redeem(
         self,
-        provider_data: Any,
+        claim: GrantClaim,
         configuration: dict[str, str],
         bound_realm: str | None = None,
     ) -> str:
-        """Check ``providerData`` against its grant, spend it, return the realm id.
+        """Check the ``providerData`` grant, spend it, return the realm id.
 
         Call inside the transaction that writes the instance, so a failed write
         leaves the grant unspent. ``bound_realm`` is the realm of an instance
         being re-authorized: a grant for another company is refused.
         Messages never quote a secret or a code.
         """
-        if not isinstance(provider_data, dict):
-            raise bad_request("providerData must be an object")
-        if "code" in provider_data:
-            oauth2 = parse(OAuth2ProviderData, provider_data, "providerData")
-            code, realm_id, flow = oauth2.code, oauth2.realmId, "oauth2"
-        elif "oauth_token" in provider_data:
-            oauth1 = parse(OAuth1ProviderData, provider_data, "providerData")
-            code, realm_id, flow = oauth1.oauth_token, oauth1.realmId, "oauth1"
+        if isinstance(claim, UnreadableGrant):
+            raise BadRequest(claim.problem)
+        if isinstance(claim, OAuth2ProviderData):
+            code, flow = claim.code, "oauth2"
         else:
-            raise bad_request(
-                "providerData must hold an OAuth 2.0 'code' or an OAuth 1.0a 'oauth_token'"
-            )
+            code, flow = claim.oauth_token, "oauth1"
 
         grant = self.store.get_grant(code)
         if grant is None or grant.flow != flow:
-            raise bad_request(f"{INVALID_GRANT}: the code is unknown; {RETRY_HINT}")
+            raise BadRequest(f"{INVALID_GRANT}: the code is unknown; {RETRY_HINT}")
         if grant.spent:
-            raise bad_request(f"{INVALID_GRANT}: the code was already exchanged; {RETRY_HINT}")
+            raise BadRequest(f"{INVALID_GRANT}: the code was already exchanged; {RETRY_HINT}")
         if grant.expires_at <= self.clock():
-            raise bad_request(f"{INVALID_GRANT}: the code has expired; {RETRY_HINT}")
-        if flow == "oauth1":
-            self._check_oauth1(oauth1, grant)
-        if realm_id != grant.realm_id:
-            raise bad_request("providerData realmId is not the company that was authorized")
+            raise BadRequest(f"{INVALID_GRANT}: the code has expired; {RETRY_HINT}")
+        if isinstance(claim, OAuth1ProviderData):
+            self._check_oauth1(claim, grant)
+        if claim.realmId != grant.realm_id:
+            raise BadRequest("providerData realmId is not the company that was authorized")
         self._check_app(grant, configuration)
         if bound_realm is not None and grant.realm_id != bound_realm:
-            raise bad_request(
+            raise BadRequest(
                 "providerData authorizes another company (realmId) than the one this instance "
                 "is bound to; a new company needs a new instance"
             )
@@ -198,34 +197,34 @@ class OAuth:
     @staticmethod
     def _check_oauth1(data: OAuth1ProviderData, grant: Grant) -> None:
         if data.oauth_verifier != grant.verifier or data.secret != grant.token_secret:
-            raise bad_request(
+            raise BadRequest(
                 f"{INVALID_GRANT}: oauth_verifier or secret does not match; {RETRY_HINT}"
             )
         if data.dataSource != "QBO":
-            raise bad_request("providerData dataSource must be 'QBO'")
+            raise BadRequest("providerData dataSource must be 'QBO'")
 
     @staticmethod
     def _check_app(grant: Grant, configuration: dict[str, str]) -> None:
         if (
-            configuration.get("oauth.api.key") != grant.api_key
-            or configuration.get("oauth.api.secret") != grant.api_secret
+            configuration.get(OAUTH_API_KEY.name) != grant.api_key
+            or configuration.get(OAUTH_API_SECRET.name) != grant.api_secret
         ):
-            raise bad_request(
+            raise BadRequest(
                 "The OAuth grant was issued to another app: oauth.api.key / oauth.api.secret "
                 "differ from the apiKey / apiSecret used in the consent flow"
             )
-        if configuration.get("oauth.callback.url") != grant.callback_url:
-            raise bad_request(
+        if configuration.get(OAUTH_CALLBACK_URL.name) != grant.callback_url:
+            raise BadRequest(
                 "oauth.callback.url differs from the callbackUrl used in the consent flow"
             )
-        authentication_type = configuration.get("authentication.type")
+        authentication_type = configuration.get(AUTHENTICATION_TYPE.name)
         if grant.flow == "oauth2" and authentication_type != "oauth2":
-            raise bad_request(
+            raise BadRequest(
                 "An OAuth 2.0 grant (providerData.code) needs configuration "
                 "'authentication.type': 'oauth2'"
             )
         if grant.flow == "oauth1" and authentication_type not in (None, "oauth1"):
-            raise bad_request(
+            raise BadRequest(
                 "An OAuth 1.0a grant (providerData.oauth_token) needs configuration "
                 "'authentication.type' absent or 'oauth1'"
             )

@@ -1,14 +1,24 @@
-"""Request bodies: reading JSON (415/400 rules) and the pydantic models they must fit."""
+"""Request bodies: reading JSON (415/400 rules), the pydantic models they must fit, and
+the typed arguments the domain takes, built from them.
+
+Routes call these before the domain; the domain never sees raw JSON. The
+platform's validation order (emulator/README.md) is kept: the body's shape, the
+element key and non-string values here; the configuration rules in the domain
+(they need the stored instance); ``providerData`` last, when the grant is redeemed.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import ApiError, bad_request
+from .catalog import ELEMENT_KEY
+from .configuration import require_strings
+from .exceptions import BadRequest, UnsupportedMediaType
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -25,11 +35,11 @@ async def json_body(request: Request) -> Any:
     content_type = request.headers.get("content-type", "")
     media_type = content_type.split(";", 1)[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
-        raise ApiError(415, "Unsupported content type: send application/json")
+        raise UnsupportedMediaType("Unsupported content type: send application/json")
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, ValueError):
-        raise bad_request("Malformed JSON in request body") from None
+        raise BadRequest("Malformed JSON in request body") from None
 
 
 JsonBody = Annotated[Any, Depends(json_body)]
@@ -38,13 +48,13 @@ JsonBody = Annotated[Any, Depends(json_body)]
 def parse(model: type[Model], data: Any, what: str = "request body") -> Model:
     """Validate ``data`` against ``model``; a 400 names each offending field."""
     if data is None:
-        raise bad_request(f"A JSON {what} is required")
+        raise BadRequest(f"A JSON {what} is required")
     if not isinstance(data, dict):
-        raise bad_request(f"The {what} must be a JSON object")
+        raise BadRequest(f"The {what} must be a JSON object")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise bad_request(f"Invalid {what}: {describe(exc)}") from None
+        raise BadRequest(f"Invalid {what}: {describe(exc)}") from None
 
 
 def describe(exc: ValidationError) -> str:
@@ -124,3 +134,92 @@ class FaultRequest(Strict):
     status: int | None = Field(default=None, ge=100, le=599)
     retry_after: int | None = Field(default=None, ge=0)
     delay_ms: int | None = Field(default=None, ge=0)
+
+
+ProviderData = OAuth2ProviderData | OAuth1ProviderData
+
+
+@dataclass(frozen=True)
+class UnreadableGrant:
+    """``providerData`` that fits neither grant shape. The platform checks the grant
+    last, so this is refused only then, after every configuration problem."""
+
+    problem: str
+
+
+GrantClaim = ProviderData | UnreadableGrant
+
+
+@dataclass(frozen=True)
+class NewInstance:
+    """A whole instance as POST and PUT send it."""
+
+    name: str
+    configuration: dict[str, str]
+    tags: list[str]
+    grant: GrantClaim | None
+
+
+@dataclass(frozen=True)
+class InstanceChanges:
+    """PATCH: only what was sent; None leaves a field as it is."""
+
+    name: str | None
+    configuration: dict[str, str] | None
+    tags: list[str] | None
+    grant: GrantClaim | None
+
+
+def new_instance(data: Any) -> NewInstance:
+    body = parse(InstanceBody, data)
+    if body.element.key != ELEMENT_KEY:
+        raise BadRequest(
+            f"Unknown element key {body.element.key!r}: this platform serves only {ELEMENT_KEY!r}"
+        )
+    return NewInstance(
+        name=body.name,
+        configuration=require_strings(body.configuration),
+        tags=body.tags,
+        grant=grant_claim(body.providerData),
+    )
+
+
+def instance_changes(data: Any) -> InstanceChanges:
+    body = parse(InstancePatch, data)
+    configuration = body.configuration
+    return InstanceChanges(
+        name=body.name,
+        configuration=None if configuration is None else require_strings(configuration),
+        tags=body.tags,
+        grant=grant_claim(body.providerData),
+    )
+
+
+def grant_claim(provider_data: dict[str, Any] | None) -> GrantClaim | None:
+    if provider_data is None:
+        return None
+    try:
+        if "code" in provider_data:
+            return parse(OAuth2ProviderData, provider_data, "providerData")
+        if "oauth_token" in provider_data:
+            return parse(OAuth1ProviderData, provider_data, "providerData")
+    except BadRequest as exc:
+        return UnreadableGrant(exc.message)
+    return UnreadableGrant(
+        "providerData must hold an OAuth 2.0 'code' or an OAuth 1.0a 'oauth_token'"
+    )
+
+
+def configuration_value(data: Any, entry_id: int, key: str) -> str:
+    """The new value of configuration entry ``entry_id`` (``key``) from a PATCH body."""
+    entry = parse(ConfigurationValue, data)
+    if entry.id is not None and entry.id != entry_id:
+        raise BadRequest(
+            f"id {entry.id} in the body contradicts configuration entry {entry_id} in the path"
+        )
+    if entry.key is not None and entry.key != key:
+        raise BadRequest(
+            f"key {entry.key!r} in the body contradicts configuration entry {entry_id}, "
+            f"which is {key!r}"
+        )
+    return require_strings({key: entry.propertyValue})[key]

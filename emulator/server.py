@@ -1,26 +1,22 @@
-"""Running the app under uvicorn on one listening socket, and saying when it is ready."""
+"""Running the app under uvicorn on one listening socket, and saying when it is ready.
+
+Only uvicorn's public API is used (``Config``, ``Server.run`` and its ``started``
+flag), so an update of the unpinned uvicorn cannot change how the emulator starts.
+"""
 
 from __future__ import annotations
 
 import socket
+import threading
+import time
 from collections.abc import Callable
 
 import uvicorn
 
-from .connections import AbortableH11Protocol
+from .connections import abortable_http
 
-
-class ReadyServer(uvicorn.Server):
-    """A uvicorn server that calls ``on_ready`` once it accepts connections."""
-
-    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None]):
-        super().__init__(config)
-        self.on_ready = on_ready
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets)
-        if self.started:
-            self.on_ready()
+# How often the start-up watcher looks at ``Server.started``.
+READY_POLL_SECONDS = 0.01
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -41,10 +37,13 @@ def url_host(sock: socket.socket) -> str:
 
 
 def serve(app, sock: socket.socket, on_ready: Callable[[], None]) -> None:
-    """Serve until SIGINT/SIGTERM (uvicorn handles both and shuts down gracefully)."""
+    """Serve until SIGINT/SIGTERM (uvicorn handles both and shuts down gracefully).
+
+    ``on_ready`` runs once uvicorn accepts connections on ``sock``.
+    """
     config = uvicorn.Config(
         app,
-        http=AbortableH11Protocol,
+        http=abortable_http(),
         ws="none",
         lifespan="off",
         log_level="warning",
@@ -52,4 +51,17 @@ def serve(app, sock: socket.socket, on_ready: Callable[[], None]) -> None:
         # A pending delay fault must not hold a shutdown for long.
         timeout_graceful_shutdown=2,
     )
-    ReadyServer(config, on_ready).run(sockets=[sock])
+    server = uvicorn.Server(config)
+    watcher = threading.Thread(
+        target=_announce_start, args=(server, on_ready), name="ready", daemon=True
+    )
+    watcher.start()
+    server.run(sockets=[sock])
+
+
+def _announce_start(server: uvicorn.Server, on_ready: Callable[[], None]) -> None:
+    while not server.should_exit:
+        if server.started:
+            on_ready()
+            return
+        time.sleep(READY_POLL_SECONDS)

@@ -82,6 +82,34 @@ CREATE TABLE IF NOT EXISTS deliveries (
 """
 
 
+# Columns added after the first release: a database from an older emulator gets
+# them on open (ALTER TABLE), a new one the same way, so both run the same code.
+DELIVERY_DETAILS = {
+    "url": "TEXT",
+    "source": "TEXT",  # manual | activity | test
+    "event_count": "INTEGER",
+    "created_at": "REAL",  # seconds since the epoch
+    "finished_at": "REAL",
+    "response_code": "INTEGER",  # of the last attempt; NULL when no answer came
+    "verified": "INTEGER",  # the receiver's X-Signature-Verified; NULL when it did not say
+}
+
+
+@dataclass
+class DeliveryRecord:
+    id: str
+    instance_id: int
+    status: str
+    attempts: int
+    url: str | None
+    source: str | None
+    event_count: int | None
+    created_at: float | None
+    finished_at: float | None
+    response_code: int | None
+    verified: bool | None
+
+
 @dataclass
 class InstanceRecord:
     id: int
@@ -148,10 +176,18 @@ class Store:
             self._db.execute("PRAGMA journal_mode = WAL")
         # executescript commits on its own, so it stays outside transaction().
         self._db.executescript(SCHEMA)
+        self._add_missing_columns("deliveries", DELIVERY_DETAILS)
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def _add_missing_columns(self, table: str, columns: dict[str, str]) -> None:
+        with self.transaction() as db:
+            present = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns.items():
+                if name not in present:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -250,6 +286,12 @@ class Store:
         with self.transaction() as db:
             row = db.execute("SELECT * FROM instances WHERE token = ?", (token,)).fetchone()
             return self._record(db, row) if row else None
+
+    def all_instances(self) -> list[InstanceRecord]:
+        """Every organization's instances (for the poller and the dashboard), by id."""
+        with self.transaction() as db:
+            rows = db.execute("SELECT * FROM instances ORDER BY id").fetchall()
+            return [self._record(db, row) for row in rows]
 
     def list_instances(self, account_id: int) -> list[InstanceRecord]:
         with self.transaction() as db:
@@ -383,19 +425,65 @@ class Store:
             db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(values.values()))
 
     # -- event deliveries --------------------------------------------------
-    def add_delivery(self, delivery_id: str, instance_id: int) -> None:
+    def add_delivery(
+        self,
+        delivery_id: str,
+        instance_id: int,
+        *,
+        url: str | None = None,
+        source: str = "manual",
+        event_count: int = 1,
+        created_at: float | None = None,
+    ) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO deliveries (id, instance_id, status) VALUES (?, ?, 'pending')",
-                (delivery_id, instance_id),
+                "INSERT INTO deliveries (id, instance_id, status, url, source, event_count,"
+                " created_at) VALUES (?, ?, 'pending', ?, ?, ?, ?)",
+                (delivery_id, instance_id, url, source, event_count, created_at),
             )
 
-    def update_delivery(self, delivery_id: str, *, status: str, attempts: int) -> None:
+    def update_delivery(
+        self,
+        delivery_id: str,
+        *,
+        status: str,
+        attempts: int,
+        response_code: int | None = None,
+        verified: bool | None = None,
+        finished_at: float | None = None,
+    ) -> None:
         with self.transaction() as db:
             db.execute(
-                "UPDATE deliveries SET status = ?, attempts = ? WHERE id = ?",
-                (status, attempts, delivery_id),
+                "UPDATE deliveries SET status = ?, attempts = ?, response_code = ?, verified = ?,"
+                " finished_at = ? WHERE id = ?",
+                (
+                    status,
+                    attempts,
+                    response_code,
+                    None if verified is None else int(verified),
+                    finished_at,
+                    delivery_id,
+                ),
             )
+
+    def list_deliveries(
+        self, limit: int = 100, instance_id: int | None = None
+    ) -> list[DeliveryRecord]:
+        """The latest deliveries, newest first."""
+        where, args = ("WHERE instance_id = ?", (instance_id,)) if instance_id else ("", ())
+        with self.transaction() as db:
+            rows = db.execute(
+                f"SELECT * FROM deliveries {where} ORDER BY rowid DESC LIMIT ?", (*args, limit)
+            ).fetchall()
+        return [
+            DeliveryRecord(
+                **{
+                    **dict(row),
+                    "verified": None if row["verified"] is None else bool(row["verified"]),
+                }
+            )
+            for row in rows
+        ]
 
     def get_delivery(self, delivery_id: str) -> tuple[str, int] | None:
         with self.transaction() as db:

@@ -48,26 +48,6 @@ KEY_REALM = "realmId"
 
 OAUTH2_SCOPE = "com.intuit.quickbooks.accounting"
 
-# Keys the resource manages through its own typed inputs (or the provider's app
-# settings); `extra_configuration` may not set them, so there is one place each
-# value comes from.
-MANAGED_KEYS = frozenset(
-    {
-        KEY_API_KEY,
-        KEY_API_SECRET,
-        KEY_APP_CALLBACK,
-        KEY_EVENTS_ENABLED,
-        KEY_EVENT_CALLBACK,
-        KEY_POLLER_URLS,
-        KEY_POLL_INTERVAL,
-        KEY_VENDOR_TYPE,
-        KEY_SIGNATURE,
-        KEY_AUTH_TYPE,
-        KEY_SCOPE,
-        KEY_REALM,
-    }
-)
-
 # Other keys the element documents; `extra_configuration` accepts only these so a
 # typo fails in preview instead of being stored silently.
 EXTRA_CONFIGURATION_KEYS = frozenset(

@@ -75,3 +75,39 @@ class TransportError(CloudElementsError):
     def __init__(self, operation: str, message: str, *, ambiguous: bool) -> None:
         super().__init__(operation, message)
         self.ambiguous = ambiguous
+
+
+class ProvisioningError(Exception):
+    """A lifecycle step could not complete; the message says what to do next."""
+
+
+def spent_grant(resource: str, exc: CloudElementsError) -> ProvisioningError:
+    return ProvisioningError(
+        f"{exc}. The OAuth grant of resource {resource!r} was refused: a grant can be used "
+        "only once (and expires), so creating or re-authorizing needs a new consent. Run "
+        "`python -m provider.onboard --stack <stack> --instance <key>` and then `pulumi up`."
+    )
+
+
+def outcome_unknown(create: CloudElementsError, lookup: CloudElementsError) -> ProvisioningError:
+    return ProvisioningError(
+        f"{create}; then {lookup}. The instance may exist all the same: run `pulumi up` "
+        "again, it finds the instance by its ownership tag and adopts it (it never creates "
+        "a second one)"
+    )
+
+
+def deleted_outside(exc: CloudElementsError) -> ProvisioningError:
+    # Keep the platform's status and requestId: a 404 here may be a fluke.
+    return ProvisioningError(
+        f"{exc}. The instance seems deleted outside Pulumi; run `pulumi refresh` (it drops "
+        "the instance from the state if it is gone, so the next `pulumi up` re-creates it)"
+    )
+
+
+def may_have_committed(exc: CloudElementsError) -> bool:
+    """A lost response, or a 5xx (a gateway may time out while the platform commits),
+    leaves a POST's outcome unknown; a 4xx or refused connection does not."""
+    if isinstance(exc, TransportError):
+        return exc.ambiguous
+    return exc.status is not None and exc.status >= 500

@@ -21,32 +21,12 @@ from .catalog import (
     POLLER_RESOURCES,
     SECRET_KEYS,
 )
-from .spec import stack_tag_of
+from .plan import event_configuration
+from .schema import OUTPUT_NAMES, REMEMBERED
+from .spec import InstanceSpec, stack_tag_of
 
-# Outputs that only the provider knows (never returned by the API): carried over
-# from the previous outputs on every read.
-REMEMBERED = ("token", "signature_key_fingerprint", "oauth_fingerprint", "adopt_id", "on_delete")
-
-OUTPUT_FIELDS = (
-    "instance_id",
-    "element_key",
-    "name",
-    "tags",
-    "ownership_tag",
-    "stack_tag",
-    "callback_url",
-    "events_enabled",
-    "poller_resources",
-    "poll_interval_minutes",
-    "event_vendor_type",
-    "extra_configuration",
-    "realm_id",
-    "valid",
-    "disabled",
-    "created_date",
-    "configuration",
-    *REMEMBERED,
-)
+# The declared outputs (schema.py); `instance_outputs` returns exactly these.
+OUTPUT_FIELDS = OUTPUT_NAMES
 
 
 def _poller_resources(value: str | None) -> list[str]:
@@ -115,3 +95,50 @@ def instance_outputs(
     for key in REMEMBERED:
         outputs[key] = prior.get(key)
     return outputs
+
+
+def instance_from_outputs(instance_id: str, olds: dict[str, Any]) -> dict[str, Any]:
+    """The instance as the API showed it when `olds` were observed: what an update
+    starts from (a PATCH answer may leave fields out)."""
+    tags = [*(olds.get("tags") or []), olds.get("ownership_tag"), olds.get("stack_tag")]
+    return {
+        "id": instance_id,
+        "name": olds.get("name"),
+        "tags": [t for t in tags if t],
+        "valid": olds.get("valid", True),
+        "disabled": olds.get("disabled", False),
+        "createdDate": olds.get("created_date"),
+        "element": {"key": olds.get("element_key")},
+        "configuration": dict(olds.get("configuration") or {}),
+    }
+
+
+def after_patch(
+    instance: dict[str, Any], patched: dict[str, Any] | None, sent: dict[str, Any]
+) -> dict[str, Any]:
+    """The instance after a PATCH, by the API's merge rules: the answer may omit
+    configuration and tags; configuration merges key by key, tags are replaced whole,
+    and a new grant binds the company of its `realmId`."""
+    merged = {**instance, **(patched or {})}
+    config = dict(instance.get("configuration") or {})
+    config.update((patched or {}).get("configuration") or {})
+    config.update(sent.get("configuration") or {})
+    if "providerData" in sent:
+        config[KEY_REALM] = sent["providerData"]["realmId"]
+    merged["configuration"] = config
+    if "tags" in sent and not (patched or {}).get("tags"):
+        merged["tags"] = sent["tags"]
+    return merged
+
+
+def spec_outputs(spec: InstanceSpec, instance: dict[str, Any], prior: dict[str, Any]) -> dict:
+    """`instance_outputs` for the resource `spec` declares. A create answer carries no
+    configuration: what was sent is what is set."""
+    if not instance.get("configuration"):
+        instance = {**instance, "configuration": event_configuration(spec)}
+    return instance_outputs(
+        instance,
+        ownership_tag=spec.ownership_tag,
+        extra_keys=list(spec.extra_configuration),
+        prior=prior,
+    )

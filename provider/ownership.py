@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from typing import Any
 
-from .spec import OWNERSHIP_PREFIX
+from .catalog import KEY_REALM
+from .errors import ProvisioningError
+from .spec import OWNERSHIP_PREFIX, InstanceSpec, stack_tag_of
 
 
 def is_ownership_tag(tag: str) -> bool:
@@ -29,6 +32,79 @@ def other_owners(tags: Iterable[str], mine: str | None) -> list[str]:
     With `mine` unknown (None), every ownership tag counts as another's: the
     safe answer when the provider cannot tell whose the instance is."""
     return [t for t in tags if isinstance(t, str) and is_ownership_tag(t) and t != mine]
+
+
+def new_owner(tags: list[str], mine: str | None) -> str | None:
+    """Who took the instance over, if another owner's tag replaced ours."""
+    owners = other_owners(tags, mine)
+    return owners[0] if owners and mine not in tags else None
+
+
+def check_adoptable(instance: dict[str, Any], spec: InstanceSpec) -> None:
+    """Bound to the spec's company, and free, ours, or taken over on purpose
+    (`adopt_from` names the current owner).
+
+    A takeover needs no write of its own: the owner's tag is none of the spec's
+    tags, so the adoption's one PATCH of the tag list replaces it with ours."""
+    instance_id, adopt_from = str(instance["id"]), spec.adopt_from
+    realm = (instance.get("configuration") or {}).get(KEY_REALM)
+    if spec.realm_id and realm and realm != spec.realm_id:
+        raise ProvisioningError(
+            f"adopt_id {instance_id}: the instance is bound to QuickBooks company {realm}, "
+            f"but oauth.realm_id is {spec.realm_id}"
+        )
+    owners = other_owners(instance.get("tags") or [], spec.ownership_tag)
+    if not owners or owners == [adopt_from]:
+        return
+    owner = owners[0]
+    mismatch = f" (adopt_from is {adopt_from})" if adopt_from else ""
+    raise ProvisioningError(
+        f"adopt_id {instance_id}: instance {instance_id} is managed by {owner}{mismatch}; "
+        "nothing was changed. Either release it from that stack (there: set `on_delete: "
+        "release` on the resource, `pulumi up`, then remove the resource and `pulumi up` "
+        f"again; the instance stays, free to adopt), or take it over on purpose: set "
+        f"`adopt_from: {owner}` beside adopt_id (that stack then lets go of it on its next "
+        "`pulumi refresh`)."
+    )
+
+
+def check_still_ours(instance_id: str, tags: list[str], mine: str) -> None:
+    """No write to an instance another stack has taken over since our last refresh."""
+    owner = new_owner(tags, mine)
+    if owner:
+        raise ProvisioningError(
+            f"update instance {instance_id}: the instance is now managed by {owner}; nothing "
+            "was changed. Run `pulumi refresh` to let go of it (then remove it from this "
+            "stack's config)."
+        )
+
+
+def released_tags(tags: list[str], mine: str | None) -> list[str]:
+    """The tag list without this resource's ownership and stack tags."""
+    ours = {mine, stack_tag_of(mine)} if mine else set()
+    return [t for t in tags if t not in ours]
+
+
+def let_go(instance_id: str, owner: str, mine: str) -> None:
+    warn(
+        f"instance {instance_id} is now managed by {owner} (it was {mine or 'ours'}): dropped "
+        "from this stack's state and left untouched. Remove it from this stack's config, or "
+        "the next `pulumi up` creates a new instance in its place."
+    )
+
+
+def spared(instance_id: str, owner: str, mine: str | None) -> None:
+    warn(
+        f"instance {instance_id} is managed by {owner}, not by {mine or 'this stack'}: not "
+        "deleted, only removed from this stack's state."
+    )
+
+
+def released(instance_id: str) -> None:
+    warn(
+        f"instance {instance_id} released: it stays, without this stack's ownership tag; "
+        f"another stack can take it with adopt_id: {instance_id}."
+    )
 
 
 def warn(message: str) -> None:

@@ -71,9 +71,7 @@ def desired_view(spec: InstanceSpec, fingerprint_key: str) -> dict[str, Any]:
         ownership_tag=spec.ownership_tag,
         realm_id=spec.realm_id,
         signature_key_fingerprint=fingerprint(fingerprint_key, spec.signature_key),
-        oauth_fingerprint=fingerprint(
-            fingerprint_key, spec.oauth.model_dump() if spec.oauth else None
-        ),
+        oauth_fingerprint=oauth_fingerprint(spec, fingerprint_key),
         adopt_id=spec.adopt_id,
     )
     if not spec.events_enabled and spec.callback_url is None:
@@ -219,3 +217,36 @@ def create_body(spec: InstanceSpec, api_key: str, api_secret: str, app_callback:
         "providerData": spec.oauth.provider_data(),
         "configuration": config,
     }
+
+
+def oauth_fingerprint(spec: InstanceSpec, fingerprint_key: str) -> str | None:
+    return fingerprint(fingerprint_key, spec.oauth.model_dump() if spec.oauth else None)
+
+
+def known_to_provider(
+    spec: InstanceSpec, base: dict[str, Any], fingerprint_key: str
+) -> dict[str, Any]:
+    """What only the provider knows after applying `spec` (the API never shows it): the
+    fingerprints of the write-only secrets it just sent, the grant's company, and the
+    inputs that steer the provider itself."""
+    return {
+        **base,
+        "signature_key_fingerprint": fingerprint(fingerprint_key, spec.signature_key)
+        or base.get("signature_key_fingerprint"),
+        "oauth_fingerprint": oauth_fingerprint(spec, fingerprint_key)
+        or base.get("oauth_fingerprint"),
+        "adopt_id": spec.adopt_id,
+        "on_delete": spec.on_delete,
+        "realm_id": spec.realm_id or base.get("realm_id"),
+    }
+
+
+def adoption_plan(spec: InstanceSpec, observed: dict[str, Any], fingerprint_key: str) -> Plan:
+    """What brings an adopted instance to the spec. Adopting needs no grant: an instance
+    that works is not re-authorized, and keeps the company it is bound to."""
+    observed = {
+        **observed,
+        "oauth_fingerprint": oauth_fingerprint(spec, fingerprint_key),
+        "realm_id": observed.get("realm_id") or spec.realm_id,
+    }
+    return plan(spec, observed, fingerprint_key)

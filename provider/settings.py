@@ -21,19 +21,32 @@ NAMESPACE = "quickbooks"
 class Setting:
     config_key: str  # under the `quickbooks:` namespace
     env_var: str
+    field: str  # of ProviderSettings
     secret: bool = False
 
 
-BASE_URL = Setting("baseUrl", "QUICKBOOKS_BASE_URL")
-USER_SECRET = Setting("userSecret", "QUICKBOOKS_USER_SECRET", secret=True)
-ORGANIZATION_SECRET = Setting("organizationSecret", "QUICKBOOKS_ORGANIZATION_SECRET", secret=True)
-OAUTH_API_KEY = Setting("oauthApiKey", "QUICKBOOKS_OAUTH_API_KEY")
-OAUTH_API_SECRET = Setting("oauthApiSecret", "QUICKBOOKS_OAUTH_API_SECRET", secret=True)
-OAUTH_CALLBACK_URL = Setting("oauthCallbackUrl", "QUICKBOOKS_OAUTH_CALLBACK_URL")
-ALLOWED_CALLBACK_HOSTS = Setting("allowedCallbackHosts", "QUICKBOOKS_ALLOWED_CALLBACK_HOSTS")
-REQUEST_TIMEOUT = Setting("requestTimeoutSeconds", "QUICKBOOKS_REQUEST_TIMEOUT_SECONDS")
-MAX_RETRIES = Setting("maxRetries", "QUICKBOOKS_MAX_RETRIES")
-MAX_RETRY_WAIT = Setting("maxRetryWaitSeconds", "QUICKBOOKS_MAX_RETRY_WAIT_SECONDS")
+BASE_URL = Setting("baseUrl", "QUICKBOOKS_BASE_URL", "base_url")
+USER_SECRET = Setting("userSecret", "QUICKBOOKS_USER_SECRET", "user_secret", secret=True)
+ORGANIZATION_SECRET = Setting(
+    "organizationSecret", "QUICKBOOKS_ORGANIZATION_SECRET", "organization_secret", secret=True
+)
+OAUTH_API_KEY = Setting("oauthApiKey", "QUICKBOOKS_OAUTH_API_KEY", "oauth_api_key")
+OAUTH_API_SECRET = Setting(
+    "oauthApiSecret", "QUICKBOOKS_OAUTH_API_SECRET", "oauth_api_secret", secret=True
+)
+OAUTH_CALLBACK_URL = Setting(
+    "oauthCallbackUrl", "QUICKBOOKS_OAUTH_CALLBACK_URL", "oauth_callback_url"
+)
+ALLOWED_CALLBACK_HOSTS = Setting(
+    "allowedCallbackHosts", "QUICKBOOKS_ALLOWED_CALLBACK_HOSTS", "allowed_callback_hosts"
+)
+REQUEST_TIMEOUT = Setting(
+    "requestTimeoutSeconds", "QUICKBOOKS_REQUEST_TIMEOUT_SECONDS", "request_timeout_seconds"
+)
+MAX_RETRIES = Setting("maxRetries", "QUICKBOOKS_MAX_RETRIES", "max_retries")
+MAX_RETRY_WAIT = Setting(
+    "maxRetryWaitSeconds", "QUICKBOOKS_MAX_RETRY_WAIT_SECONDS", "max_retry_wait_seconds"
+)
 
 ALL_SETTINGS = (
     BASE_URL,
@@ -125,7 +138,7 @@ class ProviderSettings:
         missing = [
             f"{NAMESPACE}:{s.config_key} (or env {s.env_var})"
             for s in settings
-            if not getattr(self, _attr(s))
+            if not getattr(self, s.field)
         ]
         if missing:
             raise SettingsError(
@@ -136,17 +149,6 @@ class ProviderSettings:
 
     def secret_values(self) -> list[str]:
         return [v for v in (self.user_secret, self.organization_secret, self.oauth_api_secret) if v]
-
-
-def _attr(s: Setting) -> str:
-    return {
-        BASE_URL: "base_url",
-        USER_SECRET: "user_secret",
-        ORGANIZATION_SECRET: "organization_secret",
-        OAUTH_API_KEY: "oauth_api_key",
-        OAUTH_API_SECRET: "oauth_api_secret",
-        OAUTH_CALLBACK_URL: "oauth_callback_url",
-    }[s]
 
 
 API_SETTINGS = (BASE_URL, USER_SECRET, ORGANIZATION_SECRET)

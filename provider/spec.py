@@ -23,8 +23,9 @@ from pydantic import (
     StrictStr,
 )
 from pydantic import Tag as Choice
+from pydantic_core import PydanticUndefined
 
-from .catalog import EXTRA_CONFIGURATION_KEYS, MASK, POLLER_RESOURCES
+from .catalog import EVENT_VENDOR_TYPES, EXTRA_CONFIGURATION_KEYS, MASK, POLLER_RESOURCES
 
 OWNERSHIP_PREFIX = "pulumi:"
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -142,7 +143,7 @@ def _poller_resources(resources: list[str]) -> list[str]:
 
 PollerResources = Annotated[list[StrictStr], AfterValidator(_poller_resources)]
 PollIntervalMinutes = Annotated[StrictInt, BeforeValidator(_integral), Field(ge=1, le=1440)]
-EventVendorType = Literal["polling", "webhook"]
+EventVendorType = Literal[*EVENT_VENDOR_TYPES]
 SignatureKey = Annotated[
     StrictStr,
     Field(min_length=16, max_length=256),
@@ -256,25 +257,118 @@ AdoptFrom = Annotated[StrictStr, Field(max_length=200), AfterValidator(_owner_ta
 OnDelete = Literal["delete", "release"]
 
 
+def declared(
+    default: Any = PydanticUndefined,
+    *,
+    type: str,
+    shown_default: str,
+    on_change: str = "update in place",
+    doc: str = "",
+    secret: bool = False,
+) -> Any:
+    """One input's declaration: the model validates it; the README's input table,
+    the secret handling and the resource class read the rest from here."""
+    extra = {"type": type, "default": shown_default, "on_change": on_change, "secret": secret}
+    return Field(default, description=doc, json_schema_extra=extra)
+
+
 class InstanceSpec(BaseModel):
-    """A fully known, valid, normalized desired instance."""
+    """A fully known, valid, normalized desired instance: the resource's inputs."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: Name
+    name: Name = declared(
+        type="string, 1–120 of `A-Za-z0-9 _.:()/@+-`", shown_default="the instance key"
+    )
+    # Set by the resource class, never by a user: `pulumi:<project>:<stack>:<resource>`.
     ownership_tag: OwnershipTag
-    tags: Tags = []
-    callback_url: CallbackUrl | None = None
-    events_enabled: StrictBool = True
-    poller_resources: PollerResources = list(POLLER_RESOURCES)
-    poll_interval_minutes: PollIntervalMinutes | None = None
-    event_vendor_type: EventVendorType = "polling"
-    signature_key: SignatureKey | None = None
-    extra_configuration: ExtraConfiguration = {}
-    oauth: Grant | None = None
-    adopt_id: AdoptId | None = None
-    adopt_from: AdoptFrom | None = None
-    on_delete: OnDelete = "delete"
+    tags: Tags = declared(
+        [],
+        type="list of strings (≤ 20, each 1–100 of `A-Za-z0-9_.:=/@+-`)",
+        shown_default="`[]`",
+        doc="order-insensitive. `pulumi:*` is reserved: the provider adds the ownership tag "
+        "`pulumi:<project>:<stack>:<resource>` and the stack tag `pulumi:<project>:<stack>`",
+    )
+    callback_url: CallbackUrl | None = declared(
+        None,
+        type="https URL (http only for localhost)",
+        shown_default="— (required when events are on)",
+        doc="`event.notification.callback.url`. Its host must be in `allowedCallbackHosts`; "
+        "no credentials or fragment allowed",
+    )
+    events_enabled: StrictBool = declared(
+        True, type="bool", shown_default="`true`", doc="`event.notification.enabled`"
+    )
+    poller_resources: PollerResources = declared(
+        list(POLLER_RESOURCES),
+        type="subset of the 22 QuickBooks resources",
+        shown_default="all 22",
+        doc="`event.poller.urls`. Kept in canonical order, so reordering is no change. "
+        "Duplicates and unknown names are rejected",
+    )
+    poll_interval_minutes: PollIntervalMinutes | None = declared(
+        None,
+        type="int 1–1440",
+        shown_default="unset (platform default)",
+        doc="`event.poller.refresh_interval`",
+    )
+    event_vendor_type: EventVendorType = declared(
+        "polling",
+        type="`polling` \\| `webhook`",
+        shown_default="`polling`",
+        doc="`event.vendor.type`",
+    )
+    signature_key: SignatureKey | None = declared(
+        None,
+        type="secret string, 16–256 printable",
+        shown_default="unset",
+        doc="`event.notification.signature.key`. Write-only: compared by a keyed fingerprint",
+        secret=True,
+    )
+    extra_configuration: ExtraConfiguration = declared(
+        {},
+        type="map of string → string",
+        shown_default="`{}`",
+        doc="only `event.notification.type`, `filter.response.nulls`, "
+        "`quickbooks.minorversion`. Only the keys you declare are compared",
+    )
+    oauth: Grant | None = declared(
+        None,
+        type="secret grant: OAuth 2.0 `{code, realm_id}` or OAuth 1.0a `{oauth_token, "
+        "oauth_verifier, secret, realm_id, data_source, state}`",
+        shown_default="— (required unless `adopt_id`)",
+        on_change="new `realm_id` → **replace**; new code for the same realm → update in "
+        "place (re-authorize)",
+        doc="single-use: a re-create needs a new consent. `realm_id` (the company id) is no "
+        "secret and is an output in plain",
+        secret=True,
+    )
+    adopt_id: AdoptId | None = declared(
+        None,
+        type="numeric instance id",
+        shown_default="unset",
+        on_change="a different id → **replace**",
+        doc="takes over an existing instance; no grant needed. Only an instance that is "
+        "free (no ownership tag) or already this resource's; see "
+        "[Ownership](#ownership-takeover-and-protection). `pulumi import` does not work "
+        "for dynamic providers",
+    )
+    adopt_from: AdoptFrom | None = declared(
+        None,
+        type="ownership tag `pulumi:<project>:<stack>:<resource>`",
+        shown_default="unset",
+        on_change="not compared",
+        doc="a deliberate takeover: must equal the current owner's tag of the `adopt_id` "
+        "instance. Requires `adopt_id`",
+    )
+    on_delete: OnDelete = declared(
+        "delete",
+        type="`delete` \\| `release`",
+        shown_default="`delete`",
+        on_change="update in place (state only, no API call)",
+        doc="what removing the resource does: delete the instance, or release it (leave "
+        "it, without this stack's ownership tag)",
+    )
 
     @property
     def realm_id(self) -> str | None:
@@ -299,6 +393,11 @@ class InstanceSpec(BaseModel):
         }
 
 
-# The inputs a user may set, in the order check reports them.
+# The inputs, in the order check reports them (ownership_tag comes from the resource).
 INPUT_FIELDS = tuple(InstanceSpec.model_fields)
-SECRET_INPUTS = ("oauth", "signature_key")
+USER_INPUTS = tuple(n for n in INPUT_FIELDS if n != "ownership_tag")
+SECRET_INPUTS = tuple(
+    n
+    for n, f in InstanceSpec.model_fields.items()
+    if isinstance(f.json_schema_extra, dict) and f.json_schema_extra.get("secret")
+)

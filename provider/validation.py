@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from pulumi.output import Unknown
@@ -50,10 +50,9 @@ def _plain(value: Any) -> Any:
 
 @cache
 def _adapter(name: str) -> TypeAdapter:
-    info = InstanceSpec.model_fields[name]
-    if not info.metadata:
-        return TypeAdapter(info.annotation)
-    return TypeAdapter(Annotated[info.annotation, *info.metadata])
+    # One field's full type (constraints and validators included), checked on its own
+    # so that the unknown fields of a preview do not fail the known ones.
+    return TypeAdapter(InstanceSpec.model_fields[name].rebuild_annotation())
 
 
 def _property_path(field: str, loc: tuple) -> str:

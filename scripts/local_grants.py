@@ -1,5 +1,10 @@
 """Grants for the `local` stack: consent on the emulator, store the grant (the code encrypted).
 
+Also gives every instance with a callback URL this checkout's events signature
+key (QUICKBOOKS_LOCAL_SIGNATURE_KEY from .state/local.env, which the local
+receiver verifies with), as an encrypted `signature_key`, unless the committed
+stack file declares one.
+
 On a real account a person consents in a browser (`python -m provider.onboard`);
 the local emulator's consent page is driven over HTTP instead, exactly as a
 browser would submit it, so `scripts/local.sh up` works with nobody at the
@@ -89,6 +94,25 @@ def main() -> None:
         print(
             f"[local] consented for instance {key!r} (company {granted['realmId']}); "
             "code stored encrypted in the stack config",
+            flush=True,
+        )
+
+    signature_key = os.environ.get("QUICKBOOKS_LOCAL_SIGNATURE_KEY")
+    for key in sorted(instances):
+        settings = instances[key]
+        if not signature_key or not settings.get("callback_url"):
+            continue
+        if settings.get("signature_key") == signature_key:
+            continue  # set on an earlier run (or declared with this very value)
+        set_grant_field(  # --secret: the path does not end in .realm_id
+            f"quickbooks:instances.{key}.signature_key",
+            signature_key,
+            args.stack,
+            args.config_file,
+        )
+        print(
+            f"[local] instance {key!r} signs its events with this checkout's key "
+            "(stored encrypted; the local receiver verifies with it)",
             flush=True,
         )
 

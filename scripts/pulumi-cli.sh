@@ -8,7 +8,8 @@
 #   - `pulumi-language-python`: the language host that runs __main__.py, our
 #     Python implementation (scripts/pulumi-language-python + scripts/langhost/),
 #     since the Go module of the upstream one is not served by the Go proxy;
-#   - `pulumi-resource-pulumi-python`: the shim that hosts dynamic providers.
+#   - `pulumi-resource-pulumi-python`: the shim that hosts dynamic providers, the
+#     same launcher under that name (both resolve the virtualenv the same way).
 # Both are re-copied whenever their source in the repo changed.
 #
 # Prints the directory to put on PATH as its last line of stdout; progress goes
@@ -35,46 +36,16 @@ put_file() {  # $1 = source file, $2 = destination; copies (atomically) only whe
   fi
 }
 
-write_shim() {  # $1 = dir; the dynamic-provider host: python -u -m pulumi.dynamic
-  local dir="$1" tmp
-  tmp=$(mktemp)
-  cat >"$tmp" <<'SHIM'
-#!/usr/bin/env bash
-# Hosts Pulumi dynamic providers (python -u -m pulumi.dynamic) with the
-# program's python: the engine exports Pulumi.yaml's runtime options to this
-# plugin, so PULUMI_RUNTIME_VIRTUALENV is the `virtualenv` option (relative to
-# the project directory, which is this plugin's working directory).
-venv="${PULUMI_RUNTIME_VIRTUALENV:-}"
-if [ -z "$venv" ] && [ "${PULUMI_RUNTIME_TOOLCHAIN:-}" = "uv" ]; then venv=".venv"; fi
-if [ -z "$venv" ] && [ "${PULUMI_RUNTIME_TOOLCHAIN:-}" = "poetry" ]; then
-  venv=$(poetry env info --path 2>/dev/null || true)
-fi
-if [ -n "$venv" ]; then
-  venv=${venv%/}
-  case $venv in /*) ;; *) venv="$PWD/$venv" ;; esac
-  if [ ! -x "$venv/bin/python" ]; then
-    echo "The 'virtualenv' option in Pulumi.yaml is set to \"$venv\", but it is not a virtual environment (no $venv/bin/python)." >&2
-    exit 1
-  fi
-  export PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv"
-  unset PYTHONHOME
-  exec "$venv/bin/python" -u -m pulumi.dynamic "$@"
-fi
-exec "${PULUMI_PYTHON_CMD:-python3}" -u -m pulumi.dynamic "$@"
-SHIM
-  put_file "$tmp" "$dir/pulumi-resource-pulumi-python"
-  rm -f "$tmp"
-}
-
-install_langhost() {  # $1 = dir; our Python language host (launcher + langhost/)
+install_plugin() {  # $1 = dir, $2 = plugin name; our launcher (one script for both plugins) + langhost/
   local dir="$1" f hint
   mkdir -p "$dir/langhost"
-  put_file "$SCRIPT_DIR/pulumi-language-python" "$dir/pulumi-language-python"
-  for f in pulumi_language_python.py pulumi-language-python-exec; do
+  for f in pythonenv.py pulumi_language_python.py pulumi-language-python-exec; do
     put_file "$SCRIPT_DIR/langhost/$f" "$dir/langhost/$f"
   done
-  # A fallback python for the host (it needs grpcio + the pulumi SDK) when the
-  # project names no virtualenv: this checkout's .venv, if there is one.
+  # The launcher picks its role from the name it is started by.
+  put_file "$SCRIPT_DIR/pulumi-language-python" "$dir/$2"
+  # A python to start with (the launcher needs only one with the standard library; the
+  # host itself needs grpcio + the pulumi SDK): this checkout's .venv, if there is one.
   if [ -x "$REPO_DIR/.venv/bin/python" ]; then
     hint="$REPO_DIR/.venv/bin/python"
     [ "$(cat "$dir/langhost/python" 2>/dev/null)" = "$hint" ] || echo "$hint" >"$dir/langhost/python"
@@ -82,8 +53,8 @@ install_langhost() {  # $1 = dir; our Python language host (launcher + langhost/
 }
 
 install_plugins() {  # $1 = dir
-  write_shim "$1"
-  install_langhost "$1"
+  install_plugin "$1" pulumi-language-python
+  install_plugin "$1" pulumi-resource-pulumi-python
 }
 
 # 1. A CLI already on PATH (and not our own cache) that is recent enough. Its
@@ -103,8 +74,9 @@ if existing=$(command -v pulumi 2>/dev/null) && ! ours "$existing"; then
       echo "$dir"; exit 0
     fi
     mkdir -p "$CACHE_ROOT/shim"
-    has_plugin pulumi-resource-pulumi-python "$dir" || write_shim "$CACHE_ROOT/shim"
-    has_plugin pulumi-language-python "$dir" || install_langhost "$CACHE_ROOT/shim"
+    for plugin in pulumi-language-python pulumi-resource-pulumi-python; do
+      has_plugin "$plugin" "$dir" || install_plugin "$CACHE_ROOT/shim" "$plugin"
+    done
     say "using pulumi $v at $existing (with plugins from $CACHE_ROOT/shim)"
     echo "$dir:$CACHE_ROOT/shim"; exit 0
   fi

@@ -1,68 +1,97 @@
-"""``/elements/api-v2/instances``: the platform's instance API."""
+"""``/elements/api-v2/instances``: the platform's instance API.
+
+Each route reads the request into typed arguments (schemas.py), calls the
+domain (instances.py) and renders what it returns in the platform's JSON shape.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 
+from .. import configuration as config_rules
 from ..auth import Organization
-from ..catalog import API_PREFIX
+from ..catalog import API_PREFIX, ELEMENT
 from ..context import Ctx
-from ..errors import not_found
-from ..schemas import JsonBody
+from ..exceptions import NotFound
+from ..schemas import JsonBody, configuration_value, instance_changes, new_instance
+from ..store import InstanceRecord
 
 router = APIRouter(prefix=API_PREFIX)
+
+
+def render(record: InstanceRecord, *, with_token: bool = False, with_configuration: bool = True):
+    """The instance as the API shows it; secrets masked, the token only on create."""
+    body: dict[str, Any] = {"id": record.id, "name": record.name}
+    if with_token:
+        body["token"] = record.token
+    body.update(
+        {
+            "element": dict(ELEMENT),
+            "provisionInteractions": [],
+            "valid": True,
+            "disabled": record.disabled,
+            "maxCacheSize": 0,
+            "cacheTimeToLive": 0,
+            "cachingEnabled": False,
+            "eventsEnabled": config_rules.events_enabled(record.configuration),
+            "traceLoggingEnabled": False,
+            "createdDate": record.created_date,
+            "tags": list(record.tags),
+        }
+    )
+    if with_configuration:
+        body["configuration"] = config_rules.masked(record.configuration)
+    return body
+
+
+def render_entry(entry_id: int, key: str, value: str) -> dict[str, Any]:
+    return {
+        "id": entry_id,
+        "key": key,
+        "propertyValue": config_rules.MASK if config_rules.is_secret(key) else value,
+    }
 
 
 def numeric_id(raw: str) -> int:
     # A non-numeric id can name no instance: 404 like any unknown id.
     if not raw.isdigit():
-        raise not_found(f"No instance found with id {raw}")
+        raise NotFound(f"No instance found with id {raw}")
     return int(raw)
 
 
 @router.post("/instances")
-def create_instance(
-    account_id: Organization,
-    body: JsonBody,
-    ctx: Ctx,
-):
-    return ctx.instances.create(account_id, body)
+def create_instance(account_id: Organization, body: JsonBody, ctx: Ctx):
+    record = ctx.instances.create(account_id, new_instance(body))
+    return render(record, with_token=True, with_configuration=False)
 
 
 @router.get("/instances")
-def list_instances(
-    request: Request,
-    account_id: Organization,
-    ctx: Ctx,
-):
+def list_instances(request: Request, account_id: Organization, ctx: Ctx):
     query = request.query_params
     tags = query.getlist("tags[]") + query.getlist("tags")
-    return ctx.instances.search(account_id, tags, query.get("searchText"))
+    return [
+        render(record) for record in ctx.instances.search(account_id, tags, query.get("searchText"))
+    ]
 
 
 @router.get("/instances/{instance_id}")
 def get_instance(instance_id: str, account_id: Organization, ctx: Ctx):
-    return ctx.instances.read(account_id, numeric_id(instance_id))
+    return render(ctx.instances.get(account_id, numeric_id(instance_id)))
 
 
 @router.put("/instances/{instance_id}")
-def replace_instance(
-    instance_id: str,
-    account_id: Organization,
-    body: JsonBody,
-    ctx: Ctx,
-):
-    return ctx.instances.replace(account_id, numeric_id(instance_id), body)
+def replace_instance(instance_id: str, account_id: Organization, body: JsonBody, ctx: Ctx):
+    # An unknown instance is a 404 before anything about the body is a 400.
+    record = ctx.instances.get(account_id, numeric_id(instance_id))
+    return render(ctx.instances.replace(account_id, record.id, new_instance(body)))
 
 
 @router.patch("/instances/{instance_id}")
-def patch_instance(
-    instance_id: str,
-    account_id: Organization,
-    body: JsonBody,
-    ctx: Ctx,
-):
-    return ctx.instances.patch(account_id, numeric_id(instance_id), body)
+def patch_instance(instance_id: str, account_id: Organization, body: JsonBody, ctx: Ctx):
+    record = ctx.instances.get(account_id, numeric_id(instance_id))
+    return render(ctx.instances.patch(account_id, record.id, instance_changes(body)))
 
 
 @router.delete("/instances/{instance_id}")
@@ -73,26 +102,26 @@ def delete_instance(instance_id: str, account_id: Organization, ctx: Ctx):
 
 @router.put("/instances/{instance_id}/enabled")
 def enable_instance(instance_id: str, account_id: Organization, ctx: Ctx):
-    return ctx.instances.set_disabled(account_id, numeric_id(instance_id), disabled=False)
+    return render(ctx.instances.set_disabled(account_id, numeric_id(instance_id), disabled=False))
 
 
 @router.delete("/instances/{instance_id}/enabled")
 def disable_instance(instance_id: str, account_id: Organization, ctx: Ctx):
-    return ctx.instances.set_disabled(account_id, numeric_id(instance_id), disabled=True)
+    return render(ctx.instances.set_disabled(account_id, numeric_id(instance_id), disabled=True))
 
 
 @router.get("/instances/{instance_id}/configuration")
 def list_configuration(instance_id: str, account_id: Organization, ctx: Ctx):
-    return ctx.instances.configuration_entries(account_id, numeric_id(instance_id))
+    entries = ctx.instances.configuration_entries(account_id, numeric_id(instance_id))
+    return [render_entry(*entry) for entry in entries]
 
 
 @router.patch("/instances/{instance_id}/configuration/{entry_id}")
 def patch_configuration_value(
-    instance_id: str,
-    entry_id: str,
-    account_id: Organization,
-    body: JsonBody,
-    ctx: Ctx,
+    instance_id: str, entry_id: str, account_id: Organization, body: JsonBody, ctx: Ctx
 ):
+    instance = numeric_id(instance_id)
     entry = int(entry_id) if entry_id.isdigit() else -1
-    return ctx.instances.set_configuration_value(account_id, numeric_id(instance_id), entry, body)
+    key = ctx.instances.configuration_key(account_id, instance, entry)
+    value = configuration_value(body, entry, key)
+    return render_entry(*ctx.instances.set_configuration_value(account_id, instance, entry, value))

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ..catalog import API_PREFIX, ELEMENT_KEY
 from ..consent_page import CONSENT_PATH, consent_page, error_page
 from ..context import Ctx
-from ..errors import bad_request, not_found
+from ..exceptions import BadRequest, NotFound
 from ..oauth import ConsentError
 
 router = APIRouter()
@@ -18,7 +18,7 @@ router = APIRouter()
 
 def require_element(key: str) -> None:
     if key != ELEMENT_KEY:
-        raise not_found(f"No element found with key {key!r}")
+        raise NotFound(f"No element found with key {key!r}")
 
 
 def query_values(request: Request, *names: str) -> dict[str, str]:
@@ -26,10 +26,10 @@ def query_values(request: Request, *names: str) -> dict[str, str]:
     values = {name: request.query_params.get(name, "") for name in names}
     missing = [name for name, value in values.items() if not value]
     if missing:
-        raise bad_request(f"Missing required query parameter(s): {', '.join(missing)}")
+        raise BadRequest(f"Missing required query parameter(s): {', '.join(missing)}")
     callback = values.get("callbackUrl")
     if callback is not None and urlsplit(callback).scheme not in ("http", "https"):
-        raise bad_request("callbackUrl must be an absolute http(s) URL")
+        raise BadRequest("callbackUrl must be an absolute http(s) URL")
     return values
 
 

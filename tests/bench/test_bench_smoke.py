@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.pulumi_stack import REPO
+from harness.pulumi_stack import REPO
 
 SIZE = 3
 BUDGET_SECONDS = 90

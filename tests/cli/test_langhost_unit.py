@@ -24,6 +24,8 @@ VENV = REPO / ".venv" if (REPO / ".venv" / "bin" / "python").exists() else Path(
 
 
 def _load_host():
+    # The host imports its sibling pythonenv.py, as it does when run as a script.
+    sys.path.insert(0, str(REPO / "scripts" / "langhost"))
     path = REPO / "scripts" / "langhost" / "pulumi_language_python.py"
     spec = importlib.util.spec_from_file_location("pulumi_language_python", path)
     module = importlib.util.module_from_spec(spec)
@@ -191,12 +193,13 @@ def test_protocol(running_host):
     about = stub.About(language_pb2.AboutRequest(info=info))
     assert about.executable == str(VENV / "bin" / "python")
     assert about.metadata["toolchain"] == "pip"
-    deps = stub.GetProgramDependencies(
-        language_pb2.GetProgramDependenciesRequest(info=info, transitiveDependencies=True)
-    )
-    assert "pulumi" in {d.name for d in deps.dependencies}
+    # Only `pulumi about` asks for it, and only warns without it.
+    with pytest.raises(grpc.RpcError) as unimplemented:
+        stub.GetProgramDependencies(language_pb2.GetProgramDependenciesRequest(info=info))
+    assert unimplemented.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    # pip is the only toolchain (virtualenv already set): nothing to ask `pulumi new` users.
     prompts = stub.RuntimeOptionsPrompts(language_pb2.RuntimeOptionsRequest(info=info))
-    assert [p.key for p in prompts.prompts] == ["toolchain"]
+    assert list(prompts.prompts) == []
     # Run needs the engine's address (argument or Handshake).
     with pytest.raises(grpc.RpcError, match="must call Handshake before Run"):
         stub.Run(language_pb2.RunRequest(info=info))
@@ -245,10 +248,157 @@ def test_launcher_reports_when_no_python_fits(tmp_path):
     assert "no python with grpcio and the pulumi SDK found" in proc.stderr
 
 
-def test_a_host_inside_another_process_never_watches_the_engine():
-    # The watch ends its process with os._exit when the engine is gone: inside the
-    # test runner that killed the whole pytest run five minutes later.
+def test_a_host_inside_another_process_never_ends_it():
+    # Leaving when the engine is gone is serve()'s job, not the servicer's: a host
+    # built inside another process (this test runner) must never end that process.
+    threads = threading.active_count()
     lh = host.LanguageHost("/x/exec", "127.0.0.1:1", "")
     lh.Handshake(language_pb2.LanguageHandshakeRequest(engine_address="127.0.0.1:1"), None)
-    assert not lh._healthcheck_started
-    assert not any(t.name == "healthcheck" for t in threading.enumerate())
+    assert threading.active_count() == threads
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")  # a zombie has exited; only its parent has not reaped it
+
+
+def test_host_leaves_when_the_engine_dies(tmp_path):
+    """Started by an "engine" (with its address) that dies without stopping it: the host exits."""
+    (tmp_path / "Pulumi.yaml").write_text(
+        f"name: t\nruntime: {{name: python, options: {{virtualenv: {VENV}}}}}\n"
+    )
+    engine = (
+        "import subprocess, sys\n"
+        "host = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)\n"
+        "print(host.pid, host.stdout.readline().decode().strip(), flush=True)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", engine, str(LAUNCHER), "127.0.0.1:1"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    pid, port = proc.stdout.split()
+    assert port.isdigit(), proc.stderr
+    deadline = time.monotonic() + 10
+    while _alive(int(pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if _alive(int(pid)):
+        os.kill(int(pid), signal.SIGKILL)
+        pytest.fail("the language host outlived the engine that started it")
+
+
+UNSUPPORTED = [
+    ({"toolchain": "uv"}, "unsupported runtime option toolchain: uv"),
+    ({"toolchain": "poetry"}, "unsupported runtime option toolchain: poetry"),
+    ({"typechecker": "mypy"}, "unsupported runtime option typechecker: mypy"),
+]
+
+
+@pytest.mark.parametrize(("options", "message"), UNSUPPORTED)
+def test_other_toolchains_fail_with_one_line(tmp_path, options, message):
+    with pytest.raises(host.HostError) as error:
+        host.Toolchain(_info(tmp_path, virtualenv=str(VENV), **options))
+    assert str(error.value).startswith(message)
+    assert "supports `toolchain: pip`" in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_protocol_rejects_other_toolchains(running_host):
+    stub, _proc, root = running_host
+    info = _info(root, virtualenv=str(VENV), toolchain="uv")
+    stub.Handshake(language_pb2.LanguageHandshakeRequest(engine_address="127.0.0.1:1"))
+    for call, request in [
+        (stub.GetRequiredPackages, language_pb2.GetRequiredPackagesRequest(info=info)),
+        (stub.Run, language_pb2.RunRequest(info=info)),
+    ]:
+        with pytest.raises(grpc.RpcError) as error:
+            call(request)
+        assert error.value.details().startswith("unsupported runtime option toolchain: uv")
+        assert "\n" not in error.value.details()
+
+
+def _shim(tmp_path: Path) -> Path:
+    """The launcher installed under the dynamic-provider plugin's name, as pulumi-cli.sh does."""
+    (tmp_path / "bin").mkdir()
+    shim = tmp_path / "bin" / "pulumi-resource-pulumi-python"
+    os.symlink(LAUNCHER, shim)
+    return shim
+
+
+def test_shim_runs_pulumi_dynamic_with_the_project_virtualenv(tmp_path):
+    shim = _shim(tmp_path)
+    os.symlink(VENV, tmp_path / "venv")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "VIRTUAL_ENV"))}
+    env["PULUMI_RUNTIME_VIRTUALENV"] = "venv"  # relative to the project root, the shim's cwd
+    proc = subprocess.Popen(
+        [str(shim)], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        port = proc.stdout.readline().decode().strip()
+        assert port.isdigit(), proc.stderr.read().decode()
+        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")
+        assert cmdline[:4] == [
+            str(tmp_path / "venv" / "bin" / "python").encode(),
+            b"-u",
+            b"-m",
+            b"pulumi.dynamic",
+        ]
+        environ = dict(
+            item.split(b"=", 1)
+            for item in Path(f"/proc/{proc.pid}/environ").read_bytes().split(b"\0")
+            if b"=" in item
+        )
+        assert environ[b"VIRTUAL_ENV"] == str(tmp_path / "venv").encode()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"PULUMI_RUNTIME_TOOLCHAIN": "uv"}, "unsupported runtime option toolchain: uv"),
+        ({"PULUMI_RUNTIME_TOOLCHAIN": "poetry"}, "unsupported runtime option toolchain: poetry"),
+        (
+            {"PULUMI_RUNTIME_VIRTUALENV": "missing"},
+            "The 'virtualenv' option in Pulumi.yaml is set to 'missing'",
+        ),
+    ],
+)
+def test_shim_fails_with_a_clear_message(tmp_path, variables, message):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
+    proc = subprocess.run(
+        [str(_shim(tmp_path))],
+        cwd=tmp_path,
+        env={**env, **variables},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"pulumi-resource-pulumi-python: {message}")
+    if "toolchain" in message:
+        assert proc.stderr.count("\n") == 1, proc.stderr
+
+
+def test_install_dependencies_creates_the_virtualenv(running_host):
+    stub, _proc, root = running_host
+    (root / "requirements.txt").write_text("")
+    request = language_pb2.InstallDependenciesRequest(info=_info(root, virtualenv="venv"))
+    output = b"".join(r.stdout for r in stub.InstallDependencies(request))
+    assert b"-m venv " + str(root / "venv").encode() in output
+    assert b"-m pip install -r requirements.txt" in output
+    assert (root / "venv" / "bin" / "python").exists()
+
+
+def test_install_dependencies_reports_a_failed_pip(running_host):
+    stub, _proc, root = running_host
+    (root / "requirements.txt").write_text("./no-such-package\n")
+    request = language_pb2.InstallDependenciesRequest(info=_info(root, virtualenv=str(VENV)))
+    with pytest.raises(grpc.RpcError, match="pip install -r requirements.txt` failed"):
+        list(stub.InstallDependencies(request))

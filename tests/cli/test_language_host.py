@@ -326,3 +326,56 @@ def test_bad_virtualenv_is_a_clear_error(cli_path, tmp_path):
     assert proc.returncode != 0
     assert "The 'virtualenv' option in Pulumi.yaml is set to" in out
     assert "doesn't appear to be a virtual environment" in out
+
+
+@pytest.mark.parametrize("option", ["toolchain: uv", "toolchain: poetry", "typechecker: mypy"])
+def test_other_toolchains_are_one_clear_line(cli_path, tmp_path, option):
+    stack = Stack(tmp_path, cli_path, str(VENV))
+    yaml = stack.dir / "Pulumi.yaml"
+    yaml.write_text(yaml.read_text().replace("{virtualenv:", "{" + option + ", virtualenv:"))
+    stack.pulumi("stack", "init", "dev")
+    proc = stack.pulumi("preview", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    line = f"unsupported runtime option {option} (this language host supports `toolchain: pip`"
+    assert line in out, out
+    assert not stack.events(), "the program must not have run"
+
+
+def test_a_pulumi_with_its_own_host_gets_only_the_shim(cli_path, tmp_path):
+    """A `pulumi` on PATH that brings its language host: scripts/pulumi-cli.sh adds only
+    the dynamic-provider shim, in a directory of its own, and the stack runs with both."""
+    own = tmp_path / "own-bin"
+    own.mkdir()
+    pulumi = next(
+        Path(d) / "pulumi" for d in cli_path.split(os.pathsep) if (Path(d) / "pulumi").exists()
+    )
+    os.symlink(pulumi, own / "pulumi")
+    # Its "own" host: ours again (the upstream one cannot be built here), not the cache's copy.
+    os.symlink(REPO / "scripts" / "pulumi-language-python", own / "pulumi-language-python")
+    cache = tmp_path / "cache"
+    # Only that `pulumi` brings plugins: the rest of PATH (e.g. our own cache's bin,
+    # which setup.sh put there) must not offer one.
+    rest = [
+        d
+        for d in os.environ["PATH"].split(os.pathsep)
+        if not (Path(d) / "pulumi-resource-pulumi-python").exists()
+        and not (Path(d) / "pulumi-language-python").exists()
+    ]
+    env = dict(os.environ, PATH=os.pathsep.join([str(own), *rest]), QBO_CACHE_DIR=str(cache))
+    proc = subprocess.run(
+        ["bash", str(REPO / "scripts" / "pulumi-cli.sh")], env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == f"{own}{os.pathsep}{cache / 'shim'}"
+    assert sorted(p.name for p in (cache / "shim").iterdir()) == [
+        "langhost",
+        "pulumi-resource-pulumi-python",
+    ]
+    stack = Stack(tmp_path / "run", proc.stdout.strip().splitlines()[-1], "venv")
+    os.symlink(VENV, stack.dir / "venv")
+    stack.pulumi("stack", "init", "dev")
+    stack.pulumi("config", "set", "--secret", "token", "t")
+    stack.pulumi("up", "--yes")
+    assert {e["prefix"] for e in stack.events("configure")} == {str(stack.dir / "venv")}
+    stack.pulumi("destroy", "--yes")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from tests.pulumi_stack import PulumiStack
-from tests.support import EVENTS_URL, calls, writes
+from harness.accounts import EVENTS_URL
+from harness.emulator import calls, writes
+from harness.pulumi_stack import PulumiStack
 
 BOOKS = {
     "name": "Books",
@@ -78,12 +79,7 @@ def test_another_company_is_a_replace(stack, emu):
     stack.up()
     old_id = stack.outputs()["books"]["instance_id"]
     stack.grant("books", realm_id="9130350000000002")
-    preview = stack.preview("--diff")
-    assert "replace" in preview.stdout
-    stack.up()
-    new_id = stack.outputs()["books"]["instance_id"]
-    assert new_id != old_id
-    assert emu.api("GET", f"/instances/{old_id}").status_code == 404
+    stack.up_replacing("books", old_id)
 
 
 def test_deleted_behind_pulumis_back_is_dropped_by_refresh_and_recreated(stack, emu):

@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from emulator.harness import start_emulator
-from tests.pulumi_stack import PulumiStack
-from tests.support import EVENTS_URL, new_app, random_accounts, writes
+from harness.accounts import EVENTS_URL, new_app
+from harness.emulator import writes
+from harness.pulumi_stack import PulumiStack
 
 PROJECT = "quickbooks-instances"
 BOOKS = {"name": "Books", "callback_url": EVENTS_URL, "tags": ["env:e2e"]}
@@ -27,12 +27,6 @@ def owner(stack: str, resource: str) -> str:
 
 def output_of(done: subprocess.CompletedProcess) -> str:
     return done.stdout + done.stderr
-
-
-@pytest.fixture(scope="module")
-def emu():
-    with start_emulator(accounts=random_accounts()) as e:
-        yield e
 
 
 @pytest.fixture
@@ -161,7 +155,7 @@ def test_killed_up_recovers_by_the_book_without_a_second_instance(tmp_path, emu)
 
     # The README's recovery: the next up is refused by the lock; cancel, then up.
     locked = stack.up(check=False)
-    assert locked.returncode != 0 and "lock" in output_of(locked).lower()
+    assert locked.returncode != 0 and "the stack is currently locked" in output_of(locked)
     stack.run("cancel", "--yes")
     stack.up()
     posts = [r for r in emu.requests() if r["method"] == "POST"]

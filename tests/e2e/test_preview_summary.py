@@ -1,7 +1,7 @@
 """The pull-request summary, from a real `pulumi preview --json` of an e2e stack."""
 
+from harness.accounts import EVENTS_URL
 from provider.preview_summary import comment, summarize
-from tests.support import EVENTS_URL
 
 
 def test_summary_shows_each_change_and_secrets_only_as_changed(stack, emu):

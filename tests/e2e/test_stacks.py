@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.support import writes
+from harness.emulator import writes
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 

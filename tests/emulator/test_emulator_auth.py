@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from harness.emulator import CONTROL_ENDPOINTS
 from tests.emulator.emulator_support import create_instance, instance_body, new_grant
 
 
@@ -97,16 +98,7 @@ def test_a_grant_works_for_any_organization(emu):
 def test_controls_need_the_admin_token(emu, header):
     headers = {"Authorization": header} if header else {}
     root = emu.root_url + "/_emulator"
-    for method, path in [
-        ("GET", "/requests"),
-        ("DELETE", "/requests"),
-        ("GET", "/faults"),
-        ("POST", "/faults"),
-        ("DELETE", "/faults"),
-        ("POST", "/reset"),
-        ("POST", "/instances/1/events"),
-        ("GET", "/deliveries/x"),
-    ]:
+    for method, path in CONTROL_ENDPOINTS:
         response = requests.request(method, root + path, headers=headers, json={}, timeout=10)
         assert response.status_code == 401, (method, path)
 

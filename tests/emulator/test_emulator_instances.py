@@ -158,6 +158,22 @@ def test_provider_data_is_required_on_create(emu):
     assert_error(emu.api("POST", "/instances", json=instance_body(None)), 400, "providerData")
 
 
+def test_provider_data_is_checked_after_the_configuration(emu):
+    # Validation order (README): a malformed providerData loses to a configuration problem.
+    body = instance_body(None, config={})
+    body["providerData"] = {"realmId": REALM_US1}
+    message = assert_error(emu.api("POST", "/instances", json=body), 400, "Missing required")
+    assert "providerData" not in message
+    body["configuration"] = configuration()
+    assert_error(emu.api("POST", "/instances", json=body), 400, "providerData", "'code'")
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+def test_unknown_instance_is_404_before_the_body_is_checked(emu, method):
+    response = emu.api(method, "/instances/999999", json={"name": ""})
+    assert_error(response, 404, "999999")
+
+
 def test_unknown_body_fields_are_refused_by_name(emu):
     body = instance_body(new_grant(emu))
     body["tag"] = ["typo"]

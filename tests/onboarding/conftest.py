@@ -1,10 +1,7 @@
-import secrets
-
 import pytest
 
-from emulator.harness import start_emulator
-from tests.pulumi_stack import PulumiStack
-from tests.support import EVENTS_URL, App, random_accounts
+from harness.accounts import EVENTS_URL
+from harness.emulator import watched_emulator
 
 from .driver import local_callback_url
 
@@ -12,25 +9,25 @@ BOOKS = {"name": "Books", "callback_url": EVENTS_URL, "tags": ["env:onboarding"]
 
 
 @pytest.fixture(scope="package")
-def emu():
-    accounts = random_accounts()
-    with start_emulator(accounts=accounts) as e:
-        yield e
+def emulator():
+    """One emulator for the whole folder."""
+    with watched_emulator() as started:
+        yield started
 
 
 @pytest.fixture
-def app():
-    """An app whose redirect URI is a free loopback port: onboard listens there."""
-    return App(
-        api_key=f"app-{secrets.token_hex(4)}",
-        api_secret=secrets.token_hex(16),
-        callback_url=local_callback_url(),
-    )
+def app_callback_url() -> str:
+    """A free loopback port: onboard listens there."""
+    return local_callback_url()
 
 
 @pytest.fixture
-def stack(tmp_path, emu, app):
-    """A temp copy of the project with one instance, `books`, declared and no grant."""
-    created = PulumiStack(tmp_path / "project", emu, app, stack="onboarding")
-    created.set_instance("books", **BOOKS)
-    return created
+def stack_name() -> str:
+    return "onboarding"
+
+
+@pytest.fixture
+def stack(stack):
+    """The project with one instance, `books`, declared and no grant."""
+    stack.set_instance("books", **BOOKS)
+    return stack

@@ -10,15 +10,14 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urljoin
 
 import requests
 
 from emulator.harness import ConsentForm
-from tests.pulumi_stack import PulumiStack
+from harness import REPO
+from harness.pulumi_stack import PulumiStack
 
-REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "onboarding"
 CALLBACK_PATH = "/quickbooks/oauth/callback"
 CONSENT_URL_LINE = re.compile(r"^\s{4}(https?://\S+)$")

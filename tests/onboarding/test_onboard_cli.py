@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from provider.onboarding_errors import OnboardError
-from provider.onboarding_stack import PulumiStackConfig
+from provider.onboard.errors import OnboardError
+from provider.onboard.stack import PulumiStackConfig
 
 from .driver import OnboardRun
 

@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from harness.accounts import EVENTS_URL, configured_provider, provider_config
+from harness.emulator import calls
 from provider.onboard import Options, closing_message, onboard
-from provider.onboarding_errors import OnboardError
-from tests.support import EVENTS_URL, calls, configured_provider, provider_config
+from provider.onboard.errors import OnboardError
 
 from .driver import consent_over_http
 
@@ -283,7 +284,7 @@ def test_a_failed_store_shows_a_failure_page_and_the_cause(config):
 
 
 def test_the_project_dir_is_where_the_stack_file_is_found(tmp_path: Path):
-    from provider.onboarding_stack import PulumiStackConfig
+    from provider.onboard.stack import PulumiStackConfig
 
     (tmp_path / "Pulumi.yaml").write_text("name: p\nruntime: python\nstackConfigDir: stacks\n")
     config = PulumiStackConfig("acme/p/dev", tmp_path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from tests.support import writes
+from harness.emulator import writes
 
 from .driver import onboard_over_http
 
@@ -58,12 +58,7 @@ def test_reconsent_same_company_reauthorizes_in_place_another_company_replaces(s
     codes.append(code_of(redirect))
     assert f"previous grant was for company {REALM}" in other.stdout
     assert "replaces the instance" in other.stdout
-    preview = stack.preview("--diff")
-    assert "replace" in preview.stdout
-    stack.up()
-    new_id = stack.outputs()["books"]["instance_id"]
-    assert new_id != instance_id
-    assert emu.api("GET", f"/instances/{instance_id}").status_code == 404
+    new_id = stack.up_replacing("books", instance_id)
     live = emu.api("GET", f"/instances/{new_id}").json()
     assert live["configuration"]["realmId"] == OTHER_REALM
     assert stack.outputs()["books"]["realm_id"] == OTHER_REALM

@@ -7,7 +7,6 @@ import base64
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import grpc
 import pytest
@@ -16,11 +15,10 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import proto, rpc
 from pulumi.runtime.proto import provider_pb2_grpc
 
-from emulator.harness import start_emulator
+from harness import REPO
+from harness.accounts import EVENTS_URL, new_app, oauth_grant, provider_config
 from provider.lifecycle import QuickBooksInstanceProvider
-from tests.support import EVENTS_URL, new_app, oauth_grant, provider_config
 
-REPO = Path(__file__).resolve().parents[2]
 URN = "urn:pulumi:test::quickbooks-instances::pulumi-python:dynamic/quickbooks:Instance::books"
 
 
@@ -34,12 +32,6 @@ def struct(values: dict) -> struct_pb2.Struct:
 
 def plain(message: struct_pb2.Struct) -> dict:
     return rpc.deserialize_properties(message, keep_unknowns=True)
-
-
-@pytest.fixture(scope="module")
-def emu():
-    with start_emulator() as e:
-        yield e
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,9 @@ import base64
 
 from pulumi.dynamic.dynamic import serialize_provider
 
+from harness.accounts import configured_provider
+from harness.emulator import calls
 from provider.lifecycle import QuickBooksInstanceProvider
-from tests.support import calls, configured_provider
 
 
 def test_read_and_delete_work_with_credentials_only_from_configure(
@@ -62,7 +63,6 @@ def test_outputs_hold_no_credential(config, provider, make_inputs):
 
 def test_missing_settings_are_named_before_any_call(emu):
     provider = QuickBooksInstanceProvider()
-    provider._settings = None
     import os
 
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("QUICKBOOKS_")}

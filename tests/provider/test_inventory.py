@@ -8,10 +8,11 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
+from harness.accounts import configured_provider
+from harness.emulator import calls
 from provider.client import CloudElementsClient
 from provider.inventory import Inventory
 from provider.redact import Redactor
-from tests.support import calls, configured_provider
 
 STACK_TAG = "pulumi:test:stack"
 

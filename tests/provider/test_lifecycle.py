@@ -5,10 +5,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pulumi.runtime import rpc
 
+from harness.accounts import configured_provider, oauth_grant, provider_config
+from harness.emulator import calls, writes
 from provider.catalog import POLLER_RESOURCES
 from provider.errors import AuthenticationFailed
 from provider.lifecycle import ProvisioningError
-from tests.support import calls, configured_provider, oauth_grant, provider_config, writes
 
 
 def create(provider, emu, inputs):

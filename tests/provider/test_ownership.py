@@ -3,7 +3,8 @@ or deleted, except by a takeover that names its current owner (`adopt_from`)."""
 
 from __future__ import annotations
 
-from tests.support import calls, configured_provider, writes
+from harness.accounts import configured_provider
+from harness.emulator import calls, writes
 
 OWNER_A = "pulumi:proj:stack-a:books"
 OWNER_B = "pulumi:proj:stack-b:books"

@@ -1,22 +1,15 @@
-"""Fixtures of the reliability suite, and the summary table it prints at the end."""
+"""Fixtures of the reliability suite, and the summary table it prints at the end.
+
+The emulator, the app and the leak scan come from tests/conftest.py."""
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
-from emulator.harness import Emulator, start_emulator
-from tests.support import (
-    App,
-    configured_provider,
-    new_app,
-    oauth_grant,
-    provider_config,
-    random_accounts,
-)
+from emulator.harness import Emulator
+from harness.accounts import REALM, App, configured_provider, oauth_grant, provider_config
 
-from .leaks import SECRETS, scan
+from .engine import Resource, desired
 from .ledger import LEDGER
 
 # Small budgets keep exhausted-retry rows fast; the rows assert the bounds hold.
@@ -44,19 +37,6 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture(scope="module")
-def emu():
-    accounts = random_accounts(2)
-    with start_emulator(accounts=accounts) as started:
-        for org, user in started.accounts:
-            SECRETS.add("organization secret", org)
-            SECRETS.add("user secret", user)
-        SECRETS.add("emulator admin token", started.admin_token)
-        yield started
-        found = scan("emulator stderr", started.stderr())
-        assert not found, f"secrets in the emulator's stderr: {found}"
-
-
 @pytest.fixture(autouse=True)
 def _no_fault_outlives_its_test(request):
     """A row that fails half-way must not leave its faults to the next one."""
@@ -66,20 +46,11 @@ def _no_fault_outlives_its_test(request):
 
 
 @pytest.fixture
-def app() -> App:
-    made = new_app()
-    SECRETS.add("app secret", made.api_secret)
-    return made
-
-
-@pytest.fixture
 def grant(emu: Emulator, app: App):
-    """A fresh OAuth 2.0 grant (the `oauth` input); its code is registered as a secret."""
+    """A fresh OAuth 2.0 grant (the `oauth` input)."""
 
-    def make(realm_id: str = "9130350000000001") -> dict[str, str]:
-        made = oauth_grant(emu, app, realm_id=realm_id)
-        SECRETS.add("grant code", made["code"])
-        return made
+    def make(realm_id: str = REALM) -> dict[str, str]:
+        return oauth_grant(emu, app, realm_id=realm_id)
 
     return make
 
@@ -96,28 +67,10 @@ def make_provider(emu: Emulator, app: App):
     return make
 
 
-class _Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
-@pytest.fixture(autouse=True)
-def provider_log():
-    """Every record the provider logs (at DEBUG and up) is scanned for secrets."""
-    capture = _Capture()
-    loggers = [logging.getLogger(name) for name in ("quickbooks", "pulumi")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.addHandler(capture)
-        logger.setLevel(logging.DEBUG)
-    yield capture
-    for logger, level in zip(loggers, levels, strict=True):
-        logger.removeHandler(capture)
-        logger.setLevel(level)
-    found = scan("provider log", "\n".join(capture.lines))
-    assert not found, f"secrets in the provider's log: {found}"
+@pytest.fixture
+def ours(make_provider, grant) -> Resource:
+    """A resource of this stack (not another organization's, nor one made by hand),
+    created by a run without faults."""
+    resource = Resource(desired(grant()))
+    resource.check(make_provider()).create(make_provider())
+    return resource

@@ -12,12 +12,11 @@ from typing import Any
 from pulumi.runtime import rpc
 
 from emulator.harness import Emulator
+from harness.accounts import EVENTS_URL
+from harness.leaks import SECRETS, scan
 from provider.catalog import POLLER_RESOURCES
 from provider.lifecycle import QuickBooksInstanceProvider
 from provider.resource import SECRET_OUTPUTS
-from tests.support import EVENTS_URL
-
-from .leaks import SECRETS, scan
 
 REQUEST_ID = re.compile(r"requestId [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -155,7 +154,8 @@ def assert_converged(
     live = live_config(emu, resource.id)
     config = live["configuration"]
     assert live["name"] == raw["name"]
-    assert sorted(live["tags"]) == sorted([*raw["tags"], tag])
+    stack_tag = tag.rsplit(":", 1)[0]  # pulumi:<project>:<stack>, beside the ownership tag
+    assert sorted(live["tags"]) == sorted([*raw["tags"], tag, stack_tag])
     expected = {
         "event.notification.callback.url": raw["callback_url"],
         "event.notification.enabled": "true",
@@ -217,6 +217,21 @@ def make_by_hand(emu: Emulator, app: Any, grant: dict, name: str, tags: list[str
     response = emu.api("POST", "/instances", json=body)
     assert response.status_code == 200, response.text
     return str(response.json()["id"])
+
+
+def break_lookups_after_the_post(emu: Emulator, provider: QuickBooksInstanceProvider) -> None:
+    """The next create's POST commits but its answer is lost, and every ownership lookup
+    after that POST fails (503): the instance exists, the provider cannot find out."""
+    emu.add_fault("POST", "/instances", kind="drop_after_commit")
+    client = provider.client()
+    post = client.create_instance
+
+    def post_then_break_lookups(*args, **kwargs):
+        # Armed after the first lookup: only the lookup after the POST fails.
+        emu.add_fault("GET", "/instances", status=503, count=50)
+        return post(*args, **kwargs)
+
+    client.create_instance = post_then_break_lookups
 
 
 def edit_by_hand(emu: Emulator, instance_id: str) -> None:

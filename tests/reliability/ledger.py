@@ -1,7 +1,8 @@
 """What the reliability suite tried and how it went, for the summary printed at the end.
 
-Tests record each fault row, each bad input and each secret-leak scan here;
-`conftest.py` prints the totals as one table (`pytest_terminal_summary`).
+Tests record each fault row and each bad input here; the secret-leak scans of the
+whole run are read from `harness.leaks.SCANS`. `conftest.py` prints the totals as
+one table (`pytest_terminal_summary`).
 A row is recorded as survived only when its whole block ran without an
 assertion failing, so a failing row shows up in the table as well as in pytest.
 """
@@ -12,12 +13,13 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from harness.leaks import SCANS
+
 
 @dataclass
 class Ledger:
     faults: dict[tuple[str, str], bool] = field(default_factory=dict)  # (level, row) -> survived
     inputs: dict[tuple[str, str], bool] = field(default_factory=dict)  # (level, case) -> rejected
-    scans: list[tuple[str, int]] = field(default_factory=list)  # (source, hits)
     isolation: dict[str, bool] = field(default_factory=dict)  # check -> held
 
     @contextlib.contextmanager
@@ -33,8 +35,9 @@ class Ledger:
     def bad_input(self, level: str, case: str, rejected: bool) -> None:
         self.inputs[(level, case)] = rejected
 
-    def scan(self, source: str, hits: int) -> None:
-        self.scans.append((source, hits))
+    @property
+    def scans(self) -> list[tuple[str, int]]:
+        return SCANS
 
     def empty(self) -> bool:
         return not (self.faults or self.inputs or self.scans or self.isolation)

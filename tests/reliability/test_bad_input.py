@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tests.pulumi_stack import PulumiStack
-from tests.support import EVENTS_URL, configured_provider, new_app, provider_config
+from harness.accounts import EVENTS_URL, configured_provider, new_app, provider_config
+from harness.leaks import SECRETS, scan
+from harness.pulumi_stack import PulumiStack
 
-from .leaks import SECRETS, scan
 from .ledger import LEDGER
 
 REALM = "9130350000000001"

@@ -1,7 +1,8 @@
 """Fault matrix at provider level: create, read, update, delete (and re-authorize) under
 each fault the emulator can inject, once and until the retries run out.
 
-Every row then clears the faults, runs the next command as the engine would, and
+The matrix is a table of cases (an operation, a fault, a variant) driving one test,
+`test_fault_row`. Every row then clears the faults, runs the next command as the engine would, and
 checks that it converged with no duplicate, no orphan and no lost field; a row
 that fails names the operation, the instance, the status and the requestId, and
 leaks no secret. Back-off sleeps are recorded instead of slept (the recorded
@@ -12,9 +13,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
 
 import pytest
 
+from harness.leaks import dumps, scan
 from provider.errors import RateLimited
 
 from .engine import (
@@ -23,6 +28,7 @@ from .engine import (
     assert_gone,
     assert_good_error,
     attempt,
+    break_lookups_after_the_post,
     changed,
     desired,
     edit_by_hand,
@@ -30,7 +36,6 @@ from .engine import (
     make_by_hand,
     owned,
 )
-from .leaks import dumps, scan
 from .ledger import LEDGER
 
 TIMEOUT_S = 0.5  # the provider's read timeout in the timeout rows
@@ -54,21 +59,201 @@ RETRIED = set(FAULTS) - {"500"}
 VARIANTS = {"once": 1, "until retries run out": 50}
 
 
-def _params(rows) -> list:
-    return [pytest.param(f, v, id=f"{f}-{v}".replace(" ", "_")) for f, v in rows]
+LOOKUP_ROWS = [
+    ("429 Retry-After", "once"),
+    ("503", "once"),
+    ("connection reset", "once"),
+    ("503", "until retries run out"),
+    ("500", "once"),
+]
+
+# A new grant for the same company travels in the PATCH as providerData, and the PATCH
+# spends it: the retry of a PATCH whose answer was lost is refused ("already
+# exchanged") although it was applied. Persistent faults are tried only where the
+# PATCH cannot have reached the platform (see the README: a grant spent by an attempt
+# whose answer never came back in an earlier run needs a new consent).
+REAUTHORIZE_ROWS = [
+    ("response lost after commit", "once"),
+    ("connection reset", "once"),
+    ("read timeout", "once"),
+    ("503", "once"),
+    ("429 Retry-After", "once"),
+    ("500", "once"),
+    ("503", "until retries run out"),
+    ("connection reset", "until retries run out"),
+]
 
 
-ROWS = _params((fault, variant) for fault in FAULTS for variant in VARIANTS)
+@dataclass(frozen=True)
+class Before:
+    """The resource's state just before the faulty command."""
+
+    id: str | None
+    outs: dict[str, Any]
 
 
-def _expect_ok(op: str, fault: str, variant: str) -> bool:
-    """What the documented retry rules promise for this row within the failing call."""
-    if op == "create":
-        # POST: retried only on 429; a lost answer is resolved by the ownership lookup.
-        return (fault == "429 Retry-After" and variant == "once") or (
-            fault == "response lost after commit"
-        )
+def _retried(fault: str, variant: str) -> bool:
+    """GET, PATCH, DELETE: a single transient fault is absorbed within the call."""
     return fault in RETRIED and variant == "once"
+
+
+def _post_retried(fault: str, variant: str) -> bool:
+    # POST: retried only on 429; a lost answer is resolved by the ownership lookup.
+    return (fault == "429 Retry-After" and variant == "once") or (
+        fault == "response lost after commit"
+    )
+
+
+def _checked(resource: Resource, make_provider, provider, grant) -> None:
+    resource.check(provider)
+
+
+def _created(resource: Resource, make_provider, provider, grant) -> None:
+    """The resource exists, created by a run without faults."""
+    resource.check(make_provider()).create(make_provider())
+
+
+def _created_then_changed(resource: Resource, make_provider, provider, grant) -> None:
+    _created(resource, make_provider, provider, grant)
+    resource.check(provider, changed(resource.raw))
+
+
+def _created_then_regranted(resource: Resource, make_provider, provider, grant) -> None:
+    _created(resource, make_provider, provider, grant)
+    resource.check(provider, changed(resource.raw, oauth=grant()))
+
+
+def _after_failed_create(emu, resource: Resource, before: Before, fault: str, make_provider):
+    assert resource.id is None
+    late = owned(emu, resource.raw["ownership_tag"])
+    # A POST that timed out on our side went on and committed: the next run
+    # must adopt that instance. Nothing else may exist.
+    assert len(late) == (1 if FAULTS[fault]["kind"] == "delay" else 0), late
+    resource.up(make_provider())  # the next `pulumi up`: the faults have cleared
+    assert resource.id in late or not late
+
+
+def _after_failed_lookup(emu, resource: Resource, before: Before, fault: str, make_provider):
+    assert resource.id is None
+    assert owned(emu, resource.raw["ownership_tag"]) == []  # it failed before the POST
+    resource.up(make_provider())
+
+
+def _after_failed_refresh(emu, resource: Resource, before: Before, fault: str, make_provider):
+    assert resource.outs == before.outs  # a failed refresh changes no state
+    resource.refresh(make_provider())  # the next `pulumi refresh`
+
+
+def _after_failed_update(emu, resource: Resource, before: Before, fault: str, make_provider):
+    resource.up(make_provider())  # the next `pulumi up`, from the old state
+
+
+def _after_failed_destroy(emu, resource: Resource, before: Before, fault: str, make_provider):
+    assert resource.id == before.id  # still in state
+    resource.destroy(make_provider())  # the next `pulumi destroy`
+
+
+def _converged(emu, make_provider, resource: Resource, before: Before) -> None:
+    assert_converged(emu, make_provider(), resource)
+
+
+def _converged_on_the_new_grant(emu, make_provider, resource: Resource, before: Before) -> None:
+    assert_converged(emu, make_provider(), resource)
+    assert resource.outs["oauth_fingerprint"] == resource.inputs["oauth_fingerprint"]
+
+
+def _gone(emu, make_provider, resource: Resource, before: Before) -> None:
+    assert_gone(emu, resource.raw, before.id)
+
+
+# What the error of a failed command on an existing instance names, by its request.
+VERBS = {"GET": "read", "PATCH": "update", "DELETE": "delete"}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One provider command under a fault. Every row runs the same steps (arrange,
+    inject, run, settle, check the waits, then the verdict); only these differ."""
+
+    label: str  # in the test id and the ledger
+    method: str  # of the request the fault is injected into
+    run: Callable[[Resource, Any], None]  # the command, with the faulty provider
+    after_failure: Callable[..., None]  # what it left alone, then the next run
+    arrange: Callable[..., None] = _created
+    path: Callable[[Resource], str] = lambda resource: f"/instances/{resource.id}"
+    survives: Callable[[str, str], bool] = _retried  # what the retry rules promise
+    verify: Callable[..., None] = _converged
+    names: Callable[[Resource], list[str]] | None = None  # else "<verb> instance <id>"
+
+    def error_names(self, resource: Resource, before: Before) -> list[str]:
+        """What the error of a failed command must name."""
+        if self.names:
+            return self.names(resource)
+        return [f"{VERBS[self.method]} instance {before.id}"]
+
+
+def _instances(_resource: Resource) -> str:
+    return "/instances"
+
+
+def _stack_tag(resource: Resource) -> str:
+    return resource.raw["ownership_tag"].rsplit(":", 1)[0]  # pulumi:<project>:<stack>
+
+
+CREATE = Operation(
+    "create",
+    "POST",
+    Resource.create,
+    _after_failed_create,
+    arrange=_checked,
+    path=_instances,
+    survives=_post_retried,
+    names=lambda r: ["create instance", r.raw["name"], r.raw["ownership_tag"]],
+)
+# The ownership lookup (`GET /instances?tags[]=...`) runs before every POST, and again
+# after a POST whose outcome is unknown.
+LOOKUP = replace(
+    CREATE,
+    label="create (ownership lookup)",
+    method="GET",
+    after_failure=_after_failed_lookup,
+    survives=_retried,
+    # The run's inventory is the first lookup: one list of the stack's instances.
+    names=lambda r: ["list instances", _stack_tag(r)],
+)
+# A refresh reads from that same list.
+READ = Operation(
+    "read",
+    "GET",
+    Resource.refresh,
+    _after_failed_refresh,
+    path=_instances,
+    names=lambda r: ["list instances", _stack_tag(r)],
+)
+UPDATE = Operation("update", "PATCH", Resource.up, _after_failed_update, _created_then_changed)
+REAUTHORIZE = replace(
+    UPDATE,
+    label="re-authorize",
+    arrange=_created_then_regranted,
+    verify=_converged_on_the_new_grant,
+)
+DELETE = Operation("delete", "DELETE", Resource.destroy, _after_failed_destroy, verify=_gone)
+
+ALL_FAULTS = [(fault, variant) for fault in FAULTS for variant in VARIANTS]
+CASES = [
+    pytest.param(
+        operation, fault, variant, id=f"{operation.label}-{fault}-{variant}".replace(" ", "_")
+    )
+    for operation, rows in (
+        (CREATE, ALL_FAULTS),
+        (LOOKUP, LOOKUP_ROWS),
+        (READ, ALL_FAULTS),
+        (UPDATE, ALL_FAULTS),
+        (REAUTHORIZE, REAUTHORIZE_ROWS),
+        (DELETE, ALL_FAULTS),
+    )
+    for fault, variant in rows
+]
 
 
 class Waits(list):
@@ -114,66 +299,28 @@ def _scan_request_log(emu) -> None:
     assert not found, found
 
 
-@pytest.mark.parametrize("fault, variant", ROWS)
-def test_create(emu, make_provider, grant, fault, variant):
+@pytest.mark.parametrize("operation, fault, variant", CASES)
+def test_fault_row(emu, make_provider, grant, operation: Operation, fault, variant):
     resource = Resource(desired(grant()))
     provider, waits = _faulty_provider(make_provider, fault)
-    resource.check(provider)
-    with LEDGER.fault("provider", f"create × {fault} × {variant}"):
-        _inject(emu, "POST", "/instances", fault, variant)
+    operation.arrange(resource, make_provider, provider, grant)
+    before = Before(resource.id, dict(resource.outs))
+    with LEDGER.fault("provider", f"{operation.label} × {fault} × {variant}"):
+        _inject(emu, operation.method, operation.path(resource), fault, variant)
         started = time.monotonic()
-        error = attempt(lambda: resource.create(provider))
+        error = attempt(lambda: operation.run(resource, provider))
         _settle(emu, fault, started)
         _check_waits(waits, fault)
-        if _expect_ok("create", fault, variant):
+        if operation.survives(fault, variant):
             assert error is None, error
         else:
-            assert error is not None and resource.id is None
+            assert error is not None
             assert_good_error(
-                error,
-                names=["create instance", resource.raw["name"], resource.raw["ownership_tag"]],
-                fault=FAULTS[fault],
+                error, names=operation.error_names(resource, before), fault=FAULTS[fault]
             )
-            late = owned(emu, resource.raw["ownership_tag"])
-            # A POST that timed out on our side went on and committed: the next run
-            # must adopt that instance. Nothing else may exist.
-            assert len(late) == (1 if FAULTS[fault]["kind"] == "delay" else 0), late
-            resource.up(make_provider())  # the next `pulumi up`: the faults have cleared
-            assert resource.id in late or not late
-        assert_converged(emu, make_provider(), resource)
+            operation.after_failure(emu, resource, before, fault, make_provider)
+        operation.verify(emu, make_provider, resource, before)
         _scan_request_log(emu)
-
-
-# The ownership lookup (`GET /instances?tags[]=...`) runs before every POST, and again
-# after a POST whose outcome is unknown.
-LOOKUP_ROWS = [
-    ("429 Retry-After", "once"),
-    ("503", "once"),
-    ("connection reset", "once"),
-    ("503", "until retries run out"),
-    ("500", "once"),
-]
-
-
-@pytest.mark.parametrize("fault, variant", _params(LOOKUP_ROWS))
-def test_create_ownership_lookup(emu, make_provider, grant, fault, variant):
-    resource = Resource(desired(grant()))
-    provider, waits = _faulty_provider(make_provider, fault)
-    resource.check(provider)
-    with LEDGER.fault("provider", f"create (ownership lookup) × {fault} × {variant}"):
-        _inject(emu, "GET", "/instances", fault, variant)
-        error = attempt(lambda: resource.create(provider))
-        emu.clear_faults()
-        _check_waits(waits, fault)
-        if _expect_ok("read", fault, variant):
-            assert error is None, error
-        else:
-            assert error is not None and resource.id is None
-            tag = resource.raw["ownership_tag"]
-            assert_good_error(error, names=["look up instances", tag], fault=FAULTS[fault])
-            assert owned(emu, tag) == []  # it failed before the POST
-            resource.up(make_provider())
-        assert_converged(emu, make_provider(), resource)
 
 
 def test_create_whose_answer_is_lost_and_whose_lookup_then_fails(emu, make_provider, grant):
@@ -185,16 +332,7 @@ def test_create_whose_answer_is_lost_and_whose_lookup_then_fails(emu, make_provi
     with LEDGER.fault(
         "provider", "create × response lost, then lookup 503 × until retries run out"
     ):
-        emu.add_fault("POST", "/instances", kind="drop_after_commit")
-        client = provider.client()
-        post = client.create_instance
-
-        def post_then_break_lookups(*args, **kwargs):
-            # Armed after the first lookup: only the lookup after the POST fails.
-            emu.add_fault("GET", "/instances", status=503, count=50)
-            return post(*args, **kwargs)
-
-        client.create_instance = post_then_break_lookups
+        break_lookups_after_the_post(emu, provider)
         error = attempt(lambda: resource.create(provider))
         emu.clear_faults()
         assert error is not None and resource.id is None
@@ -209,148 +347,39 @@ def test_create_whose_answer_is_lost_and_whose_lookup_then_fails(emu, make_provi
         assert_converged(emu, make_provider(), resource)
 
 
-@pytest.mark.parametrize("fault, variant", ROWS)
-def test_read(emu, make_provider, grant, fault, variant):
-    resource = Resource(desired(grant()))
-    resource.check(make_provider()).create(make_provider())
-    provider, waits = _faulty_provider(make_provider, fault)
-    with LEDGER.fault("provider", f"read × {fault} × {variant}"):
-        _inject(emu, "GET", f"/instances/{resource.id}", fault, variant)
-        started = time.monotonic()
-        state_before = dict(resource.outs)
-        error = attempt(lambda: resource.refresh(provider))
-        _settle(emu, fault, started)
-        _check_waits(waits, fault)
-        if _expect_ok("read", fault, variant):
-            assert error is None, error
-        else:
-            assert error is not None
-            assert resource.outs == state_before  # a failed refresh changes no state
-            assert_good_error(error, names=[f"read instance {resource.id}"], fault=FAULTS[fault])
-            resource.refresh(make_provider())  # the next `pulumi refresh`
-        assert_converged(emu, make_provider(), resource)
-        _scan_request_log(emu)
-
-
-@pytest.mark.parametrize("fault, variant", ROWS)
-def test_update(emu, make_provider, grant, fault, variant):
-    resource = Resource(desired(grant()))
-    resource.check(make_provider()).create(make_provider())
-    provider, waits = _faulty_provider(make_provider, fault)
-    resource.check(provider, changed(resource.raw))
-    with LEDGER.fault("provider", f"update × {fault} × {variant}"):
-        _inject(emu, "PATCH", f"/instances/{resource.id}", fault, variant)
-        started = time.monotonic()
-        error = attempt(lambda: resource.up(provider))
-        _settle(emu, fault, started)
-        _check_waits(waits, fault)
-        if _expect_ok("update", fault, variant):
-            assert error is None, error
-        else:
-            assert error is not None
-            assert_good_error(error, names=[f"update instance {resource.id}"], fault=FAULTS[fault])
-            resource.up(make_provider())  # the next `pulumi up`, from the old state
-        assert_converged(emu, make_provider(), resource)
-        _scan_request_log(emu)
-
-
-# A new grant for the same company travels in the PATCH as providerData, and the PATCH
-# spends it: the retry of a PATCH whose answer was lost is refused ("already
-# exchanged") although it was applied. Persistent faults are tried only where the
-# PATCH cannot have reached the platform (see the README: a grant spent by an attempt
-# whose answer never came back in an earlier run needs a new consent).
-REAUTHORIZE_ROWS = [
-    ("response lost after commit", "once"),
-    ("connection reset", "once"),
-    ("read timeout", "once"),
-    ("503", "once"),
-    ("429 Retry-After", "once"),
-    ("500", "once"),
-    ("503", "until retries run out"),
-    ("connection reset", "until retries run out"),
-]
-
-
-@pytest.mark.parametrize("fault, variant", _params(REAUTHORIZE_ROWS))
-def test_reauthorize(emu, make_provider, grant, fault, variant):
-    resource = Resource(desired(grant()))
-    resource.check(make_provider()).create(make_provider())
-    provider, waits = _faulty_provider(make_provider, fault)
-    resource.check(provider, changed(resource.raw, oauth=grant()))
-    with LEDGER.fault("provider", f"re-authorize × {fault} × {variant}"):
-        _inject(emu, "PATCH", f"/instances/{resource.id}", fault, variant)
-        started = time.monotonic()
-        error = attempt(lambda: resource.up(provider))
-        _settle(emu, fault, started)
-        _check_waits(waits, fault)
-        if _expect_ok("update", fault, variant):
-            assert error is None, error
-        else:
-            assert error is not None
-            assert_good_error(error, names=[f"update instance {resource.id}"], fault=FAULTS[fault])
-            resource.up(make_provider())
-        assert_converged(emu, make_provider(), resource)
-        assert resource.outs["oauth_fingerprint"] == resource.inputs["oauth_fingerprint"]
-        _scan_request_log(emu)
-
-
-@pytest.mark.parametrize("fault, variant", ROWS)
-def test_delete(emu, make_provider, grant, fault, variant):
-    resource = Resource(desired(grant()))
-    resource.check(make_provider()).create(make_provider())
-    instance_id = resource.id
-    provider, waits = _faulty_provider(make_provider, fault)
-    with LEDGER.fault("provider", f"delete × {fault} × {variant}"):
-        _inject(emu, "DELETE", f"/instances/{instance_id}", fault, variant)
-        started = time.monotonic()
-        error = attempt(lambda: resource.destroy(provider))
-        _settle(emu, fault, started)
-        _check_waits(waits, fault)
-        if _expect_ok("delete", fault, variant):
-            assert error is None, error
-        else:
-            assert error is not None and resource.id == instance_id  # still in state
-            assert_good_error(error, names=[f"delete instance {instance_id}"], fault=FAULTS[fault])
-            resource.destroy(make_provider())  # the next `pulumi destroy`
-        assert_gone(emu, resource.raw, instance_id)
-        _scan_request_log(emu)
-
-
 # --- 404 in the middle of an update, and changes made behind the provider's back -------
 
 
-def test_update_meets_a_transient_404(emu, make_provider, grant):
-    resource = Resource(desired(grant()))
-    resource.check(make_provider()).create(make_provider())
+def _update_is_refused_with_404(resource: Resource, make_provider) -> None:
+    """The update's PATCH meets a 404: the error names the update and says to refresh."""
+    instance_id = resource.id
+    error = attempt(lambda: resource.up(make_provider()))
+    assert error is not None
+    assert_good_error(
+        error,
+        names=[f"update instance {instance_id}", "pulumi refresh"],
+        fault={"kind": "status", "status": 404},
+    )
+
+
+def test_update_meets_a_transient_404(emu, make_provider, grant, ours):
+    resource = ours
     resource.check(make_provider(), changed(resource.raw))
     with LEDGER.fault("provider", "update × 404 (transient) × once"):
         emu.add_fault("PATCH", f"/instances/{resource.id}", status=404)
-        error = attempt(lambda: resource.up(make_provider()))
-        assert error is not None
-        assert_good_error(
-            error,
-            names=[f"update instance {resource.id}", "pulumi refresh"],
-            fault={"kind": "status", "status": 404},
-        )
+        _update_is_refused_with_404(resource, make_provider)
         emu.clear_faults()
         resource.up(make_provider(), refresh=True)  # `pulumi up --refresh`: it is still there
         assert_converged(emu, make_provider(), resource)
 
 
-def test_update_of_an_instance_deleted_meanwhile(emu, make_provider, grant):
-    resource = Resource(desired(grant()))
-    resource.check(make_provider()).create(make_provider())
+def test_update_of_an_instance_deleted_meanwhile(emu, make_provider, grant, ours):
+    resource = ours
     old_id = resource.id
     resource.check(make_provider(), changed(resource.raw))
     with LEDGER.fault("provider", "update × deleted out of band (404) × once"):
         assert emu.api("DELETE", f"/instances/{old_id}").status_code == 200
-        error = attempt(lambda: resource.up(make_provider()))
-        assert error is not None
-        assert_good_error(
-            error,
-            names=[f"update instance {old_id}", "pulumi refresh"],
-            fault={"kind": "status", "status": 404},
-        )
+        _update_is_refused_with_404(resource, make_provider)
         # The next run: refresh drops it, and re-creating it needs a new consent.
         resource.check(make_provider(), {**resource.raw, "oauth": grant()})
         resource.up(make_provider(), refresh=True)
@@ -371,9 +400,8 @@ def test_create_ignores_a_look_alike_made_by_hand(emu, app, make_provider, grant
         assert_converged(emu, make_provider(), resource)
 
 
-def test_read_shows_out_of_band_changes_and_up_repairs_them(emu, make_provider, grant):
-    resource = Resource(desired(grant()))
-    resource.check(make_provider()).create(make_provider())
+def test_read_shows_out_of_band_changes_and_up_repairs_them(emu, make_provider, grant, ours):
+    resource = ours
     with LEDGER.fault("provider", "read × out-of-band change × once"):
         edit_by_hand(emu, resource.id)
         resource.refresh(make_provider())
@@ -384,10 +412,9 @@ def test_read_shows_out_of_band_changes_and_up_repairs_them(emu, make_provider, 
         assert_converged(emu, make_provider(), resource)
 
 
-def test_update_over_a_concurrent_out_of_band_change(emu, make_provider, grant):
+def test_update_over_a_concurrent_out_of_band_change(emu, make_provider, grant, ours):
     """The state is stale: someone edited the instance after the last refresh."""
-    resource = Resource(desired(grant()))
-    resource.check(make_provider()).create(make_provider())
+    resource = ours
     resource.check(make_provider(), {**resource.raw, "poll_interval_minutes": 45})
     with LEDGER.fault("provider", "update × concurrent out-of-band change × once"):
         edit_by_hand(emu, resource.id)
@@ -398,9 +425,8 @@ def test_update_over_a_concurrent_out_of_band_change(emu, make_provider, grant):
         assert_converged(emu, make_provider(), resource)
 
 
-def test_delete_of_an_instance_deleted_meanwhile(emu, make_provider, grant):
-    resource = Resource(desired(grant()))
-    resource.check(make_provider()).create(make_provider())
+def test_delete_of_an_instance_deleted_meanwhile(emu, make_provider, grant, ours):
+    resource = ours
     instance_id = resource.id
     with LEDGER.fault("provider", "delete × deleted out of band meanwhile × once"):
         assert emu.api("DELETE", f"/instances/{instance_id}").status_code == 200
@@ -411,28 +437,24 @@ def test_delete_of_an_instance_deleted_meanwhile(emu, make_provider, grant):
 # --- Retry-After in real time, and its bound ------------------------------------------
 
 
-def test_retry_after_is_slept_for_real(emu, make_provider, grant):
-    resource = Resource(desired(grant()))
-    resource.check(make_provider()).create(make_provider())
+def test_retry_after_is_slept_for_real(emu, make_provider, grant, ours):
+    resource = ours
     with LEDGER.fault("provider", "read × 429 Retry-After (real sleep) × once"):
-        emu.add_fault("GET", f"/instances/{resource.id}", status=429, retry_after=1)
+        emu.add_fault("GET", "/instances", status=429, retry_after=1)  # the run's list
         started = time.monotonic()
         resource.refresh(make_provider())
         assert 1.0 <= time.monotonic() - started < 1.0 + MAX_WAIT_S
         assert_converged(emu, make_provider(), resource)
 
 
-def test_retry_after_beyond_the_budget_fails_at_once(emu, make_provider, grant):
-    resource = Resource(desired(grant()))
-    resource.check(make_provider()).create(make_provider())
+def test_retry_after_beyond_the_budget_fails_at_once(emu, make_provider, grant, ours):
+    resource = ours
     with LEDGER.fault("provider", "read × 429 Retry-After 120s > budget × once"):
-        emu.add_fault("GET", f"/instances/{resource.id}", status=429, retry_after=120)
+        emu.add_fault("GET", "/instances", status=429, retry_after=120)  # the run's list
         started = time.monotonic()
         error = attempt(lambda: resource.refresh(make_provider()))
         assert isinstance(error, RateLimited) and time.monotonic() - started < 2.0
-        assert_good_error(
-            error, names=[f"read instance {resource.id}"], fault=FAULTS["429 Retry-After"]
-        )
+        assert_good_error(error, names=["list instances"], fault=FAULTS["429 Retry-After"])
         emu.clear_faults()
         assert_converged(emu, make_provider(), resource)
 

@@ -4,60 +4,26 @@ from __future__ import annotations
 
 import http.server
 import re
-import secrets
 import threading
 import time
 
 import pytest
 import requests
 
-from emulator.harness import start_emulator
+from harness.accounts import (
+    configured_provider,
+    oauth_grant,
+)
 from provider.client import CloudElementsClient, RetryPolicy
 from provider.redact import Redactor
-from tests.support import (
-    EVENTS_URL,
-    configured_provider,
-    new_app,
-    oauth_grant,
-    provider_config,
-    random_accounts,
-)
+
+from .engine import break_lookups_after_the_post, make_by_hand
 
 REQUEST_ID = re.compile(r"\(requestId [0-9a-f-]{36}\)")
 
 
-@pytest.fixture(scope="module")
-def emu():
-    accounts = random_accounts()
-    with start_emulator(accounts=accounts) as started:
-        yield started
-
-
-@pytest.fixture
-def app():
-    return new_app()
-
-
-@pytest.fixture
-def provider(emu, app):
-    return configured_provider(provider_config(emu, app))
-
-
-def _inputs(emu, app, provider, **changes):
-    raw = {
-        "name": "Books",
-        "ownership_tag": f"pulumi:regressions:test:r{secrets.token_hex(4)}",
-        "callback_url": EVENTS_URL,
-        "oauth": oauth_grant(emu, app),
-        **changes,
-    }
-    result = provider.check({}, raw)
-    assert result.failures == []
-    return result.inputs
-
-
-def test_a_failed_create_names_the_instance_status_and_request_id(emu, app, provider):
-    inputs = _inputs(emu, app, provider)
+def test_a_failed_create_names_the_instance_status_and_request_id(emu, app, provider, make_inputs):
+    inputs = make_inputs()
     emu.add_fault("POST", "/instances", status=503)
     with pytest.raises(Exception) as failure:
         provider.create(inputs)
@@ -66,8 +32,10 @@ def test_a_failed_create_names_the_instance_status_and_request_id(emu, app, prov
     assert REQUEST_ID.search(text), text
 
 
-def test_a_404_during_an_update_keeps_operation_status_and_request_id(emu, app, provider):
-    inputs = _inputs(emu, app, provider)
+def test_a_404_during_an_update_keeps_operation_status_and_request_id(
+    emu, app, provider, make_inputs
+):
+    inputs = make_inputs()
     created = provider.create(inputs)
     emu.add_fault("PATCH", f"/instances/{created.id}", status=404)
     with pytest.raises(Exception) as failure:
@@ -78,9 +46,9 @@ def test_a_404_during_an_update_keeps_operation_status_and_request_id(emu, app, 
 
 
 def test_a_reauthorization_whose_answer_was_lost_is_not_reported_as_a_spent_grant(
-    emu, app, provider
+    emu, app, provider, make_inputs
 ):
-    inputs = _inputs(emu, app, provider)
+    inputs = make_inputs()
     created = provider.create(inputs)
     news = {**inputs, "oauth": oauth_grant(emu, app), "name": "Books v2"}
     news = provider.check({}, news).inputs
@@ -93,11 +61,13 @@ def test_a_reauthorization_whose_answer_was_lost_is_not_reported_as_a_spent_gran
     assert provider.diff(created.id, read.outs, news).changes is False
 
 
-def test_a_grant_spent_elsewhere_still_fails_clearly_after_a_retried_5xx(emu, app, provider):
-    inputs = _inputs(emu, app, provider)
+def test_a_grant_spent_elsewhere_still_fails_clearly_after_a_retried_5xx(
+    emu, app, provider, make_inputs
+):
+    inputs = make_inputs()
     created = provider.create(inputs)
     spent = oauth_grant(emu, app)
-    other = _inputs(emu, app, provider, oauth=spent)
+    other = make_inputs(oauth=spent)
     provider.create(other)  # spends `spent`
     news = provider.check({}, {**inputs, "oauth": spent, "name": "Books v2"}).inputs
     emu.add_fault("PATCH", f"/instances/{created.id}", status=502)  # retried, then refused
@@ -147,20 +117,7 @@ def test_a_write_delayed_past_the_client_timeout_still_runs_on_the_emulator(emu,
     """The emulator's delay fault stands for a slow server: the request has arrived and
     runs to its end even though the client gave up (its README says so)."""
     emu.add_fault("PATCH", "/instances/*", kind="delay", delay_ms=600)
-    grant = oauth_grant(emu, app)
-    body = {
-        "element": {"key": "quickbooks"},
-        "name": "Books",
-        "providerData": {"code": grant["code"], "realmId": grant["realm_id"]},
-        "configuration": {
-            "oauth.api.key": app.api_key,
-            "oauth.api.secret": app.api_secret,
-            "oauth.callback.url": app.callback_url,
-            "authentication.type": "oauth2",
-            "event.notification.enabled": "false",
-        },
-    }
-    instance_id = emu.api("POST", "/instances", json=body).json()["id"]
+    instance_id = make_by_hand(emu, app, oauth_grant(emu, app), "Books", [])
     with pytest.raises(requests.ReadTimeout):
         emu.api("PATCH", f"/instances/{instance_id}", json={"name": "Renamed"}, timeout=0.2)
     deadline = time.monotonic() + 5
@@ -174,33 +131,27 @@ def _plain_outputs(outs: dict) -> str:
     return str({k: v for k, v in outs.items() if k not in ("token", "oauth", "signature_key")})
 
 
-def test_a_signature_key_sent_in_a_patch_never_lands_in_the_plain_outputs(emu, app, provider):
-    inputs = _inputs(emu, app, provider, signature_key="first-signature-key-0123")
+def test_a_signature_key_sent_in_a_patch_never_lands_in_the_plain_outputs(
+    emu, app, provider, make_inputs
+):
+    inputs = make_inputs(signature_key="first-signature-key-0123")
     created = provider.create(inputs)
     news = provider.check({}, {**inputs, "signature_key": "second-signature-key-0123"}).inputs
     outs = provider.update(created.id, created.outs, news).outs
     assert "second-signature-key-0123" not in _plain_outputs(outs)
     # Adoption after a lost create answer reconciles with a PATCH carrying the key too.
-    again = _inputs(emu, app, provider, signature_key="third-signature-key-0123")
+    again = make_inputs(signature_key="third-signature-key-0123")
     emu.add_fault("POST", "/instances", kind="drop_after_commit")
     adopted = provider.create(again).outs
     assert "third-signature-key-0123" not in _plain_outputs(adopted)
 
 
 def test_a_lost_create_answer_followed_by_a_failed_lookup_says_the_instance_may_exist(
-    emu, app, provider
+    emu, app, provider, make_inputs
 ):
-    inputs = _inputs(emu, app, provider)
-    client = provider.client()
-    post = client.create_instance
-
-    def post_then_break_lookups(*args, **kwargs):
-        emu.add_fault("GET", "/instances", status=503, count=50)
-        return post(*args, **kwargs)
-
-    client.create_instance = post_then_break_lookups
-    client.retry.sleep = lambda _s: None
-    emu.add_fault("POST", "/instances", kind="drop_after_commit")
+    inputs = make_inputs()
+    break_lookups_after_the_post(emu, provider)
+    provider.client().retry.sleep = lambda _s: None
     try:
         with pytest.raises(Exception) as failure:
             provider.create(inputs)

@@ -17,8 +17,8 @@ from typing import Any, Protocol
 
 import yaml
 
-from .onboarding_errors import OnboardError
-from .settings import NAMESPACE, OAUTH_API_SECRET
+from ..settings import NAMESPACE, OAUTH_API_SECRET
+from .errors import OnboardError
 
 INSTANCES_KEY = f"{NAMESPACE}:instances"
 # Instance keys become segments of a `--path` (`a.b.c`): keep them to plain words.

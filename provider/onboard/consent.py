@@ -18,13 +18,13 @@ from urllib.parse import urlsplit
 import requests
 from pydantic import ValidationError
 
-from .onboarding_errors import OnboardError, untrusted
-from .redact import Redactor
-from .settings import ProviderSettings
-from .spec import LOCAL_HOSTS, OAuth1Grant, OAuth2Grant
+from ..catalog import OAUTH2_SCOPE
+from ..redact import Redactor
+from ..settings import ProviderSettings
+from ..spec import LOCAL_HOSTS, OAuth1Grant, OAuth2Grant
+from .errors import OnboardError, untrusted
 
 ELEMENT_PATH = "/elements/quickbooks/oauth"
-SCOPE = "com.intuit.quickbooks.accounting"
 HTTP_TIMEOUT_SECONDS = 30.0
 
 
@@ -62,7 +62,7 @@ def start_consent(settings: ProviderSettings, *, oauth1: bool = False) -> Consen
             params = {**app, "requestToken": request_token, "state": state}
         else:
             request_token = token_secret = None
-            params = {**app, "state": state, "authentication.type": "oauth2", "scope": SCOPE}
+            params = {**app, "state": state, "authentication.type": "oauth2", "scope": OAUTH2_SCOPE}
         answer = _get_json(http, settings.base_url, "/url", params, redact)
     url = answer.get("oauthUrl")
     if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):

@@ -16,7 +16,7 @@ from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from .onboarding_errors import OnboardError, untrusted
+from .errors import OnboardError, untrusted
 
 LISTEN_HOST = "127.0.0.1"
 LOCAL_CALLBACK_HOSTS = ("localhost", "127.0.0.1")

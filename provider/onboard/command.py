@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from .onboarding_callback import CallbackListener, failure_page, local_callback, success_page
-from .onboarding_consent import grant_from_redirect, start_consent
-from .onboarding_errors import OnboardError
-from .onboarding_stack import INSTANCES_KEY, PulumiStackConfig, StackConfig, grant_path
-from .settings import APP_SETTINGS, BASE_URL, ProviderSettings, SettingsError
+from ..settings import APP_SETTINGS, BASE_URL, ProviderSettings, SettingsError
+from .callback import CallbackListener, failure_page, local_callback, success_page
+from .consent import grant_from_redirect, start_consent
+from .errors import OnboardError
+from .stack import INSTANCES_KEY, PulumiStackConfig, StackConfig, grant_path
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
 
@@ -247,7 +247,3 @@ def main(argv: list[str] | None = None) -> int:
     for line in closing_message(connected):
         print(line, flush=True)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

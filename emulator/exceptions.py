@@ -1,4 +1,5 @@
-"""The platform's error shape, ``{"requestId", "message"}``, for every failure."""
+"""The service's errors, one class per kind with its status, and the one place that renders
+them as the platform's error shape, ``{"requestId", "message"}``."""
 
 from __future__ import annotations
 
@@ -10,14 +11,35 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
-class ApiError(Exception):
-    """A failure the API reports to the caller with ``status`` and ``message``."""
+class ServiceError(Exception):
+    """A failure the emulated service reports to the caller with ``status`` and ``message``."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+    status = 500
+
+    def __init__(self, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
-        self.status = status
         self.message = message
         self.headers = headers or {}
+
+
+class BadRequest(ServiceError):
+    status = 400
+
+
+class Unauthorized(ServiceError):
+    status = 401
+
+
+class Forbidden(ServiceError):
+    status = 403
+
+
+class NotFound(ServiceError):
+    status = 404
+
+
+class UnsupportedMediaType(ServiceError):
+    status = 415
 
 
 def error_body(message: str) -> dict[str, str]:
@@ -28,17 +50,9 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     return JSONResponse(error_body(message), status_code=status, headers=headers)
 
 
-def bad_request(message: str) -> ApiError:
-    return ApiError(400, message)
-
-
-def not_found(message: str) -> ApiError:
-    return ApiError(404, message)
-
-
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError):
+    @app.exception_handler(ServiceError)
+    async def _service_error(_request: Request, exc: ServiceError):
         return error_response(exc.status, exc.message, exc.headers)
 
     @app.exception_handler(StarletteHTTPException)

@@ -1,4 +1,4 @@
-"""Run-time settings of one emulator process, filled from the command line."""
+"""The options of one emulator process (`python -m emulator --help`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 
 @dataclass
-class Settings:
+class ServerOptions:
     host: str = "127.0.0.1"
     port: int = 0
     db_path: str | None = None
@@ -15,3 +15,6 @@ class Settings:
     latency_ms: int = 0
     fast_retries: bool = False
     code_ttl: float = 600.0
+    simulate_activity: bool = False
+    poll_seconds_per_minute: float = 60.0
+    activity_changes: int = 1

@@ -1,0 +1,82 @@
+"""Throwaway accounts, the QuickBooks app, and the provider configured for them.
+
+Every secret made here is registered with the leak scan as it is made.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic.config import Config
+
+from provider.lifecycle import QuickBooksInstanceProvider
+
+from .leaks import SECRETS
+
+if TYPE_CHECKING:  # the emulator harness loads `requests`; test_import_cost counts on that
+    from emulator.harness import Emulator
+
+APP_CALLBACK = "http://localhost:8400/quickbooks/oauth/callback"
+EVENTS_URL = "https://hooks.example.com/quickbooks/events"
+REALM = "9130350000000001"
+
+
+@dataclass
+class App:
+    """A QuickBooks app registered with the emulator (any key/secret is accepted)."""
+
+    api_key: str
+    api_secret: str
+    callback_url: str = APP_CALLBACK
+
+
+def random_accounts(count: int = 1) -> list[tuple[str, str]]:
+    """Throwaway (organization secret, user secret) pairs for a test emulator: random,
+    so a leak scan can tell them apart from any other string."""
+    accounts = [
+        (f"org-{secrets.token_hex(12)}", f"user-{secrets.token_hex(12)}") for _ in range(count)
+    ]
+    for org, user in accounts:
+        SECRETS.add("organization secret", org)
+        SECRETS.add("user secret", user)
+    return accounts
+
+
+def new_app(callback_url: str = APP_CALLBACK) -> App:
+    made = App(
+        api_key=f"app-{secrets.token_hex(4)}",
+        api_secret=secrets.token_hex(16),
+        callback_url=callback_url,
+    )
+    SECRETS.add("app secret", made.api_secret)
+    return made
+
+
+def provider_config(emu: Emulator, app: App, account: int = 0, **extra) -> dict[str, str]:
+    org, user = emu.accounts[account]
+    return {
+        "quickbooks:baseUrl": emu.base_url,
+        "quickbooks:userSecret": user,
+        "quickbooks:organizationSecret": org,
+        "quickbooks:oauthApiKey": app.api_key,
+        "quickbooks:oauthApiSecret": app.api_secret,
+        "quickbooks:oauthCallbackUrl": app.callback_url,
+        "quickbooks:allowedCallbackHosts": '["hooks.example.com", "localhost"]',
+        **extra,
+    }
+
+
+def configured_provider(config: dict[str, str]) -> QuickBooksInstanceProvider:
+    provider = QuickBooksInstanceProvider()
+    provider.configure(ConfigureRequest(Config(config, "quickbooks-instances")))
+    return provider
+
+
+def oauth_grant(emu: Emulator, app: App, realm_id: str = REALM) -> dict[str, str]:
+    """A fresh OAuth 2.0 grant from the emulator's consent flow, as the `oauth` input."""
+    params = emu.grant(app.api_key, app.api_secret, app.callback_url, realm_id=realm_id)
+    SECRETS.add("grant code", params["code"])
+    return {"code": params["code"], "realm_id": params["realmId"]}

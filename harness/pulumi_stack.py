@@ -1,0 +1,212 @@
+"""A throwaway copy of the project driven by the real `pulumi` CLI (file:// backend).
+
+Used by the end-to-end, reliability, onboarding and benchmark suites. Every
+command's combined output is kept in `transcript`; tests/conftest.py scans the
+transcript of every stack a test made for secrets. The CLI comes from
+`scripts/pulumi-cli.sh`; when it cannot be provided the caller fails (never skips).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from emulator.harness import Emulator
+
+from . import REPO
+from .accounts import REALM, App
+from .leaks import SECRETS
+
+PASSPHRASE = "e2e-passphrase-not-secret"
+_CLI_DIR: str | None = None
+# Every stack made in this process, in order: the leak scan reads their transcripts.
+STACKS: list[PulumiStack] = []
+
+
+def pulumi_bin_dir() -> str:
+    """The directory holding `pulumi` and its plugins (built once, then cached)."""
+    global _CLI_DIR
+    if _CLI_DIR is None:
+        done = subprocess.run(
+            ["bash", str(REPO / "scripts" / "pulumi-cli.sh")],
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
+        if done.returncode != 0 or not done.stdout.strip():
+            raise RuntimeError(f"the pulumi CLI is not available:\n{done.stderr[-3000:]}")
+        _CLI_DIR = done.stdout.strip().splitlines()[-1]
+    return _CLI_DIR
+
+
+class PulumiStack:
+    def __init__(
+        self,
+        workdir: Path,
+        emu: Emulator,
+        app: App,
+        *,
+        stack: str = "e2e",
+        account: int = 0,
+        backend: Path | None = None,
+        allowed_hosts: tuple[str, ...] = ("hooks.example.com", "localhost"),
+    ) -> None:
+        self.dir = workdir
+        self.emu = emu
+        self.app = app
+        self.stack = stack
+        self.transcript: list[str] = []
+        STACKS.append(self)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / "__main__.py", self.dir / "__main__.py")
+        (self.dir / "Pulumi.yaml").write_text(
+            (REPO / "Pulumi.yaml")
+            .read_text()
+            .replace("virtualenv: .venv", f"virtualenv: {REPO / '.venv'}")
+        )
+        (self.dir / "stacks").mkdir(exist_ok=True)
+        self.backend = backend or (self.dir / "backend")
+        self.backend.mkdir(parents=True, exist_ok=True)
+        self.env = {
+            **os.environ,
+            "PATH": f"{pulumi_bin_dir()}:{REPO / '.venv' / 'bin'}:{os.environ['PATH']}",
+            "PULUMI_BACKEND_URL": f"file://{self.backend}",
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_HOME": str(self.backend / ".pulumi-home"),
+            "PYTHONPATH": str(REPO),  # the program and the provider host import `provider`
+            "NO_COLOR": "1",
+        }
+        for var in list(self.env):
+            if var.startswith("QUICKBOOKS_"):
+                del self.env[var]  # settings come from this stack's config only
+        self.run("stack", "init")
+        org, user = emu.accounts[account]
+        self.write_config(
+            {
+                "quickbooks:baseUrl": emu.base_url,
+                "quickbooks:oauthApiKey": app.api_key,
+                "quickbooks:oauthCallbackUrl": app.callback_url,
+                "quickbooks:allowedCallbackHosts": list(allowed_hosts),
+                "quickbooks:maxRetryWaitSeconds": "10",
+            }
+        )
+        self.set_secret("quickbooks:userSecret", user)
+        self.set_secret("quickbooks:organizationSecret", org)
+        self.set_secret("quickbooks:oauthApiSecret", app.api_secret)
+
+    # --- config -----------------------------------------------------------------
+
+    @property
+    def config_path(self) -> Path:
+        return self.dir / "stacks" / f"Pulumi.{self.stack}.yaml"
+
+    def read_config(self) -> dict[str, Any]:
+        if not self.config_path.exists():
+            return {}
+        return yaml.safe_load(self.config_path.read_text()) or {}
+
+    def write_config(self, values: dict[str, Any]) -> None:
+        """Merges plain (non-secret) values into the stack file, keeping secure ones."""
+        doc = self.read_config()
+        doc.setdefault("config", {}).update(values)
+        self.config_path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+    def set_instance(self, key: str, **settings: Any) -> None:
+        """Declares (or replaces the plain settings of) one instance, keeping its grant."""
+        doc = self.read_config()
+        instances = doc.setdefault("config", {}).setdefault("quickbooks:instances", {})
+        grant = (instances.get(key) or {}).get("oauth")
+        instances[key] = {**settings, **({"oauth": grant} if grant else {})}
+        self.config_path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+    def remove_instance(self, key: str) -> None:
+        doc = self.read_config()
+        doc["config"]["quickbooks:instances"].pop(key)
+        self.config_path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+    def set_secret(self, path: str, value: str) -> None:
+        # On stdin: a secret never appears in a command line (process list, logs).
+        self.run("config", "set", "--secret", "--path", path, input_text=value)
+
+    def grant(self, key: str, realm_id: str = REALM) -> dict[str, str]:
+        """A fresh consent on the emulator, stored encrypted as the instance's grant."""
+        params = self.emu.grant(
+            self.app.api_key, self.app.api_secret, self.app.callback_url, realm_id=realm_id
+        )
+        SECRETS.add("grant code", params["code"])
+        self.set_secret(f"quickbooks:instances.{key}.oauth.code", params["code"])
+        # As onboarding stores it: the company id is no secret, and stays a string.
+        self.run(
+            "config",
+            "set",
+            "--type",
+            "string",
+            "--path",
+            f"quickbooks:instances.{key}.oauth.realm_id",
+            input_text=params["realmId"],
+        )
+        return {"code": params["code"], "realm_id": params["realmId"]}
+
+    # --- commands ---------------------------------------------------------------
+
+    def run(
+        self, *args: str, check: bool = True, input_text: str | None = None, timeout: int = 300
+    ) -> subprocess.CompletedProcess:
+        done = subprocess.run(
+            ["pulumi", *args, "--stack", self.stack, "--non-interactive"],
+            cwd=self.dir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            input=input_text,
+            timeout=timeout,
+        )
+        self.transcript.append(f"$ pulumi {' '.join(args)}\n{done.stdout}\n{done.stderr}")
+        if check and done.returncode != 0:
+            raise AssertionError(
+                f"pulumi {' '.join(args)} exited {done.returncode}\n{done.stdout[-4000:]}\n"
+                f"{done.stderr[-4000:]}"
+            )
+        return done
+
+    def up(self, *extra: str, check: bool = True) -> subprocess.CompletedProcess:
+        return self.run("up", "--yes", "--skip-preview", *extra, check=check)
+
+    def preview(self, *extra: str, check: bool = True) -> subprocess.CompletedProcess:
+        return self.run("preview", *extra, check=check)
+
+    def preview_json(self) -> dict[str, Any]:
+        return json.loads(self.run("preview", "--json", "--diff").stdout)
+
+    def up_replacing(self, key: str, old_id: str) -> str:
+        """`up` after a change that needs a new instance (another company): the preview
+        says replace, and the old instance is gone afterwards. Returns the new id."""
+        assert "replace" in self.preview("--diff").stdout
+        self.up()
+        new_id = self.outputs()[key]["instance_id"]
+        assert new_id != old_id
+        assert self.emu.api("GET", f"/instances/{old_id}").status_code == 404
+        return new_id
+
+    def refresh(self, *extra: str, check: bool = True) -> subprocess.CompletedProcess:
+        return self.run("refresh", "--yes", "--skip-preview", *extra, check=check)
+
+    def destroy(self, *extra: str, check: bool = True) -> subprocess.CompletedProcess:
+        return self.run("destroy", "--yes", "--skip-preview", *extra, check=check)
+
+    def outputs(self) -> dict[str, Any]:
+        return json.loads(self.run("stack", "output", "--json").stdout)
+
+    def export(self) -> dict[str, Any]:
+        return json.loads(self.run("stack", "export").stdout)
+
+    def resources(self) -> list[dict[str, Any]]:
+        deployment = self.export()["deployment"]
+        return [r for r in deployment.get("resources") or [] if r["type"].endswith(":Instance")]

@@ -1,0 +1,124 @@
+"""What one provider process shares across the engine's steps: its settings, one HTTP
+client, and the inventory of each stack's instances.
+
+The engine runs steps in parallel threads of one process (one process per command,
+under the stack lock), so everything here is built lazily, once, under a lock: one
+client means one redactor that learns every resource's secrets and one call counter.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from . import settings as s
+from .catalog import KEY_REALM
+from .errors import InstanceNotFound, ProvisioningError
+from .inventory import Inventory
+from .redact import Redactor
+from .settings import ProviderSettings
+from .spec import InstanceSpec, stack_tag_of
+
+if TYPE_CHECKING:
+    from .client import CloudElementsClient
+
+
+class Session:
+    def __init__(self, settings: ProviderSettings) -> None:
+        self.settings = settings
+        self._client: CloudElementsClient | None = None
+        self._inventories: dict[str, Inventory] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def fingerprint_key(self) -> str:
+        """Fingerprints of write-only secrets are keyed by the organization secret."""
+        self.settings.require(s.ORGANIZATION_SECRET)
+        return self.settings.organization_secret or ""
+
+    def client(self) -> CloudElementsClient:
+        with self._lock:
+            if self._client is None:
+                self._client = self._new_client()
+            return self._client
+
+    def _new_client(self) -> CloudElementsClient:
+        # Imported on first use: `requests` takes ~0.1 s to import, and neither the
+        # program (which only declares resources) nor check/diff ever needs it.
+        from .client import CloudElementsClient, RetryPolicy
+
+        settings = self.settings
+        settings.require(*s.API_SETTINGS)
+        return CloudElementsClient(
+            settings.base_url or "",
+            settings.user_secret or "",
+            settings.organization_secret or "",
+            redactor=Redactor(settings.secret_values()),
+            timeout=settings.request_timeout_seconds,
+            retry=RetryPolicy(
+                max_retries=settings.max_retries,
+                max_total_wait=settings.max_retry_wait_seconds,
+            ),
+        )
+
+    def inventory(self, ownership_tag: str) -> Inventory:
+        """The instances of the stack `ownership_tag` belongs to, listed once."""
+        client = self.client()
+        tag = stack_tag_of(ownership_tag)
+        with self._lock:
+            return self._inventories.setdefault(tag, Inventory(tag, client.list_tagged))
+
+    def forget(self, instance_id: str, ownership_tag: str | None) -> None:
+        if ownership_tag:
+            self.inventory(ownership_tag).forget(instance_id)
+
+    def instance_now(self, instance_id: str, mine: str | None) -> dict[str, Any] | None:
+        """The instance as a GET shows it (None: gone), from the inventory where it can."""
+        listed = self.inventory(mine).instance(instance_id) if mine else None
+        if listed is not None:
+            return listed
+        try:
+            return self.client().get_instance(instance_id)
+        except InstanceNotFound:
+            return None
+
+    def tags_now(self, instance_id: str, mine: str | None) -> list[str] | None:
+        """The instance's tags (None: gone), from the inventory where it can."""
+        tags = self.inventory(mine).tags_of(instance_id) if mine else None
+        if tags is None:
+            instance = self.instance_now(instance_id, None)
+            tags = None if instance is None else instance.get("tags") or []
+        return [t for t in tags if isinstance(t, str)] if tags is not None else None
+
+    def find_owned(self, spec: InstanceSpec, fresh: bool = False) -> dict[str, Any] | None:
+        """This resource's instance from an earlier attempt whose answer was lost, if one
+        exists: from the inventory, or (`fresh`, or when the inventory may be partial)
+        a lookup by the ownership tag.
+
+        An owned instance bound to another QuickBooks company is the one being
+        replaced (a replace creates first, then deletes): not a twin to adopt.
+        """
+        client = self.client()
+        listed = None if fresh else self.inventory(spec.ownership_tag).tagged(spec.ownership_tag)
+        if listed is None:
+            listed = client.find_instances(spec.ownership_tag)
+        twins = []
+        for found in listed:
+            instance = found
+            if not isinstance(found.get("configuration"), dict):
+                instance = client.get_instance(str(found["id"]))
+            realm = (instance.get("configuration") or {}).get(KEY_REALM)
+            if spec.realm_id is None or realm in (None, spec.realm_id):
+                twins.append(instance)
+        if len(twins) > 1:
+            ids = ", ".join(str(i["id"]) for i in twins)
+            raise ProvisioningError(
+                f"instances {ids} all carry the ownership tag {spec.ownership_tag!r}; "
+                "delete the extra ones (or set adopt_id to the one to keep) and run again"
+            )
+        return twins[0] if twins else None
+
+    def record_created(self, spec: InstanceSpec, created: dict[str, Any]) -> None:
+        self.inventory(spec.ownership_tag).record(
+            {k: v for k, v in created.items() if k != "token"}
+        )

@@ -1,0 +1,159 @@
+"""A reference receiver for QuickBooks events (FastAPI), the one the `local` stack points at.
+
+Every POST, on any path, is checked with ``receiver.signature``:
+
+- signed with a key in force: 200, and the delivery is kept;
+- unsigned or badly signed: 401, kept too (marked not verified) so you can see it;
+- signed, but not the documented shape: 400.
+
+Every answer carries ``X-Signature-Verified: true|false``, which is how the
+emulator's dashboard learns whether the receiver accepted the signature.
+``GET /deliveries`` lists the last ``keep`` deliveries, oldest first;
+``DELETE /deliveries`` forgets them.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from .signature import (
+    ID_HEADER,
+    SIGNATURE_HEADER,
+    NotificationError,
+    SignatureError,
+    parse_notification,
+    verify,
+)
+
+VERIFIED_HEADER = "X-Signature-Verified"
+
+
+@dataclass
+class Delivery:
+    """What the receiver saw of one POST (a retry is a new entry with the same id)."""
+
+    delivery_id: str | None
+    path: str
+    received_at: float  # seconds since the epoch
+    status: int  # what the receiver answered
+    verified: bool
+    key_index: int | None  # which key in force verified it (0 = the first given)
+    error: str | None
+    instance_id: int | None = None
+    events: list[dict[str, str]] = field(default_factory=list)
+
+
+class DeliveryLog:
+    def __init__(self, keep: int):
+        self._entries: collections.deque[Delivery] = collections.deque(maxlen=keep)
+        self._lock = threading.Lock()
+
+    def add(self, delivery: Delivery) -> None:
+        with self._lock:
+            self._entries.append(delivery)
+
+    def listing(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [asdict(entry) for entry in self._entries]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def create_app(
+    keys: Sequence[str],
+    keep: int = 100,
+    on_delivery: Callable[[Delivery], None] | None = None,
+) -> FastAPI:
+    if not keys:
+        raise ValueError("the receiver needs at least one signature key")
+    keys = list(keys)
+    log = DeliveryLog(keep)
+    app = FastAPI(title="QuickBooks events receiver (reference)")
+    app.state.deliveries = log
+
+    @app.get("/deliveries")
+    def deliveries() -> list[dict[str, Any]]:
+        return log.listing()
+
+    @app.delete("/deliveries")
+    def forget() -> dict[str, Any]:
+        log.clear()
+        return {}
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        return {"ok": True, "keys": len(keys)}
+
+    @app.post("/{path:path}")
+    async def receive(path: str, request: Request) -> JSONResponse:
+        raw = await request.body()
+        delivery = Delivery(
+            delivery_id=request.headers.get(ID_HEADER),
+            path="/" + path,
+            received_at=time.time(),
+            status=200,
+            verified=False,
+            key_index=None,
+            error=None,
+        )
+        try:
+            delivery.key_index = verify(raw, request.headers.get(SIGNATURE_HEADER), keys)
+            delivery.verified = True
+            notification = parse_notification(raw, delivery.delivery_id)
+        except SignatureError as exc:
+            delivery.status, delivery.error = 401, str(exc)
+        except NotificationError as exc:
+            delivery.status, delivery.error = 400, str(exc)
+        else:
+            delivery.instance_id = notification.instance_id
+            delivery.events = [
+                {
+                    "objectType": event.object_type,
+                    "objectId": event.object_id,
+                    "eventType": event.event_type,
+                }
+                for event in notification.events
+            ]
+        log.add(delivery)
+        if on_delivery is not None:
+            on_delivery(delivery)
+        body: dict[str, Any] = {"verified": delivery.verified}
+        if delivery.error:
+            body["error"] = delivery.error
+        else:
+            body["events"] = len(delivery.events)
+        return JSONResponse(
+            body,
+            status_code=delivery.status,
+            headers={VERIFIED_HEADER: "true" if delivery.verified else "false"},
+        )
+
+    return app
+
+
+def describe(delivery: Delivery, key_count: int) -> str:
+    """One line for the receiver's terminal; never a key or a body."""
+    what = f"delivery {delivery.delivery_id or '-'} POST {delivery.path} -> {delivery.status}"
+    if not delivery.verified:
+        return f"{what} REJECTED: {delivery.error}"
+    key = f"key {delivery.key_index + 1}/{key_count}" if delivery.key_index is not None else ""
+    if delivery.error:
+        return f"{what} signature verified ({key}) but {delivery.error}"
+    events = ", ".join(
+        f"{e['objectType']} {e['eventType']} {e['objectId']}" for e in delivery.events
+    )
+    count = len(delivery.events)
+    return (
+        f"{what} signature verified ({key}), instance {delivery.instance_id}, "
+        f"{count} event{'s' if count != 1 else ''}: {events}"
+    )

@@ -1,0 +1,138 @@
+"""Fixtures every test folder shares: the emulator with throwaway accounts, the app, a
+stack driven by the real `pulumi` CLI, and the secret-leak scan.
+
+The leak scan cannot be dropped by a folder: secrets are registered where they are made
+(`harness.accounts`, `harness.emulator`, `harness.pulumi_stack`), the emulator's stderr
+is scanned when it stops, and two autouse fixtures scan the provider's log and the CLI
+transcript of every stack a test made, and refuse an `emu` not started through
+`harness.emulator.watched_emulator`. A folder overrides only what is its own (the
+emulator's scope, the app's callback URL, the stack's name).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import pytest
+
+from harness.accounts import (
+    APP_CALLBACK,
+    EVENTS_URL,
+    App,
+    configured_provider,
+    new_app,
+    oauth_grant,
+    provider_config,
+)
+from harness.emulator import WATCHED, watched_emulator
+from harness.leaks import assert_no_secrets
+from harness.pulumi_stack import STACKS, PulumiStack
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    """One emulator for the module, with two throwaway organizations."""
+    with watched_emulator() as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def emu(emulator):
+    return emulator
+
+
+@pytest.fixture(autouse=True)
+def _emu_is_watched(request):
+    if "emu" in request.fixturenames:
+        assert request.getfixturevalue("emu") in WATCHED, (
+            "this `emu` skips the leak scan: start it with harness.emulator.watched_emulator"
+        )
+
+
+@pytest.fixture
+def app_callback_url() -> str:
+    return APP_CALLBACK
+
+
+@pytest.fixture
+def app(app_callback_url: str) -> App:
+    return new_app(callback_url=app_callback_url)
+
+
+@pytest.fixture
+def stack_name() -> str:
+    return "e2e"
+
+
+@pytest.fixture
+def stack(tmp_path, emu, app, stack_name: str) -> PulumiStack:
+    """A temp copy of the project, with a stack configured for `emu` and `app`."""
+    return PulumiStack(tmp_path / "project", emu, app, stack=stack_name)
+
+
+@pytest.fixture
+def config(emu, app) -> dict[str, str]:
+    """The provider's config as the engine passes it, for `emu`'s first account and `app`."""
+    return provider_config(emu, app)
+
+
+@pytest.fixture
+def provider(config):
+    return configured_provider(config)
+
+
+@pytest.fixture
+def make_inputs(emu, app, provider):
+    """Checked inputs for a new resource (fresh grant, unique ownership tag)."""
+
+    def make(**changes):
+        raw = {
+            "name": "Books",
+            "ownership_tag": f"pulumi:test:stack:r{secrets.token_hex(4)}",
+            "callback_url": EVENTS_URL,
+            "oauth": oauth_grant(emu, app),
+            "tags": ["env:test"],
+            **changes,
+        }
+        result = provider.check({}, raw)
+        assert result.failures == [], result.failures
+        return result.inputs
+
+    return make
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(autouse=True)
+def provider_log():
+    """Every record the provider logs (at DEBUG and up) is scanned for secrets."""
+    capture = _Capture()
+    loggers = [logging.getLogger(name) for name in ("quickbooks", "pulumi")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(capture)
+        logger.setLevel(logging.DEBUG)
+    yield capture
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.removeHandler(capture)
+        logger.setLevel(level)
+    assert_no_secrets("provider log", "\n".join(capture.lines))
+
+
+@pytest.fixture(autouse=True)
+def cli_transcripts():
+    """The output of every `pulumi` command of the stacks this test made is scanned for
+    secrets (a test that reveals them on purpose takes that output out of the transcript)."""
+    before = len(STACKS)
+    yield
+    made, STACKS[before:] = STACKS[before:], []  # scanned once, then let go
+    assert_no_secrets("pulumi CLI output", "\n".join(t for s in made for t in s.transcript))
