@@ -1,6 +1,6 @@
 # The two entry points of the README. Each does all of its own set-up.
 SHELL := /bin/bash
-.PHONY: up serve test bench
+.PHONY: up serve test bench lock
 
 up:   ## pulumi up on the local stack against the bundled emulator
 	bash scripts/local.sh up --yes
@@ -13,3 +13,6 @@ test: ## the whole test suite (what CI runs)
 
 bench: ## benchmarks: API calls per operation, overhead, scale (writes bench/RESULTS.md)
 	. scripts/setup.sh && python -m bench --sizes 1,10,100
+
+lock: ## re-lock after editing pyproject.toml (UPGRADE=1: newest allowed versions; UV=X.Y.Z: another uv)
+	bash scripts/lock.sh $(if $(UV),--uv $(UV)) $(if $(UPGRADE),--upgrade)

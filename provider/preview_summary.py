@@ -1,16 +1,20 @@
 """Turns `pulumi preview --json` into the markdown a reviewer reads on a pull request.
 
-    pulumi preview --json --stack dev > preview.json
-    python -m provider.preview_summary preview.json > summary.md
+    pulumi preview --diff --json --stack dev > preview.json
+    python -m provider.preview_summary --stack dev preview.json > comment.md
 
 Per instance: the operation, then each input that changes, old -> new. Secret
 inputs (the OAuth grant, the signature key) are reported only as changed or
 unchanged, judged by their keyed fingerprints; their values never appear.
+The command line prints the whole pull-request comment: the preview's errors,
+this summary, then the raw diff (provider/preview_diff.py) from the same JSON.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import sys
 from typing import Any
 
@@ -21,17 +25,24 @@ HIDDEN = frozenset({"__provider", *SECRET_INPUTS, *(f"{s}_fingerprint" for s in 
 SYMBOL = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
 for _op in ("create-replacement", "delete-replaced"):
     SYMBOL[_op] = "+-"
+# How the engine marks a secret value; such a value is never shown.
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+MAX_VALUE = 200  # characters of one shown value; a comment has a size limit
 
 
 def _show(value: Any) -> str:
     if value is None:
         return "—"
+    if isinstance(value, dict) and SECRET_SIG in value:
+        return "`[secret]`"
     if isinstance(value, list):
         text = ", ".join(map(str, value)) or "(none)"
     elif isinstance(value, dict):
         text = ", ".join(f"{k}={v}" for k, v in value.items()) or "(none)"
     else:
         text = json.dumps(value) if isinstance(value, bool) else str(value)
+    if len(text) > MAX_VALUE:
+        text = text[: MAX_VALUE - 1] + "…"
     text = text.replace("|", "\\|").replace("`", "'")
     return f"`{text}`"
 
@@ -102,9 +113,50 @@ def summarize(preview: dict) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+COMMENT_LIMIT = 60_000  # a GitHub comment holds at most 65,536 characters
+
+
+def _fenced(text: str, lang: str) -> list[str]:
+    """A code block whose fence is longer than any backtick run inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}{lang}", text, fence]
+
+
+def comment(preview: dict, stack: str | None = None) -> str:
+    """The pull-request comment for one stack: errors, summary, raw diff."""
+    from .preview_diff import errors, raw_diff  # preview_diff imports this module
+
+    lines = [f"## `pulumi preview` of stack `{stack}`", ""] if stack else []
+    failures = errors(preview)
+    if failures:
+        lines += ["**The preview failed:**", "", *_fenced("\n".join(failures), "text"), ""]
+    lines.append(summarize(preview))
+    diff = raw_diff(preview)
+    room = COMMENT_LIMIT - sum(len(line) + 1 for line in lines)
+    if len(diff) > room:
+        diff = diff[: max(room, 0)] + "\n… (cut here: longer than a comment can hold)"
+    lines += ["<details><summary>Raw diff</summary>", ""]
+    lines += _fenced(diff or "(no changes)", "diff")
+    lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str]) -> int:
-    text = open(argv[0]).read() if argv else sys.stdin.read()
-    sys.stdout.write(summarize(json.loads(text)))
+    parser = argparse.ArgumentParser(prog="python -m provider.preview_summary")
+    parser.add_argument("file", nargs="?", help="pulumi preview --json output (default: stdin)")
+    parser.add_argument("--stack", help="the stack's name, for the comment's title")
+    args = parser.parse_args(argv)
+    text = open(args.file).read() if args.file else sys.stdin.read()
+    try:
+        preview = json.loads(text)
+    except json.JSONDecodeError:
+        # The CLI failed before it could print JSON (e.g. no backend login):
+        # still post a comment, so the pull request shows that it failed.
+        title = f"## `pulumi preview` of stack `{args.stack}`\n\n" if args.stack else ""
+        sys.stdout.write(f"{title}The preview printed no JSON; the job log has its error.\n")
+        return 0
+    sys.stdout.write(comment(preview, args.stack))
     return 0
 
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Idempotent set-up shared by every entry point; meant to be sourced:
 #   . scripts/setup.sh
-# Creates .venv with requirements.txt (re-installs only when the file changed),
-# puts the Pulumi CLI on PATH (scripts/pulumi-cli.sh: cached after the first
-# build), and sets the environment a non-interactive Pulumi run needs.
+# Creates .venv from uv.lock with the pinned uv (scripts/uv.sh): every package at
+# its locked version and hash, re-synced only when pyproject.toml or uv.lock
+# changed. Puts the Pulumi CLI on PATH (scripts/pulumi-cli.sh: cached after the
+# first build), and sets the environment a non-interactive Pulumi run needs.
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -11,15 +12,19 @@ export REPO_ROOT
 
 setup_say() { printf '[setup] %s\n' "$*" >&2; }
 
-if [ ! -x "$REPO_ROOT/.venv/bin/python" ]; then
-  setup_say "creating virtualenv .venv"
-  python3 -m venv "$REPO_ROOT/.venv"
-fi
-req_hash=$(sha256sum "$REPO_ROOT/requirements.txt" | cut -c1-16)
-if [ "$(cat "$REPO_ROOT/.venv/.requirements" 2>/dev/null)" != "$req_hash" ]; then
-  setup_say "installing Python dependencies (requirements.txt)"
-  "$REPO_ROOT/.venv/bin/pip" install --quiet --disable-pip-version-check -r "$REPO_ROOT/requirements.txt" >&2
-  echo "$req_hash" >"$REPO_ROOT/.venv/.requirements"
+uv=$(bash "$REPO_ROOT/scripts/uv.sh" | tail -n1)
+# --frozen: install exactly the lock (scripts/lock.sh --check in `make test`
+# catches a lock that lags pyproject.toml). --compile-bytecode: write the .pyc
+# files now, as pip does, or every process pays for compiling its imports
+# (each time, where PYTHONDONTWRITEBYTECODE is set). --python python3: the
+# interpreter `python3 -m venv` would use; uv never downloads one here.
+sync_args=(sync --frozen --all-groups --compile-bytecode --python python3 --quiet)
+lock_hash=$( (cat "$REPO_ROOT/pyproject.toml" "$REPO_ROOT/uv.lock"; echo "$uv ${sync_args[*]}") | sha256sum | cut -c1-16)
+if [ ! -x "$REPO_ROOT/.venv/bin/python" ] || [ "$(cat "$REPO_ROOT/.venv/.locked" 2>/dev/null)" != "$lock_hash" ]; then
+  setup_say "syncing .venv with uv.lock"
+  (cd "$REPO_ROOT" && UV_PROJECT_ENVIRONMENT="$REPO_ROOT/.venv" UV_PYTHON_DOWNLOADS=never \
+    "$uv" "${sync_args[@]}")
+  echo "$lock_hash" >"$REPO_ROOT/.venv/.locked"
 fi
 
 pulumi_bin=$(bash "$REPO_ROOT/scripts/pulumi-cli.sh" | tail -n1)

@@ -1,0 +1,104 @@
+"""The raw diff of a `pulumi preview --diff --json`, rendered from that same JSON.
+
+The pull-request comment shows it under the reviewer summary, so a reviewer can
+see every resource and every nested field that changes without a second
+preview. Per step: the operation, the type and name, then each changed input
+path (`+` added, `-` removed, `~` changed). Secret inputs appear only as
+set/changed/removed, judged by their fingerprints, like in the summary; the
+fingerprints and the pickled provider are left out, and a value the engine
+marked secret reads `[secret]`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .preview_summary import HIDDEN, MAX_VALUE, SECRET_SIG, SYMBOL, _secret_change
+from .spec import SECRET_INPUTS
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, dict) and SECRET_SIG in value:
+        return "[secret]"
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
+
+
+def _changes(path: str, old: Any, new: Any) -> list[tuple[str, str, str]]:
+    """(symbol, path, text) for every leaf that differs between old and new."""
+    if old == new:
+        return []
+    secret = any(isinstance(v, dict) and SECRET_SIG in v for v in (old, new))
+    if isinstance(old, dict) and isinstance(new, dict) and not secret:
+        rows = []
+        for key in sorted(set(old) | set(new), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            rows += _changes(sub, old.get(key, _MISSING), new.get(key, _MISSING))
+        return rows
+    if isinstance(old, list) and isinstance(new, list):
+        rows = []
+        for i in range(max(len(old), len(new))):
+            before = old[i] if i < len(old) else _MISSING
+            after = new[i] if i < len(new) else _MISSING
+            rows += _changes(f"{path}[{i}]", before, after)
+        return rows
+    if old is _MISSING:
+        return [("+", path, _value(new))]
+    if new is _MISSING:
+        return [("-", path, _value(old))]
+    return [("~", path, f"{_value(old)} => {_value(new)}")]
+
+
+_MISSING: Any = object()
+
+
+def _input_lines(step: dict) -> list[str]:
+    op = step["op"]
+    old = (step.get("oldState") or {}).get("inputs") or {}
+    new = (step.get("newState") or {}).get("inputs") or {}
+    if op in ("delete", "delete-replaced"):
+        new = {}
+    if op == "create":
+        old = {}
+    lines = []
+    for key in sorted(set(old) | set(new)):
+        before, after = old.get(key, _MISSING), new.get(key, _MISSING)
+        if key in SECRET_INPUTS:
+            change = _secret_change(key, old, new, op) if op != "delete" else None
+            if change:
+                lines.append(f"    ~ {key}: [secret] ({change})")
+        elif key not in HIDDEN:
+            changes = _changes(key, before, after)
+            lines += [f"    {sym} {path}: {text}" for sym, path, text in changes]
+    return lines
+
+
+def raw_diff(preview: dict) -> str:
+    """The diff lines of every step that does something (no fences)."""
+    lines = []
+    for step in preview.get("steps") or []:
+        op = step.get("op", "")
+        if op in ("same", "read", "refresh"):
+            continue
+        parts = step.get("urn", "").split("::")
+        kind, name = (parts[-2], parts[-1]) if len(parts) >= 2 else ("?", step.get("urn", "?"))
+        header = f"{SYMBOL.get(op, '~')} {kind} {name} {op}"
+        reasons = step.get("replaceReasons") or []
+        if reasons:
+            header += f" [replace: {', '.join(reasons)}]"
+        lines.append(header)
+        lines += _input_lines(step)
+    return "\n".join(lines)
+
+
+def errors(preview: dict) -> list[str]:
+    """The preview's error diagnostics, without terminal colours."""
+    return [
+        ANSI.sub("", d.get("message", "")).strip()
+        for d in preview.get("diagnostics") or []
+        if d.get("severity") == "error"
+    ]
