@@ -1,4 +1,5 @@
-"""`python -m bench [--sizes 1,10,100] [--quick]`: measure, print the tables, write RESULTS.md."""
+"""`python -m bench [--sizes 1,10,100] [--sections calls,scale] [--quick]`: measure, write
+RESULTS.md (and the JSON, and the chart) after every section."""
 
 from __future__ import annotations
 
@@ -7,9 +8,19 @@ import json
 import sys
 from pathlib import Path
 
-from . import report, runner
+from . import chart, report, runner
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "RESULTS.md"
+BENCH = Path(__file__).resolve().parent
+DEFAULT_OUT = BENCH / "RESULTS.md"
+SECTION_HELP = {
+    "calls": "HTTP calls per operation (one lifecycle per N, API at 0 ms)",
+    "overhead": "wall time against the null dynamic provider, API at 0 ms, repeated",
+    "scale": "wall time per N with the API at --latency-ms, and the chart",
+    "sharding": "K provider hosts against 1 at the largest N, at 0 ms and --latency-ms",
+    "cpu": "the provider host's CPU per RPC and operation, apart from the emulator's",
+    "profile": "pyinstrument profiles of the host and the engine's timelines",
+    "checkpoints": "create/destroy with and without PULUMI_SKIP_CHECKPOINTS",
+}
 
 
 def sizes(text: str) -> list[int]:
@@ -22,45 +33,76 @@ def sizes(text: str) -> list[int]:
     return values
 
 
+def sections(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if name not in runner.SECTIONS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown section(s) {unknown}; choose from {','.join(runner.SECTIONS)}"
+        )
+    return names
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description="HTTP calls per operation, provider overhead against a null dynamic "
-        "provider, and wall time at N instances with a slow API; writes bench/RESULTS.md.",
+        "provider, wall time at N instances with a slow API, K provider hosts, CPU per "
+        "operation. RESULTS.md, the JSON and the chart are rewritten as each section ends, "
+        "so an interrupted run keeps every finished section.",
+        epilog="sections, run in this order: "
+        + "; ".join(f"{name}: {text}" for name, text in SECTION_HELP.items()),
     )
     parser.add_argument("--sizes", type=sizes, default=[1, 10, 100], help="default 1,10,100")
     parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="one repetition, one concurrency variant (what CI's smoke test runs)",
+        "--sections",
+        type=sections,
+        help=f"comma-separated subset of {','.join(runner.SECTIONS)} (default: all; "
+        f"--quick: {','.join(runner.QUICK_SECTIONS)})",
     )
-    parser.add_argument("--reps", type=int, help="repetitions per figure (default 3, quick 1)")
-    parser.add_argument("--latency-ms", type=int, default=50, help="emulator latency for scale")
     parser.add_argument(
-        "--high-latency-ms",
-        type=int,
-        default=250,
-        help="emulator latency for the provider-process comparison of a full run",
+        "--quick", action="store_true", help="one repetition of everything (CI's smoke test)"
     )
-    parser.add_argument("--no-profile", action="store_true", help="skip the profiled runs")
+    parser.add_argument("--reps", type=int, help="repetitions per figure (default 5/3, quick 1)")
+    parser.add_argument(
+        "--latency-ms", type=int, default=250, help="emulator latency for scale and sharding"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="default bench/RESULTS.md")
-    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument(
+        "--json", type=Path, help="the figures as JSON (default: results.json beside --out)"
+    )
+    parser.add_argument(
+        "--chart", type=Path, help="the scale chart (default: scale.png beside --out)"
+    )
     args = parser.parse_args(argv)
+    json_path = args.json or args.out.with_name("results.json")
+    chart_path = args.chart or args.out.with_name("scale.png")
+
+    def write(results: runner.Results) -> None:
+        data = report.to_json(results)
+        drawn = chart.render(data, chart_path)
+        link = None
+        if drawn is not None:
+            try:
+                link = str(drawn.resolve().relative_to(args.out.resolve().parent))
+            except ValueError:
+                link = str(drawn.resolve())
+        args.out.write_text(report.markdown(results, chart=link))
+        json_path.write_text(json.dumps(data, indent=1, default=str))
+        print(
+            f"[bench] wrote {args.out} and {json_path} ({', '.join(results.done)})", file=sys.stderr
+        )
 
     results = runner.run(
         args.sizes,
         quick=args.quick,
+        sections=args.sections or (list(runner.QUICK_SECTIONS) if args.quick else None),
         reps=args.reps,
         latency_ms=args.latency_ms,
-        profile=not args.no_profile,
-        high_latency_ms=args.high_latency_ms,
+        on_section=write,
     )
-    text = report.markdown(results)
-    args.out.write_text(text)
-    if args.json:
-        args.json.write_text(json.dumps(report.to_json(results), indent=1, default=str))
-    print(text)
-    print(f"[bench] wrote {args.out}", file=sys.stderr)
+    write(results)  # the final load average and duration
+    print(args.out.read_text())
     return 0
 
 

@@ -1,11 +1,13 @@
-"""`python -m pulumi.dynamic` with every resource RPC profiled by pyinstrument (benchmark only).
+"""`python -m pulumi.dynamic` with every resource RPC profiled or CPU-timed (benchmark only).
 
 The engine starts this instead of the usual host when `bench.profiling` puts a
 `pulumi-resource-pulumi-python` wrapper ahead of the cached one on PATH. The
 host serves each gRPC call on one of 4 worker threads and pyinstrument samples
 only the thread that started it, so each call gets its own profiler; its session
 is saved to `$BENCH_PROFILE_DIR/<pid>-<n>-<Rpc>.json` for `bench.profiling` to
-combine.
+combine. With `BENCH_HOST_MODE=cpu` there is no profiler: each call's CPU time
+(its worker thread's, so neither the engine's nor the emulator's) is appended to
+`$BENCH_PROFILE_DIR/<pid>.jsonl`, with the process's CPU so far.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from __future__ import annotations
 import ast
 import importlib.util
 import itertools
+import json
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 from pyinstrument import Profiler
@@ -56,14 +61,40 @@ def profiled(rpc: str, handler, out_dir: Path, counter):
     return call
 
 
+def cpu_timed(rpc: str, handler, out_dir: Path, lock: threading.Lock):
+    def call(self, request, context):
+        cpu, wall = time.thread_time(), time.perf_counter()
+        try:
+            return handler(self, request, context)
+        finally:
+            record = {
+                "rpc": rpc,
+                "cpu": time.thread_time() - cpu,
+                "wall": time.perf_counter() - wall,
+                "process_cpu": time.process_time(),  # start-up and imports included
+            }
+            with lock, (out_dir / f"{os.getpid()}.jsonl").open("a") as out:
+                out.write(json.dumps(record) + "\n")
+
+    return call
+
+
 def main() -> None:
     out_dir = Path(os.environ["BENCH_PROFILE_DIR"])
     out_dir.mkdir(parents=True, exist_ok=True)
     namespace = host_namespace()
     servicer = namespace["DynamicResourceProviderServicer"]
     counter = itertools.count()  # next() on a count is atomic under the GIL
+    lock = threading.Lock()
+    cpu_only = os.environ.get("BENCH_HOST_MODE") == "cpu"
     for rpc in PROFILED_RPCS:
-        setattr(servicer, rpc, profiled(rpc, getattr(servicer, rpc), out_dir, counter))
+        handler = getattr(servicer, rpc)
+        wrapped = (
+            cpu_timed(rpc, handler, out_dir, lock)
+            if cpu_only
+            else profiled(rpc, handler, out_dir, counter)
+        )
+        setattr(servicer, rpc, wrapped)
     namespace["main"]()
 
 

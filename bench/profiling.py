@@ -10,6 +10,7 @@ time, from pyinstrument's frame tree.
 from __future__ import annotations
 
 import collections
+import json
 import os
 import stat
 import statistics
@@ -23,13 +24,15 @@ HOST_PLUGIN = "pulumi-resource-pulumi-python"
 REPO = Path(__file__).resolve().parents[1]
 
 
-def install_profiled_host(bin_dir: Path, profile_dir: Path) -> None:
+def install_profiled_host(bin_dir: Path, profile_dir: Path, mode: str = "profile") -> None:
+    """mode "profile": pyinstrument sessions; "cpu": each call's CPU time only."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     plugin = bin_dir / HOST_PLUGIN
     plugin.write_text(
         "#!/usr/bin/env bash\n"
-        "# Benchmark only: the dynamic-provider host under pyinstrument.\n"
+        "# Benchmark only: the dynamic-provider host, profiled or CPU-timed.\n"
         f"export BENCH_PROFILE_DIR='{profile_dir}'\n"
+        f"export BENCH_HOST_MODE='{mode}'\n"
         f"exec '{sys.executable}' -u '{REPO / 'bench' / 'profiled_host.py'}' \"$@\"\n"
     )
     plugin.chmod(plugin.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
@@ -60,6 +63,12 @@ class HostProfile:
     # (function, file:line) -> seconds with it on the stack, over every call
     inclusive: collections.Counter = field(default_factory=collections.Counter)
     total: float = 0.0  # seconds in handlers, over every call
+
+    def by_category(self) -> list[tuple[str, float]]:
+        totals: collections.Counter = collections.Counter()
+        for location, seconds in self.own_time.items():
+            totals[category(location)] += seconds
+        return totals.most_common()
 
     def top(self, count: int) -> list[tuple[str, float]]:
         return self.own_time.most_common(count)
@@ -104,3 +113,47 @@ def summarize(profile_dir: Path) -> HostProfile:
         if root is not None:
             _walk(root, profile.own_time, profile.inclusive)
     return profile
+
+
+@dataclass
+class HostCpu:
+    """One command's provider host(s), from `BENCH_HOST_MODE=cpu`: CPU seconds per RPC
+    (the handler's thread only) and each process's CPU up to its last RPC."""
+
+    per_rpc: dict[str, list[float]] = field(default_factory=dict)
+    processes: float = 0.0
+
+    @property
+    def handlers(self) -> float:
+        return sum(sum(values) for values in self.per_rpc.values())
+
+
+def take_cpu(profile_dir: Path) -> HostCpu:
+    """The records written since the last call (they are consumed: one command each)."""
+    cpu = HostCpu()
+    for path in sorted(profile_dir.glob("*.jsonl")):
+        records = [json.loads(line) for line in path.read_text().splitlines() if line]
+        path.unlink()
+        for record in records:
+            cpu.per_rpc.setdefault(record["rpc"], []).append(record["cpu"])
+        cpu.processes += max((r["process_cpu"] for r in records), default=0.0)
+    return cpu
+
+
+# Own time by whose code it is: is the remainder in this provider or around it?
+CATEGORIES = (
+    ("this provider (provider/)", ("provider/",)),
+    ("pulumi SDK (host, rpc, serialization)", ("pulumi/",)),
+    ("grpc + protobuf", ("grpc/", "google/protobuf", "grpc_")),
+    ("HTTP client (requests, urllib3)", ("requests/", "urllib3/", "http/", "charset_normalizer")),
+    ("socket and ssl (waiting for the API)", ("socket.py", "ssl.py")),
+    ("pydantic / deepdiff", ("pydantic", "deepdiff")),
+)
+
+
+def category(location: str) -> str:
+    path = location.rsplit(" (", 1)[-1]
+    for name, prefixes in CATEGORIES:
+        if any(path.startswith(p) or f"/{p}" in path for p in prefixes):
+            return name
+    return "python and other libraries"

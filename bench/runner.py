@@ -1,15 +1,19 @@
-"""One benchmark run: every figure of `bench/RESULTS.md`, measured within the same run.
+"""One benchmark run, section by section; every ratio is computed within the same run.
 
-Per size N:
-  * overhead: the null provider and the QuickBooks provider (emulator at 0 ms)
-    through the same lifecycle, operation by operation, alternating which goes
-    first, `reps` times; API calls are counted from the emulator's request log;
-  * scale: the QuickBooks provider against an emulator with `--latency-ms`.
-At the largest N only:
-  * concurrency: the same scale lifecycle with more provider processes and/or a
-    higher `--parallel`;
-  * profile: one lifecycle of each provider under the profiled host, with the
-    engine's own log for the timeline.
+Sections (`--sections`, in this order; each one is written out as soon as it ends):
+  * calls: one lifecycle of this provider per N, emulator at 0 ms: HTTP calls;
+  * overhead: the null provider and this one (emulator at 0 ms) through the same
+    lifecycle, operation by operation, alternating which goes first, `reps` times;
+  * scale: this provider per N with the emulator at `--latency-ms` (default 250),
+    beside its own and the null provider's time at 0 ms (measured here if the
+    overhead section did not run); the chart is drawn from it;
+  * sharding: at the largest N, K dynamic-provider hosts (explicit providers,
+    `bench/programs/quickbooks_sharded.py`) against 1, at 0 ms and at the latency;
+  * cpu: the provider host's own CPU per RPC and per operation (a CPU-timing host,
+    no profiler), beside the emulator's; Check/Diff in-process; import costs;
+  * profile: one lifecycle of each provider under pyinstrument, with the engine's
+    own log for the timeline;
+  * checkpoints: create and destroy with and without PULUMI_SKIP_CHECKPOINTS.
 """
 
 from __future__ import annotations
@@ -24,48 +28,38 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
-from emulator.harness import start_emulator
-from harness.pulumi_stack import REPO, pulumi_bin_dir
+from emulator.harness import Emulator, start_emulator
 
 from . import profiling, rpc_costs, timeline
 from .projects import BenchProject, NullProject, QuickBooksProject, Timing
+from .stack import REPO, pulumi_bin_dir
 
+SECTIONS = ("calls", "overhead", "scale", "sharding", "cpu", "profile", "checkpoints")
+QUICK_SECTIONS = ("calls", "overhead", "scale", "cpu", "profile")
 OVERHEAD_OPS = ("preview", "create", "no-op up", "refresh", "update one", "destroy")
 SCALE_OPS = ("preview", "create", "refresh", "destroy")
 NULL = "null provider"
 QUICKBOOKS = "quickbooks"
-SCALED = "quickbooks, latency"
-BASELINE = "1 host (default provider), default --parallel"
+CALLS = "quickbooks, calls"
 SMALL = 10  # sizes up to this get 5 repetitions in a full run, larger ones 3
+SHARDING_REPS = 2
+# (provider hosts, --parallel): the engine's default --parallel (8 on 2 cores)
+# already admits 2 hosts x 4 workers; 4 hosts need 16.
+SHARDS = ((1, None), (2, None), (4, 16))
 
 
-@dataclass(frozen=True)
-class Variant:
-    """A way of running the QuickBooks program with more concurrency."""
-
-    name: str
-    program: str | None = None  # a file of bench/programs/, or the repository's program
-    providers: int = 1
-    parallel: int | None = None
-
-    @property
-    def args(self) -> tuple[str, ...]:
-        return ("--parallel", str(self.parallel)) if self.parallel else ()
+def scaled(latency_ms: int) -> str:
+    return f"quickbooks, {latency_ms} ms"
 
 
-CONCURRENCY_VARIANTS = (
-    Variant("1 host (default provider), --parallel 32", parallel=32),
-    Variant("2 hosts (2 explicit providers), default --parallel", "quickbooks_sharded.py", 2),
-    Variant("4 hosts (4 explicit providers), --parallel 32", "quickbooks_sharded.py", 4, 32),
-)
-HIGH_LATENCY_VARIANTS = (Variant(BASELINE), CONCURRENCY_VARIANTS[1], CONCURRENCY_VARIANTS[2])
-HIGH_LATENCY_REPS = 2
+def sharded(hosts: int, latency_ms: int) -> str:
+    return f"{hosts} host{'s' if hosts > 1 else ''}, {latency_ms} ms"
 
 
 @dataclass
@@ -106,21 +100,35 @@ class Sample:
 
 
 @dataclass
+class CpuRow:
+    """One operation through the CPU-timing host."""
+
+    provider: str
+    operation: str
+    host: profiling.HostCpu
+    command_cpu: float  # the whole command: CLI, engine, language host, program, host
+    emulator_cpu: float | None
+    calls: Counter | None
+
+
+@dataclass
 class Results:
     sizes: list[int]
     quick: bool
     reps: dict[int, int]  # size -> repetitions
     latency_ms: int
+    sections: list[str] = field(default_factory=list)  # requested, in run order
+    done: list[str] = field(default_factory=list)  # measured so far
     machine: dict[str, str] = field(default_factory=dict)
     engine_parallel: int | None = None
     samples: dict[tuple[int, str, str], Sample] = field(default_factory=dict)
-    concurrency_variants: list[str] = field(default_factory=list)
-    high_latency_variants: list[str] = field(default_factory=list)
-    high_latency_ms: int = 0
     # variant -> emulator latency (ms), and (provider hosts, --parallel or None)
     variant_latency: dict[str, int] = field(default_factory=dict)
     variant_shape: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+    sharding_variants: list[str] = field(default_factory=list)
     rpc_costs: dict[str, dict[str, float]] = field(default_factory=dict)
+    cpu_rows: list[CpuRow] = field(default_factory=list)
+    cpu_size: int = 0
     profiles: dict[str, profiling.HostProfile] = field(default_factory=dict)
     timelines: dict[tuple[str, str], timeline.Timeline] = field(default_factory=dict)
     imports: dict[str, float] = field(default_factory=dict)
@@ -128,6 +136,10 @@ class Results:
     checkpoints: dict[tuple[str, str, bool], float] = field(default_factory=dict)
     state_bytes: dict[str, int] = field(default_factory=dict)  # per resource, in the state
     seconds: float = 0.0
+
+    @property
+    def largest(self) -> int:
+        return self.sizes[-1]
 
     def sample(self, size: int, variant: str, operation: str) -> Sample:
         return self.samples.setdefault((size, variant, operation), Sample())
@@ -137,114 +149,70 @@ def log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
+class Bench:
+    """What the sections share: emulators by latency, and projects by what they run."""
+
+    def __init__(self, results: Results, work: Path, stack: contextlib.ExitStack) -> None:
+        self.results = results
+        self.work = work
+        self._stack = stack
+        self._emulators: dict[int, Emulator] = {}
+        self._projects: dict[tuple[str, int, int], BenchProject] = {}
+
+    def emulator(self, latency_ms: int) -> Emulator:
+        if latency_ms not in self._emulators:
+            emu = start_emulator(latency_ms=latency_ms) if latency_ms else start_emulator()
+            self._emulators[latency_ms] = self._stack.enter_context(emu)
+        return self._emulators[latency_ms]
+
+    def quickbooks(self, size: int, latency_ms: int = 0, tag: str = "") -> QuickBooksProject:
+        """One project per (size, latency, tag): a tag gives a section its own (the
+        profiled sections change its PATH for good)."""
+        key = (f"quickbooks{tag}", size, latency_ms)
+        if key not in self._projects:
+            workdir = self.work / f"quickbooks{tag}-{size}-{latency_ms}ms"
+            self._projects[key] = QuickBooksProject(workdir, self.emulator(latency_ms), size)
+        return self._projects[key]  # type: ignore[return-value]
+
+    def null(self, size: int, tag: str = "") -> NullProject:
+        key = (f"null{tag}", size, 0)
+        if key not in self._projects:
+            self._projects[key] = NullProject(self.work / f"null{tag}-{size}", size)
+        return self._projects[key]  # type: ignore[return-value]
+
+
 def run(
     sizes: list[int],
     *,
     quick: bool,
+    sections: list[str] | None = None,
     reps: int | None = None,
-    latency_ms: int = 50,
-    profile: bool = True,
-    high_latency_ms: int = 250,
+    latency_ms: int = 250,
+    on_section: Callable[[Results], None] = lambda _results: None,
 ) -> Results:
     started = time.monotonic()
     sizes = sorted(sizes)
     # Small N is cheap and noisier relative to its size: more repetitions there.
     default_reps = {size: 1 if quick else 5 if size <= SMALL else 3 for size in sizes}
     results = Results(sizes, quick, {s: reps or default_reps[s] for s in sizes}, latency_ms)
+    results.sections = [s for s in SECTIONS if s in (sections or SECTIONS)]
     results.machine = machine()
     results.engine_parallel = engine_default_parallel()
-    results.imports = import_costs(1 if quick else 7)
-    results.rpc_costs = rpc_costs.measure(rounds=2, calls=50) if quick else rpc_costs.measure()
-    results.variant_latency[SCALED] = latency_ms
-    results.variant_shape[SCALED] = (1, None)
-    largest = results.sizes[-1]
     with (
         tempfile.TemporaryDirectory(prefix="qbo-bench-") as tmp,
-        start_emulator() as fast,
-        start_emulator(latency_ms=latency_ms) as slow,
-        contextlib.ExitStack() as later,
+        contextlib.ExitStack() as stack,
     ):
-        work = Path(tmp)
-        projects: dict[str, Any] = {}
-        for size in results.sizes:
-            log(f"N={size}: overhead (emulator at 0 ms), {results.reps[size]} repetition(s)")
-            null = NullProject(work / f"null-{size}", size)
-            ours = QuickBooksProject(work / f"quickbooks-{size}", fast, size)
-            pair: list[tuple[str, BenchProject]] = [(NULL, null), (QUICKBOOKS, ours)]
-            for rep in range(results.reps[size]):
-                null.prepare()
-                ours.prepare()
-                for operation in OVERHEAD_OPS:
-                    for variant, project in pair if rep % 2 == 0 else pair[::-1]:
-                        results.sample(size, variant, operation).add(project.run(operation))
-            log(f"N={size}: scale (emulator at {latency_ms} ms)")
-            scaled = QuickBooksProject(work / f"scaled-{size}", slow, size)
-            # Quick: no preview at latency (it makes no API call; section 2 times it).
-            lifecycle(results, size, SCALED, scaled, SCALE_OPS[1:] if quick else SCALE_OPS)
-            projects: dict[str, Any] = {NULL: null, QUICKBOOKS: ours, SCALED: scaled}
-
-        # Quick: one variant, one create (enough to keep the code working).
-        variants = CONCURRENCY_VARIANTS[1:2] if quick else CONCURRENCY_VARIANTS
-        for variant in variants:
-            log(f"N={largest}: concurrency variant: {variant.name}")
-            project = projects[SCALED]
-            project.use_program(variant.program, variant.providers, variant.args)
-            results.concurrency_variants.append(variant.name)
-            results.variant_latency[variant.name] = latency_ms
-            results.variant_shape[variant.name] = (variant.providers, variant.parallel)
-            operations = ("create",) if quick else SCALE_OPS
-            lifecycle(results, largest, variant.name, project, operations)
-        if variants:
-            projects[SCALED].use_program(None)
-
-        if not quick:
-            # Where the API's latency, not the CPU, is what a resource waits for.
-            results.high_latency_ms = high_latency_ms
-            slower = later.enter_context(start_emulator(latency_ms=high_latency_ms))
-            project = QuickBooksProject(work / "high-latency", slower, largest)
-            for variant in HIGH_LATENCY_VARIANTS:
-                name = f"{variant.name}, {high_latency_ms} ms"
-                log(f"N={largest}: {name}")
-                project.use_program(variant.program, variant.providers, variant.args)
-                results.high_latency_variants.append(name)
-                results.variant_latency[name] = high_latency_ms
-                results.variant_shape[name] = (variant.providers, variant.parallel)
-                for _ in range(HIGH_LATENCY_REPS):
-                    project.prepare()
-                    for operation in SCALE_OPS[1:]:
-                        results.sample(largest, name, operation).add(project.run(operation))
-
-        if not quick:
-            log(f"N={largest}: checkpoint cost (PULUMI_SKIP_CHECKPOINTS)")
-            for name in (NULL, QUICKBOOKS):
-                project = projects[name]
-                for skip in (False, True):
-                    project.stack.env["PULUMI_SKIP_CHECKPOINTS"] = "true" if skip else ""
-                    project.prepare()
-                    for operation in ("create", "destroy"):
-                        wall = project.run(operation).wall
-                        results.checkpoints[(name, operation, skip)] = wall
-                        if operation == "create" and not skip:
-                            results.state_bytes[name] = state_bytes_per_resource(project)
-                project.stack.env["PULUMI_SKIP_CHECKPOINTS"] = ""
-
-        if profile:
-            log(f"N={largest}: profiles of the provider host, engine timelines")
-            plan = [(QUICKBOOKS, ("create",))]
-            if not quick:
-                plan = [(NULL, OVERHEAD_OPS), (QUICKBOOKS, OVERHEAD_OPS), (SCALED, SCALE_OPS)]
-            for name, operations in plan:
-                project = projects[name]  # their last use: the PATH change stays
-                sessions = work / f"sessions-{len(results.profiles)}"
-                profiling.install_profiled_host(sessions / "bin", sessions)
-                project.use_path_first(sessions / "bin")
-                project.prepare()
-                for operation in operations:
-                    timing = project.run(operation, *timeline.ENGINE_LOG_ARGS)
-                    results.timelines[(name, operation)] = timeline.parse(timing.stderr)
-                results.profiles[name] = profiling.summarize(sessions)
-    results.seconds = time.monotonic() - started
+        bench = Bench(results, Path(tmp), stack)
+        for name in results.sections:
+            log(f"section {name}")
+            section_started = time.monotonic()
+            SECTION_RUNNERS[name](bench)
+            results.done.append(name)
+            results.seconds = time.monotonic() - started
+            log(f"section {name} took {time.monotonic() - section_started:.0f} s")
+            on_section(results)
     results.machine["load average at end"] = _load_average()
+    results.seconds = time.monotonic() - started
     return results
 
 
@@ -254,11 +222,144 @@ def lifecycle(
     variant: str,
     project: BenchProject,
     operations: tuple[str, ...],
+    reps: int | None = None,
 ) -> None:
-    for _ in range(results.reps[size]):
+    for _ in range(reps or results.reps[size]):
         project.prepare()
         for operation in operations:
             results.sample(size, variant, operation).add(project.run(operation))
+
+
+def section_calls(bench: Bench) -> None:
+    for size in bench.results.sizes:
+        log(f"calls: N={size}")
+        lifecycle(bench.results, size, CALLS, bench.quickbooks(size), OVERHEAD_OPS, reps=1)
+
+
+def section_overhead(bench: Bench) -> None:
+    results = bench.results
+    for size in results.sizes:
+        log(f"overhead: N={size}, {results.reps[size]} repetition(s)")
+        null, ours = bench.null(size), bench.quickbooks(size)
+        pair: list[tuple[str, BenchProject]] = [(NULL, null), (QUICKBOOKS, ours)]
+        for rep in range(results.reps[size]):
+            null.prepare()
+            ours.prepare()
+            for operation in OVERHEAD_OPS:
+                for variant, project in pair if rep % 2 == 0 else pair[::-1]:
+                    results.sample(size, variant, operation).add(project.run(operation))
+
+
+def section_scale(bench: Bench) -> None:
+    results = bench.results
+    latency = results.latency_ms
+    name = scaled(latency)
+    results.variant_latency[name] = latency
+    results.variant_shape[name] = (1, None)
+    for size in results.sizes:
+        for variant, project in ((NULL, bench.null(size)), (QUICKBOOKS, bench.quickbooks(size))):
+            if (size, variant, "destroy") not in results.samples:
+                log(f"scale: N={size}, {variant} at 0 ms (no overhead section to reuse)")
+                lifecycle(results, size, variant, project, SCALE_OPS, reps=1)
+        log(f"scale: N={size} at {latency} ms")
+        # Quick: no preview at latency (it makes no API call).
+        operations = SCALE_OPS[1:] if results.quick else SCALE_OPS
+        lifecycle(results, size, name, bench.quickbooks(size, latency), operations)
+
+
+def section_sharding(bench: Bench) -> None:
+    results = bench.results
+    size = results.largest
+    reps = 1 if results.quick else SHARDING_REPS
+    for latency in (0, results.latency_ms):
+        project = bench.quickbooks(size, latency, tag="-sharded")
+        for hosts, parallel in SHARDS:
+            name = sharded(hosts, latency)
+            log(f"sharding: N={size}, {name}")
+            # One host: the repository's program (the default provider), as users run it.
+            args = ("--parallel", str(parallel)) if parallel else ()
+            project.use_program("quickbooks_sharded.py" if hosts > 1 else None, hosts, args)
+            results.sharding_variants.append(name)
+            results.variant_latency[name] = latency
+            results.variant_shape[name] = (hosts, parallel)
+            lifecycle(results, size, name, project, SCALE_OPS[1:], reps=reps)
+        project.use_program(None)
+
+
+def section_cpu(bench: Bench) -> None:
+    results = bench.results
+    results.imports = import_costs(1 if results.quick else 7)
+    results.rpc_costs = (
+        rpc_costs.measure(rounds=2, calls=50) if results.quick else rpc_costs.measure()
+    )
+    size = results.cpu_size = results.largest
+    for name, project in (
+        (NULL, bench.null(size, "-cpu")),
+        (QUICKBOOKS, bench.quickbooks(size, tag="-cpu")),
+    ):
+        log(f"cpu: N={size}, {name}")
+        records = bench.work / f"cpu-{name.replace(' ', '-')}"
+        profiling.install_profiled_host(records / "bin", records, mode="cpu")
+        project.use_path_first(records / "bin")
+        project.prepare()
+        for operation in OVERHEAD_OPS:
+            timing = project.run(operation)
+            host = profiling.take_cpu(records)
+            results.cpu_rows.append(
+                CpuRow(name, operation, host, timing.cpu, timing.emulator_cpu, timing.calls)
+            )
+
+
+def section_profile(bench: Bench) -> None:
+    results = bench.results
+    size = results.largest
+    latency = results.latency_ms
+    plan: list[tuple[str, BenchProject, tuple[str, ...]]] = [
+        (QUICKBOOKS, bench.quickbooks(size, tag="-profile"), ("create",))
+    ]
+    if not results.quick:
+        plan = [
+            (NULL, bench.null(size, "-profile"), OVERHEAD_OPS),
+            (QUICKBOOKS, bench.quickbooks(size, tag="-profile"), OVERHEAD_OPS),
+            (scaled(latency), bench.quickbooks(size, latency, tag="-profile"), SCALE_OPS),
+        ]
+    for name, project, operations in plan:
+        log(f"profile: N={size}, {name}")
+        sessions = bench.work / f"sessions-{len(results.profiles)}"
+        profiling.install_profiled_host(sessions / "bin", sessions)
+        project.use_path_first(sessions / "bin")
+        project.prepare()
+        for operation in operations:
+            timing = project.run(operation, *timeline.ENGINE_LOG_ARGS)
+            results.timelines[(name, operation)] = timeline.parse(timing.stderr)
+        results.profiles[name] = profiling.summarize(sessions)
+
+
+def section_checkpoints(bench: Bench) -> None:
+    results = bench.results
+    size = results.largest
+    for name, project in ((NULL, bench.null(size)), (QUICKBOOKS, bench.quickbooks(size))):
+        log(f"checkpoints: N={size}, {name}")
+        for skip in (False, True):
+            project.stack.env["PULUMI_SKIP_CHECKPOINTS"] = "true" if skip else ""
+            project.prepare()
+            for operation in ("create", "destroy"):
+                wall = project.run(operation).wall
+                results.checkpoints[(name, operation, skip)] = wall
+                if operation == "create" and not skip:
+                    results.state_bytes[name] = state_bytes_per_resource(project)
+        project.stack.env["PULUMI_SKIP_CHECKPOINTS"] = ""
+
+
+SECTION_RUNNERS: dict[str, Callable[[Bench], None]] = {
+    "calls": section_calls,
+    "overhead": section_overhead,
+    "scale": section_scale,
+    "sharding": section_sharding,
+    "cpu": section_cpu,
+    "profile": section_profile,
+    "checkpoints": section_checkpoints,
+}
 
 
 def state_bytes_per_resource(project: BenchProject) -> int:
