@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no display on a CI machine
 
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+from matplotlib.ticker import NullFormatter  # noqa: E402
 
 OPERATIONS = ("create", "refresh", "destroy")
 
@@ -50,7 +51,12 @@ def render(data: dict[str, Any], path: Path) -> Path | None:
                 )
                 limits = [(r["size"], r["limit"]) for r in mine if r["limit"] is not None]
                 if limits:
-                    ax.plot(*zip(*limits, strict=True), ":", color="tab:red", label="issue 15 goal")
+                    ax.plot(
+                        *zip(*limits, strict=True),
+                        ":",
+                        color="tab:red",
+                        label="issue 15 goal at latency",
+                    )
             else:
                 ours = [r["at_zero_latency"] for r in mine]
                 goal = [1.2 * f for f in floor]
@@ -58,6 +64,7 @@ def render(data: dict[str, Any], path: Path) -> Path | None:
             ax.plot(n, ours, "s-", color="tab:blue", label="this provider")
             ax.set_xscale("log")
             ax.set_xticks(sizes, [str(s) for s in sizes])
+            ax.xaxis.set_minor_formatter(NullFormatter())
             ax.set_ylim(bottom=0)
             ax.grid(True, alpha=0.3)
             ax.set_title(f"{operation}, API at {latency if at_latency else 0} ms per call")
@@ -65,7 +72,12 @@ def render(data: dict[str, Any], path: Path) -> Path | None:
                 ax.set_ylabel("wall time of the pulumi command (s)")
             if row == 1:
                 ax.set_xlabel("N instances")
-            ax.legend(fontsize=8, loc="upper left")
+    # One legend for all panels, below them: inside, it would hide the lines.
+    labels: dict[str, Any] = {}
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            labels.setdefault(label, handle)
+    figure.legend(labels.values(), labels.keys(), loc="outside lower center", ncol=3)
     machine = data.get("machine", {})
     figure.suptitle(
         f"python -m bench, scale section: {machine.get('nproc', '?')} cores, "

@@ -253,7 +253,7 @@ def markdown(results: Results, chart: str | None = None) -> str:
     command = f"python -m bench --sizes {','.join(map(str, results.sizes))}"
     if results.quick:
         command += " --quick"
-    if results.sections != list(SECTION_TITLES):
+    if results.sections != list(SECTION_TITLES) and not results.quick:
         command += f" --sections {','.join(results.sections)}"
     out += [
         f"Written by `{command}` on {results.machine.get('date')}; {mode}; "

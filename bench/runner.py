@@ -195,7 +195,8 @@ def run(
     # Small N is cheap and noisier relative to its size: more repetitions there.
     default_reps = {size: 1 if quick else 5 if size <= SMALL else 3 for size in sizes}
     results = Results(sizes, quick, {s: reps or default_reps[s] for s in sizes}, latency_ms)
-    results.sections = [s for s in SECTIONS if s in (sections or SECTIONS)]
+    # In the order asked for: the most wanted figures first, if a run may be cut short.
+    results.sections = list(dict.fromkeys(sections or SECTIONS))
     results.machine = machine()
     results.engine_parallel = engine_default_parallel()
     with (
