@@ -147,6 +147,11 @@ CATEGORIES = (
     ("grpc + protobuf", ("grpc/", "google/protobuf", "grpc_")),
     ("HTTP client (requests, urllib3)", ("requests/", "urllib3/", "http/", "charset_normalizer")),
     ("socket and ssl (waiting for the API)", ("socket.py", "ssl.py")),
+    # requests (trust_env) scans the whole environment for proxies on every request
+    (
+        "environment scan (requests' proxy lookup)",
+        ("<frozen os>", "<frozen _collections_abc>", "urllib/request.py"),
+    ),
     ("pydantic / deepdiff", ("pydantic", "deepdiff")),
 )
 

@@ -205,6 +205,34 @@ def cpu_rows(results: Results) -> list[dict[str, Any]]:
     return rows
 
 
+def method_rows(results: Results) -> list[dict[str, Any]]:
+    rows = []
+    for name, plain in results.method_cpu.items():
+        profiled = results.method_profile.get(name)
+        total = sum(profiled.by_category.values()) if profiled else 0.0
+        rows.append(
+            {
+                "method": name,
+                "calls": plain.calls,
+                "cpu_ms": plain.ms,
+                "emulator_cpu_ms": 1000 * plain.emulator_cpu / plain.calls,
+                "api_calls": plain.api_calls,
+                "by_category": {
+                    c: seconds / total for c, seconds in profiled.by_category.most_common()
+                }
+                if profiled and total
+                else {},
+                "top": [
+                    {"function": where, "ms_per_call": 1000 * seconds / profiled.calls}
+                    for where, seconds in profiled.top
+                ]
+                if profiled
+                else [],
+            }
+        )
+    return rows
+
+
 def to_json(results: Results) -> dict[str, Any]:
     scale = scale_rows(results, scaled(results.latency_ms), results.sizes)
     sharding = sharding_rows(results)
@@ -223,6 +251,7 @@ def to_json(results: Results) -> dict[str, Any]:
         "sharding": sharding,
         "sharding_verdict": sharding_verdict(sharding, results.latency_ms),
         "cpu": {"size": results.cpu_size, "rows": cpu_rows(results)},
+        "provider_methods": method_rows(results),
         "rpc_costs": results.rpc_costs,
         "imports": results.imports,
         "profiles": {
@@ -280,7 +309,7 @@ def markdown(results: Results, chart: str | None = None) -> str:
         out += _scale(data, results, chart)
     if data["sharding"]:
         out += _sharding(data, results)
-    if data["cpu"]["rows"] or results.rpc_costs:
+    if data["cpu"]["rows"] or results.rpc_costs or data["provider_methods"]:
         out += _cpu(data, results)
     if results.profiles:
         out += ["## Profiles: where the provider host's time goes", ""]
@@ -499,9 +528,43 @@ def _cpu(data: dict[str, Any], results: Results) -> list[str]:
         ]
         out += [*_table(header, table), ""]
         out += _per_rpc(rows)
+    out += _methods(data["provider_methods"], data["cpu"]["size"])
     out += _imports(results)
     out += _rpc_costs(results)
     return out
+
+
+def _methods(rows: list[dict[str, Any]], size: int) -> list[str]:
+    if not rows:
+        return []
+    out = [
+        f"The provider's methods alone, in-process (`bench/provider_cpu.py`): each step over "
+        f"N={size} instances as the host calls them, against the emulator in its own "
+        "process, with a fresh inventory per step. `CPU ms` = this thread's CPU per call "
+        "(the provider and its HTTP client, no gRPC, no engine); `emulator ms` = the "
+        "emulator's CPU per call meanwhile. The shares come from a second run under "
+        "cProfile (thread-CPU timer), which inflates totals but not proportions much.",
+        "",
+    ]
+    categories = sorted({c for r in rows for c in r["by_category"]})
+    header = ["method", "CPU ms", "emulator ms", "API calls", *categories]
+    table = [
+        [
+            r["method"],
+            f"{r['cpu_ms']:.2f}",
+            f"{r['emulator_cpu_ms']:.2f}",
+            str(r["api_calls"]),
+            *[f"{100 * r['by_category'].get(c, 0.0):.0f}%" for c in categories],
+        ]
+        for r in rows
+    ]
+    out += [*_table(header, table), ""]
+    out += ["Top functions by own CPU per call (cProfile), per method:", "", "```"]
+    for r in rows:
+        out.append(f"{r['method']}:")
+        for entry in r["top"][:8]:
+            out.append(f"  {entry['ms_per_call']:7.3f} ms  {entry['function']}")
+    return [*out, "```", ""]
 
 
 def _per_rpc(rows: list[dict[str, Any]]) -> list[str]:

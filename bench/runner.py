@@ -36,7 +36,7 @@ from pathlib import Path
 
 from emulator.harness import Emulator, start_emulator
 
-from . import profiling, rpc_costs, timeline
+from . import profiling, provider_cpu, rpc_costs, timeline
 from .projects import BenchProject, NullProject, QuickBooksProject, Timing
 from .stack import REPO, pulumi_bin_dir
 
@@ -128,6 +128,9 @@ class Results:
     sharding_variants: list[str] = field(default_factory=list)
     rpc_costs: dict[str, dict[str, float]] = field(default_factory=dict)
     cpu_rows: list[CpuRow] = field(default_factory=list)
+    # in-process, no engine: plain CPU per step, then the same steps under cProfile
+    method_cpu: dict[str, provider_cpu.OperationCpu] = field(default_factory=dict)
+    method_profile: dict[str, provider_cpu.OperationCpu] = field(default_factory=dict)
     cpu_size: int = 0
     profiles: dict[str, profiling.HostProfile] = field(default_factory=dict)
     timelines: dict[tuple[str, str], timeline.Timeline] = field(default_factory=dict)
@@ -294,6 +297,10 @@ def section_cpu(bench: Bench) -> None:
         rpc_costs.measure(rounds=2, calls=50) if results.quick else rpc_costs.measure()
     )
     size = results.cpu_size = results.largest
+    log(f"cpu: N={size}, provider methods in-process")
+    emu = bench.emulator(0)
+    results.method_cpu = provider_cpu.measure(emu, size)
+    results.method_profile = provider_cpu.measure(emu, size, profile=True)
     for name, project in (
         (NULL, bench.null(size, "-cpu")),
         (QUICKBOOKS, bench.quickbooks(size, tag="-cpu")),

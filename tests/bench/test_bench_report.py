@@ -1,0 +1,109 @@
+"""bench/report.py and bench/chart.py from made-up figures: every section's table, the
+verdicts, the partial-run notice and the PNG, without the CLI (seconds, not minutes)."""
+
+from __future__ import annotations
+
+import collections
+import json
+
+from bench import chart, profiling, provider_cpu, report, runner
+from bench.projects import Timing
+
+CALLS = {
+    "preview": {},
+    "create": {"GET list": 1, "POST": "N"},
+    "no-op up": {},
+    "refresh": {"GET list": 1},
+    "update one": {"GET list": 1, "PATCH": 1},
+    "destroy": {"GET list": 1, "DELETE": "N"},
+}
+
+
+def timing(wall: float, size: int, operation: str) -> Timing:
+    calls = collections.Counter({m: size if n == "N" else n for m, n in CALLS[operation].items()})
+    return Timing(wall, wall / 2, "", calls, 0.01, 0.01)
+
+
+def made_up(sharding_at_latency: float, sharding_at_zero: float) -> runner.Results:
+    """Two sizes, every section; K hosts take the given share of one host's time."""
+    results = runner.Results([1, 10], quick=False, reps={1: 1, 10: 1}, latency_ms=250)
+    results.sections = list(runner.SECTIONS)
+    results.done = list(runner.SECTIONS)
+    results.engine_parallel = 8
+    results.machine = {"date": "today", "nproc": "2", "commit": "abc"}
+    for size in results.sizes:
+        for operation in runner.OVERHEAD_OPS:
+            results.sample(size, runner.NULL, operation).add(Timing(2.0, 1.0, ""))
+            results.sample(size, runner.QUICKBOOKS, operation).add(timing(2.2, size, operation))
+            results.sample(size, runner.CALLS, operation).add(timing(2.2, size, operation))
+        name = runner.scaled(250)
+        results.variant_latency[name] = 250
+        results.variant_shape[name] = (1, None)
+        for operation in runner.SCALE_OPS:
+            results.sample(size, name, operation).add(timing(3.0 + size / 10, size, operation))
+    for latency in (0, 250):
+        for hosts, parallel in runner.SHARDS:
+            name = runner.sharded(hosts, latency)
+            results.sharding_variants.append(name)
+            results.variant_latency[name] = latency
+            results.variant_shape[name] = (hosts, parallel)
+            share = 1.0 if hosts == 1 else sharding_at_latency if latency else sharding_at_zero
+            for operation in runner.SCALE_OPS[1:]:
+                results.sample(10, name, operation).add(timing(10 * share, 10, operation))
+    host = profiling.HostCpu({"Check": [0.001] * 10, "Create": [0.004] * 10}, 0.4)
+    results.cpu_size = 10
+    results.cpu_rows = [
+        runner.CpuRow(provider, "create", host, 2.0, 0.02, collections.Counter(POST=10))
+        for provider in (runner.NULL, runner.QUICKBOOKS)
+    ]
+    for method in provider_cpu.OPERATIONS:
+        results.method_cpu[method] = provider_cpu.OperationCpu(10, 0.01, 0.005, 10)
+        profiled = provider_cpu.OperationCpu(10, 0.02, 0.005, 10)
+        profiled.by_category.update({"this provider (provider/)": 0.005, "other": 0.015})
+        profiled.top = [("plan (provider/plan.py:1)", 0.01)]
+        results.method_profile[method] = profiled
+    profile = profiling.HostProfile(total=1.0)
+    profile.rpcs["Create"] = profiling.RpcProfile([0.01, 0.02])
+    profile.own_time["create (provider/lifecycle.py:1)"] = 0.3
+    profile.own_time["serialize_property (pulumi/runtime/rpc.py:355)"] = 0.5
+    profile.inclusive["create (provider/lifecycle.py:1)"] = 0.6
+    results.profiles[runner.QUICKBOOKS] = profile
+    results.checkpoints = {(runner.NULL, "create", False): 3.0, (runner.NULL, "create", True): 2.0}
+    return results
+
+
+def test_every_section_is_rendered_with_its_goals(tmp_path):
+    results = made_up(sharding_at_latency=0.6, sharding_at_zero=1.0)
+    data = report.to_json(results)
+    json.dumps(data, default=str)  # what `python -m bench` writes
+    markdown = report.markdown(results, chart="scale.png")
+    for title in report.SECTION_TITLES.values():
+        assert f"## {title}" in markdown, title
+    assert "- calls, destroy (N DELETE + <= 2 lists): yes" in markdown
+    assert "provider overhead <= 1.2x at 0 ms: yes" in markdown
+    assert "![wall time against N](scale.png)" in markdown
+    assert "| this provider (provider/) | 30.0% (0.30 s) |" in markdown
+    assert "| update | 1.00 | 0.50 | 10 | 75% | 25% |" in markdown
+    assert "   1.000 ms  plan (provider/plan.py:1)" in markdown
+    assert data["sharding_verdict"][4]["offer"] is True
+    assert "**Offer a stack setting: 4 hosts help.**" in markdown
+
+
+def test_sharding_that_hurts_at_0_ms_is_not_offered():
+    results = made_up(sharding_at_latency=0.6, sharding_at_zero=1.3)
+    assert not any(v["offer"] for v in report.to_json(results)["sharding_verdict"].values())
+    assert "**No stack setting:" in report.markdown(results)
+
+
+def test_a_partial_run_says_what_is_missing():
+    results = made_up(1.0, 1.0)
+    results.done = ["calls"]
+    markdown = report.markdown(results)
+    assert "not (yet) measured: overhead, scale, sharding" in markdown
+
+
+def test_the_chart_is_a_png(tmp_path):
+    data = report.to_json(made_up(1.0, 1.0))
+    path = chart.render(data, tmp_path / "scale.png")
+    assert path is not None and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert chart.render({**data, "scale": []}, tmp_path / "none.png") is None
