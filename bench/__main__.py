@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import sys
+import tempfile
 from pathlib import Path
 
 from . import chart, report, runner
@@ -74,6 +76,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--chart", type=Path, help="the scale chart (default: scale.png beside --out)"
     )
+    parser.add_argument(
+        "--saved",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "qbo-bench-results.pickle",
+        help="where each section's figures are also kept, for --rerender (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--rerender",
+        action="store_true",
+        help="measure nothing: rewrite RESULTS.md, the JSON and the chart from --saved",
+    )
     args = parser.parse_args(argv)
     json_path = args.json or args.out.with_name("results.json")
     chart_path = args.chart or args.out.with_name("scale.png")
@@ -89,10 +102,15 @@ def main(argv: list[str] | None = None) -> int:
                 link = str(drawn.resolve())
         args.out.write_text(report.markdown(results, chart=link))
         json_path.write_text(json.dumps(data, indent=1, default=str))
+        args.saved.write_bytes(pickle.dumps(results))
         print(
             f"[bench] wrote {args.out} and {json_path} ({', '.join(results.done)})", file=sys.stderr
         )
 
+    if args.rerender:
+        # Only ever a file this command wrote itself (pickle runs code when loaded).
+        write(pickle.loads(args.saved.read_bytes()))
+        return 0
     results = runner.run(
         args.sizes,
         quick=args.quick,
