@@ -143,7 +143,11 @@ def take_cpu(profile_dir: Path) -> HostCpu:
 # Own time by whose code it is: is the remainder in this provider or around it?
 CATEGORIES = (
     ("this provider (provider/)", ("provider/",)),
-    ("pulumi SDK (host, rpc, serialization)", ("pulumi/",)),
+    # The SDK's servicer runs a new asyncio event loop for every RPC.
+    (
+        "pulumi SDK (host, event loop per RPC, serialization)",
+        ("pulumi/", "asyncio/", "selectors.py"),
+    ),
     ("grpc + protobuf", ("grpc/", "google/protobuf", "grpc_")),
     ("HTTP client (requests, urllib3)", ("requests/", "urllib3/", "http/", "charset_normalizer")),
     ("socket and ssl (waiting for the API)", ("socket.py", "ssl.py")),
@@ -156,8 +160,21 @@ CATEGORIES = (
 )
 
 
+# Own time that is no work of the handler's: a worker blocked on a lock while another
+# thread unpickles the provider (the SDK's get_provider), builds the HTTP client or
+# takes the inventory's one list; wall-clock samples count that wait as own time.
+LOCK_WAITS = ("get_provider", "QuickBooksInstanceProvider.client", "Inventory._load")
+START_UP = ("Unpickler.load", "compile", "_create_fn", "__build_class__", "loads", "exec")
+
+
 def category(location: str) -> str:
-    path = location.rsplit(" (", 1)[-1]
+    name, path = location.rsplit(" (", 1) if " (" in location else (location, "")
+    if name in LOCK_WAITS:
+        return "waiting for another worker (lock: start-up, first list)"
+    if name.startswith(("socket.", "SSLSocket.", "epoll.", "poll.")):
+        return "socket and ssl (waiting for the API)"
+    if name in START_UP or path.startswith(("<frozen importlib", "dill/")):
+        return "imports and unpickling (host start-up)"
     for name, prefixes in CATEGORIES:
         if any(path.startswith(p) or f"/{p}" in path for p in prefixes):
             return name

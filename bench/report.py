@@ -622,6 +622,7 @@ def _summary(data: dict[str, Any], results: Results) -> list[str]:
             f"{_mark(all(r['met'] for r in over))}"
             + _misses(over, lambda r: f"N={r['size']} {r['operation']} {r['ratio']:.2f}x")
         )
+    out += _where_overhead_lies(data, results)
     scale = [r for r in data["scale"] if r["met"] is not None]
     if scale:
         out.append(
@@ -819,6 +820,33 @@ def _profiles(results: Results) -> list[str]:
         for location, seconds in profile.top(TOP_FRAMES):
             out.append(f"{100 * seconds / profile.total:5.1f}%  {seconds:6.3f} s  {location}")
         out += ["```", ""]
+    return out
+
+
+def _where_overhead_lies(data: dict[str, Any], results: Results) -> list[str]:
+    """For each missed overhead row at the CPU section's N: how much of the extra CPU
+    is the provider host's handlers (its code, the SDK around it, its HTTP client)."""
+    size = data["cpu"]["size"]
+    rows = data["cpu"]["rows"]
+    handlers = {(r["provider"], r["operation"]): r["host_handlers_s"] for r in rows}
+    process = {(r["provider"], r["operation"]): r["host_process_s"] for r in rows}
+    out = []
+    for r in data["overhead"]:
+        if r["met"] or r["size"] != size or (QUICKBOOKS, r["operation"]) not in handlers:
+            continue
+        extra_cpu = r["quickbooks_cpu"] - r["null_cpu"]
+        key, null_key = (QUICKBOOKS, r["operation"]), (NULL, r["operation"])
+        extra_host = handlers[key] - handlers[null_key]
+        extra_process = process[key] - process[null_key]
+        out.append(
+            f"  - N={size} {r['operation']}: +{r['quickbooks'] - r['null']:.2f} s wall, "
+            f"+{extra_cpu:.2f} s CPU outside the emulator, of which the provider host "
+            f"+{extra_process:.2f} s (its handlers +{extra_host:.2f} s, the rest start-up); "
+            "the rest is the engine, the language host and the program; emulator "
+            f"{r['emulator_cpu'] or 0.0:.2f} s CPU on the same cores"
+        )
+    if out:
+        out.insert(0, "  where the missed ratios lie (CPU section, profiles below):")
     return out
 
 

@@ -107,10 +107,6 @@ class Stack:
         instances[key] = {**settings, **({"oauth": grant} if grant else {})}
         self.config_path.write_text(yaml.safe_dump(doc, sort_keys=False))
 
-    def set_secret(self, path: str, value: str) -> None:
-        # On stdin: a secret never appears in a command line (process list, logs).
-        self.run("config", "set", "--secret", "--path", path, input_text=value)
-
     def run(
         self, *args: str, input_text: str | None = None, timeout: int = 600
     ) -> subprocess.CompletedProcess:
@@ -152,9 +148,18 @@ def quickbooks_stack(workdir: Path, emu: Emulator, app: App) -> Stack:
             "quickbooks:maxRetryWaitSeconds": "10",
         }
     )
-    stack.set_secret("quickbooks:userSecret", user)
-    stack.set_secret("quickbooks:organizationSecret", org)
-    stack.set_secret("quickbooks:oauthApiSecret", app.api_secret)
+    # One CLI call for the three: throwaway values of a local emulator that lives for
+    # this run only, so argv may show them (never do this with real secrets).
+    stack.run(
+        "config",
+        "set-all",
+        "--secret",
+        f"quickbooks:userSecret={user}",
+        "--secret",
+        f"quickbooks:organizationSecret={org}",
+        "--secret",
+        f"quickbooks:oauthApiSecret={app.api_secret}",
+    )
     return stack
 
 
