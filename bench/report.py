@@ -290,7 +290,7 @@ def markdown(results: Results, chart: str | None = None) -> str:
         command += f" --sections {','.join(results.sections)}"
     out += [
         f"Written by `{command}` on {results.machine.get('date')}; {mode}; "
-        f"{results.seconds / 60:.1f} min so far. Sections measured: "
+        f"{results.seconds / 60:.1f} min{' so far' if pending else ''}. Sections measured: "
         f"{', '.join(results.done) or 'none'}"
         + (f"; **not (yet) measured: {', '.join(pending)}**" if pending else "")
         + ". All ratios are within this one run.",
