@@ -20,8 +20,8 @@ from typing import Any
 
 from emulator.catalog import API_PREFIX
 from emulator.harness import Emulator
-
-from .stack import EVENTS_URL, REPO, Stack, new_app, null_stack, quickbooks_stack
+from harness.accounts import EVENTS_URL, new_app
+from harness.pulumi_stack import PASSPHRASE, REPO, PulumiStack, pulumi_bin_dir
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 CHANGED_URL = "https://hooks.example.com/quickbooks/changed"
@@ -73,7 +73,7 @@ def _process_cpu(pid: int) -> float:
 
 
 class BenchProject:
-    stack: Stack
+    stack: PulumiStack
     count: int
     extra_args: tuple[str, ...] = ()
 
@@ -116,7 +116,8 @@ class QuickBooksProject(BenchProject):
         self.emu = emu
         self.count = count
         self.app = new_app()
-        self.stack = quickbooks_stack(workdir, emu, self.app)
+        self.stack = PulumiStack(workdir, emu, self.app, stack="bench")
+        self.stack.transcript = _NoTranscript()
 
     def use_program(
         self, program: str | None, providers: int = 1, extra_args: tuple[str, ...] = ()
@@ -171,7 +172,7 @@ class NullProject(BenchProject):
     def __init__(self, workdir: Path, count: int, *, extra_args: tuple[str, ...] = ()) -> None:
         self.count = count
         self.extra_args = extra_args
-        self.stack = null_stack(workdir, PROGRAMS / "null.py")
+        self.stack = NullStack(workdir)
         self.stack.write_config({"bench:count": str(count), "bench:changed": ""})
 
     def prepare(self) -> None:
@@ -179,3 +180,41 @@ class NullProject(BenchProject):
 
     def change_one(self) -> None:
         self.stack.write_config({"bench:changed": key(0)})
+
+
+class _NoTranscript(list):
+    """The benchmark does not scan output for secrets: keep no copy of it."""
+
+    def append(self, _item: object) -> None:
+        pass
+
+
+class NullStack(PulumiStack):
+    """A PulumiStack for the null program: same CLI, environment and backend layout."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.dir = workdir
+        self.stack = "bench"
+        self.transcript = _NoTranscript()
+        workdir.mkdir(parents=True, exist_ok=True)
+        shutil.copy(PROGRAMS / "null.py", workdir / "__main__.py")
+        (workdir / "Pulumi.yaml").write_text(
+            "name: bench-null\n"
+            "runtime:\n  name: python\n  options:\n"
+            f"    virtualenv: {REPO / '.venv'}\n"
+            "stackConfigDir: stacks\n"
+        )
+        (workdir / "stacks").mkdir(exist_ok=True)
+        self.backend = workdir / "backend"
+        self.backend.mkdir(parents=True, exist_ok=True)
+        self.env = {
+            **os.environ,
+            "PATH": f"{pulumi_bin_dir()}:{REPO / '.venv' / 'bin'}:{os.environ['PATH']}",
+            "PULUMI_BACKEND_URL": f"file://{self.backend}",
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_HOME": str(self.backend / ".pulumi-home"),
+            "PYTHONPATH": str(REPO),
+            "NO_COLOR": "1",
+        }
+        self.run("stack", "init")

@@ -20,15 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pulumi.dynamic import ConfigureRequest
-from pulumi.dynamic.config import Config
 from pulumi.runtime import rpc
 
 from emulator.harness import Emulator
-from provider.lifecycle import QuickBooksInstanceProvider
+from harness.accounts import EVENTS_URL, configured_provider, new_app, provider_config
+from harness.pulumi_stack import REPO
 
 from .profiling import category
-from .stack import ALLOWED_HOSTS, EVENTS_URL, REPO, new_app
 
 OPERATIONS = ("check", "diff", "create", "read", "update", "delete")
 OWNER = "pulumi:quickbooks-instances:bench:"
@@ -73,18 +71,8 @@ def measure(
     """CPU per step; with `profile`, also where it goes (cProfile inflates the totals,
     so the figures to quote come from a run without it)."""
     app = new_app()
-    org, user = emu.accounts[0]
-    provider = QuickBooksInstanceProvider()
-    config = {
-        "quickbooks:baseUrl": emu.base_url,
-        "quickbooks:userSecret": user,
-        "quickbooks:organizationSecret": org,
-        "quickbooks:oauthApiKey": app.api_key,
-        "quickbooks:oauthApiSecret": app.api_secret,
-        "quickbooks:oauthCallbackUrl": app.callback_url,
-        "quickbooks:allowedCallbackHosts": f'["{ALLOWED_HOSTS[0]}", "{ALLOWED_HOSTS[1]}"]',
-    }
-    provider.configure(ConfigureRequest(Config(config, "quickbooks-instances")))
+    config = provider_config(emu, app)
+    provider = configured_provider(config)
     raws = []
     for index in range(count):
         granted = emu.grant(app.api_key, app.api_secret, app.callback_url)
@@ -98,7 +86,6 @@ def measure(
                 "oauth": {"code": granted["code"], "realm_id": granted["realmId"]},
             }
         )
-    provider.client()  # built once per process, before the first step: not a step's cost
     state: dict[str, Any] = {"checked": [], "outputs": []}
 
     def check(i: int) -> None:
@@ -129,7 +116,10 @@ def measure(
     steps |= {"update": update, "delete": delete}
     results: dict[str, OperationCpu] = {}
     for name in ("check", "create", "diff", "read", "update", "delete"):
-        provider._inventories = {}  # a new command: a new process, a new list
+        # A new command is a new provider process: a new provider, inventory and client;
+        # the client is built before the step (once per process, not per call).
+        provider = configured_provider(config)
+        provider.client()
         emu.clear_requests()
         emulator_before = _process_cpu(emu.process.pid)
         profiler = cProfile.Profile(time.thread_time) if profile else None

@@ -17,8 +17,6 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from pulumi.dynamic import ConfigureRequest
-from pulumi.dynamic.config import Config
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import proto, rpc
 
@@ -28,7 +26,6 @@ from provider.plan import event_configuration
 
 from .null_provider import NullProvider
 from .profiled_host import host_namespace
-from .stack import EVENTS_URL
 
 URN = "urn:pulumi:bench::quickbooks-instances::pulumi-python:dynamic/quickbooks:Instance::i000"
 CONFIG = {
@@ -45,12 +42,6 @@ CONFIG = {
 class _Context:
     def abort(self, code, details):  # the servicer's error path: fail loudly
         raise RuntimeError(f"{code}: {details}")
-
-
-def configured_provider(config: dict[str, str]) -> QuickBooksInstanceProvider:
-    provider = QuickBooksInstanceProvider()
-    provider.configure(ConfigureRequest(Config(config, "quickbooks-instances")))
-    return provider
 
 
 def _struct(values: dict[str, Any]):

@@ -35,10 +35,10 @@ from importlib import metadata
 from pathlib import Path
 
 from emulator.harness import Emulator, start_emulator
+from harness.pulumi_stack import REPO, pulumi_bin_dir
 
 from . import profiling, provider_cpu, rpc_costs, timeline
 from .projects import BenchProject, NullProject, QuickBooksProject, Timing
-from .stack import REPO, pulumi_bin_dir
 
 SECTIONS = ("calls", "overhead", "scale", "sharding", "cpu", "profile", "checkpoints")
 QUICK_SECTIONS = ("calls", "overhead", "scale", "cpu", "profile")
