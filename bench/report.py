@@ -444,7 +444,29 @@ def _scale(data: dict[str, Any], results: Results, chart: str | None) -> list[st
         ]
         for r in data["scale"]
     ]
-    return [*out, *_table(header, rows), ""]
+    out += [*_table(header, rows), ""]
+    # The sharding section runs the same program, one host, same latency and N: a
+    # second measurement of the judged rows, within the same run.
+    again = {
+        r["operation"]: r
+        for r in data["sharding"]
+        if r["hosts"] == 1 and r["latency_ms"] == latency
+    }
+    judged = [r for r in data["scale"] if r["met"] is not None and r["operation"] in again]
+    if judged:
+        out += [
+            "The same rows measured again in the sharding section (one host, same latency, "
+            "same N, median of its repetitions): "
+            + "; ".join(
+                f"{r['operation']} {again[r['operation']]['wall']:.2f} s "
+                f"({_range(again[r['operation']]['walls'])}, limit {r['limit']:.2f} s: "
+                f"{'met' if again[r['operation']]['wall'] <= r['limit'] else 'missed'})"
+                for r in judged
+            )
+            + ".",
+            "",
+        ]
+    return out
 
 
 def _sharding(data: dict[str, Any], results: Results) -> list[str]:
@@ -632,6 +654,19 @@ def _summary(data: dict[str, Any], results: Results) -> list[str]:
                 scale,
                 lambda r: f"N={r['size']} {r['operation']} {r['wall']:.2f} s > {r['limit']:.2f} s",
             )
+        )
+    again = {
+        r["operation"]: r["wall"]
+        for r in data["sharding"]
+        if r["hosts"] == 1 and r["latency_ms"] == results.latency_ms
+    }
+    checked = [r for r in scale if r["operation"] in again]
+    if checked:
+        ok = all(again[r["operation"]] <= r["limit"] for r in checked)
+        out.append(
+            "  measured again in the sharding section (one host, same run): "
+            + ", ".join(f"{r['operation']} {again[r['operation']]:.2f} s" for r in checked)
+            + f": {'all met' if ok else '**not all met**'}"
         )
     if data["sharding_verdict"]:
         offer = [h for h, v in data["sharding_verdict"].items() if v["offer"]]
