@@ -163,7 +163,12 @@ CATEGORIES = (
 # Own time that is no work of the handler's: a worker blocked on a lock while another
 # thread unpickles the provider (the SDK's get_provider), builds the HTTP client or
 # takes the inventory's one list; wall-clock samples count that wait as own time.
-LOCK_WAITS = ("get_provider", "QuickBooksInstanceProvider.client", "Inventory._load")
+LOCK_WAITS = (
+    "get_provider",
+    "QuickBooksInstanceProvider.client",
+    "Session.client",
+    "Inventory._load",
+)
 START_UP = ("Unpickler.load", "compile", "_create_fn", "__build_class__", "loads", "exec")
 
 
