@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provider.plan import _identical, plan
+from provider.plan import _identical, changed_fields, plan
 from tests.unit.test_plan import KEY, outputs_of, spec, specs
 
 leaves = st.sampled_from([None, True, False, 0, 1, 2, 2.5, -0.0, "", "1", "a"])
@@ -83,3 +83,12 @@ def test_a_change_still_goes_through_deepdiff(deepdiff_calls):
     old = outputs_of(spec(tags=["a", "b"]))
     assert plan(spec(tags=["a", "c"]), old, KEY).changes == ("tags",)
     assert len(deepdiff_calls) == 1
+
+
+@settings(max_examples=400, deadline=None)
+@given(documents, documents)
+def test_changed_fields_are_deepdiffs_root_keys(desired, other):
+    """Only the non-identical lists and maps go to DeepDiff: the answer is still its own."""
+    desired = {k: v for k, v in desired.items() if v is not None}
+    observed = {k: other.get(k) for k in desired}  # as plan builds it: every desired key
+    assert list(changed_fields(observed, desired)) == deepdiff_fields(observed, desired)
