@@ -21,7 +21,7 @@ from typing import Any
 from emulator.catalog import API_PREFIX
 from emulator.harness import Emulator
 from harness.accounts import EVENTS_URL, new_app
-from harness.pulumi_stack import PASSPHRASE, REPO, PulumiStack, pulumi_bin_dir
+from harness.pulumi_stack import REPO, PulumiStack, cli_env
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 CHANGED_URL = "https://hooks.example.com/quickbooks/changed"
@@ -207,14 +207,5 @@ class NullStack(PulumiStack):
         (workdir / "stacks").mkdir(exist_ok=True)
         self.backend = workdir / "backend"
         self.backend.mkdir(parents=True, exist_ok=True)
-        self.env = {
-            **os.environ,
-            "PATH": f"{pulumi_bin_dir()}:{REPO / '.venv' / 'bin'}:{os.environ['PATH']}",
-            "PULUMI_BACKEND_URL": f"file://{self.backend}",
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_HOME": str(self.backend / ".pulumi-home"),
-            "PYTHONPATH": str(REPO),
-            "NO_COLOR": "1",
-        }
+        self.env = cli_env(self.backend)
         self.run("stack", "init")

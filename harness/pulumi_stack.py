@@ -45,6 +45,20 @@ def pulumi_bin_dir() -> str:
     return _CLI_DIR
 
 
+def cli_env(backend: Path) -> dict[str, str]:
+    """The environment of a `pulumi` command on a throwaway `file://` backend."""
+    return {
+        **os.environ,
+        "PATH": f"{pulumi_bin_dir()}:{REPO / '.venv' / 'bin'}:{os.environ['PATH']}",
+        "PULUMI_BACKEND_URL": f"file://{backend}",
+        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_HOME": str(backend / ".pulumi-home"),
+        "PYTHONPATH": str(REPO),  # the program and the provider host import `provider`
+        "NO_COLOR": "1",
+    }
+
+
 class PulumiStack:
     def __init__(
         self,
@@ -73,16 +87,7 @@ class PulumiStack:
         (self.dir / "stacks").mkdir(exist_ok=True)
         self.backend = backend or (self.dir / "backend")
         self.backend.mkdir(parents=True, exist_ok=True)
-        self.env = {
-            **os.environ,
-            "PATH": f"{pulumi_bin_dir()}:{REPO / '.venv' / 'bin'}:{os.environ['PATH']}",
-            "PULUMI_BACKEND_URL": f"file://{self.backend}",
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_HOME": str(self.backend / ".pulumi-home"),
-            "PYTHONPATH": str(REPO),  # the program and the provider host import `provider`
-            "NO_COLOR": "1",
-        }
+        self.env = cli_env(self.backend)
         for var in list(self.env):
             if var.startswith("QUICKBOOKS_"):
                 del self.env[var]  # settings come from this stack's config only
