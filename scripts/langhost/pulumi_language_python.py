@@ -1,20 +1,12 @@
-"""pulumi-language-python: the Pulumi language host for Python programs, in Python.
-
-The engine starts it (via the launcher, in the project directory, with its own gRPC
-address as last argument), reads our LanguageRuntime server's port from the first
-line of stdout and shows what we print afterwards as diagnostics. Only pip with an
-optional `virtualenv` is supported (pythonenv.py). The engine (v3.274) calls
-GetPluginInfo, GetRequiredPackages, Run, About and Cancel for preview/up/refresh/
-destroy; InstallDependencies for `pulumi install`, RuntimeOptionsPrompts for `pulumi
-new`, Handshake for PULUMI_DEBUG_LANGUAGES. The rest answer UNIMPLEMENTED (the base
-class), which the engine takes as "none": GetRequiredPlugins (GetRequiredPackages'
-fallback), GetProgramDependencies (`pulumi about` warns), RunPlugin, Template, codegen.
-"""
+"""The Pulumi language host for Python programs, in Python. Engine v3.274 calls GetPluginInfo,
+GetRequiredPackages, Run, About and Cancel; InstallDependencies (`pulumi install`),
+RuntimeOptionsPrompts (`pulumi new`), Handshake (PULUMI_DEBUG_LANGUAGES). The rest answer
+UNIMPLEMENTED (the base class), which the engine takes as "none"."""
 
 from __future__ import annotations
 
 import argparse
-import base64
+import importlib.metadata
 import json
 import os
 import re
@@ -26,34 +18,19 @@ from collections.abc import Iterator
 from concurrent import futures
 
 import grpc
-from google.protobuf import empty_pb2, json_format
-from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
+import pythonenv
+from google.protobuf import json_format
+from google.protobuf.empty_pb2 import Empty
+from pulumi.runtime.proto import language_pb2 as pb
+from pulumi.runtime.proto import language_pb2_grpc, plugin_pb2
 from pythonenv import HostError
-from pythonenv import Toolchain as _Toolchain
 
 EXEC_SCRIPT = os.path.join(os.path.dirname(__file__), "pulumi-language-python-exec")
 EXIT_ERROR_ALREADY_REPORTED = 32  # the executor's "the error has been shown already"
 NO_PLUGINS = {"pulumi-policy", "pulumi-esc-sdk"}  # as in the Go host
 Context = grpc.ServicerContext
-
-
-class Toolchain(_Toolchain):
-    """The program's python, for the options and directories the engine sends."""
-
-    def __init__(self, info: language_pb2.ProgramInfo | None) -> None:
-        info = info or language_pb2.ProgramInfo()
-        root = info.root_directory or os.getcwd()
-        self.program_dir = info.program_directory or root
-        super().__init__(json_format.MessageToDict(info.options), root)
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        cmd, cwd = [self.python, *args], self.program_dir
-        return subprocess.run(cmd, cwd=cwd, env=self.env(), capture_output=True, text=True)
-
-
-# Run by the program's python (the packages it imports): name, version and top-level
-# pulumi-plugin.json of each installed distribution.
-_LIST_PACKAGES = r"""
+# Run by the program's python: name, version and pulumi-plugin.json of each distribution.
+LIST_PACKAGES = r"""
 import importlib.metadata as md, json, re
 norm = lambda name: re.sub(r"[-_.]+", "-", name).lower()
 out = {}
@@ -64,13 +41,25 @@ for d in md.distributions():
                                     "plugin_json": str(plugin[0]) if plugin else ""})
 print(json.dumps(list(out.values())))
 """
+ABOUT = "import sys, platform, importlib.metadata as m; print(sys.executable, "
+ABOUT += "platform.python_version(), m.version('pip'), sep='\\n')"
 
 
-def list_packages(tc: Toolchain) -> list[dict]:
-    result = tc.run("-c", _LIST_PACKAGES)
-    if result.returncode != 0:
-        raise HostError(f"failed to list the packages of {tc.python}: {result.stderr.strip()}")
-    return json.loads(result.stdout)
+class Toolchain(pythonenv.Toolchain):
+    """The program's python, for the options and directories the engine sends."""
+
+    def __init__(self, info: pb.ProgramInfo) -> None:
+        root = info.root_directory or os.getcwd()
+        self.program_dir = info.program_directory or root
+        super().__init__(json_format.MessageToDict(info.options), root)
+
+    def run(self, code: str, failure: str = "") -> str:
+        """The output of `python -c CODE` in the program's directory and environment."""
+        cmd, cwd, env = [self.python, "-c", code], self.program_dir, self.env()
+        result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise HostError(f"{failure}{cmd[0]}: {result.stderr.strip()}")
+        return result.stdout
 
 
 def determine_plugin_version(package_version: str) -> str:
@@ -110,30 +99,20 @@ def package_dependency(pkg: dict) -> plugin_pb2.PackageDependency | None:
             return None
     elif not pkg["name"].startswith("pulumi-"):
         return None
-    version = info.get("version", "")
-    if not version:
-        try:
-            version = determine_plugin_version(pkg["version"])
-        except ValueError:
-            return None
-    params = {}
-    for field, key in [
-        ("parameterization", "parameterization"),
-        ("extension", "extensionParameterization"),
-    ]:
-        if p := info.get(key):
-            params[field] = plugin_pb2.PackageParameterization(
-                name=p.get("name", ""),
-                version=p.get("version", ""),
-                value=base64.b64decode(p.get("value") or ""),
-            )
-    return plugin_pb2.PackageDependency(
-        name=info.get("name") or pkg["name"].removeprefix("pulumi-"),
-        version=version if version.startswith("v") else "v" + version,
-        kind="resource",
-        server=info.get("server", ""),
-        **params,
-    )
+    try:
+        version = info.get("version") or determine_plugin_version(pkg["version"])
+    except ValueError:
+        return None
+    dep = {
+        "name": info.get("name") or pkg["name"].removeprefix("pulumi-"),
+        "version": version if version.startswith("v") else "v" + version,
+        "kind": "resource",
+        "server": info.get("server"),
+        "parameterization": info.get("parameterization"),  # its bytes `value` is base64
+        "extension": info.get("extensionParameterization"),
+    }
+    dep = {key: value for key, value in dep.items() if value}
+    return json_format.ParseDict(dep, plugin_pb2.PackageDependency(), ignore_unknown_fields=True)
 
 
 def _interrupt(proc: subprocess.Popen) -> None:
@@ -150,140 +129,112 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         self.exec_script, self.engine_address, self.tracing = exec_script, engine_address, tracing
         self._running: set[subprocess.Popen] = set()  # programs being run, for Cancel
 
-    def cancel_all(self) -> None:
-        for proc in list(self._running):
-            _interrupt(proc)
-
     def Handshake(
-        self, request: language_pb2.LanguageHandshakeRequest, context: Context
-    ) -> language_pb2.LanguageHandshakeResponse:
-        self.engine_address = request.engine_address
-        return language_pb2.LanguageHandshakeResponse()
+        self, req: pb.LanguageHandshakeRequest, ctx: Context
+    ) -> pb.LanguageHandshakeResponse:
+        self.engine_address = req.engine_address
+        return pb.LanguageHandshakeResponse()
 
-    def GetPluginInfo(self, request: empty_pb2.Empty, context: Context) -> plugin_pb2.PluginInfo:
-        from importlib.metadata import version
-
-        return plugin_pb2.PluginInfo(version=version("pulumi"))  # the SDK we are built on
+    def GetPluginInfo(self, req: Empty, ctx: Context) -> plugin_pb2.PluginInfo:
+        return plugin_pb2.PluginInfo(version=importlib.metadata.version("pulumi"))  # our SDK's
 
     def GetRequiredPackages(
-        self, request: language_pb2.GetRequiredPackagesRequest, context: Context
-    ) -> language_pb2.GetRequiredPackagesResponse:
+        self, req: pb.GetRequiredPackagesRequest, ctx: Context
+    ) -> pb.GetRequiredPackagesResponse:
         try:
-            tc = Toolchain(request.info)
+            tc = Toolchain(req.info)
             tc.validate()
-            packages = list_packages(tc)
+            packages = json.loads(tc.run(LIST_PACKAGES, "failed to list the packages of "))
             deps = [package_dependency(p) for p in packages if p["name"] not in NO_PLUGINS]
         except HostError as error:
-            context.abort(grpc.StatusCode.UNKNOWN, str(error))
-        return language_pb2.GetRequiredPackagesResponse(packages=[d for d in deps if d])
+            ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
+        return pb.GetRequiredPackagesResponse(packages=[d for d in deps if d])
 
     def InstallDependencies(
-        self, request: language_pb2.InstallDependenciesRequest, context: Context
-    ) -> Iterator[language_pb2.InstallDependenciesResponse]:
+        self, req: pb.InstallDependenciesRequest, ctx: Context
+    ) -> Iterator[pb.InstallDependenciesResponse]:
         """`pulumi install` for pip: create the virtualenv if missing, install requirements.txt."""
         try:
-            tc = Toolchain(request.info)
+            tc = Toolchain(req.info)
             commands = [[tc.python, "-m", "pip", "install", "-r", "requirements.txt"]]
             if tc.virtualenv and not os.path.exists(tc.virtualenv):
                 commands.insert(0, [sys.executable, "-m", "venv", tc.virtualenv])
             for cmd in commands:
-                yield language_pb2.InstallDependenciesResponse(
-                    stdout=f"$ {' '.join(cmd)}\n".encode()
-                )
+                yield pb.InstallDependenciesResponse(stdout=f"$ {' '.join(cmd)}\n".encode())
                 out, err = subprocess.PIPE, subprocess.STDOUT
                 proc = subprocess.Popen(
                     cmd, cwd=tc.program_dir, env=tc.env(), stdout=out, stderr=err
                 )
-                for line in proc.stdout:
-                    yield language_pb2.InstallDependenciesResponse(stdout=line)
+                yield from (pb.InstallDependenciesResponse(stdout=line) for line in proc.stdout)
                 if proc.wait() != 0:
                     raise HostError(f"`{' '.join(cmd)}` failed with exit code {proc.returncode}")
         except HostError as error:
-            context.abort(grpc.StatusCode.UNKNOWN, str(error))
+            ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
 
     def RuntimeOptionsPrompts(
-        self, request: language_pb2.RuntimeOptionsRequest, context: Context
-    ) -> language_pb2.RuntimeOptionsResponse:
-        return language_pb2.RuntimeOptionsResponse()  # pip is the only toolchain: nothing to ask
+        self, req: pb.RuntimeOptionsRequest, ctx: Context
+    ) -> pb.RuntimeOptionsResponse:
+        return pb.RuntimeOptionsResponse()  # pip is the only toolchain: nothing to ask
 
-    def About(
-        self, request: language_pb2.AboutRequest, context: Context
-    ) -> language_pb2.AboutResponse:
-        code = "import sys, platform, importlib.metadata as m; print(sys.executable, "
-        code += "platform.python_version(), m.version('pip'), sep='\\n')"
+    def About(self, req: pb.AboutRequest, ctx: Context) -> pb.AboutResponse:
         try:
-            result = Toolchain(request.info if request.HasField("info") else None).run("-c", code)
+            executable, version, pip = Toolchain(req.info).run(ABOUT).split("\n")[:3]
         except HostError as error:
-            context.abort(grpc.StatusCode.UNKNOWN, str(error))
-        if result.returncode != 0:
-            context.abort(grpc.StatusCode.UNKNOWN, f"{result.args[0]}: {result.stderr.strip()}")
-        executable, version, pip = result.stdout.split("\n")[:3]
+            ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
         metadata = {"toolchain": "pip", "toolchainVersion": pip, "typechecker": "none"}
-        return language_pb2.AboutResponse(executable=executable, version=version, metadata=metadata)
+        return pb.AboutResponse(executable=executable, version=version, metadata=metadata)
 
-    def Cancel(self, request: empty_pb2.Empty, context: Context) -> empty_pb2.Empty:
-        self.cancel_all()
-        return empty_pb2.Empty()
+    def Cancel(self, req: Empty, ctx: Context | None) -> Empty:
+        for proc in list(self._running):
+            _interrupt(proc)
+        return Empty()
 
-    def run_command(self, request: language_pb2.RunRequest, tc: Toolchain) -> list[str]:
+    def run_command(self, req: pb.RunRequest, tc: Toolchain) -> list[str]:
         """The executor's command line for a RunRequest (as the Go host's constructArguments)."""
-        info = request.info
-        flags = {
-            "monitor": request.monitor_address,
-            "engine": self.engine_address,
-            "project": request.project,
-            "root_directory": info.root_directory,
-            "stack": request.stack,
-            "pwd": request.pwd,
-            "dry_run": "true" if request.dryRun else "false",
-            "parallel": str(request.parallel),
-            "tracing": self.tracing,
-            "organization": request.organization,
-        }
-        args = [arg for flag, value in flags.items() if value for arg in ("--" + flag, value)]
-        entry = info.entry_point or request.program or "."
-        program_dir = info.program_directory or request.pwd
+        info, dry_run = req.info, "true" if req.dryRun else "false"
+        names = "monitor engine project root_directory stack pwd organization dry_run parallel"
+        values = [req.monitor_address, self.engine_address, req.project, info.root_directory]
+        values += [req.stack, req.pwd, req.organization, dry_run, str(req.parallel)]
+        flags = [*zip(names.split(), values, strict=True), ("tracing", self.tracing)]
+        args = [arg for flag, value in flags if value for arg in ("--" + flag, value)]
+        entry = info.entry_point or req.program or "."
+        program_dir = info.program_directory or req.pwd
         if program_dir and not os.path.isabs(entry):
             entry = os.path.normpath(os.path.join(program_dir, entry))
-        return [tc.python, "-u", self.exec_script, *args, entry, *request.args]
+        return [tc.python, "-u", self.exec_script, *args, entry, *req.args]
 
-    def run_env(self, request: language_pb2.RunRequest, tc: Toolchain) -> dict[str, str]:
+    def run_env(self, req: pb.RunRequest, tc: Toolchain) -> dict[str, str]:
         """The stack configuration goes in the environment variables the SDK reads."""
         env = tc.env()
-        if request.config:
-            env["PULUMI_CONFIG"] = json.dumps(dict(request.config))
-        env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(request.configSecretKeys))
+        if req.config:
+            env["PULUMI_CONFIG"] = json.dumps(dict(req.config))
+        env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(req.configSecretKeys))
         return env
 
-    def Run(self, request: language_pb2.RunRequest, context: Context) -> language_pb2.RunResponse:
+    def Run(self, req: pb.RunRequest, ctx: Context) -> pb.RunResponse:
         if not self.engine_address:
             message = "when debugging or running explicitly, must call Handshake before Run"
-            context.abort(grpc.StatusCode.UNKNOWN, message)
-        if request.attach_debugger:
-            return language_pb2.RunResponse(error="this language host cannot attach a debugger")
+            ctx.abort(grpc.StatusCode.UNKNOWN, message)
+        if req.attach_debugger:
+            return pb.RunResponse(error="this language host cannot attach a debugger")
         try:
-            tc = Toolchain(request.info)
+            tc = Toolchain(req.info)
             tc.validate()
         except HostError as error:
-            context.abort(grpc.StatusCode.UNKNOWN, str(error))
+            ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
         # The program writes to our stdout/stderr, which the engine shows.
-        cmd, cwd = self.run_command(request, tc), request.pwd or tc.program_dir
-        proc = subprocess.Popen(
-            cmd, cwd=cwd, env=self.run_env(request, tc), stdin=subprocess.DEVNULL
-        )
+        cmd, cwd, env = self.run_command(req, tc), req.pwd or tc.program_dir, self.run_env(req, tc)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL)
         self._running.add(proc)
-        context.add_callback(lambda: _interrupt(proc))  # the engine gave up on this Run
+        ctx.add_callback(lambda: _interrupt(proc))  # the engine gave up on this Run
         code = proc.wait()
         self._running.discard(proc)
         if code == EXIT_ERROR_ALREADY_REPORTED:
-            return language_pb2.RunResponse(bail=True)
+            return pb.RunResponse(bail=True)
+        error = f"program exited with non-zero exit code: {code}" if code else ""
         if code < 0:
-            return language_pb2.RunResponse(
-                error=f"program exited unexpectedly: signal: {signal.Signals(-code).name}"
-            )
-        if code > 0:
-            return language_pb2.RunResponse(error=f"program exited with non-zero exit code: {code}")
-        return language_pb2.RunResponse()
+            error = f"program exited unexpectedly: signal: {signal.Signals(-code).name}"
+        return pb.RunResponse(error=error)
 
 
 def serve(argv: list[str]) -> int:
@@ -297,8 +248,8 @@ def serve(argv: list[str]) -> int:
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     # The engine that started us (and passed its address) stops us with SIGINT; if it
     # dies without doing so we are re-parented, and leave too. (Read before the port is
     # printed: the engine may be gone as soon as it has read it.)
@@ -306,7 +257,7 @@ def serve(argv: list[str]) -> int:
     print(port, flush=True)  # the handshake: the port, alone on the first line of stdout
     while not stop.wait(1.0) and not (args.engine_address and os.getppid() != parent):
         pass
-    host.cancel_all()
+    host.Cancel(Empty(), None)
     server.stop(grace=1).wait(2)
     return 0
 
