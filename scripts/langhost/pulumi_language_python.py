@@ -5,7 +5,6 @@ UNIMPLEMENTED (the base class), which the engine takes as "none"."""
 
 from __future__ import annotations
 
-import argparse
 import importlib.metadata
 import json
 import os
@@ -74,14 +73,9 @@ def determine_plugin_version(package_version: str) -> str:
         raise ValueError(f"'{package_version[m.end() :]}' still unparsed")
     release, pre, pre_number, post, dev = m.groups()
     segments = release.split(".") if release else []
-    version = ".".join(segments + ["0"] * (3 - len(segments)))
-    if pre:
-        version += "-" + {"a": "alpha", "b": "beta", "rc": "rc"}[pre] + "." + pre_number
-    if post is not None:
-        version += "+post" + post
-    if dev is not None:
-        version += ("" if post is not None else "+") + "dev" + dev
-    return version
+    pre = "-" + {"a": "alpha", "b": "beta", "rc": "rc"}[pre] + "." + pre_number if pre else ""
+    build = ("" if post is None else "post" + post) + ("" if dev is None else "dev" + dev)
+    return ".".join(segments + ["0"] * (3 - len(segments))) + pre + ("+" + build if build else "")
 
 
 def package_dependency(pkg: dict) -> plugin_pb2.PackageDependency | None:
@@ -238,11 +232,12 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
 
 
 def serve(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="pulumi-language-python")
-    parser.add_argument("--tracing", default="")
-    parser.add_argument("engine_address", nargs="?", default="")
-    args, _ = parser.parse_known_args(argv)  # the engine also passes --logtostderr, -v=N
-    host = LanguageHost(EXEC_SCRIPT, args.engine_address, args.tracing)
+    # The engine passes [--logtostderr] [-v=N] [--tracing ENDPOINT] ENGINE-ADDRESS.
+    tracing = argv[argv.index("--tracing") + 1] if "--tracing" in argv[:-1] else ""
+    engine = (
+        argv[-1] if argv and not argv[-1].startswith("-") and argv[-2:-1] != ["--tracing"] else ""
+    )
+    host = LanguageHost(EXEC_SCRIPT, engine, tracing)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=32))
     language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server)
     port = server.add_insecure_port("127.0.0.1:0")
@@ -255,7 +250,7 @@ def serve(argv: list[str]) -> int:
     # printed: the engine may be gone as soon as it has read it.)
     parent = os.getppid()
     print(port, flush=True)  # the handshake: the port, alone on the first line of stdout
-    while not stop.wait(1.0) and not (args.engine_address and os.getppid() != parent):
+    while not stop.wait(1.0) and not (engine and os.getppid() != parent):
         pass
     host.Cancel(Empty(), None)
     server.stop(grace=1).wait(2)

@@ -1,8 +1,7 @@
 """Which python runs a Pulumi Python program (Pulumi.yaml's `virtualenv` option, relative
 to the project root), and which one runs our language host. The host imports it; the
 launcher runs it with any python (stdlib only) as `pythonenv.py PLUGIN-NAME ARGS`. Only pip
-with an optional `virtualenv` is supported; any other option fails with one line naming it.
-"""
+with an optional `virtualenv` is supported; any other option fails with one line naming it."""
 
 from __future__ import annotations
 
