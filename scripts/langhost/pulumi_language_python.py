@@ -1,7 +1,6 @@
-"""The Pulumi language host for Python programs, in Python. Engine v3.274 calls GetPluginInfo,
-GetRequiredPackages, Run, About and Cancel; InstallDependencies (`pulumi install`),
-RuntimeOptionsPrompts (`pulumi new`), Handshake (PULUMI_DEBUG_LANGUAGES). The rest answer
-UNIMPLEMENTED (the base class), which the engine takes as "none"."""
+"""The Pulumi language host for Python, in Python. Engine v3.274 calls GetPluginInfo, Run, About,
+GetRequiredPackages, Cancel, InstallDependencies (`pulumi install`), RuntimeOptionsPrompts (`pulumi
+new`), Handshake (PULUMI_DEBUG_LANGUAGES); UNIMPLEMENTED (the base class's) reads as "none"."""
 
 from __future__ import annotations
 
@@ -27,17 +26,16 @@ from pythonenv import HostError
 EXEC_SCRIPT = os.path.join(os.path.dirname(__file__), "pulumi-language-python-exec")
 EXIT_ERROR_ALREADY_REPORTED = 32  # the executor's "the error has been shown already"
 NO_PLUGINS = {"pulumi-policy", "pulumi-esc-sdk"}  # as in the Go host
-Context = grpc.ServicerContext
+Ctx = grpc.ServicerContext
 # Run by the program's python: name, version and pulumi-plugin.json of each distribution.
 LIST_PACKAGES = r"""
 import importlib.metadata as md, json, re
-norm = lambda name: re.sub(r"[-_.]+", "-", name).lower()
 out = {}
 for d in md.distributions():
-    if name := d.metadata["Name"]:
+    if name := re.sub(r"[-_.]+", "-", d.metadata["Name"] or "").lower():
         plugin = [d.locate_file(f) for f in d.files or [] if f.parts[1:] == ("pulumi-plugin.json",)]
-        out.setdefault(norm(name), {"name": norm(name), "version": d.version,
-                                    "plugin_json": str(plugin[0]) if plugin else ""})
+        out.setdefault(name, {"name": name, "version": d.version,
+                              "plugin_json": str(plugin[0]) if plugin else ""})
 print(json.dumps(list(out.values())))
 """
 ABOUT = "import sys, platform, importlib.metadata as m; print(sys.executable, "
@@ -123,17 +121,15 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         self.exec_script, self.engine_address, self.tracing = exec_script, engine_address, tracing
         self._running: set[subprocess.Popen] = set()  # programs being run, for Cancel
 
-    def Handshake(
-        self, req: pb.LanguageHandshakeRequest, ctx: Context
-    ) -> pb.LanguageHandshakeResponse:
+    def Handshake(self, req: pb.LanguageHandshakeRequest, ctx: Ctx) -> pb.LanguageHandshakeResponse:
         self.engine_address = req.engine_address
         return pb.LanguageHandshakeResponse()
 
-    def GetPluginInfo(self, req: Empty, ctx: Context) -> plugin_pb2.PluginInfo:
+    def GetPluginInfo(self, req: Empty, ctx: Ctx) -> plugin_pb2.PluginInfo:
         return plugin_pb2.PluginInfo(version=importlib.metadata.version("pulumi"))  # our SDK's
 
     def GetRequiredPackages(
-        self, req: pb.GetRequiredPackagesRequest, ctx: Context
+        self, req: pb.GetRequiredPackagesRequest, ctx: Ctx
     ) -> pb.GetRequiredPackagesResponse:
         try:
             tc = Toolchain(req.info)
@@ -145,7 +141,7 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         return pb.GetRequiredPackagesResponse(packages=[d for d in deps if d])
 
     def InstallDependencies(
-        self, req: pb.InstallDependenciesRequest, ctx: Context
+        self, req: pb.InstallDependenciesRequest, ctx: Ctx
     ) -> Iterator[pb.InstallDependenciesResponse]:
         """`pulumi install` for pip: create the virtualenv if missing, install requirements.txt."""
         try:
@@ -166,11 +162,11 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
 
     def RuntimeOptionsPrompts(
-        self, req: pb.RuntimeOptionsRequest, ctx: Context
+        self, req: pb.RuntimeOptionsRequest, ctx: Ctx
     ) -> pb.RuntimeOptionsResponse:
         return pb.RuntimeOptionsResponse()  # pip is the only toolchain: nothing to ask
 
-    def About(self, req: pb.AboutRequest, ctx: Context) -> pb.AboutResponse:
+    def About(self, req: pb.AboutRequest, ctx: Ctx) -> pb.AboutResponse:
         try:
             executable, version, pip = Toolchain(req.info).run(ABOUT).split("\n")[:3]
         except HostError as error:
@@ -178,7 +174,7 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         metadata = {"toolchain": "pip", "toolchainVersion": pip, "typechecker": "none"}
         return pb.AboutResponse(executable=executable, version=version, metadata=metadata)
 
-    def Cancel(self, req: Empty, ctx: Context | None) -> Empty:
+    def Cancel(self, req: Empty, ctx: Ctx | None) -> Empty:
         for proc in list(self._running):
             _interrupt(proc)
         return Empty()
@@ -205,7 +201,7 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(req.configSecretKeys))
         return env
 
-    def Run(self, req: pb.RunRequest, ctx: Context) -> pb.RunResponse:
+    def Run(self, req: pb.RunRequest, ctx: Ctx) -> pb.RunResponse:
         if not self.engine_address:
             message = "when debugging or running explicitly, must call Handshake before Run"
             ctx.abort(grpc.StatusCode.UNKNOWN, message)

@@ -1,7 +1,6 @@
-"""Which python runs a Pulumi Python program (Pulumi.yaml's `virtualenv` option, relative
-to the project root), and which one runs our language host. The host imports it; the
-launcher runs it with any python (stdlib only) as `pythonenv.py PLUGIN-NAME ARGS`. Only pip
-with an optional `virtualenv` is supported; any other option fails with one line naming it."""
+"""Which python runs a Pulumi program (Pulumi.yaml's `virtualenv`, relative to the project root)
+and which one our language host. Imported by the host; run by the launcher with any python as
+`pythonenv.py PLUGIN-NAME ARGS`. Only pip (+ `virtualenv`): other options fail in one line."""
 
 from __future__ import annotations
 
@@ -81,8 +80,8 @@ def project_virtualenv(directory: str) -> str:
 
 
 def host_python() -> str:
-    """The first python with grpcio, protobuf and the pulumi SDK of: $PULUMI_LANGHOST_PYTHON,
-    the project's virtualenv, $VIRTUAL_ENV, the one running this (see the launcher)."""
+    """The first with grpcio and pulumi of: $PULUMI_LANGHOST_PYTHON, the project's virtualenv,
+    $VIRTUAL_ENV, the one running this (see the launcher)."""
     venvs = [project_virtualenv(os.getcwd()), os.environ.get("VIRTUAL_ENV")]
     pythons = [os.environ.get("PULUMI_LANGHOST_PYTHON"), *(f"{v}/bin/python" for v in venvs if v)]
     candidates = [*filter(None, pythons), sys.executable]
