@@ -22,11 +22,8 @@ from .catalog import (
     SECRET_KEYS,
 )
 from .plan import event_configuration
-from .schema import OUTPUT_NAMES, REMEMBERED
+from .schema import REMEMBERED
 from .spec import InstanceSpec, stack_tag_of
-
-# The declared outputs (schema.py); `instance_outputs` returns exactly these.
-OUTPUT_FIELDS = OUTPUT_NAMES
 
 
 def _poller_resources(value: str | None) -> list[str]:

@@ -15,15 +15,7 @@ from typing import Any
 
 from .catalog import KEY_REALM
 from .errors import ProvisioningError
-from .spec import OWNERSHIP_PREFIX, InstanceSpec, stack_tag_of
-
-
-def is_ownership_tag(tag: str) -> bool:
-    """`pulumi:<project>:<stack>:<resource>` (the resource name may hold colons)."""
-    if not tag.startswith(OWNERSHIP_PREFIX):
-        return False
-    parts = tag[len(OWNERSHIP_PREFIX) :].split(":", 2)
-    return len(parts) == 3 and all(parts)
+from .spec import InstanceSpec, is_ownership_tag, stack_tag_of
 
 
 def other_owners(tags: Iterable[str], mine: str | None) -> list[str]:

@@ -86,9 +86,11 @@ class Session:
         """The instance's tags (None: gone), from the inventory where it can."""
         tags = self.inventory(mine).tags_of(instance_id) if mine else None
         if tags is None:
-            instance = self.instance_now(instance_id, None)
-            tags = None if instance is None else instance.get("tags") or []
-        return [t for t in tags if isinstance(t, str)] if tags is not None else None
+            instance = self.instance_now(instance_id, None)  # a GET by id
+            if instance is None:
+                return None
+            tags = instance.get("tags") or []
+        return [t for t in tags if isinstance(t, str)]
 
     def find_owned(self, spec: InstanceSpec, fresh: bool = False) -> dict[str, Any] | None:
         """This resource's instance from an earlier attempt whose answer was lost, if one

@@ -240,9 +240,14 @@ def stack_tag_of(ownership_tag: str) -> str:
     return f"{OWNERSHIP_PREFIX}{project}:{stack}"
 
 
-def _owner_tag(tag: str) -> str:
+def is_ownership_tag(tag: str) -> bool:
+    """`pulumi:<project>:<stack>:<resource>` (the resource name may hold colons)."""
     parts = tag.removeprefix(OWNERSHIP_PREFIX).split(":", 2)
-    if not tag.startswith(OWNERSHIP_PREFIX) or len(parts) != 3 or not all(parts):
+    return tag.startswith(OWNERSHIP_PREFIX) and len(parts) == 3 and all(parts)
+
+
+def _owner_tag(tag: str) -> str:
+    if not is_ownership_tag(tag):
         raise ValueError(
             "must be the current owner's ownership tag, pulumi:<project>:<stack>:<resource> "
             "(the error that refused the adoption shows it)"
