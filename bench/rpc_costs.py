@@ -22,7 +22,7 @@ from pulumi.runtime import proto, rpc
 
 from harness.accounts import EVENTS_URL, configured_provider
 from provider.lifecycle import QuickBooksInstanceProvider, _spec
-from provider.plan import event_configuration
+from provider.core.plan import event_configuration
 
 from .null_provider import NullProvider
 from .profiled_host import host_namespace

@@ -10,8 +10,8 @@ import re
 import sys
 from pathlib import Path
 
-from .schema import OUTPUTS
-from .spec import USER_INPUTS, InstanceSpec
+from .core.declaration import Schema
+from .core.inputs import SCHEMA
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -20,19 +20,17 @@ def _cell(text: str) -> str:
     return text.replace("\n", " ")
 
 
-def inputs_table() -> str:
+def inputs_table(schema: Schema = SCHEMA) -> str:
     rows = ["| input | type | default | on change | notes |", "|---|---|---|---|---|"]
-    for name in USER_INPUTS:
-        field = InstanceSpec.model_fields[name]
-        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        cells = (extra["type"], extra["default"], extra["on_change"], field.description or "")
-        rows.append(f"| `{name}` | " + " | ".join(_cell(str(c)) for c in cells) + " |")
+    for i in schema.inputs.values():
+        cells = (i.type_doc, i.default_doc, i.on_change_doc, i.doc)
+        rows.append(f"| `{i.name}` | " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(rows)
 
 
-def outputs_table() -> str:
+def outputs_table(schema: Schema = SCHEMA) -> str:
     rows = ["| output | type | notes |", "|---|---|---|"]
-    for out in OUTPUTS:
+    for out in schema.outputs:
         notes = f"secret; {out.doc}" if out.secret else out.doc
         rows.append(f"| `{out.name}` | {out.type} | {notes} |")
     return "\n".join(rows)

@@ -15,8 +15,8 @@ import json
 import re
 from typing import Any
 
+from .core.inputs import SECRET_INPUTS
 from .preview_summary import HIDDEN, MAX_VALUE, SECRET_SIG, SYMBOL, _secret_change
-from .spec import SECRET_INPUTS
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -18,7 +18,7 @@ import re
 import sys
 from typing import Any
 
-from .spec import SECRET_INPUTS
+from .core.inputs import SECRET_INPUTS
 
 INSTANCE_TYPE = "pulumi-python:dynamic/quickbooks:Instance"
 HIDDEN = frozenset({"__provider", *SECRET_INPUTS, *(f"{s}_fingerprint" for s in SECRET_INPUTS)})

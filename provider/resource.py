@@ -1,7 +1,7 @@
 """`QuickBooksInstance`: the resource a Pulumi program declares.
 
-Its inputs and outputs are the schema's (`spec.InstanceSpec` and `schema.OUTPUTS`):
-nothing is listed here a second time.
+Its inputs and outputs are the declaration's (`core/inputs.py`): nothing is listed
+here a second time.
 """
 
 from __future__ import annotations
@@ -12,17 +12,20 @@ import pulumi
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
+from .core.inputs import SCHEMA
+from .core.tags import ownership_tag_of
 from .lifecycle import QuickBooksInstanceProvider
-from .schema import OUTPUT_NAMES, SECRET_OUTPUTS
-from .spec import OWNERSHIP_PREFIX, SECRET_INPUTS, USER_INPUTS
 
 __all__ = ["SECRET_OUTPUTS", "QuickBooksInstance", "ownership_tag"]
+
+# Encrypted in state: secret outputs, and outputs named like a secret input.
+SECRET_OUTPUTS = SCHEMA.secret_outputs
 
 
 def ownership_tag(resource_name: str) -> str:
     """Identifies the instance as this stack's resource, so a lost create response
     can be recovered by lookup instead of creating a second instance."""
-    return f"{OWNERSHIP_PREFIX}{pulumi.get_project()}:{pulumi.get_stack()}:{resource_name}"
+    return ownership_tag_of(pulumi.get_project(), pulumi.get_stack(), resource_name)
 
 
 class QuickBooksInstance(Resource, module="quickbooks", name="Instance"):
@@ -39,19 +42,19 @@ class QuickBooksInstance(Resource, module="quickbooks", name="Instance"):
         opts: ResourceOptions | None = None,
         **inputs: Input[Any],
     ) -> None:
-        unknown = sorted(set(inputs) - set(USER_INPUTS))
+        unknown = sorted(set(inputs) - set(SCHEMA.user_inputs))
         if unknown:
             raise TypeError(
                 f"QuickBooksInstance {resource_name!r}: unknown input(s) {', '.join(unknown)}; "
-                f"inputs are: {', '.join(USER_INPUTS)}"
+                f"inputs are: {', '.join(SCHEMA.user_inputs)}"
             )
-        props: dict[str, Any] = {name: inputs.get(name) for name in USER_INPUTS}
+        props: dict[str, Any] = {name: inputs.get(name) for name in SCHEMA.user_inputs}
         props["ownership_tag"] = ownership_tag(resource_name)
-        for name in SECRET_INPUTS:
+        for name in SCHEMA.secret_inputs:
             if props[name] is not None:
                 props[name] = Output.secret(props[name])  # secret even when passed plain
         # Output properties the provider computes start unknown.
-        for name in OUTPUT_NAMES:
+        for name in SCHEMA.output_names:
             props.setdefault(name, None)
         opts = ResourceOptions.merge(
             opts, ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
@@ -60,4 +63,4 @@ class QuickBooksInstance(Resource, module="quickbooks", name="Instance"):
 
 
 # Typed attributes for readers and type checkers, from the same declaration.
-QuickBooksInstance.__annotations__ = {name: Output[Any] for name in OUTPUT_NAMES}
+QuickBooksInstance.__annotations__ = {name: Output[Any] for name in SCHEMA.output_names}

@@ -8,24 +8,39 @@ client means one redactor that learns every resource's secrets and one call coun
 
 from __future__ import annotations
 
+import sys
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import settings as s
-from .catalog import KEY_REALM
+from .core.catalog import KEY_REALM
+from .core.declaration import SpecBase as InstanceSpec
+from .core.tags import stack_tag_of
 from .errors import InstanceNotFound, ProvisioningError
 from .inventory import Inventory
 from .redact import Redactor
 from .settings import ProviderSettings
-from .spec import InstanceSpec, stack_tag_of
 
 if TYPE_CHECKING:
     from .client import CloudElementsClient
 
 
+def print_warning(message: str) -> None:
+    """A warning the user sees in the CLI output.
+
+    The dynamic-provider host has no engine connection for diagnostics, but the
+    engine prints every line a provider plugin writes to stderr; `pulumi.log`
+    would write the same line there, at a cost of importing the runtime."""
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
 class Session:
-    def __init__(self, settings: ProviderSettings) -> None:
+    def __init__(
+        self, settings: ProviderSettings, warn: Callable[[str], None] = print_warning
+    ) -> None:
         self.settings = settings
+        self.warn = warn  # how the front-end shows a warning (ownership, release)
         self._client: CloudElementsClient | None = None
         self._inventories: dict[str, Inventory] = {}
         self._lock = threading.Lock()

@@ -18,10 +18,11 @@ from urllib.parse import urlsplit
 import requests
 from pydantic import ValidationError
 
-from ..catalog import OAUTH2_SCOPE
+from ..core.catalog import OAUTH2_SCOPE
+from ..core.grants import OAuth1Grant, OAuth2Grant
+from ..core.values import LOCAL_HOSTS
 from ..redact import Redactor
 from ..settings import ProviderSettings
-from ..spec import LOCAL_HOSTS, OAuth1Grant, OAuth2Grant
 from .errors import OnboardError, untrusted
 
 ELEMENT_PATH = "/elements/quickbooks/oauth"

@@ -7,7 +7,7 @@ from pulumi.runtime import rpc
 
 from harness.accounts import configured_provider, oauth_grant, provider_config
 from harness.emulator import calls, writes
-from provider.catalog import POLLER_RESOURCES
+from provider.core.catalog import POLLER_RESOURCES
 from provider.errors import AuthenticationFailed
 from provider.lifecycle import ProvisioningError
 

@@ -14,7 +14,7 @@ from pulumi.runtime import rpc
 from emulator.harness import Emulator
 from harness.accounts import EVENTS_URL
 from harness.leaks import SECRETS, scan
-from provider.catalog import POLLER_RESOURCES
+from provider.core.catalog import POLLER_RESOURCES
 from provider.lifecycle import QuickBooksInstanceProvider
 from provider.resource import SECRET_OUTPUTS
 

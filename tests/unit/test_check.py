@@ -3,8 +3,8 @@
 import pytest
 from pulumi.output import Unknown
 
-from provider.catalog import POLLER_RESOURCES
-from provider.validation import check_inputs
+from provider.core.catalog import POLLER_RESOURCES
+from provider.core.check import check_inputs
 
 BASE = {
     "name": "Books",

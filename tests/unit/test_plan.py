@@ -3,11 +3,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provider.catalog import POLLER_RESOURCES
-from provider.fingerprint import fingerprint
-from provider.observe import instance_outputs
-from provider.plan import all_tags, create_body, event_configuration, plan
-from provider.spec import InstanceSpec
+from provider.core.inputs import INPUTS, InstanceSpec
+from provider.core.observe import instance_outputs
+from provider.core.plan import all_tags, create_body, event_configuration, known_to_provider, plan
 
 KEY = "org-secret-for-fingerprints"
 
@@ -31,36 +29,20 @@ def outputs_of(s: InstanceSpec) -> dict:
         "configuration": event_configuration(s),
         "createdDate": "2026-01-01T00:00:00Z",
     }
-    prior = {
-        "signature_key_fingerprint": fingerprint(KEY, s.signature_key),
-        "oauth_fingerprint": fingerprint(KEY, s.oauth.model_dump() if s.oauth else None),
-    }
+    prior = known_to_provider(s, {}, KEY)  # what create remembers
     return instance_outputs(
         instance, ownership_tag=s.ownership_tag, extra_keys=list(s.extra_configuration), prior=prior
     )
 
 
-specs = st.builds(
-    lambda name, tags, resources, interval, vendor, sig, nulls, enabled: spec(
-        name=name,
-        tags=tags,
-        poller_resources=resources or ["bills"],
-        poll_interval_minutes=interval,
-        event_vendor_type=vendor,
-        signature_key=sig,
-        extra_configuration={"filter.response.nulls": nulls} if nulls else {},
-        events_enabled=enabled,
-    ),
-    name=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9 _.()-]{0,30}", fullmatch=True),
-    tags=st.lists(
-        st.from_regex(r"[a-z0-9][a-z0-9:=-]{0,12}", fullmatch=True), unique=True, max_size=5
-    ),
-    resources=st.lists(st.sampled_from(POLLER_RESOURCES), unique=True),
-    interval=st.one_of(st.none(), st.integers(1, 1440)),
-    vendor=st.sampled_from(["polling", "webhook"]),
-    sig=st.one_of(st.none(), st.from_regex(r"[A-Za-z0-9]{16,40}", fullmatch=True)),
-    nulls=st.one_of(st.none(), st.sampled_from(["true", "false"])),
-    enabled=st.booleans(),
+def _declared(i):
+    values = i.strategy(st)
+    return st.one_of(st.none(), values) if i.default is None else values
+
+
+# Every input's values as its declaration offers them (unset ones keep spec()'s base).
+specs = st.fixed_dictionaries({i.name: _declared(i) for i in INPUTS if i.strategy}).map(
+    lambda values: spec(**{k: v for k, v in values.items() if v is not None})
 )
 
 
@@ -81,7 +63,7 @@ def test_reordered_tags_and_resources_are_no_change():
 def test_one_changed_field_patches_only_that_field():
     old = outputs_of(spec())
     result = plan(spec(callback_url="https://hooks.example.com/v2"), old, KEY)
-    assert result.changes == ("callback_url",)
+    assert result.changed == ("callback_url",)
     assert result.replaces == ()
     assert result.patch == {
         "configuration": {"event.notification.callback.url": "https://hooks.example.com/v2"}
@@ -106,7 +88,7 @@ def test_signature_key_compares_by_fingerprint_and_is_sent_only_when_changed():
     old = outputs_of(spec(signature_key="A" * 20))
     assert not plan(spec(signature_key="A" * 20), old, KEY).has_changes
     changed = plan(spec(signature_key="B" * 20), old, KEY)
-    assert changed.changes == ("signature_key",)
+    assert changed.changed == ("signature_key_fingerprint",)
     assert changed.patch == {"configuration": {"event.notification.signature.key": "B" * 20}}
     assert "A" * 20 not in str(old)  # only the fingerprint is kept
 
@@ -147,7 +129,7 @@ def test_numbers_stored_as_doubles_by_the_engine_are_no_change():
     old = outputs_of(spec(poll_interval_minutes=5))
     old["poll_interval_minutes"] = 5.0
     assert not plan(spec(poll_interval_minutes=5), old, KEY).has_changes
-    assert plan(spec(poll_interval_minutes=6), old, KEY).changes == ("poll_interval_minutes",)
+    assert plan(spec(poll_interval_minutes=6), old, KEY).changed == ("poll_interval_minutes",)
 
 
 def test_an_instance_without_the_stack_tag_gets_it_only_with_a_patch_that_goes_anyway():

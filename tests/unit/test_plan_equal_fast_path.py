@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provider.plan import _identical, changed_fields, plan
+from provider.core.plan import _identical, changed_fields, plan
 from tests.unit.test_plan import KEY, outputs_of, spec, specs
 
 leaves = st.sampled_from([None, True, False, 0, 1, 2, 2.5, -0.0, "", "1", "a"])
@@ -81,7 +81,7 @@ def test_an_unchanged_resource_is_planned_without_deepdiff(s):
 
 def test_a_change_still_goes_through_deepdiff(deepdiff_calls):
     old = outputs_of(spec(tags=["a", "b"]))
-    assert plan(spec(tags=["a", "c"]), old, KEY).changes == ("tags",)
+    assert plan(spec(tags=["a", "c"]), old, KEY).changed == ("tags",)
     assert len(deepdiff_calls) == 1
 
 

@@ -9,38 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .catalog import (
-    ELEMENT_KEY,
-    KEY_EVENT_CALLBACK,
-    KEY_EVENTS_ENABLED,
-    KEY_POLL_INTERVAL,
-    KEY_POLLER_URLS,
-    KEY_REALM,
-    KEY_VENDOR_TYPE,
-    MASK,
-    POLLER_RESOURCES,
-    SECRET_KEYS,
-)
+from .catalog import ELEMENT_KEY, KEY_REALM, MASK, SECRET_KEYS
+from .declaration import Schema
+from .declaration import SpecBase as InstanceSpec
+from .inputs import SCHEMA
 from .plan import event_configuration
-from .schema import REMEMBERED
-from .spec import InstanceSpec, stack_tag_of
-
-
-def _poller_resources(value: str | None) -> list[str]:
-    if not value:
-        return []
-    items = [r for r in value.split("|") if r]
-    known = [r for r in POLLER_RESOURCES if r in items]
-    # Resources this provider does not know (added to the element later) are kept
-    # so they show up as drift instead of vanishing.
-    return known + sorted(set(items) - set(POLLER_RESOURCES))
-
-
-def _interval(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+from .tags import stack_tag_of
 
 
 def instance_outputs(
@@ -49,6 +23,7 @@ def instance_outputs(
     ownership_tag: str,
     extra_keys: list[str],
     prior: dict[str, Any],
+    schema: Schema = SCHEMA,
 ) -> dict[str, Any]:
     """Maps an instance as the API shows it to outputs.
 
@@ -64,24 +39,16 @@ def instance_outputs(
         if v != MASK and k not in SECRET_KEYS
     }
     tags = [t for t in instance.get("tags") or [] if isinstance(t, str)]
-    enabled_text = config.get(KEY_EVENTS_ENABLED)
-    events_enabled = (
-        enabled_text == "true" if enabled_text is not None else bool(instance.get("eventsEnabled"))
-    )
     element = instance.get("element") or {}
     outputs = {
         "instance_id": str(instance["id"]),
         "element_key": element.get("key", ELEMENT_KEY),
-        "name": instance.get("name"),
-        # The ownership and stack tags are reported on their own; `tags` are the user's.
+        **schema.observe(instance, config),
+        # The explicit inputs (see inputs.py). The ownership and stack tags are
+        # reported on their own; `tags` are the user's.
         "tags": sorted(t for t in tags if t not in (ownership_tag, stack_tag)),
         "ownership_tag": ownership_tag if ownership_tag in tags else None,
         "stack_tag": stack_tag if stack_tag in tags else None,
-        "callback_url": config.get(KEY_EVENT_CALLBACK),
-        "events_enabled": events_enabled,
-        "poller_resources": _poller_resources(config.get(KEY_POLLER_URLS)),
-        "poll_interval_minutes": _interval(config.get(KEY_POLL_INTERVAL)),
-        "event_vendor_type": config.get(KEY_VENDOR_TYPE),
         "extra_configuration": {k: config[k] for k in sorted(extra_keys) if k in config},
         "realm_id": config.get(KEY_REALM) or prior.get("realm_id"),
         "valid": bool(instance.get("valid", True)),
@@ -89,9 +56,9 @@ def instance_outputs(
         "created_date": instance.get("createdDate") or prior.get("created_date"),
         "configuration": dict(sorted(config.items())),
     }
-    for key in REMEMBERED:
-        outputs[key] = prior.get(key)
-    return outputs
+    outputs.update((key, prior.get(key)) for key in schema.remembered)
+    # In the declared order: what the state shows and the docs list.
+    return {name: outputs[name] for name in schema.output_names}
 
 
 def instance_from_outputs(instance_id: str, olds: dict[str, Any]) -> dict[str, Any]:
@@ -138,4 +105,5 @@ def spec_outputs(spec: InstanceSpec, instance: dict[str, Any], prior: dict[str, 
         ownership_tag=spec.ownership_tag,
         extra_keys=list(spec.extra_configuration),
         prior=prior,
+        schema=spec.schema_,
     )

@@ -9,13 +9,13 @@ changed or deleted except by a takeover that names the current owner on purpose
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 from typing import Any
 
+from ..errors import ProvisioningError
 from .catalog import KEY_REALM
-from .errors import ProvisioningError
-from .spec import InstanceSpec, is_ownership_tag, stack_tag_of
+from .declaration import SpecBase as InstanceSpec
+from .tags import is_ownership_tag, stack_tag_of
 
 
 def other_owners(tags: Iterable[str], mine: str | None) -> list[str]:
@@ -77,32 +77,23 @@ def released_tags(tags: list[str], mine: str | None) -> list[str]:
     return [t for t in tags if t not in ours]
 
 
-def let_go(instance_id: str, owner: str, mine: str) -> None:
-    warn(
+def let_go(instance_id: str, owner: str, mine: str) -> str:
+    return (
         f"instance {instance_id} is now managed by {owner} (it was {mine or 'ours'}): dropped "
         "from this stack's state and left untouched. Remove it from this stack's config, or "
         "the next `pulumi up` creates a new instance in its place."
     )
 
 
-def spared(instance_id: str, owner: str, mine: str | None) -> None:
-    warn(
+def spared(instance_id: str, owner: str, mine: str | None) -> str:
+    return (
         f"instance {instance_id} is managed by {owner}, not by {mine or 'this stack'}: not "
         "deleted, only removed from this stack's state."
     )
 
 
-def released(instance_id: str) -> None:
-    warn(
+def released(instance_id: str) -> str:
+    return (
         f"instance {instance_id} released: it stays, without this stack's ownership tag; "
         f"another stack can take it with adopt_id: {instance_id}."
     )
-
-
-def warn(message: str) -> None:
-    """A warning the user sees in the CLI output.
-
-    The dynamic-provider host has no engine connection for diagnostics, but the
-    engine prints every line a provider plugin writes to stderr; `pulumi.log`
-    would write the same line there, at a cost of importing the runtime."""
-    print(f"warning: {message}", file=sys.stderr, flush=True)

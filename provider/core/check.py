@@ -17,7 +17,9 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .spec import INPUT_FIELDS, LOCAL_HOSTS, InstanceSpec
+from .declaration import Schema
+from .inputs import SCHEMA
+from .values import LOCAL_HOSTS
 
 INTERNAL_KEYS = frozenset({"__provider"})
 
@@ -49,10 +51,10 @@ def _plain(value: Any) -> Any:
 
 
 @cache
-def _adapter(name: str) -> TypeAdapter:
+def _adapter(schema: Schema, name: str) -> TypeAdapter:
     # One field's full type (constraints and validators included), checked on its own
     # so that the unknown fields of a preview do not fail the known ones.
-    return TypeAdapter(InstanceSpec.model_fields[name].rebuild_annotation())
+    return TypeAdapter(schema.model.model_fields[name].rebuild_annotation())
 
 
 def _property_path(field: str, loc: tuple) -> str:
@@ -91,20 +93,21 @@ def host_allowed(url: str, allowed_hosts: tuple[str, ...]) -> bool:
 
 
 def check_inputs(
-    news: dict[str, Any], allowed_callback_hosts: tuple[str, ...] = ()
+    news: dict[str, Any],
+    allowed_callback_hosts: tuple[str, ...] = (),
+    schema: Schema = SCHEMA,
 ) -> tuple[dict[str, Any], list[Failure]]:
     """Returns (normalized inputs, failures). Never makes an HTTP call."""
     failures: list[Failure] = []
     normalized: dict[str, Any] = {}
     unknown: set[str] = set()
 
-    for key in sorted(set(news) - set(INPUT_FIELDS) - INTERNAL_KEYS):
-        failures.append(
-            Failure(key, f"unknown property; valid properties: {', '.join(INPUT_FIELDS)}")
-        )
+    fields = schema.input_fields
+    for key in sorted(set(news) - set(fields) - INTERNAL_KEYS):
+        failures.append(Failure(key, f"unknown property; valid properties: {', '.join(fields)}"))
 
-    for name in INPUT_FIELDS:
-        info = InstanceSpec.model_fields[name]
+    for name in fields:
+        info = schema.model.model_fields[name]
         if name not in news or news[name] is None:
             if info.is_required():
                 failures.append(Failure(name, "is required"))
@@ -117,7 +120,7 @@ def check_inputs(
             normalized[name] = raw
             continue
         try:
-            normalized[name] = _jsonable(_adapter(name).validate_python(_plain(raw)))
+            normalized[name] = _jsonable(_adapter(schema, name).validate_python(_plain(raw)))
         except ValidationError as exc:
             failures.extend(
                 Failure(_property_path(name, tuple(e["loc"])), _reason(e)) for e in exc.errors()

@@ -1,0 +1,263 @@
+"""The provider's operations on plain data: check, diff, create, read, update, delete.
+
+Each one only orchestrates: spec -> plan (pure: what differs, what to send) -> one
+client call -> observe (the one normalisation of API answers). Ownership rules live
+in `core.ownership`, the per-process client and inventory in `session`. Inputs and
+outputs are plain dicts (secrets unwrapped): a front-end (the dynamic provider in
+`lifecycle.py`) translates its engine's requests into these calls and their results
+back, marking secrets as its engine wants.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from . import errors
+from . import settings as s
+from .core import ownership
+from .core.check import Failure, check_inputs, is_unknown
+from .core.fingerprint import fingerprint
+from .core.inputs import SCHEMA, InstanceSpec
+from .core.observe import after_patch, instance_from_outputs, instance_outputs, spec_outputs
+from .core.plan import adoption_plan, create_body, known_to_provider, plan
+from .errors import (
+    ApiError,
+    CloudElementsError,
+    GrantRejected,
+    InstanceNotFound,
+    ProvisioningError,
+    TransportError,
+)
+from .session import Session
+
+log = logging.getLogger("quickbooks.provider")
+
+
+@dataclass(frozen=True)
+class Diff:
+    changes: bool
+    replaces: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()  # compared fields that differ (unknown: not yet known)
+
+
+@dataclass(frozen=True)
+class Applied:
+    instance_id: str
+    outputs: dict[str, Any]
+
+
+def spec_of(props: dict[str, Any]) -> InstanceSpec:
+    return InstanceSpec.model_validate({k: v for k, v in props.items() if k in SCHEMA.input_fields})
+
+
+def check(session: Session, news: dict[str, Any]) -> tuple[dict[str, Any], list[Failure]]:
+    """Validates and normalizes inputs (unknowns allowed in preview); no HTTP."""
+    settings = session.settings
+    inputs, failures = check_inputs(news, settings.allowed_callback_hosts)
+    key = settings.organization_secret
+    for name in SCHEMA.secret_inputs:
+        value = inputs.get(name)
+        # Keyed fingerprints as plain inputs: previews (and the PR summary) can say
+        # "oauth changed" while showing nothing of it.
+        if key and value is not None and not is_unknown(value):
+            inputs[f"{name}_fingerprint"] = fingerprint(key, value)
+    return inputs, failures
+
+
+def diff(session: Session, olds: dict[str, Any], news: dict[str, Any]) -> Diff:
+    """`olds` are the old *outputs* (observed state); `news` the checked inputs."""
+    key = session.fingerprint_key
+    unknown = [k for k, v in news.items() if k in SCHEMA.input_fields and is_unknown(v)]
+    if unknown:
+        # Not knowable yet (preview with computed inputs): a possible change. Only
+        # what is known can force a replace; assume old values meanwhile.
+        try:
+            known = {**news, **{k: olds.get(k) for k in unknown}}
+            replaces = plan(spec_of(known), olds, key).replaces
+        except ValueError:
+            replaces = ()
+        return Diff(changes=True, replaces=replaces)
+    result = plan(spec_of(news), olds, key)
+    return Diff(changes=result.has_changes, replaces=result.replaces, changed=result.changed)
+
+
+# --- create ---------------------------------------------------------------------
+
+
+def create(session: Session, props: dict[str, Any]) -> Applied:
+    spec = _spec_redacted(session, props)
+    if spec.adopt_id is not None:
+        return _adopt(session, spec, spec.adopt_id)
+    settings = session.settings
+    settings.require(*s.APP_SETTINGS)
+    # Leak guard: an instance carrying our ownership tag is ours from an earlier
+    # attempt whose response was lost; take it over, never duplicate.
+    owned = session.find_owned(spec)
+    if owned is not None:
+        log.warning("adopting instance %s found by ownership tag", owned["id"])
+        return _reconciled(session, spec, owned)
+    body = create_body(
+        spec,
+        settings.oauth_api_key or "",
+        settings.oauth_api_secret or "",
+        settings.oauth_callback_url or "",
+    )
+    try:
+        created = session.client().create_instance(body, owner=spec.ownership_tag)
+    except GrantRejected as exc:
+        raise errors.spent_grant(spec.name, exc) from None
+    except (TransportError, ApiError) as exc:
+        if not errors.may_have_committed(exc):
+            raise
+        try:
+            owned = session.find_owned(spec, fresh=True)  # did the failed POST create it?
+        except CloudElementsError as lookup:
+            raise errors.outcome_unknown(exc, lookup) from None
+        if owned is None:
+            raise
+        log.warning("create failed (%s) but instance %s exists; adopting", exc, owned["id"])
+        return _reconciled(session, spec, owned)
+    session.record_created(spec, created)
+    return _applied(session, spec, created, token=created.get("token"))
+
+
+def _adopt(session: Session, spec: InstanceSpec, instance_id: str) -> Applied:
+    try:
+        instance = session.client().get_instance(instance_id)
+    except InstanceNotFound:
+        raise ProvisioningError(
+            f"adopt_id {instance_id}: no such instance in this organization"
+        ) from None
+    ownership.check_adoptable(instance, spec)
+    return _reconciled(session, spec, instance)
+
+
+def _reconciled(session: Session, spec: InstanceSpec, instance: dict[str, Any]) -> Applied:
+    """Brings an adopted instance to the spec with one PATCH (if anything differs)."""
+    observed = spec_outputs(spec, instance, prior={})
+    todo = adoption_plan(spec, observed, session.fingerprint_key)
+    if todo.patch:
+        patched = session.client().patch_instance(str(instance["id"]), todo.patch)
+        instance = after_patch(instance, patched, todo.patch)
+    return _applied(session, spec, instance, token=None)
+
+
+# --- read -----------------------------------------------------------------------
+
+
+def read(session: Session, instance_id: str, props: dict[str, Any]) -> Applied | None:
+    """Refresh: gone (404) or taken over by another owner -> None; else outputs."""
+    mine = props.get("ownership_tag") or ""
+    instance = session.instance_now(instance_id, mine)
+    if instance is None:
+        return None
+    owner = ownership.new_owner(instance.get("tags") or [], mine)
+    if owner:
+        # Taken over on purpose by another stack: let go instead of fighting it.
+        session.warn(ownership.let_go(instance_id, owner, mine))
+        return None
+    extra_keys = list((props.get("extra_configuration") or {}).keys())
+    outputs = instance_outputs(instance, ownership_tag=mine, extra_keys=extra_keys, prior=props)
+    return Applied(instance_id, outputs)
+
+
+# --- update ---------------------------------------------------------------------
+
+
+def update(
+    session: Session, instance_id: str, olds: dict[str, Any], news: dict[str, Any]
+) -> dict[str, Any]:
+    """One PATCH with only what changed; returns full outputs."""
+    spec = _spec_redacted(session, news)
+    todo = plan(spec, olds, session.fingerprint_key)
+    instance = instance_from_outputs(instance_id, olds)
+    sent = todo.patch
+    if sent:
+        mine = olds.get("ownership_tag") or spec.ownership_tag
+        ownership.check_still_ours(instance_id, session.tags_now(instance_id, mine) or [], mine)
+        try:
+            patched = session.client().patch_instance(instance_id, sent)
+        except InstanceNotFound as exc:
+            raise errors.deleted_outside(exc) from None
+        except GrantRejected as exc:
+            applied = _applied_by_lost_attempt(session, spec, instance_id, olds, sent, exc)
+            if applied is None:
+                raise errors.spent_grant(spec.name, exc) from None
+            patched, sent = applied, {}  # the instance as it is now: nothing to merge
+        instance = after_patch(instance, patched, sent)
+        session.forget(instance_id, mine)
+    return spec_outputs(spec, instance, prior=_known(session, spec, olds))
+
+
+def _applied_by_lost_attempt(
+    session: Session,
+    spec: InstanceSpec,
+    instance_id: str,
+    olds: dict[str, Any],
+    sent: dict[str, Any],
+    exc: GrantRejected,
+) -> dict[str, Any] | None:
+    """The instance, if the grant was refused only because an earlier attempt of the
+    same PATCH, whose answer was lost, spent it (the PATCH applies as a whole: the
+    rest of it is then live too); None if the refusal stands."""
+    if "providerData" not in sent or not exc.after_ambiguous_attempt:
+        return None
+    instance = session.client().get_instance(instance_id)
+    observed = spec_outputs(spec, instance, prior=_known(session, spec, olds))
+    if plan(spec, observed, session.fingerprint_key).patch:
+        return None
+    log.warning("%s: an earlier attempt, whose answer was lost, applied it", exc)
+    return instance
+
+
+# --- delete ---------------------------------------------------------------------
+
+
+def delete(session: Session, instance_id: str, props: dict[str, Any]) -> None:
+    """Deletes (or releases) the instance if it is still this resource's; 404 counts as
+    done: the goal state (no instance) holds."""
+    mine = props.get("ownership_tag")
+    tags = session.tags_now(instance_id, mine)
+    if tags is None:
+        return
+    owners = ownership.other_owners(tags, mine)
+    if owners:
+        session.warn(ownership.spared(instance_id, owners[0], mine))
+        return
+    if props.get("on_delete") == "release":
+        released = ownership.released_tags(tags, mine)
+        session.client().patch_instance(instance_id, {"tags": released})
+        session.warn(ownership.released(instance_id))
+    else:
+        try:
+            session.client().delete_instance(instance_id)
+        except InstanceNotFound:
+            pass
+    session.forget(instance_id, mine)
+
+
+# --- helpers --------------------------------------------------------------------
+
+
+def _spec_redacted(session: Session, props: dict[str, Any]) -> InstanceSpec:
+    """The spec; its secrets join the client's redactor before any call."""
+    spec = spec_of(props)
+    redact = session.client().redact
+    redact.add(spec.signature_key)
+    if spec.oauth is not None:
+        redact.add(*spec.oauth.provider_data().values())
+    return spec
+
+
+def _known(session: Session, spec: InstanceSpec, base: dict[str, Any]) -> dict[str, Any]:
+    return known_to_provider(spec, base, session.fingerprint_key)
+
+
+def _applied(
+    session: Session, spec: InstanceSpec, instance: dict[str, Any], token: str | None
+) -> Applied:
+    outputs = spec_outputs(spec, instance, _known(session, spec, {"token": token}))
+    outputs["token"] = token
+    return Applied(str(instance["id"]), outputs)
