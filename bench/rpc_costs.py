@@ -21,8 +21,9 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import proto, rpc
 
 from harness.accounts import EVENTS_URL, configured_provider
-from provider.lifecycle import QuickBooksInstanceProvider, _spec
 from provider.core.plan import event_configuration
+from provider.lifecycle import QuickBooksInstanceProvider
+from provider.operations import spec_of
 
 from .null_provider import NullProvider
 from .profiled_host import host_namespace
@@ -75,7 +76,7 @@ def _cases() -> dict[str, dict[str, Any]]:
     ours = configured_provider(CONFIG)
     checked = ours.check({}, dict(raw_ours)).inputs
     plain = {k: rpc.unwrap_rpc_secret(v) for k, v in checked.items()}
-    spec = _spec(plain)
+    spec = spec_of(plain)
     instance = {
         "id": 7,
         "name": spec.name,
