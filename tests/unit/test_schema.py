@@ -1,22 +1,16 @@
-"""The resource is declared once: the README's tables, the resource class, `check`, the
-observed outputs and the replace rules all agree with the declaration."""
+"""The resource is declared once: the resource class, `check`, the observed outputs and
+the replace rules all agree with the declaration (the generated docs: test_docs.py)."""
 
 from __future__ import annotations
 
 import inspect
 
-from provider.docs import README, render_readme
 from provider.observe import instance_outputs
 from provider.plan import INPUT_OF, REPLACING
 from provider.resource import QuickBooksInstance
 from provider.schema import OUTPUT_NAMES, SECRET_OUTPUTS
 from provider.spec import SECRET_INPUTS, USER_INPUTS, InstanceSpec
 from provider.validation import check_inputs
-
-
-def test_readme_tables_match_the_declaration():
-    text = README.read_text()
-    assert render_readme(text) == text, "README tables are stale: run `python -m provider.docs`"
 
 
 def test_every_input_is_documented_and_check_knows_exactly_the_declared_inputs():
