@@ -1,6 +1,6 @@
 """Declares one QuickBooks Online instance per entry of the stack's `quickbooks:instances` map.
 
-Each entry's keys are the resource's inputs (see the README's input table);
+Each entry's keys are the resource's inputs (docs/reference.md, "Resource inputs");
 `oauth` and `signature_key` should be set with `pulumi config set --secret`.
 Provider settings (`quickbooks:baseUrl`, secrets, app credentials, allowed
 callback hosts) are read by the provider itself, never passed as inputs.
@@ -19,7 +19,7 @@ if not isinstance(instances, dict) or not instances:
     )
 
 # `quickbooks:protect: true` (the prod stack sets it): Pulumi refuses to delete or
-# replace any instance until someone unprotects it on purpose (see the README).
+# replace any instance until someone unprotects it on purpose (docs/operations.md).
 protect = config.get_bool("protect") or False
 
 for key, settings in sorted(instances.items()):

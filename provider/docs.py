@@ -1,19 +1,31 @@
-"""The README's input and output tables, generated from the schema (`schema.py`).
+"""The reference tables of `docs/`, generated from the declarations.
 
-`python -m provider.docs` rewrites them in place; `tests/unit/test_schema.py`
-fails when the README differs from what this would write.
+Each generated table sits in a marked block, `<!-- schema:NAME -->` … `<!-- /schema:NAME -->`,
+of the file `GENERATED` names; the prose around it is written by hand.
+
+    python -m provider.docs           # rewrite every block
+    python -m provider.docs --check   # exit 1, naming the stale files, without writing
+
+`tests/unit/test_docs.py` fails when a file differs from what this would write.
+The reliability suite writes its own block (`<!-- reliability:summary -->` in
+`docs/reliability.md`) with `replace_block`, as the bench writes `bench/RESULTS.md`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 from pathlib import Path
 
+from .client import CONNECT_TIMEOUT_SECONDS
 from .core.declaration import Schema
 from .core.inputs import SCHEMA
+from .settings import ALL_SETTINGS, NAMESPACE, ProviderSettings
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+REFERENCE = DOCS / "reference.md"
 
 
 def _cell(text: str) -> str:
@@ -36,26 +48,126 @@ def outputs_table(schema: Schema = SCHEMA) -> str:
     return "\n".join(rows)
 
 
-TABLES = {"inputs": inputs_table, "outputs": outputs_table}
+# What each provider setting means; keyed by `Setting.config_key`. The key, the env
+# var, the secrecy and the default come from `settings.py` itself.
+SETTING_DOCS = {
+    "baseUrl": "the API, e.g. `https://api.cloud-elements.com/elements/api-v2` "
+    "(EU, staging and white-label hosts work too)",
+    "userSecret": "Cloud Elements user secret",
+    "organizationSecret": "organization secret; also keys the fingerprints of write-only secrets",
+    "oauthApiKey": "the QuickBooks app's key (`oauth.api.key`)",
+    "oauthApiSecret": "the app's secret (`oauth.api.secret`)",
+    "oauthCallbackUrl": "the app's OAuth redirect (`oauth.callback.url`)",
+    "allowedCallbackHosts": "list (or comma-separated) of hosts the event callback may use; "
+    "`*.example.com` wildcards; empty = any",
+    "requestTimeoutSeconds": "read timeout per request "
+    f"(the connect timeout is {CONNECT_TIMEOUT_SECONDS:g} s)",
+    "maxRetries": "retries of a retryable failure",
+    "maxRetryWaitSeconds": "bound on the total back-off of one call",
+}
 
 
-def render_readme(text: str) -> str:
-    """`text` with each `<!-- schema:NAME -->` … `<!-- /schema:NAME -->` block regenerated."""
-    for name, table in TABLES.items():
-        pattern = re.compile(rf"(<!-- schema:{name} -->\n).*?(\n<!-- /schema:{name} -->)", re.S)
-        if not pattern.search(text):
-            raise ValueError(f"README has no <!-- schema:{name} --> block")
-        text = pattern.sub(lambda m, t=table: m.group(1) + t() + m.group(2), text)
+def _default(value: object) -> str:
+    if value is None:
+        return "—"
+    if value == ():
+        return "empty"
+    return f"`{value:g}`" if isinstance(value, float) else f"`{value}`"
+
+
+def settings_table() -> str:
+    declared = {s.config_key for s in ALL_SETTINGS}
+    if declared != set(SETTING_DOCS):
+        raise ValueError(
+            "provider/docs.py SETTING_DOCS must describe exactly settings.ALL_SETTINGS: "
+            f"missing {sorted(declared - set(SETTING_DOCS))}, "
+            f"unknown {sorted(set(SETTING_DOCS) - declared)}"
+        )
+    defaults = {f.name: f.default for f in dataclasses.fields(ProviderSettings)}
+    rows = ["| config key | env fallback | default | meaning |", "|---|---|---|---|"]
+    for s in ALL_SETTINGS:
+        key = f"`{NAMESPACE}:{s.config_key}`" + (" (secret)" if s.secret else "")
+        default = _default(defaults[s.field])
+        rows.append(f"| {key} | `{s.env_var}` | {default} | {SETTING_DOCS[s.config_key]} |")
+    return "\n".join(rows)
+
+
+# File -> its generated blocks.
+GENERATED = {
+    REFERENCE: {"inputs": inputs_table, "outputs": outputs_table, "settings": settings_table},
+}
+
+_HEADING = re.compile(r"^#{1,6} +(.+?) *$", re.M)
+
+
+def anchors(text: str) -> set[str]:
+    """The anchors GitHub gives the headings of a Markdown text."""
+    return {slug(h) for h in _HEADING.findall(_without_code(text))}
+
+
+def slug(heading: str) -> str:
+    text = re.sub(r"[`*_]|\[|\]\([^)]*\)", "", heading).strip().lower()
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def _without_code(text: str) -> str:
+    return re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+
+
+def _resolve_anchors(table: str, path: Path) -> str:
+    """A bare `(#anchor)` in a declaration's doc points at whichever doc has that heading
+    (declarations do not know which file their table lands in)."""
+    own = anchors(path.read_text()) if path.exists() else set()
+
+    def resolve(match: re.Match) -> str:
+        anchor = match.group(1)
+        if anchor in own:
+            return match.group(0)
+        for doc in sorted(DOCS.glob("*.md")):
+            if doc != path and anchor in anchors(doc.read_text()):
+                return f"]({doc.relative_to(path.parent).as_posix()}#{anchor})"
+        raise ValueError(f"no doc under docs/ has a heading for #{anchor}")
+
+    return re.sub(r"\]\(#([\w-]+)\)", resolve, table)
+
+
+def replace_block(text: str, marker: str, body: str) -> str:
+    """`text` with the block `<!-- MARKER -->` … `<!-- /MARKER -->` holding `body`."""
+    pattern = re.compile(rf"(<!-- {marker} -->\n).*?(<!-- /{marker} -->)", re.S)
+    if not pattern.search(text):
+        raise ValueError(f"no <!-- {marker} --> … <!-- /{marker} --> block")
+    return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text, count=1)
+
+
+def render(path: Path, text: str | None = None) -> str:
+    """`path`'s text (or `text`, as if it were `path`'s) with its generated blocks regenerated."""
+    text = path.read_text() if text is None else text
+    for name, table in GENERATED[path].items():
+        text = replace_block(text, f"schema:{name}", _resolve_anchors(table(), path))
     return text
 
 
-def main() -> int:
-    before = README.read_text()
-    after = render_readme(before)
-    README.write_text(after)
-    print("README tables " + ("updated" if after != before else "already current"))
+def stale() -> list[Path]:
+    return [path for path in GENERATED if render(path) != path.read_text()]
+
+
+def main(argv: list[str]) -> int:
+    if argv == ["--check"]:
+        old = stale()
+        for path in old:
+            print(f"stale: {path.relative_to(ROOT)} (run `python -m provider.docs`)")
+        return 1 if old else 0
+    if argv:
+        print("usage: python -m provider.docs [--check]", file=sys.stderr)
+        return 2
+    for path in GENERATED:
+        before = path.read_text()
+        after = render(path)
+        path.write_text(after)
+        state = "updated" if after != before else "already current"
+        print(f"{path.relative_to(ROOT)}: {state}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -1,8 +1,14 @@
 """Fixtures of the reliability suite, and the summary table it prints at the end.
 
+With `RELIABILITY_RECORD=1`, a passing run of exactly `tests/reliability` also writes
+that table into `docs/reliability.md` (any other run leaves the file alone).
 The emulator, the app and the leak scan come from tests/conftest.py."""
 
 from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +16,7 @@ from emulator.harness import Emulator
 from harness.accounts import REALM, App, configured_provider, oauth_grant, provider_config
 
 from .engine import Resource, desired
-from .ledger import LEDGER
+from .ledger import DOC, LEDGER, record
 
 # Small budgets keep exhausted-retry rows fast; the rows assert the bounds hold.
 FAST_SETTINGS = {
@@ -20,12 +26,47 @@ FAST_SETTINGS = {
 }
 
 
-def pytest_terminal_summary(terminalreporter) -> None:
+_STARTED: list[float] = []
+
+
+def pytest_collection_finish(session) -> None:
+    _STARTED.append(time.monotonic())
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if LEDGER.empty():
         return
     terminalreporter.section("reliability summary")
-    for line in LEDGER.table():
+    lines = LEDGER.table()
+    for line in lines:
         terminalreporter.write_line(line)
+    if os.environ.get("RELIABILITY_RECORD", "") not in ("", "0"):
+        refused = _not_recordable(terminalreporter, exitstatus, config.rootpath)
+        if refused:
+            terminalreporter.write_line(f"RELIABILITY_RECORD: not recorded: {refused}")
+            return
+        passed = len(terminalreporter.stats.get("passed", []))
+        seconds = time.monotonic() - _STARTED[0] if _STARTED else 0.0
+        record(lines, passed, seconds)
+        terminalreporter.write_line(f"RELIABILITY_RECORD: wrote the table into {DOC}")
+
+
+def _not_recordable(terminalreporter, exitstatus, root: Path) -> str | None:
+    """Why this run's figures must not become the documented ones (None: they may)."""
+    if exitstatus != 0:
+        return f"the run did not pass (exit status {exitstatus})"
+    stats = terminalreporter.stats
+    for kind in ("deselected", "skipped", "xfailed", "failed", "error"):
+        if stats.get(kind):
+            return f"{len(stats[kind])} test(s) {kind}"
+    here = Path(__file__).resolve().parent
+    ran = {(root / r.nodeid.split("::")[0]).resolve() for r in stats.get("passed", [])}
+    if any(here not in p.parents for p in ran):
+        return "the run includes tests outside tests/reliability"
+    missing = sorted(p.name for p in here.glob("test_*.py") if p.resolve() not in ran)
+    if missing:
+        return "not every module of tests/reliability ran: " + ", ".join(missing)
+    return None
 
 
 @pytest.hookimpl(wrapper=True)

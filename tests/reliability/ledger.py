@@ -2,7 +2,8 @@
 
 Tests record each fault row and each bad input here; the secret-leak scans of the
 whole run are read from `harness.leaks.SCANS`. `conftest.py` prints the totals as
-one table (`pytest_terminal_summary`).
+one table (`pytest_terminal_summary`) and, with `RELIABILITY_RECORD=1`, writes it into
+`docs/reliability.md` (`record`), as the bench writes `bench/RESULTS.md`.
 A row is recorded as survived only when its whole block ran without an
 assertion failing, so a failing row shows up in the table as well as in pytest.
 """
@@ -10,10 +11,17 @@ assertion failing, so a failing row shows up in the table as well as in pytest.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from harness.leaks import SCANS
+from provider.docs import replace_block
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
+MARKER = "reliability:summary"
+RECORD_COMMAND = "RELIABILITY_RECORD=1 python -m pytest tests/reliability"
 
 
 @dataclass
@@ -71,6 +79,37 @@ class Ledger:
         if failed:
             lines += ["not survived / not rejected / leaked:", *failed]
         return lines
+
+
+def summary_block(lines: list[str], passed: int, seconds: float) -> str:
+    """The block of `docs/reliability.md`: the table as printed, and how it was made."""
+    return "\n".join(
+        [
+            "```text",
+            *lines,
+            "```",
+            "",
+            f"Written by `{RECORD_COMMAND}`: {passed} tests passed in {seconds:.0f} s.",
+        ]
+    )
+
+
+def record(lines: list[str], passed: int, seconds: float, doc: Path = DOC) -> None:
+    doc.write_text(replace_block(doc.read_text(), MARKER, summary_block(lines, passed, seconds)))
+
+
+def recorded_rows(doc: Path = DOC) -> dict[str, tuple[int, str]]:
+    """What the last recorded run wrote: row name -> (tried, result)."""
+    text = doc.read_text()
+    block = text.split(f"<!-- {MARKER} -->", 1)[1].split(f"<!-- /{MARKER} -->", 1)[0]
+    fenced = block.split("```")
+    rows: dict[str, tuple[int, str]] = {}
+    for line in fenced[1].splitlines() if len(fenced) > 2 else []:
+        if line.startswith("not survived"):
+            break
+        if match := re.fullmatch(r"(\S.*?) {2,}(\d+)  (.+)", line):
+            rows[match[1]] = (int(match[2]), match[3])
+    return rows
 
 
 LEDGER = Ledger()
