@@ -114,23 +114,6 @@ def _without_code(text: str) -> str:
     return re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
 
 
-def _resolve_anchors(table: str, path: Path) -> str:
-    """A bare `(#anchor)` in a declaration's doc points at whichever doc has that heading
-    (declarations do not know which file their table lands in)."""
-    own = anchors(path.read_text()) if path.exists() else set()
-
-    def resolve(match: re.Match) -> str:
-        anchor = match.group(1)
-        if anchor in own:
-            return match.group(0)
-        for doc in sorted(DOCS.glob("*.md")):
-            if doc != path and anchor in anchors(doc.read_text()):
-                return f"]({doc.relative_to(path.parent).as_posix()}#{anchor})"
-        raise ValueError(f"no doc under docs/ has a heading for #{anchor}")
-
-    return re.sub(r"\]\(#([\w-]+)\)", resolve, table)
-
-
 def replace_block(text: str, marker: str, body: str) -> str:
     """`text` with the block `<!-- MARKER -->` … `<!-- /MARKER -->` holding `body`."""
     pattern = re.compile(rf"(<!-- {marker} -->\n).*?(<!-- /{marker} -->)", re.S)
@@ -143,7 +126,7 @@ def render(path: Path, text: str | None = None) -> str:
     """`path`'s text (or `text`, as if it were `path`'s) with its generated blocks regenerated."""
     text = path.read_text() if text is None else text
     for name, table in GENERATED[path].items():
-        text = replace_block(text, f"schema:{name}", _resolve_anchors(table(), path))
+        text = replace_block(text, f"schema:{name}", table())
     return text
 
 
