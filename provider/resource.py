@@ -12,6 +12,7 @@ import pulumi
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
+from .errors import InputError
 from .lifecycle import QuickBooksInstanceProvider
 from .schema import OUTPUT_NAMES, SECRET_OUTPUTS
 from .spec import OWNERSHIP_PREFIX, SECRET_INPUTS, USER_INPUTS
@@ -41,7 +42,7 @@ class QuickBooksInstance(Resource, module="quickbooks", name="Instance"):
     ) -> None:
         unknown = sorted(set(inputs) - set(USER_INPUTS))
         if unknown:
-            raise TypeError(
+            raise InputError(
                 f"QuickBooksInstance {resource_name!r}: unknown input(s) {', '.join(unknown)}; "
                 f"inputs are: {', '.join(USER_INPUTS)}"
             )

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
 import importlib
 import inspect
 import pkgutil
 import re
+from pathlib import Path
 
 import pytest
 
@@ -113,3 +116,56 @@ def test_the_docstring_draws_the_tree_as_it_is():
 )
 def test_a_status_maps_to_its_exception(status, message, kind):
     assert error_for_status(status, message) is kind
+
+
+# Raised on purpose, yet rightly not a QuickBooksError: each for its framework's protocol.
+OUTSIDE_THE_TREE = {
+    # pydantic validators: pydantic turns these into a ValidationError, which check()
+    # reports per input.
+    ("provider/spec.py", "ValueError"),
+    # argparse's way to refuse a flag's value (usage, exit status 2).
+    ("provider/onboard/command.py", "argparse.ArgumentTypeError"),
+    ("provider/preview_summary.py", "SystemExit"),
+    # The README generator, a developer tool: a README without its table markers.
+    ("provider/docs.py", "ValueError"),
+}
+
+
+def raised_classes():
+    """(file, the raise as written, the class it names) for each `raise` naming a class."""
+    root = Path(provider.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        name = ".".join(path.relative_to(root.parent).with_suffix("").parts)
+        if name.endswith("__main__"):
+            continue
+        namespace = vars(importlib.import_module(name.removesuffix(".__init__")))
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Raise) or node.exc is None:
+                continue
+            target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            written = ast.unparse(target)
+            first, *rest = written.split(".")
+            obj = namespace.get(first, getattr(builtins, first, None))
+            for attr in rest:
+                obj = getattr(obj, attr, None)
+            if inspect.isclass(obj):
+                yield str(path.relative_to(root.parent)), written, obj
+
+
+def test_every_exception_raised_on_purpose_is_under_the_root():
+    raised = list(raised_classes())
+    assert any(cls is errors.OnboardError for _, _, cls in raised)  # the scan sees raises
+    outside = {
+        (path, written)
+        for path, written, cls in raised
+        if not issubclass(cls, QuickBooksError) and (path, written) not in OUTSIDE_THE_TREE
+    }
+    assert outside == set()
+
+
+def test_an_unknown_resource_input_is_an_input_error_and_still_a_type_error():
+    from provider.resource import QuickBooksInstance
+
+    with pytest.raises(errors.InputError, match="callback_ur") as refused:
+        QuickBooksInstance("books", name="Books", callback_ur="https://hooks.example.com/x")
+    assert isinstance(refused.value, TypeError)
