@@ -1,7 +1,9 @@
-"""The Cloud Elements `/instances` HTTP client: auth, timeouts, safe retries, typed errors.
+"""The one Cloud Elements HTTP client: auth, proxies, timeouts, safe retries, typed errors.
 
-Only this module looks at HTTP status codes; callers catch the narrow exception
-types of `errors.py`. Retries follow one rule: a request is repeated only when
+It makes every call the provider makes: the `/instances` API for the lifecycle and
+the OAuth consent calls for `python -m provider.onboard`. Only this module looks at
+HTTP status codes (through `errors.error_for_status`); callers catch the narrow
+exception types of `errors.py`. Retries follow one rule: a request is repeated only when
 repeating it cannot do harm — reads, deletes and patches (the API merges them)
 on 429/502/503/504 and connection errors, and any request on 429 (the platform
 refused it before doing anything). A POST is never repeated blindly: after an
@@ -18,21 +20,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
-from .errors import (
-    ApiError,
-    AuthenticationFailed,
-    CloudElementsError,
-    Conflict,
-    GrantRejected,
-    InstanceNotFound,
-    InvalidRequest,
-    RateLimited,
-    TransportError,
-)
+from . import settings as s
+from .core.values import LOCAL_HOSTS
+from .errors import ApiError, CloudElementsError, InstanceNotFound, TransportError, error_for_status
 from .redact import Redactor
+from .settings import ProviderSettings
 
 log = logging.getLogger("quickbooks.client")
 
@@ -40,15 +36,17 @@ RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 # How Cloud Elements' list endpoints say that more pages follow (case-insensitive).
 NEXT_PAGE_HEADER = "Elements-Next-Page-Token"
 CONNECT_TIMEOUT_SECONDS = 5.0
-_GRANT_WORDS = ("grant", "providerdata", "authorization code")
+# The OAuth calls of the QuickBooks element, under the base URL.
+OAUTH_PATH = "/elements/quickbooks/oauth"
 
 
 @dataclass
 class RetryPolicy:
-    max_retries: int = 4
+    # The budget's defaults are the provider settings' (maxRetries, maxRetryWaitSeconds).
+    max_retries: int = s.MAX_RETRIES.default
     base_delay: float = 0.5
     max_delay: float = 8.0
-    max_total_wait: float = 60.0
+    max_total_wait: float = s.MAX_RETRY_WAIT.default
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
     def backoff(self, attempt: int) -> float:
@@ -74,20 +72,27 @@ def _retry_after(response: requests.Response) -> float | None:
 
 class CloudElementsClient:
     """One client per provider process; the `requests.Session` is built on first use
-    (sessions hold sockets and locks, which must never be pickled into state)."""
+    (sessions hold sockets and locks, which must never be pickled into state).
+
+    Without the user and organization secrets (onboarding needs only the app's),
+    requests go without an Authorization header."""
 
     def __init__(
         self,
         base_url: str,
-        user_secret: str,
-        organization_secret: str,
+        user_secret: str | None,
+        organization_secret: str | None,
         *,
         redactor: Redactor,
-        timeout: float = 30.0,
+        timeout: float = s.REQUEST_TIMEOUT.default,
         retry: RetryPolicy | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._auth = f"User {user_secret}, Organization {organization_secret}"
+        self._auth = (
+            f"User {user_secret}, Organization {organization_secret}"
+            if user_secret and organization_secret
+            else None
+        )
         self.redact = redactor
         self.redact.add(user_secret, organization_secret)
         self.timeout = timeout
@@ -95,21 +100,51 @@ class CloudElementsClient:
         self._session: requests.Session | None = None
         self.calls = 0  # HTTP requests sent, retries included (for benchmarks)
 
+    @classmethod
+    def from_settings(cls, settings: ProviderSettings) -> CloudElementsClient:
+        """The client the settings describe (the caller has required what it needs)."""
+        return cls(
+            settings.base_url or "",
+            settings.user_secret,
+            settings.organization_secret,
+            redactor=Redactor(settings.secret_values()),
+            timeout=settings.request_timeout_seconds,
+            retry=RetryPolicy(
+                max_retries=settings.max_retries,
+                max_total_wait=settings.max_retry_wait_seconds,
+            ),
+        )
+
     @property
     def session(self) -> requests.Session:
         if self._session is None:
             session = requests.Session()
-            session.headers.update({"Authorization": self._auth, "Accept": "application/json"})
+            session.headers["Accept"] = "application/json"
+            if self._auth:
+                session.headers["Authorization"] = self._auth
             # With trust_env, requests re-reads proxy variables and stats ~/.netrc on
             # every request (a third of a create's CPU). Read the environment once: the
-            # proxies for our one base URL (NO_PROXY honoured) and the CA bundle.
+            # proxies for our one base URL (NO_PROXY honoured; a loopback platform, the
+            # emulator, never through a proxy) and the CA bundle.
             session.trust_env = False
-            session.proxies = requests.utils.get_environ_proxies(self.base_url)
+            loopback = (urlsplit(self.base_url).hostname or "") in LOCAL_HOSTS
+            session.proxies = {} if loopback else requests.utils.get_environ_proxies(self.base_url)
             session.verify = (
                 os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
             )
             self._session = session
         return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def __enter__(self) -> CloudElementsClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     # --- the instance API -------------------------------------------------------
 
@@ -158,6 +193,23 @@ class CloudElementsClient:
     def delete_instance(self, instance_id: str) -> None:
         self._call("DELETE", f"/instances/{instance_id}", f"delete instance {instance_id}")
 
+    # --- the OAuth consent (python -m provider.onboard) ---------------------------
+
+    def oauth_request_token(self, app: dict[str, str]) -> dict[str, Any]:
+        """OAuth 1.0a's first step: a request token (and its secret) for the app."""
+        return self._oauth("/token", app)
+
+    def oauth_url(self, params: dict[str, str]) -> dict[str, Any]:
+        """The consent page's address (`oauthUrl`) for the app and these parameters."""
+        return self._oauth("/url", params)
+
+    def _oauth(self, step: str, params: dict[str, str]) -> dict[str, Any]:
+        operation = f"GET {OAUTH_PATH}{step}"
+        answer = self._call("GET", OAUTH_PATH + step, operation, params=params)
+        if not isinstance(answer, dict):
+            raise ApiError(operation, "the answer is not a JSON object")
+        return answer
+
     # --- transport --------------------------------------------------------------
 
     def _call(
@@ -190,7 +242,10 @@ class CloudElementsClient:
                     isinstance(exc, requests.ConnectionError) and "refused" in str(exc).lower()
                 )
                 failure = TransportError(
-                    operation, self._describe_transport(exc), ambiguous=ambiguous
+                    operation,
+                    self._describe_transport(exc),
+                    ambiguous=ambiguous,
+                    cause=type(exc).__name__,
                 )
                 delay = self.retry.backoff(attempt)
                 if idempotent and self._may_retry(attempt, waited, delay):
@@ -203,7 +258,15 @@ class CloudElementsClient:
                 raise failure from None
 
             if response.status_code < 400:
-                body = response.json() if response.content else None
+                try:
+                    body = response.json() if response.content else None
+                except requests.JSONDecodeError:
+                    # Answered, so applied (a POST committed): may_have_committed says so.
+                    error = ApiError(
+                        operation, "the answer is not JSON", status=response.status_code
+                    )
+                    error.after_ambiguous_attempt = ambiguous_before
+                    raise error from None
                 return (body, response.headers) if with_headers else body
 
             error = self._error(operation, response)
@@ -241,7 +304,7 @@ class CloudElementsClient:
     def _error(self, operation: str, response: requests.Response) -> CloudElementsError:
         try:
             body = response.json()
-        except ValueError:
+        except requests.JSONDecodeError:
             body = {}
         if not isinstance(body, dict):
             body = {}
@@ -250,19 +313,5 @@ class CloudElementsClient:
         )
         request_id = body.get("requestId")
         status = response.status_code
-        kind: type[CloudElementsError]
-        if status == 404:
-            kind = InstanceNotFound
-        elif status == 401:
-            kind = AuthenticationFailed
-        elif status == 429:
-            kind = RateLimited
-        elif status == 409:
-            kind = Conflict
-        elif status == 400 and any(w in message.lower() for w in _GRANT_WORDS):
-            kind = GrantRejected
-        elif status in (400, 405, 406, 415):
-            kind = InvalidRequest
-        else:
-            kind = ApiError
+        kind = error_for_status(status, message)
         return kind(operation, message or "no message", status=status, request_id=request_id)

@@ -1,14 +1,58 @@
-"""What can go wrong talking to Cloud Elements, as narrow exception types.
+"""Every exception the provider raises on purpose, as one tree of narrow types.
 
-Every error carries the operation ("create instance", "read instance 42"), the
-HTTP status and the platform's requestId, and its message has had every secret
-value redacted before it was built, so printing it anywhere is safe.
+    QuickBooksError                  the root: catch it to catch anything deliberate
+    ├── SettingsError                a provider setting is missing or malformed
+    ├── InputError (TypeError)       a program passed QuickBooksInstance an unknown input
+    ├── ProvisioningError            a lifecycle step could not complete
+    ├── OnboardError                 `python -m provider.onboard` cannot go on
+    └── CloudElementsError           a call to Cloud Elements failed
+        ├── InvalidRequest           400/405/406/415: refused as malformed
+        │   └── GrantRejected        400 about the OAuth grant (unknown, expired, spent)
+        ├── AuthenticationFailed     401: the user/organization secrets were refused
+        ├── InstanceNotFound         404
+        ├── Conflict                 409
+        ├── RateLimited              429 still, after the retry budget
+        ├── ApiError                 any other status (5xx after retries, 403, ...)
+        └── TransportError           no HTTP response: refused, reset, timed out
+
+`STATUS_ERRORS` maps an HTTP status to its type (`error_for_status` adds the
+grant rule). Every `CloudElementsError` carries the operation ("create
+instance", "read instance 42"), the HTTP status and the platform's requestId.
+Every message has had every secret value redacted before it was built, so
+printing one anywhere is safe.
 """
 
 from __future__ import annotations
 
 
-class CloudElementsError(Exception):
+class QuickBooksError(Exception):
+    """Root of every exception the provider raises on purpose."""
+
+
+class SettingsError(QuickBooksError):
+    """A provider setting is missing or malformed; the message names the key and env var."""
+
+
+class InputError(QuickBooksError, TypeError):
+    """A program passed QuickBooksInstance an input it does not have (still a TypeError,
+    as Python's own unexpected-keyword error is)."""
+
+
+class ProvisioningError(QuickBooksError):
+    """A lifecycle step could not complete; the message says what to do next."""
+
+
+class OnboardError(QuickBooksError):
+    """Onboarding cannot go on. The message is one line that names the cause and
+    never quotes a secret or grant value; ``page_reason`` is the shorter text the
+    browser tab shows when the failure happens after the redirect."""
+
+    def __init__(self, message: str, *, page_reason: str | None = None) -> None:
+        super().__init__(" ".join(message.split()))
+        self.page_reason = page_reason or str(self)
+
+
+class CloudElementsError(QuickBooksError):
     """Base of every error raised by the client."""
 
     # Set by the client: an earlier attempt of the same call was retried after an
@@ -36,28 +80,28 @@ class CloudElementsError(Exception):
         super().__init__(text)
 
 
-class InstanceNotFound(CloudElementsError):
-    """404: the instance does not exist in this organization (or never did)."""
-
-
-class AuthenticationFailed(CloudElementsError):
-    """401: the user/organization secrets were refused."""
-
-
-class RateLimited(CloudElementsError):
-    """429 still returned after the bounded retry budget was spent."""
-
-
-class Conflict(CloudElementsError):
-    """409 from the platform."""
-
-
 class InvalidRequest(CloudElementsError):
     """400/405/406/415: the platform refused the request as malformed."""
 
 
 class GrantRejected(InvalidRequest):
     """400 about the OAuth grant: unknown, expired or already spent."""
+
+
+class AuthenticationFailed(CloudElementsError):
+    """401: the user/organization secrets were refused."""
+
+
+class InstanceNotFound(CloudElementsError):
+    """404: the instance does not exist in this organization (or never did)."""
+
+
+class Conflict(CloudElementsError):
+    """409 from the platform."""
+
+
+class RateLimited(CloudElementsError):
+    """429 still returned after the bounded retry budget was spent."""
 
 
 class ApiError(CloudElementsError):
@@ -69,16 +113,36 @@ class TransportError(CloudElementsError):
 
     `ambiguous` is true when the request may have reached the platform and been
     applied (the response was lost), which is what makes a blind retry of a
-    non-idempotent write unsafe.
+    non-idempotent write unsafe. `cause` names the transport's own exception type
+    (e.g. ``ConnectTimeout``), never its text, which may quote the URL.
     """
 
-    def __init__(self, operation: str, message: str, *, ambiguous: bool) -> None:
+    def __init__(self, operation: str, message: str, *, ambiguous: bool, cause: str = "") -> None:
         super().__init__(operation, message)
         self.ambiguous = ambiguous
+        self.cause = cause
 
 
-class ProvisioningError(Exception):
-    """A lifecycle step could not complete; the message says what to do next."""
+# The type of an HTTP error status; any status not listed is an ApiError.
+STATUS_ERRORS: dict[int, type[CloudElementsError]] = {
+    400: InvalidRequest,
+    401: AuthenticationFailed,
+    404: InstanceNotFound,
+    405: InvalidRequest,
+    406: InvalidRequest,
+    409: Conflict,
+    415: InvalidRequest,
+    429: RateLimited,
+}
+# A 400 whose message mentions one of these is about the OAuth grant.
+GRANT_WORDS = ("grant", "providerdata", "authorization code")
+
+
+def error_for_status(status: int, message: str) -> type[CloudElementsError]:
+    """The exception type of an HTTP error answer: the table, and the grant rule."""
+    if status == 400 and any(word in message.lower() for word in GRANT_WORDS):
+        return GrantRejected
+    return STATUS_ERRORS.get(status, ApiError)
 
 
 def spent_grant(resource: str, exc: CloudElementsError) -> ProvisioningError:
@@ -107,7 +171,8 @@ def deleted_outside(exc: CloudElementsError) -> ProvisioningError:
 
 def may_have_committed(exc: CloudElementsError) -> bool:
     """A lost response, or a 5xx (a gateway may time out while the platform commits),
-    leaves a POST's outcome unknown; a 4xx or refused connection does not."""
+    leaves a POST's outcome unknown, and a 2xx whose body could not be read means it
+    was applied; a 4xx or refused connection does not."""
     if isinstance(exc, TransportError):
         return exc.ambiguous
-    return exc.status is not None and exc.status >= 500
+    return exc.status is not None and (exc.status >= 500 or exc.status < 300)

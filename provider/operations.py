@@ -14,6 +14,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from . import errors
 from . import settings as s
 from .core import ownership
@@ -76,7 +78,7 @@ def diff(session: Session, olds: dict[str, Any], news: dict[str, Any]) -> Diff:
         try:
             known = {**news, **{k: olds.get(k) for k in unknown}}
             replaces = plan(spec_of(known), olds, key).replaces
-        except ValueError:
+        except ValidationError:  # the assumed old values need not make a valid spec
             replaces = ()
         return Diff(changes=True, replaces=replaces)
     result = plan(spec_of(news), olds, key)

@@ -14,6 +14,7 @@ from pulumi.dynamic import Resource
 
 from .core.inputs import SCHEMA
 from .core.tags import ownership_tag_of
+from .errors import InputError
 from .lifecycle import QuickBooksInstanceProvider
 
 __all__ = ["SECRET_OUTPUTS", "QuickBooksInstance", "ownership_tag"]
@@ -44,7 +45,7 @@ class QuickBooksInstance(Resource, module="quickbooks", name="Instance"):
     ) -> None:
         unknown = sorted(set(inputs) - set(SCHEMA.user_inputs))
         if unknown:
-            raise TypeError(
+            raise InputError(
                 f"QuickBooksInstance {resource_name!r}: unknown input(s) {', '.join(unknown)}; "
                 f"inputs are: {', '.join(SCHEMA.user_inputs)}"
             )

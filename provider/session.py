@@ -19,7 +19,6 @@ from .core.declaration import SpecBase as InstanceSpec
 from .core.tags import stack_tag_of
 from .errors import InstanceNotFound, ProvisioningError
 from .inventory import Inventory
-from .redact import Redactor
 from .settings import ProviderSettings
 
 if TYPE_CHECKING:
@@ -60,21 +59,10 @@ class Session:
     def _new_client(self) -> CloudElementsClient:
         # Imported on first use: `requests` takes ~0.1 s to import, and neither the
         # program (which only declares resources) nor check/diff ever needs it.
-        from .client import CloudElementsClient, RetryPolicy
+        from .client import CloudElementsClient
 
-        settings = self.settings
-        settings.require(*s.API_SETTINGS)
-        return CloudElementsClient(
-            settings.base_url or "",
-            settings.user_secret or "",
-            settings.organization_secret or "",
-            redactor=Redactor(settings.secret_values()),
-            timeout=settings.request_timeout_seconds,
-            retry=RetryPolicy(
-                max_retries=settings.max_retries,
-                max_total_wait=settings.max_retry_wait_seconds,
-            ),
-        )
+        self.settings.require(*s.API_SETTINGS)
+        return CloudElementsClient.from_settings(self.settings)
 
     def inventory(self, ownership_tag: str) -> Inventory:
         """The instances of the stack `ownership_tag` belongs to, listed once."""

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import SettingsError as SettingsError  # re-exported: callers catch it here
+
 NAMESPACE = "quickbooks"
 
 
@@ -23,6 +25,9 @@ class Setting:
     env_var: str
     field: str  # of ProviderSettings
     secret: bool = False
+    # Of a number setting: the one place its default is written (the client's
+    # RetryPolicy and timeout take theirs from here).
+    default: Any = None
 
 
 BASE_URL = Setting("baseUrl", "QUICKBOOKS_BASE_URL", "base_url")
@@ -41,11 +46,17 @@ ALLOWED_CALLBACK_HOSTS = Setting(
     "allowedCallbackHosts", "QUICKBOOKS_ALLOWED_CALLBACK_HOSTS", "allowed_callback_hosts"
 )
 REQUEST_TIMEOUT = Setting(
-    "requestTimeoutSeconds", "QUICKBOOKS_REQUEST_TIMEOUT_SECONDS", "request_timeout_seconds"
+    "requestTimeoutSeconds",
+    "QUICKBOOKS_REQUEST_TIMEOUT_SECONDS",
+    "request_timeout_seconds",
+    default=30.0,
 )
-MAX_RETRIES = Setting("maxRetries", "QUICKBOOKS_MAX_RETRIES", "max_retries")
+MAX_RETRIES = Setting("maxRetries", "QUICKBOOKS_MAX_RETRIES", "max_retries", default=4)
 MAX_RETRY_WAIT = Setting(
-    "maxRetryWaitSeconds", "QUICKBOOKS_MAX_RETRY_WAIT_SECONDS", "max_retry_wait_seconds"
+    "maxRetryWaitSeconds",
+    "QUICKBOOKS_MAX_RETRY_WAIT_SECONDS",
+    "max_retry_wait_seconds",
+    default=60.0,
 )
 
 ALL_SETTINGS = (
@@ -60,10 +71,6 @@ ALL_SETTINGS = (
     MAX_RETRIES,
     MAX_RETRY_WAIT,
 )
-
-
-class SettingsError(Exception):
-    """A provider setting is missing or malformed; the message names the key and env var."""
 
 
 def _hosts(raw: str | list | None) -> tuple[str, ...]:
@@ -86,9 +93,9 @@ class ProviderSettings:
     oauth_api_secret: str | None = None
     oauth_callback_url: str | None = None
     allowed_callback_hosts: tuple[str, ...] = ()
-    request_timeout_seconds: float = 30.0
-    max_retries: int = 4
-    max_retry_wait_seconds: float = 60.0
+    request_timeout_seconds: float = REQUEST_TIMEOUT.default
+    max_retries: int = MAX_RETRIES.default
+    max_retry_wait_seconds: float = MAX_RETRY_WAIT.default
 
     def __repr__(self) -> str:  # secrets must not reach logs through a repr
         hosts = self.allowed_callback_hosts
@@ -104,10 +111,10 @@ class ProviderSettings:
                 value = os.environ.get(s.env_var) or None
             return value
 
-        def number(s: Setting, default: float, kind: type) -> Any:
+        def number(s: Setting, kind: type) -> Any:
             value = raw(s)
             if value is None:
-                return default
+                return s.default
             try:
                 parsed = kind(value)
             except (TypeError, ValueError):
@@ -128,9 +135,9 @@ class ProviderSettings:
             oauth_api_secret=raw(OAUTH_API_SECRET),
             oauth_callback_url=raw(OAUTH_CALLBACK_URL),
             allowed_callback_hosts=_hosts(raw(ALLOWED_CALLBACK_HOSTS)),
-            request_timeout_seconds=number(REQUEST_TIMEOUT, 30.0, float),
-            max_retries=number(MAX_RETRIES, 4, int),
-            max_retry_wait_seconds=number(MAX_RETRY_WAIT, 60.0, float),
+            request_timeout_seconds=number(REQUEST_TIMEOUT, float),
+            max_retries=number(MAX_RETRIES, int),
+            max_retry_wait_seconds=number(MAX_RETRY_WAIT, float),
         )
 
     def require(self, *settings: Setting) -> None:

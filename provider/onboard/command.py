@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..client import CloudElementsClient
 from ..settings import APP_SETTINGS, BASE_URL, ProviderSettings, SettingsError
 from .callback import CallbackListener, failure_page, local_callback, success_page
 from .consent import grant_from_redirect, start_consent
@@ -124,7 +125,8 @@ def onboard(
         print(line, file=out or sys.stdout, flush=True)
 
     with CallbackListener(address) as listener:
-        consent = start_consent(settings, oauth1=options.oauth1)
+        with CloudElementsClient.from_settings(settings) as client:
+            consent = start_consent(client, settings, oauth1=options.oauth1)
         flow = "OAuth 1.0a" if consent.flow == "oauth1" else "OAuth 2.0"
         say(
             f"Connecting instance {instance!r} of stack {options.stack!r} to a QuickBooks "

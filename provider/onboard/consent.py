@@ -11,22 +11,19 @@ token's secret from the first step.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import requests
 from pydantic import ValidationError
 
+from ..client import OAUTH_PATH, CloudElementsClient
 from ..core.catalog import OAUTH2_SCOPE
 from ..core.grants import OAuth1Grant, OAuth2Grant
-from ..core.values import LOCAL_HOSTS
-from ..redact import Redactor
+from ..errors import CloudElementsError, TransportError
 from ..settings import ProviderSettings
 from .errors import OnboardError, untrusted
-
-ELEMENT_PATH = "/elements/quickbooks/oauth"
-HTTP_TIMEOUT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -40,34 +37,33 @@ class Consent:
     request_token_secret: str | None = field(default=None, repr=False)
 
 
-def start_consent(settings: ProviderSettings, *, oauth1: bool = False) -> Consent:
-    """Asks Cloud Elements for the consent URL (and a request token for OAuth 1.0a)."""
-    assert settings.base_url and settings.oauth_api_key and settings.oauth_api_secret
-    assert settings.oauth_callback_url
+def start_consent(
+    client: CloudElementsClient, settings: ProviderSettings, *, oauth1: bool = False
+) -> Consent:
+    """Asks Cloud Elements, through the one client, for the consent URL (and a request
+    token for OAuth 1.0a)."""
+    assert settings.oauth_api_key and settings.oauth_api_secret and settings.oauth_callback_url
     # Random per run: a redirect that does not carry it back was not started here (CSRF).
     state = secrets.token_urlsafe(24)
+    client.redact.add(settings.oauth_api_secret, state)
     app = {
         "apiKey": settings.oauth_api_key,
         "apiSecret": settings.oauth_api_secret,
         "callbackUrl": settings.oauth_callback_url,
     }
-    redact = Redactor([settings.oauth_api_secret])
-    with requests.Session() as http:
-        # A loopback platform (the emulator) must never go through an environment proxy.
-        http.trust_env = (urlsplit(settings.base_url).hostname or "") not in LOCAL_HOSTS
-        if oauth1:
-            token = _get_json(http, settings.base_url, "/token", app, redact)
-            request_token, token_secret = token.get("token"), token.get("secret")
-            if not isinstance(request_token, str) or not isinstance(token_secret, str):
-                raise OnboardError(f"GET {ELEMENT_PATH}/token answered without token and secret")
-            params = {**app, "requestToken": request_token, "state": state}
-        else:
-            request_token = token_secret = None
-            params = {**app, "state": state, "authentication.type": "oauth2", "scope": OAUTH2_SCOPE}
-        answer = _get_json(http, settings.base_url, "/url", params, redact)
-    url = answer.get("oauthUrl")
+    if oauth1:
+        token = _ask(client, client.oauth_request_token, app)
+        request_token, token_secret = token.get("token"), token.get("secret")
+        if not isinstance(request_token, str) or not isinstance(token_secret, str):
+            raise OnboardError(f"GET {OAUTH_PATH}/token answered without token and secret")
+        client.redact.add(request_token, token_secret)
+        params = {**app, "requestToken": request_token, "state": state}
+    else:
+        request_token = token_secret = None
+        params = {**app, "state": state, "authentication.type": "oauth2", "scope": OAUTH2_SCOPE}
+    url = _ask(client, client.oauth_url, params).get("oauthUrl")
     if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
-        raise OnboardError(f"GET {ELEMENT_PATH}/url answered without an http(s) oauthUrl")
+        raise OnboardError(f"GET {OAUTH_PATH}/url answered without an http(s) oauthUrl")
     return Consent(
         url=url,
         flow="oauth1" if oauth1 else "oauth2",
@@ -77,34 +73,25 @@ def start_consent(settings: ProviderSettings, *, oauth1: bool = False) -> Consen
     )
 
 
-def _get_json(
-    http: requests.Session, base_url: str, step: str, params: dict[str, str], redact: Redactor
+def _ask(
+    client: CloudElementsClient,
+    call: Callable[[dict[str, str]], dict[str, Any]],
+    params: dict[str, str],
 ) -> dict[str, Any]:
-    operation = f"GET {ELEMENT_PATH}{step}"
+    """One consent call; a failure becomes the one line onboarding prints (redacted by
+    the client, made printable here: the platform's message is not ours)."""
     try:
-        response = http.get(
-            base_url + ELEMENT_PATH + step,
-            params=params,
-            headers={"Accept": "application/json"},
-            timeout=HTTP_TIMEOUT_SECONDS,
-        )
-    except requests.RequestException as exc:
-        # Never str(exc): requests puts the whole URL, apiSecret included, in it.
+        return call(params)
+    except TransportError as exc:
         raise OnboardError(
-            f"{operation}: cannot reach quickbooks:baseUrl {base_url} ({type(exc).__name__})"
+            f"{exc.operation}: cannot reach quickbooks:baseUrl {client.base_url} ({exc.cause})"
         ) from None
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if response.status_code != 200 or not isinstance(body, dict):
-        message = body.get("message") if isinstance(body, dict) else None
-        detail = redact(untrusted(str(message or response.reason or "no message"), 300))
+    except CloudElementsError as exc:
+        status = f"HTTP {exc.status}: " if exc.status is not None else ""
         raise OnboardError(
-            f"{operation} failed: HTTP {response.status_code}: {detail} "
+            f"{exc.operation} failed: {status}{untrusted(exc.message, 300)} "
             "(check quickbooks:baseUrl, quickbooks:oauthApiKey and quickbooks:oauthApiSecret)"
-        )
-    return body
+        ) from None
 
 
 def grant_from_redirect(

@@ -289,3 +289,22 @@ def test_the_project_dir_is_where_the_stack_file_is_found(tmp_path: Path):
     (tmp_path / "Pulumi.yaml").write_text("name: p\nruntime: python\nstackConfigDir: stacks\n")
     config = PulumiStackConfig("acme/p/dev", tmp_path)
     assert config.location() == "stacks/Pulumi.dev.yaml"
+
+
+def test_the_consent_call_goes_through_the_client_and_its_retry_settings(config, emu):
+    emu.clear_requests()
+    emu.add_fault("GET", "/elements/quickbooks/oauth/url", status=503, count=1)
+    running = Running(config, timeout=0.5)
+    running.consent_url()  # retried by the client after the 503
+    running.failure()
+    assert [c for c in calls(emu) if "/oauth/" in c[1]] == [
+        ("GET", "/elements/quickbooks/oauth/url")
+    ] * 2
+
+    config.settings["quickbooks:maxRetries"] = "0"
+    emu.add_fault("GET", "/elements/quickbooks/oauth/url", status=503, count=1)
+    message = onboard_now(config)
+    assert message.startswith("GET /elements/quickbooks/oauth/url failed: HTTP 503: ")
+    assert message.endswith(
+        "(check quickbooks:baseUrl, quickbooks:oauthApiKey and quickbooks:oauthApiSecret)"
+    )

@@ -1,0 +1,81 @@
+"""The client turns every answer it cannot use into a type of the one tree: an HTTP
+error by the status table, an unreadable success body as an ApiError that counts as
+applied (a POST that answered 2xx committed)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from provider import errors
+from provider.client import CloudElementsClient, RetryPolicy
+from provider.redact import Redactor
+
+
+class Answering(ThreadingHTTPServer):
+    """Answers every request with `status` and the raw `body`."""
+
+    daemon_threads = True
+    status = 200
+    body = b""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Answering
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _answer(self) -> None:
+        self.send_response(self.server.status)
+        self.send_header("Content-Length", str(len(self.server.body)))
+        self.end_headers()
+        self.wfile.write(self.server.body)
+
+    do_GET = do_POST = _answer
+
+
+@pytest.fixture
+def server() -> Iterator[Answering]:
+    answering = Answering(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=answering.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield answering
+    answering.shutdown()
+    answering.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def client(server) -> CloudElementsClient:
+    base = f"http://127.0.0.1:{server.server_address[1]}/elements/api-v2"
+    return CloudElementsClient(
+        base, "user-1234", "org-1234", redactor=Redactor(), retry=RetryPolicy(max_retries=0)
+    )
+
+
+def test_the_client_picks_the_type_from_the_status_table(server, client, monkeypatch):
+    server.status, server.body = 418, b'{"message": "short and stout", "requestId": "r-9"}'
+    with pytest.raises(errors.ApiError):  # not in the table
+        client.get_instance("7")
+    monkeypatch.setitem(errors.STATUS_ERRORS, 418, errors.Conflict)
+    with pytest.raises(errors.Conflict) as raised:
+        client.get_instance("7")
+    assert str(raised.value) == "read instance 7 failed: HTTP 418: short and stout (requestId r-9)"
+
+
+def test_the_grant_rule_still_applies_to_a_400(server, client):
+    server.status, server.body = 400, b'{"message": "The providerData grant was already used"}'
+    with pytest.raises(errors.GrantRejected):
+        client.create_instance({"name": "Books"}, owner="pulumi:p:s:books")
+
+
+def test_a_success_whose_body_is_not_json_is_an_api_error_that_may_have_committed(server, client):
+    server.status, server.body = 200, b"<html>gateway page</html>"
+    with pytest.raises(errors.ApiError) as raised:
+        client.create_instance({"name": "Books"}, owner="pulumi:p:s:books")
+    assert raised.value.status == 200 and "the answer is not JSON" in str(raised.value)
+    assert errors.may_have_committed(raised.value)
