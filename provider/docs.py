@@ -18,10 +18,10 @@ import re
 import sys
 from pathlib import Path
 
-from .client import CONNECT_TIMEOUT_SECONDS
+from .api.client import CONNECT_TIMEOUT_SECONDS
+from .api.settings import ALL_SETTINGS, NAMESPACE, ProviderSettings
 from .core.declaration import Schema
 from .core.inputs import SCHEMA
-from .settings import ALL_SETTINGS, NAMESPACE, ProviderSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

@@ -24,21 +24,31 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from . import operations
-from .core.check import is_unknown
+from .api.session import Session
+from .api.settings import ProviderSettings
+from .core.check import UNKNOWN, is_unknown
 from .core.inputs import SECRET_INPUTS
 from .errors import ProvisioningError as ProvisioningError  # re-exported: tests and callers
-from .session import Session
-from .settings import ProviderSettings
 
 if TYPE_CHECKING:
-    from .client import CloudElementsClient
+    from .api.client import CloudElementsClient
 
 
-def _plain(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: rpc.unwrap_rpc_secret(v) for k, v in props.items()}
+def _plain(value: Any) -> Any:
+    """The engine's values as the operations take them: secrets unwrapped (at any
+    depth) and unknowns as the one wire marker the core knows."""
+    value = rpc.unwrap_rpc_secret(value)
+    if isinstance(value, Unknown):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _secret(value: Any) -> Any:
@@ -89,7 +99,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validates and normalizes inputs (unknowns allowed in preview); no HTTP."""
-        inputs, failures = operations.check(self.session, news)
+        inputs, failures = operations.check(self.session, _plain(news))
         for name in SECRET_INPUTS:
             # Secret on the wire whatever the caller passed: the engine keeps it
             # encrypted in state and masked in every display.

@@ -17,7 +17,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import errors
-from . import settings as s
+from .api import settings as s
+from .api.session import Session
 from .core import ownership
 from .core.check import Failure, check_inputs, is_unknown
 from .core.fingerprint import fingerprint
@@ -32,7 +33,6 @@ from .errors import (
     ProvisioningError,
     TransportError,
 )
-from .session import Session
 
 log = logging.getLogger("quickbooks.provider")
 

@@ -16,9 +16,30 @@ import re
 from typing import Any
 
 from .core.inputs import SECRET_INPUTS
-from .preview_summary import HIDDEN, MAX_VALUE, SECRET_SIG, SYMBOL, _secret_change
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+HIDDEN = frozenset({"__provider", *SECRET_INPUTS, *(f"{s}_fingerprint" for s in SECRET_INPUTS)})
+SYMBOL = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
+for _op in ("create-replacement", "delete-replaced"):
+    SYMBOL[_op] = "+-"
+# How the engine marks a secret value; such a value is never shown.
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+MAX_VALUE = 200  # characters of one shown value; a comment has a size limit
+
+
+def secret_change(name: str, old: dict, new: dict, op: str) -> str | None:
+    old_fp, new_fp = old.get(f"{name}_fingerprint"), new.get(f"{name}_fingerprint")
+    if op == "create":
+        return "set" if name in new or new_fp else None
+    if op == "delete":
+        return None
+    if name not in old and name not in new:
+        return None
+    if name not in new:
+        return "removed"
+    if old_fp and new_fp:
+        return "changed" if old_fp != new_fp else None
+    return "may have changed (no fingerprint to compare)"
 
 
 def _value(value: Any) -> str:
@@ -68,7 +89,7 @@ def _input_lines(step: dict) -> list[str]:
     for key in sorted(set(old) | set(new)):
         before, after = old.get(key, _MISSING), new.get(key, _MISSING)
         if key in SECRET_INPUTS:
-            change = _secret_change(key, old, new, op) if op != "delete" else None
+            change = secret_change(key, old, new, op) if op != "delete" else None
             if change:
                 lines.append(f"    ~ {key}: [secret] ({change})")
         elif key not in HIDDEN:

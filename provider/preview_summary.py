@@ -19,15 +19,9 @@ import sys
 from typing import Any
 
 from .core.inputs import SECRET_INPUTS
+from .preview_diff import HIDDEN, MAX_VALUE, SECRET_SIG, SYMBOL, errors, raw_diff, secret_change
 
 INSTANCE_TYPE = "pulumi-python:dynamic/quickbooks:Instance"
-HIDDEN = frozenset({"__provider", *SECRET_INPUTS, *(f"{s}_fingerprint" for s in SECRET_INPUTS)})
-SYMBOL = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
-for _op in ("create-replacement", "delete-replaced"):
-    SYMBOL[_op] = "+-"
-# How the engine marks a secret value; such a value is never shown.
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
-MAX_VALUE = 200  # characters of one shown value; a comment has a size limit
 
 
 def _show(value: Any) -> str:
@@ -47,21 +41,6 @@ def _show(value: Any) -> str:
     return f"`{text}`"
 
 
-def _secret_change(name: str, old: dict, new: dict, op: str) -> str | None:
-    old_fp, new_fp = old.get(f"{name}_fingerprint"), new.get(f"{name}_fingerprint")
-    if op == "create":
-        return "set" if name in new or new_fp else None
-    if op == "delete":
-        return None
-    if name not in old and name not in new:
-        return None
-    if name not in new:
-        return "removed"
-    if old_fp and new_fp:
-        return "changed" if old_fp != new_fp else None
-    return "may have changed (no fingerprint to compare)"
-
-
 def instance_rows(step: dict) -> list[tuple[str, str, str]]:
     op = step["op"]
     old = (step.get("oldState") or {}).get("inputs") or {}
@@ -76,7 +55,7 @@ def instance_rows(step: dict) -> list[tuple[str, str, str]]:
         if before != after:
             rows.append((key, _show(before) if op != "create" else "", _show(after)))
     for name in SECRET_INPUTS:
-        change = _secret_change(name, old, new, op)
+        change = secret_change(name, old, new, op)
         if change:
             rows.append((f"{name} (secret)", "", change))
     return rows
@@ -125,8 +104,6 @@ def _fenced(text: str, lang: str) -> list[str]:
 
 def comment(preview: dict, stack: str | None = None) -> str:
     """The pull-request comment for one stack: errors, summary, raw diff."""
-    from .preview_diff import errors, raw_diff  # preview_diff imports this module
-
     lines = [f"## `pulumi preview` of stack `{stack}`", ""] if stack else []
     failures = errors(preview)
     if failures:

@@ -12,7 +12,7 @@ the engine keeps them encrypted in state).
 import pulumi
 
 from provider import QuickBooksInstance
-from provider import settings as s
+from provider.api import settings as s
 
 SHARDS = pulumi.Config("bench").get_int("providers") or 1
 config = pulumi.Config("quickbooks")

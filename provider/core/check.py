@@ -13,8 +13,6 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from pulumi.output import Unknown
-from pulumi.runtime import rpc
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .declaration import Schema
@@ -22,6 +20,9 @@ from .inputs import SCHEMA
 from .values import LOCAL_HOSTS
 
 INTERNAL_KEYS = frozenset({"__provider"})
+# How the engine marks a value that is not known yet (a preview whose inputs come
+# from other resources): one string on the wire, whichever front-end receives it.
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 @dataclass(frozen=True)
@@ -31,23 +32,13 @@ class Failure:
 
 
 def is_unknown(value: Any) -> bool:
-    if isinstance(value, Unknown) or value is rpc.UNKNOWN:
-        return True
+    if isinstance(value, str):
+        return value == UNKNOWN
     if isinstance(value, dict):
         return any(is_unknown(v) for v in value.values())
     if isinstance(value, list):
         return any(is_unknown(v) for v in value)
     return False
-
-
-def _plain(value: Any) -> Any:
-    """Secrets arrive wrapped when a provider accepts them; validation wants values."""
-    value = rpc.unwrap_rpc_secret(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 @cache
@@ -120,7 +111,7 @@ def check_inputs(
             normalized[name] = raw
             continue
         try:
-            normalized[name] = _jsonable(_adapter(schema, name).validate_python(_plain(raw)))
+            normalized[name] = _jsonable(_adapter(schema, name).validate_python(raw))
         except ValidationError as exc:
             failures.extend(
                 Failure(_property_path(name, tuple(e["loc"])), _reason(e)) for e in exc.errors()

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..client import CloudElementsClient
-from ..settings import APP_SETTINGS, BASE_URL, ProviderSettings, SettingsError
+from ..api.client import CloudElementsClient
+from ..api.settings import APP_SETTINGS, BASE_URL, ProviderSettings, SettingsError
 from .callback import CallbackListener, failure_page, local_callback, success_page
 from .consent import grant_from_redirect, start_consent
 from .errors import OnboardError

@@ -18,11 +18,11 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from ..client import OAUTH_PATH, CloudElementsClient
+from ..api.client import OAUTH_PATH, CloudElementsClient
+from ..api.settings import ProviderSettings
 from ..core.catalog import OAUTH2_SCOPE
 from ..core.grants import OAuth1Grant, OAuth2Grant
 from ..errors import CloudElementsError, TransportError
-from ..settings import ProviderSettings
 from .errors import OnboardError, untrusted
 
 

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from ..settings import NAMESPACE, OAUTH_API_SECRET
+from ..api.settings import NAMESPACE, OAUTH_API_SECRET
 from .errors import OnboardError
 
 INSTANCES_KEY = f"{NAMESPACE}:instances"

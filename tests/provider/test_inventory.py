@@ -10,9 +10,9 @@ from urllib.parse import unquote
 
 from harness.accounts import configured_provider
 from harness.emulator import calls
-from provider.client import CloudElementsClient
-from provider.inventory import Inventory
-from provider.redact import Redactor
+from provider.api.client import CloudElementsClient
+from provider.api.inventory import Inventory
+from provider.api.redact import Redactor
 
 STACK_TAG = "pulumi:test:stack"
 

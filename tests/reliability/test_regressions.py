@@ -14,8 +14,8 @@ from harness.accounts import (
     configured_provider,
     oauth_grant,
 )
-from provider.client import CloudElementsClient, RetryPolicy
-from provider.redact import Redactor
+from provider.api.client import CloudElementsClient, RetryPolicy
+from provider.api.redact import Redactor
 
 from .engine import break_lookups_after_the_post, make_by_hand
 
@@ -151,7 +151,7 @@ def test_a_lost_create_answer_followed_by_a_failed_lookup_says_the_instance_may_
 ):
     inputs = make_inputs()
     break_lookups_after_the_post(emu, provider)
-    provider.client().retry.sleep = lambda _s: None
+    provider.api.client().retry.sleep = lambda _s: None
     try:
         with pytest.raises(Exception) as failure:
             provider.create(inputs)
@@ -164,7 +164,7 @@ def test_a_lost_create_answer_followed_by_a_failed_lookup_says_the_instance_may_
 
 def test_parallel_steps_share_one_client(monkeypatch):
     """The engine runs creates in parallel threads of one provider process."""
-    import provider.client as client_module
+    import provider.api.client as client_module
 
     class SlowToBuild(client_module.CloudElementsClient):
         def __init__(self, *args, **kwargs):
@@ -184,7 +184,7 @@ def test_parallel_steps_share_one_client(monkeypatch):
 
     def step():
         start.wait()
-        clients.append(provider.client())
+        clients.append(provider.api.client())
 
     threads = [threading.Thread(target=step) for _ in range(8)]
     for thread in threads:

@@ -1,10 +1,9 @@
 """`check`: every bad input is a failure naming the property; normalization is canonical."""
 
 import pytest
-from pulumi.output import Unknown
 
 from provider.core.catalog import POLLER_RESOURCES
-from provider.core.check import check_inputs
+from provider.core.check import UNKNOWN, check_inputs
 
 BASE = {
     "name": "Books",
@@ -108,10 +107,10 @@ def test_adopt_id_replaces_the_grant_requirement():
 
 def test_unknown_values_pass_through_in_preview():
     inputs, fails = check_inputs(
-        {**BASE, "callback_url": Unknown(), "oauth": {"code": Unknown(), "realm_id": "1"}}
+        {**BASE, "callback_url": UNKNOWN, "oauth": {"code": UNKNOWN, "realm_id": "1"}}
     )
     assert fails == []
-    assert isinstance(inputs["callback_url"], Unknown)
+    assert inputs["callback_url"] == UNKNOWN
 
 
 def test_wildcard_allowlist():

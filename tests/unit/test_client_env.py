@@ -1,8 +1,8 @@
 """The client reads the proxy and CA settings of the environment once, when its session is
 built (requests would otherwise re-read them on every call), and still honours them."""
 
-from provider.client import CloudElementsClient
-from provider.redact import Redactor
+from provider.api.client import CloudElementsClient
+from provider.api.redact import Redactor
 
 BASE = "https://api.example.test/elements/api-v2"
 

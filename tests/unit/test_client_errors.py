@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from provider import errors
-from provider.client import CloudElementsClient, RetryPolicy
-from provider.redact import Redactor
+from provider.api.client import CloudElementsClient, RetryPolicy
+from provider.api.redact import Redactor
 
 
 class Answering(ThreadingHTTPServer):

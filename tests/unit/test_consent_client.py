@@ -12,11 +12,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from provider.client import CloudElementsClient, RetryPolicy
+from provider.api.client import CloudElementsClient, RetryPolicy
+from provider.api.redact import Redactor
+from provider.api.settings import ProviderSettings
 from provider.errors import OnboardError
 from provider.onboard.consent import start_consent
-from provider.redact import Redactor
-from provider.settings import ProviderSettings
 
 API_SECRET = "app-secret-5e1f0a2b9c"
 USER, ORG = "user-secret-7d3c", "org-secret-91ab"

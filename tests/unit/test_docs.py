@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from provider import docs
+from provider.api.settings import ALL_SETTINGS, Setting
 from provider.docs import GENERATED, REFERENCE, ROOT, anchors, render, stale
-from provider.settings import ALL_SETTINGS, Setting
 from tests.reliability import ledger
 from tests.reliability import test_bad_input as bad_input
 

@@ -74,7 +74,7 @@ def test_every_exception_class_of_the_provider_is_under_the_one_root():
 @pytest.mark.parametrize(
     "path, name",
     [
-        ("provider.settings", "SettingsError"),
+        ("provider.api.settings", "SettingsError"),
         ("provider.onboard.errors", "OnboardError"),
         ("provider.lifecycle", "ProvisioningError"),
     ],

@@ -1,10 +1,10 @@
 """The request timeout and the retry budget have one default each, declared with the
 setting; the settings, a loaded configuration and the client's policy all agree."""
 
-from provider import settings as s
-from provider.client import CloudElementsClient, RetryPolicy
-from provider.redact import Redactor
-from provider.settings import ProviderSettings
+from provider.api import settings as s
+from provider.api.client import CloudElementsClient, RetryPolicy
+from provider.api.redact import Redactor
+from provider.api.settings import ProviderSettings
 
 
 def test_one_default_each_everywhere(monkeypatch):

@@ -13,11 +13,11 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..core.catalog import KEY_REALM
+from ..core.declaration import SpecBase as InstanceSpec
+from ..core.tags import stack_tag_of
+from ..errors import InstanceNotFound, ProvisioningError
 from . import settings as s
-from .core.catalog import KEY_REALM
-from .core.declaration import SpecBase as InstanceSpec
-from .core.tags import stack_tag_of
-from .errors import InstanceNotFound, ProvisioningError
 from .inventory import Inventory
 from .settings import ProviderSettings
 

@@ -24,9 +24,15 @@ from urllib.parse import urlsplit
 
 import requests
 
+from ..core.values import LOCAL_HOSTS
+from ..errors import (
+    ApiError,
+    CloudElementsError,
+    InstanceNotFound,
+    TransportError,
+    error_for_status,
+)
 from . import settings as s
-from .core.values import LOCAL_HOSTS
-from .errors import ApiError, CloudElementsError, InstanceNotFound, TransportError, error_for_status
 from .redact import Redactor
 from .settings import ProviderSettings
 

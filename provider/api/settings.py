@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import SettingsError as SettingsError  # re-exported: callers catch it here
+from ..errors import SettingsError as SettingsError  # re-exported: callers catch it here
 
 NAMESPACE = "quickbooks"
 
