@@ -119,7 +119,7 @@ def measure(
         # A new command is a new provider process: a new provider, inventory and client;
         # the client is built before the step (once per process, not per call).
         provider = configured_provider(config)
-        provider.api.client()
+        provider.client()
         emu.clear_requests()
         emulator_before = _process_cpu(emu.process.pid)
         profiler = cProfile.Profile(time.thread_time) if profile else None

@@ -223,7 +223,7 @@ def break_lookups_after_the_post(emu: Emulator, provider: QuickBooksInstanceProv
     """The next create's POST commits but its answer is lost, and every ownership lookup
     after that POST fails (503): the instance exists, the provider cannot find out."""
     emu.add_fault("POST", "/instances", kind="drop_after_commit")
-    client = provider.api.client()
+    client = provider.client()
     post = client.create_instance
 
     def post_then_break_lookups(*args, **kwargs):

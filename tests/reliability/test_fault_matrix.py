@@ -273,7 +273,7 @@ def _faulty_provider(make_provider, fault: str):
         settings["quickbooks:requestTimeoutSeconds"] = str(TIMEOUT_S)
     provider = make_provider(**settings)
     waits = Waits()
-    provider.api.client().retry.sleep = waits
+    provider.client().retry.sleep = waits
     return provider, waits
 
 

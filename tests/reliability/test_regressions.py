@@ -151,7 +151,7 @@ def test_a_lost_create_answer_followed_by_a_failed_lookup_says_the_instance_may_
 ):
     inputs = make_inputs()
     break_lookups_after_the_post(emu, provider)
-    provider.api.client().retry.sleep = lambda _s: None
+    provider.client().retry.sleep = lambda _s: None
     try:
         with pytest.raises(Exception) as failure:
             provider.create(inputs)
@@ -184,7 +184,7 @@ def test_parallel_steps_share_one_client(monkeypatch):
 
     def step():
         start.wait()
-        clients.append(provider.api.client())
+        clients.append(provider.client())
 
     threads = [threading.Thread(target=step) for _ in range(8)]
     for thread in threads:
