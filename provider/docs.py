@@ -64,6 +64,8 @@ SETTING_DOCS = {
     f"(the connect timeout is {CONNECT_TIMEOUT_SECONDS:g} s)",
     "maxRetries": "retries of a retryable failure",
     "maxRetryWaitSeconds": "bound on the total back-off of one call",
+    "maxConcurrency": "operations the native plugin runs at once (within the engine's "
+    "`--parallel`); the dynamic provider runs at most 4",
 }
 
 

@@ -24,6 +24,8 @@ printing one anywhere is safe.
 
 from __future__ import annotations
 
+from .core.commands import ONBOARD_COMMAND
+
 
 class QuickBooksError(Exception):
     """Root of every exception the provider raises on purpose."""
@@ -149,7 +151,7 @@ def spent_grant(resource: str, exc: CloudElementsError) -> ProvisioningError:
     return ProvisioningError(
         f"{exc}. The OAuth grant of resource {resource!r} was refused: a grant can be used "
         "only once (and expires), so creating or re-authorizing needs a new consent. Run "
-        "`python -m provider.onboard --stack <stack> --instance <key>` and then `pulumi up`."
+        f"`{ONBOARD_COMMAND} --stack <stack> --instance <key>` and then `pulumi up`."
     )
 
 

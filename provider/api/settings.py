@@ -59,6 +59,12 @@ MAX_RETRY_WAIT = Setting(
     default=60.0,
 )
 
+# How many engine steps the native plugin runs at once (the engine's `--parallel`
+# bounds it too); the dynamic provider's host runs at most 4, whatever this says.
+MAX_CONCURRENCY = Setting(
+    "maxConcurrency", "QUICKBOOKS_MAX_CONCURRENCY", "max_concurrency", default=10
+)
+
 ALL_SETTINGS = (
     BASE_URL,
     USER_SECRET,
@@ -70,6 +76,7 @@ ALL_SETTINGS = (
     REQUEST_TIMEOUT,
     MAX_RETRIES,
     MAX_RETRY_WAIT,
+    MAX_CONCURRENCY,
 )
 
 
@@ -96,6 +103,7 @@ class ProviderSettings:
     request_timeout_seconds: float = REQUEST_TIMEOUT.default
     max_retries: int = MAX_RETRIES.default
     max_retry_wait_seconds: float = MAX_RETRY_WAIT.default
+    max_concurrency: int = MAX_CONCURRENCY.default
 
     def __repr__(self) -> str:  # secrets must not reach logs through a repr
         hosts = self.allowed_callback_hosts
@@ -138,6 +146,7 @@ class ProviderSettings:
             request_timeout_seconds=number(REQUEST_TIMEOUT, float),
             max_retries=number(MAX_RETRIES, int),
             max_retry_wait_seconds=number(MAX_RETRY_WAIT, float),
+            max_concurrency=max(1, number(MAX_CONCURRENCY, int)),
         )
 
     def require(self, *settings: Setting) -> None:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from .commands import ONBOARD_COMMAND
 from .declaration import Schema
 from .inputs import SCHEMA
 from .values import LOCAL_HOSTS
@@ -126,7 +127,7 @@ def check_inputs(
             Failure(
                 "oauth",
                 "a QuickBooks grant is required to create an instance: run "
-                "`python -m provider.onboard --stack <stack>` (or set adopt_id to take over "
+                f"`{ONBOARD_COMMAND} --stack <stack>` (or set adopt_id to take over "
                 "an existing instance)",
             )
         )

@@ -18,13 +18,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from .catalog import KEY_REALM
+from .commands import ONBOARD_COMMAND
 from .tags import OWNERSHIP_PREFIX, is_ownership_tag
 
 OK = "ok"
 DISABLED = "disabled"
 AUTHORIZATION_LOST = "authorization lost"
-
-ONBOARD_COMMAND = "python -m provider.onboard"
 
 
 def health_of(valid: bool, disabled: bool) -> str:

@@ -27,6 +27,7 @@ from typing import Any, TextIO
 
 from ..api.client import CloudElementsClient
 from ..api.settings import APP_SETTINGS, BASE_URL, ProviderSettings, SettingsError
+from ..core.commands import ONBOARD_COMMAND
 from .callback import CallbackListener, failure_page, local_callback, success_page
 from .consent import grant_from_redirect, start_consent
 from .errors import OnboardError
@@ -58,7 +59,7 @@ class Connected:
 
 def parse_args(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(
-        prog="python -m provider.onboard",
+        prog=ONBOARD_COMMAND,
         description="Connect a QuickBooks company to an instance: consent in a browser, "
         "the grant stored encrypted in the stack config.",
     )
