@@ -166,6 +166,19 @@ class CloudElementsClient:
             return []  # the API answers an empty search with 404 "No instances found"
         return [i for i in found if tag in (i.get("tags") or [])]
 
+    def find_named(self, name: str) -> list[dict[str, Any]]:
+        """The instances named exactly `name` (`searchText` matches more than that)."""
+        try:
+            found = self._call(
+                "GET",
+                "/instances",
+                f"look up instances named {name!r}",
+                params={"searchText": name},
+            )
+        except InstanceNotFound:
+            return []  # an empty search answers 404 "No instances found"
+        return [i for i in found if i.get("name") == name]
+
     def list_tagged(self, tag: str) -> tuple[list[dict[str, Any]], bool]:
         """Every instance carrying `tag`, in one call; and whether the answer is known
         to be the whole list. The platform's paging is not documented: a next-page

@@ -1,0 +1,68 @@
+"""Reading instances this resource does not manage yet, on plain data: `pulumi import`
+(and `Instance.get`) of an instance by id, and the `getInstance` lookup.
+
+An import takes the instance over as `adopt_id` does, by the same ownership rules
+and with the same refusal: the imported resource's inputs name it as `adopt_id`,
+so the next `pulumi up` adds this stack's ownership and stack tags with the one
+PATCH an adoption makes. A lookup reads only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .api.session import Session
+from .core import ownership
+from .core.inputs import SCHEMA, InstanceSpec
+from .core.observe import instance_outputs
+from .errors import InputError, InstanceNotFound, ProvisioningError
+from .operations import Applied
+
+
+def imported(
+    session: Session, instance_id: str, mine: str
+) -> tuple[Applied, dict[str, Any]] | None:
+    """The instance as this resource's (outputs) and the inputs that declare it as it
+    is; None if there is no such instance. Refused if another stack or resource owns it."""
+    try:
+        instance = session.client().get_instance(instance_id)
+    except InstanceNotFound:
+        return None
+    # What an `adopt_id` spec of this resource would say about ownership: no grant
+    # (the company stays), no takeover.
+    ownership.check_adoptable(
+        instance, InstanceSpec.model_construct(ownership_tag=mine, adopt_id=instance_id)
+    )
+    prior = {"adopt_id": instance_id}
+    outputs = instance_outputs(instance, ownership_tag=mine, extra_keys=[], prior=prior)
+    inputs = {
+        name: outputs[name]
+        for name, i in SCHEMA.inputs.items()
+        if not i.secret and outputs.get(name) not in (None, [], {}) and name != "on_delete"
+    }
+    return Applied(instance_id, outputs), inputs
+
+
+def look_up(session: Session, instance_id: str | None, name: str | None) -> dict[str, Any]:
+    """The outputs of the instance with this id, or of the one instance with this name."""
+    if (instance_id is None) == (name is None):
+        raise InputError("getInstance: give exactly one of id and name")
+    client = session.client()
+    if instance_id is not None:
+        try:
+            instance = client.get_instance(instance_id)
+        except InstanceNotFound:
+            raise ProvisioningError(f"getInstance: no instance {instance_id}") from None
+    else:
+        found = client.find_named(name or "")
+        if len(found) != 1:
+            ids = ", ".join(str(i["id"]) for i in found) or "none"
+            raise ProvisioningError(
+                f"getInstance: {len(found)} instances are named {name!r} ({ids}); "
+                "exactly one must be: look it up by id"
+            )
+        instance = found[0]
+        if not isinstance(instance.get("configuration"), dict):
+            instance = client.get_instance(str(instance["id"]))
+    owner = next(iter(ownership.other_owners(instance.get("tags") or [], None)), "")
+    return instance_outputs(instance, ownership_tag=owner, extra_keys=[], prior={})

@@ -1,0 +1,24 @@
+"""`pulumi-resource-quickbooks`: the plugin the engine starts (also `python -m provider.plugin`).
+
+The engine runs it with its own address as the first argument and reads the port
+the plugin serves on from its first line of output.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from pulumi.provider.experimental.server import main as serve
+
+from .provider import QuickBooksProvider
+from .version import version
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    engine = next((a for a in args if not a.startswith("-")), None)
+    serve(args, version(), QuickBooksProvider(engine))
+
+
+if __name__ == "__main__":
+    main()

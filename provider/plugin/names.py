@@ -1,0 +1,12 @@
+"""The schema's names of the declaration's: `callback_url` is `callbackUrl`."""
+
+from __future__ import annotations
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)

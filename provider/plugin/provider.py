@@ -1,0 +1,191 @@
+"""The native `quickbooks` provider: the engine's gRPC provider interface over `operations`.
+
+A second front-end beside `lifecycle.py`: each handler turns the engine's typed
+values into the plain data `operations` takes (`wire.py`), runs the operation, and
+turns the answer back, marking secrets. No rule lives here.
+
+Handlers are coroutines on one event loop. The operations block on HTTP, so each
+runs in a worker thread, at most `quickbooks:maxConcurrency` at once: independent
+steps run as concurrently as the engine's `--parallel` sends them (the dynamic
+provider's host runs 4). Check and diff make no call and run on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pulumi.provider.experimental.property_value import PropertyValue
+from pulumi.provider.experimental.provider import (
+    CheckFailure,
+    CheckRequest,
+    CheckResponse,
+    ConfigureRequest,
+    ConfigureResponse,
+    CreateRequest,
+    CreateResponse,
+    DeleteRequest,
+    DiffRequest,
+    DiffResponse,
+    GetSchemaRequest,
+    GetSchemaResponse,
+    InvokeRequest,
+    InvokeResponse,
+    Provider,
+    ReadRequest,
+    ReadResponse,
+    UpdateRequest,
+    UpdateResponse,
+)
+
+from .. import lookups, operations
+from ..api.session import Session
+from ..api.settings import NAMESPACE, ProviderSettings
+from ..core.inputs import SCHEMA
+from ..core.tags import ownership_tag_of
+from ..errors import InputError
+from . import schema
+from .diagnostics import CURRENT_URN, Diagnostics
+from .diff import detailed
+from .names import camel
+from .wire import to_plain, to_wire
+
+T = TypeVar("T")
+
+
+def ownership_tag(urn: str) -> str:
+    """`pulumi:<project>:<stack>:<resource>` of `urn:pulumi:<stack>::<project>::<type>::<name>`."""
+    head, project, *_types, name = urn.split("::")
+    return ownership_tag_of(project, head.rsplit(":", 1)[-1], name)
+
+
+def _property_path(path: str) -> str:
+    """A check failure's path (`oauth.realm_id`, `tags[2]`) in the schema's names."""
+    return ".".join(camel(part) for part in path.split("."))
+
+
+def _top_level(path: str) -> str:
+    """`tags` of `tags[2]`, `["tags"][2]` and `oauth.realmId`."""
+    return path.removeprefix('["').split('"')[0].split(".")[0].split("[")[0]
+
+
+def _outputs(outputs: dict[str, Any]) -> dict[str, PropertyValue]:
+    return to_wire(outputs, secrets=SCHEMA.secret_outputs)
+
+
+class QuickBooksProvider(Provider):
+    def __init__(self, engine_address: str | None = None) -> None:
+        self._diagnostics = Diagnostics(engine_address)
+        self._session = Session(ProviderSettings.load(), warn=self._diagnostics.warn)
+        self._slots = asyncio.Semaphore(self._session.settings.max_concurrency)
+
+    @property
+    def session(self) -> Session:
+        return self._session
+
+    async def _run(self, urn: str, call: Callable[..., T], *args: Any) -> T:
+        """`call(*args)` in a worker thread, within the concurrency bound; its warnings
+        name `urn`."""
+        async with self._slots:
+            context = contextvars.copy_context()
+            context.run(CURRENT_URN.set, urn)
+            return await asyncio.to_thread(context.run, call, *args)
+
+    # --- the provider itself -------------------------------------------------------
+
+    async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
+        return GetSchemaResponse(schema.text())
+
+    async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
+        """Today's settings: the provider's inputs (the stack config `quickbooks:*` for
+        the default provider), else the environment."""
+        args = to_plain({k: v for k, v in request.args.items()}, rename=False)
+
+        def lookup(key: str) -> Any:
+            name = key.removeprefix(f"{NAMESPACE}:")
+            value = args.get(name)
+            if value is None:
+                value = request.variables.get(f"{NAMESPACE}:config:{name}")
+            return value
+
+        settings = ProviderSettings.load(lookup)
+        self._session = Session(settings, warn=self._diagnostics.warn)
+        self._slots = asyncio.Semaphore(settings.max_concurrency)
+        # No preview of create and update: the engine shows their outputs as unknown.
+        return ConfigureResponse(accept_secrets=True, supports_preview=False)
+
+    # --- the resource --------------------------------------------------------------
+
+    async def check(self, request: CheckRequest) -> CheckResponse:
+        news = to_plain(request.new_inputs)
+        news["ownership_tag"] = ownership_tag(request.urn)
+        inputs, failures = operations.check(self.session, news)
+        return CheckResponse(
+            to_wire(inputs, secrets=SCHEMA.secret_inputs),
+            [CheckFailure(_property_path(f.property), f.reason) for f in failures],
+        )
+
+    async def diff(self, request: DiffRequest) -> DiffResponse:
+        olds, news = to_plain(request.old_state), to_plain(request.new_inputs)
+        result = operations.diff(self.session, olds, news)
+        diffs = detailed(result, olds, news)
+        return DiffResponse(
+            changes=result.changes,
+            replaces=[camel(name) for name in result.replaces],
+            delete_before_replace=False,  # the new instance first; the old one serves meanwhile
+            diffs=sorted({_top_level(path) for path in diffs}),
+            detailed_diff=diffs,
+        )
+
+    async def create(self, request: CreateRequest) -> CreateResponse:
+        props = to_plain(request.properties)
+        created = await self._run(request.urn, operations.create, self.session, props)
+        return CreateResponse(created.instance_id, _outputs(created.outputs))
+
+    async def read(self, request: ReadRequest) -> ReadResponse:
+        """Refresh; or, with no properties, `pulumi import` and `Instance.get`."""
+        if not request.properties:
+            return await self._import(request)
+        props = to_plain(request.properties)
+        found = await self._run(
+            request.urn, operations.read, self.session, request.resource_id, props
+        )
+        if found is None:
+            return ReadResponse(None, {}, {})
+        return ReadResponse(request.resource_id, _outputs(found.outputs), request.inputs)
+
+    async def _import(self, request: ReadRequest) -> ReadResponse:
+        mine = ownership_tag(request.urn)
+        found = await self._run(
+            request.urn, lookups.imported, self.session, request.resource_id, mine
+        )
+        if found is None:
+            return ReadResponse(None, {}, {})
+        applied, inputs = found
+        return ReadResponse(applied.instance_id, _outputs(applied.outputs), to_wire(inputs))
+
+    async def update(self, request: UpdateRequest) -> UpdateResponse:
+        olds, news = to_plain(request.olds), to_plain(request.news)
+        outputs = await self._run(
+            request.urn, operations.update, self.session, request.resource_id, olds, news
+        )
+        return UpdateResponse(_outputs(outputs))
+
+    async def delete(self, request: DeleteRequest) -> None:
+        props = to_plain(request.properties)
+        await self._run(request.urn, operations.delete, self.session, request.resource_id, props)
+
+    # --- the lookup ----------------------------------------------------------------
+
+    async def invoke(self, request: InvokeRequest) -> InvokeResponse:
+        if request.tok != schema.GET_INSTANCE:
+            raise InputError(
+                f"unknown function {request.tok!r}; the one function is {schema.GET_INSTANCE}"
+            )
+        args = to_plain(request.args)
+        outputs = await self._run(
+            "", lookups.look_up, self.session, args.get("id"), args.get("name")
+        )
+        return InvokeResponse(_outputs(outputs))
