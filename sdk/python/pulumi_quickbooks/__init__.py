@@ -5,7 +5,6 @@
 import builtins as _builtins
 from . import _utilities
 import typing
-
 # Export this package's modules as members:
 from .get_instance import *
 from .instance import *
@@ -15,10 +14,9 @@ from ._inputs import *
 # Make subpackages available:
 if typing.TYPE_CHECKING:
     import pulumi_quickbooks.config as __config
-
     config = __config
 else:
-    config = _utilities.lazy_import("pulumi_quickbooks.config")
+    config = _utilities.lazy_import('pulumi_quickbooks.config')
 
 _utilities.register(
     resource_modules="""
@@ -42,5 +40,5 @@ _utilities.register(
   "class": "Provider"
  }
 ]
-""",
+"""
 )

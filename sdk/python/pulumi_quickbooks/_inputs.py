@@ -8,7 +8,6 @@ import sys
 import pulumi
 import pulumi.runtime
 from typing import Any, Mapping, Optional, Sequence, Union, overload
-
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict, TypeAlias
 else:
@@ -16,16 +15,14 @@ else:
 from . import _utilities
 
 __all__ = [
-    "OauthGrantArgs",
-    "OauthGrantArgsDict",
+    'OauthGrantArgs',
+    'OauthGrantArgsDict',
 ]
-
 
 class OauthGrantArgsDict(TypedDict):
     """
     The `oauth` input: secret grant: OAuth 2.0 `{code, realm_id}` or OAuth 1.0a `{oauth_token, oauth_verifier, secret, realm_id, data_source, state}`.
     """
-
     code: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     data_source: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -37,20 +34,16 @@ class OauthGrantArgsDict(TypedDict):
     secret: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     state: NotRequired[pulumi.Input[Optional[_builtins.str]]]
 
-
 @pulumi.input_type
 class OauthGrantArgs:
-    def __init__(
-        __self__,
-        *,
-        code: pulumi.Input[Optional[_builtins.str]] = None,
-        data_source: pulumi.Input[Optional[_builtins.str]] = None,
-        oauth_token: pulumi.Input[Optional[_builtins.str]] = None,
-        oauth_verifier: pulumi.Input[Optional[_builtins.str]] = None,
-        realm_id: pulumi.Input[Optional[_builtins.str]] = None,
-        secret: pulumi.Input[Optional[_builtins.str]] = None,
-        state: pulumi.Input[Optional[_builtins.str]] = None,
-    ):
+    def __init__(__self__, *,
+                 code: pulumi.Input[Optional[_builtins.str]] = None,
+                 data_source: pulumi.Input[Optional[_builtins.str]] = None,
+                 oauth_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 oauth_verifier: pulumi.Input[Optional[_builtins.str]] = None,
+                 realm_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 secret: pulumi.Input[Optional[_builtins.str]] = None,
+                 state: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The `oauth` input: secret grant: OAuth 2.0 `{code, realm_id}` or OAuth 1.0a `{oauth_token, oauth_verifier, secret, realm_id, data_source, state}`.
 
@@ -136,3 +129,5 @@ class OauthGrantArgs:
     @state.setter
     def state(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "state", value)
+
+

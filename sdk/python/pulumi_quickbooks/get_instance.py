@@ -8,7 +8,6 @@ import sys
 import pulumi
 import pulumi.runtime
 from typing import Any, Mapping, Optional, Sequence, Union, overload
-
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict, TypeAlias
 else:
@@ -16,40 +15,15 @@ else:
 from . import _utilities
 
 __all__ = [
-    "GetInstanceResult",
-    "AwaitableGetInstanceResult",
-    "get_instance",
-    "get_instance_output",
+    'GetInstanceResult',
+    'AwaitableGetInstanceResult',
+    'get_instance',
+    'get_instance_output',
 ]
-
 
 @pulumi.output_type
 class GetInstanceResult:
-    def __init__(
-        __self__,
-        adopt_id=None,
-        callback_url=None,
-        configuration=None,
-        created_date=None,
-        disabled=None,
-        element_key=None,
-        event_vendor_type=None,
-        events_enabled=None,
-        extra_configuration=None,
-        instance_id=None,
-        name=None,
-        oauth_fingerprint=None,
-        on_delete=None,
-        ownership_tag=None,
-        poll_interval_minutes=None,
-        poller_resources=None,
-        realm_id=None,
-        signature_key_fingerprint=None,
-        stack_tag=None,
-        tags=None,
-        token=None,
-        valid=None,
-    ):
+    def __init__(__self__, adopt_id=None, callback_url=None, configuration=None, created_date=None, disabled=None, element_key=None, event_vendor_type=None, events_enabled=None, extra_configuration=None, instance_id=None, name=None, oauth_fingerprint=None, on_delete=None, ownership_tag=None, poll_interval_minutes=None, poller_resources=None, realm_id=None, signature_key_fingerprint=None, stack_tag=None, tags=None, token=None, valid=None):
         if adopt_id and not isinstance(adopt_id, str):
             raise TypeError("Expected argument 'adopt_id' to be a str")
         pulumi.set(__self__, "adopt_id", adopt_id)
@@ -321,15 +295,12 @@ class AwaitableGetInstanceResult(GetInstanceResult):
             stack_tag=self.stack_tag,
             tags=self.tags,
             token=self.token,
-            valid=self.valid,
-        )
+            valid=self.valid)
 
 
-def get_instance(
-    id: Optional[_builtins.str] = None,
-    name: Optional[_builtins.str] = None,
-    opts: Optional[pulumi.InvokeOptions] = None,
-) -> AwaitableGetInstanceResult:
+def get_instance(id: Optional[_builtins.str] = None,
+                 name: Optional[_builtins.str] = None,
+                 opts: Optional[pulumi.InvokeOptions] = None) -> AwaitableGetInstanceResult:
     """
     Looks an instance up by `id` or by `name` (read-only: manages nothing). With a name, exactly one instance of the organization must carry it.
 
@@ -337,44 +308,37 @@ def get_instance(
     :param _builtins.str name: The instance name.
     """
     __args__ = dict()
-    __args__["id"] = id
-    __args__["name"] = name
+    __args__['id'] = id
+    __args__['name'] = name
     opts = pulumi.InvokeOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
-    __ret__ = pulumi.runtime.invoke(
-        "quickbooks:index:getInstance", __args__, opts=opts, typ=GetInstanceResult
-    ).value
+    __ret__ = pulumi.runtime.invoke('quickbooks:index:getInstance', __args__, opts=opts, typ=GetInstanceResult).value
 
     return AwaitableGetInstanceResult(
-        adopt_id=pulumi.get(__ret__, "adopt_id"),
-        callback_url=pulumi.get(__ret__, "callback_url"),
-        configuration=pulumi.get(__ret__, "configuration"),
-        created_date=pulumi.get(__ret__, "created_date"),
-        disabled=pulumi.get(__ret__, "disabled"),
-        element_key=pulumi.get(__ret__, "element_key"),
-        event_vendor_type=pulumi.get(__ret__, "event_vendor_type"),
-        events_enabled=pulumi.get(__ret__, "events_enabled"),
-        extra_configuration=pulumi.get(__ret__, "extra_configuration"),
-        instance_id=pulumi.get(__ret__, "instance_id"),
-        name=pulumi.get(__ret__, "name"),
-        oauth_fingerprint=pulumi.get(__ret__, "oauth_fingerprint"),
-        on_delete=pulumi.get(__ret__, "on_delete"),
-        ownership_tag=pulumi.get(__ret__, "ownership_tag"),
-        poll_interval_minutes=pulumi.get(__ret__, "poll_interval_minutes"),
-        poller_resources=pulumi.get(__ret__, "poller_resources"),
-        realm_id=pulumi.get(__ret__, "realm_id"),
-        signature_key_fingerprint=pulumi.get(__ret__, "signature_key_fingerprint"),
-        stack_tag=pulumi.get(__ret__, "stack_tag"),
-        tags=pulumi.get(__ret__, "tags"),
-        token=pulumi.get(__ret__, "token"),
-        valid=pulumi.get(__ret__, "valid"),
-    )
-
-
-def get_instance_output(
-    id: pulumi.Input[Optional[Optional[_builtins.str]]] = None,
-    name: pulumi.Input[Optional[Optional[_builtins.str]]] = None,
-    opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None,
-) -> pulumi.Output[GetInstanceResult]:
+        adopt_id=pulumi.get(__ret__, 'adopt_id'),
+        callback_url=pulumi.get(__ret__, 'callback_url'),
+        configuration=pulumi.get(__ret__, 'configuration'),
+        created_date=pulumi.get(__ret__, 'created_date'),
+        disabled=pulumi.get(__ret__, 'disabled'),
+        element_key=pulumi.get(__ret__, 'element_key'),
+        event_vendor_type=pulumi.get(__ret__, 'event_vendor_type'),
+        events_enabled=pulumi.get(__ret__, 'events_enabled'),
+        extra_configuration=pulumi.get(__ret__, 'extra_configuration'),
+        instance_id=pulumi.get(__ret__, 'instance_id'),
+        name=pulumi.get(__ret__, 'name'),
+        oauth_fingerprint=pulumi.get(__ret__, 'oauth_fingerprint'),
+        on_delete=pulumi.get(__ret__, 'on_delete'),
+        ownership_tag=pulumi.get(__ret__, 'ownership_tag'),
+        poll_interval_minutes=pulumi.get(__ret__, 'poll_interval_minutes'),
+        poller_resources=pulumi.get(__ret__, 'poller_resources'),
+        realm_id=pulumi.get(__ret__, 'realm_id'),
+        signature_key_fingerprint=pulumi.get(__ret__, 'signature_key_fingerprint'),
+        stack_tag=pulumi.get(__ret__, 'stack_tag'),
+        tags=pulumi.get(__ret__, 'tags'),
+        token=pulumi.get(__ret__, 'token'),
+        valid=pulumi.get(__ret__, 'valid'))
+def get_instance_output(id: pulumi.Input[Optional[Optional[_builtins.str]]] = None,
+                        name: pulumi.Input[Optional[Optional[_builtins.str]]] = None,
+                        opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None) -> pulumi.Output[GetInstanceResult]:
     """
     Looks an instance up by `id` or by `name` (read-only: manages nothing). With a name, exactly one instance of the organization must carry it.
 
@@ -382,35 +346,30 @@ def get_instance_output(
     :param _builtins.str name: The instance name.
     """
     __args__ = dict()
-    __args__["id"] = id
-    __args__["name"] = name
+    __args__['id'] = id
+    __args__['name'] = name
     opts = pulumi.InvokeOutputOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
-    __ret__ = pulumi.runtime.invoke_output(
-        "quickbooks:index:getInstance", __args__, opts=opts, typ=GetInstanceResult
-    )
-    return __ret__.apply(
-        lambda __response__: GetInstanceResult(
-            adopt_id=pulumi.get(__response__, "adopt_id"),
-            callback_url=pulumi.get(__response__, "callback_url"),
-            configuration=pulumi.get(__response__, "configuration"),
-            created_date=pulumi.get(__response__, "created_date"),
-            disabled=pulumi.get(__response__, "disabled"),
-            element_key=pulumi.get(__response__, "element_key"),
-            event_vendor_type=pulumi.get(__response__, "event_vendor_type"),
-            events_enabled=pulumi.get(__response__, "events_enabled"),
-            extra_configuration=pulumi.get(__response__, "extra_configuration"),
-            instance_id=pulumi.get(__response__, "instance_id"),
-            name=pulumi.get(__response__, "name"),
-            oauth_fingerprint=pulumi.get(__response__, "oauth_fingerprint"),
-            on_delete=pulumi.get(__response__, "on_delete"),
-            ownership_tag=pulumi.get(__response__, "ownership_tag"),
-            poll_interval_minutes=pulumi.get(__response__, "poll_interval_minutes"),
-            poller_resources=pulumi.get(__response__, "poller_resources"),
-            realm_id=pulumi.get(__response__, "realm_id"),
-            signature_key_fingerprint=pulumi.get(__response__, "signature_key_fingerprint"),
-            stack_tag=pulumi.get(__response__, "stack_tag"),
-            tags=pulumi.get(__response__, "tags"),
-            token=pulumi.get(__response__, "token"),
-            valid=pulumi.get(__response__, "valid"),
-        )
-    )
+    __ret__ = pulumi.runtime.invoke_output('quickbooks:index:getInstance', __args__, opts=opts, typ=GetInstanceResult)
+    return __ret__.apply(lambda __response__: GetInstanceResult(
+        adopt_id=pulumi.get(__response__, 'adopt_id'),
+        callback_url=pulumi.get(__response__, 'callback_url'),
+        configuration=pulumi.get(__response__, 'configuration'),
+        created_date=pulumi.get(__response__, 'created_date'),
+        disabled=pulumi.get(__response__, 'disabled'),
+        element_key=pulumi.get(__response__, 'element_key'),
+        event_vendor_type=pulumi.get(__response__, 'event_vendor_type'),
+        events_enabled=pulumi.get(__response__, 'events_enabled'),
+        extra_configuration=pulumi.get(__response__, 'extra_configuration'),
+        instance_id=pulumi.get(__response__, 'instance_id'),
+        name=pulumi.get(__response__, 'name'),
+        oauth_fingerprint=pulumi.get(__response__, 'oauth_fingerprint'),
+        on_delete=pulumi.get(__response__, 'on_delete'),
+        ownership_tag=pulumi.get(__response__, 'ownership_tag'),
+        poll_interval_minutes=pulumi.get(__response__, 'poll_interval_minutes'),
+        poller_resources=pulumi.get(__response__, 'poller_resources'),
+        realm_id=pulumi.get(__response__, 'realm_id'),
+        signature_key_fingerprint=pulumi.get(__response__, 'signature_key_fingerprint'),
+        stack_tag=pulumi.get(__response__, 'stack_tag'),
+        tags=pulumi.get(__response__, 'tags'),
+        token=pulumi.get(__response__, 'token'),
+        valid=pulumi.get(__response__, 'valid')))

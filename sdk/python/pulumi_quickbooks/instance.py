@@ -8,7 +8,6 @@ import sys
 import pulumi
 import pulumi.runtime
 from typing import Any, Mapping, Optional, Sequence, Union, overload
-
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict, TypeAlias
 else:
@@ -16,30 +15,24 @@ else:
 from . import _utilities
 from ._inputs import *
 
-__all__ = ["InstanceArgs", "Instance"]
-
+__all__ = ['InstanceArgs', 'Instance']
 
 @pulumi.input_type
 class InstanceArgs:
-    def __init__(
-        __self__,
-        *,
-        name: pulumi.Input[_builtins.str],
-        adopt_from: pulumi.Input[Optional[_builtins.str]] = None,
-        adopt_id: pulumi.Input[Optional[_builtins.str]] = None,
-        callback_url: pulumi.Input[Optional[_builtins.str]] = None,
-        event_vendor_type: pulumi.Input[Optional[_builtins.str]] = None,
-        events_enabled: pulumi.Input[Optional[_builtins.bool]] = None,
-        extra_configuration: pulumi.Input[
-            Optional[Mapping[str, pulumi.Input[_builtins.str]]]
-        ] = None,
-        oauth: pulumi.Input[Optional["OauthGrantArgs"]] = None,
-        on_delete: pulumi.Input[Optional[_builtins.str]] = None,
-        poll_interval_minutes: pulumi.Input[Optional[_builtins.int]] = None,
-        poller_resources: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
-        signature_key: pulumi.Input[Optional[_builtins.str]] = None,
-        tags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
-    ):
+    def __init__(__self__, *,
+                 name: pulumi.Input[_builtins.str],
+                 adopt_from: pulumi.Input[Optional[_builtins.str]] = None,
+                 adopt_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 callback_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 event_vendor_type: pulumi.Input[Optional[_builtins.str]] = None,
+                 events_enabled: pulumi.Input[Optional[_builtins.bool]] = None,
+                 extra_configuration: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 oauth: pulumi.Input[Optional['OauthGrantArgs']] = None,
+                 on_delete: pulumi.Input[Optional[_builtins.str]] = None,
+                 poll_interval_minutes: pulumi.Input[Optional[_builtins.int]] = None,
+                 poller_resources: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 signature_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 tags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
         """
         The set of arguments for constructing a Instance resource.
 
@@ -157,30 +150,26 @@ class InstanceArgs:
 
     @_builtins.property
     @pulumi.getter(name="extraConfiguration")
-    def extra_configuration(
-        self,
-    ) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
+    def extra_configuration(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
         Only `event.notification.type`, `filter.response.nulls`, `quickbooks.minorversion`. Only the keys you declare are compared. Type: map of string → string. Default: `{}`. On change: update in place.
         """
         return pulumi.get(self, "extra_configuration")
 
     @extra_configuration.setter
-    def extra_configuration(
-        self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]
-    ):
+    def extra_configuration(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]):
         pulumi.set(self, "extra_configuration", value)
 
     @_builtins.property
     @pulumi.getter
-    def oauth(self) -> pulumi.Input[Optional["OauthGrantArgs"]]:
+    def oauth(self) -> pulumi.Input[Optional['OauthGrantArgs']]:
         """
         Single-use: a re-create needs a new consent. `realm_id` (the company id) is no secret and is an output in plain. Type: secret grant: OAuth 2.0 `{code, realm_id}` or OAuth 1.0a `{oauth_token, oauth_verifier, secret, realm_id, data_source, state}`. Default: — (required unless `adopt_id`). On change: new `realm_id` → **replace**; new code for the same realm → update in place (re-authorize).
         """
         return pulumi.get(self, "oauth")
 
     @oauth.setter
-    def oauth(self, value: pulumi.Input[Optional["OauthGrantArgs"]]):
+    def oauth(self, value: pulumi.Input[Optional['OauthGrantArgs']]):
         pulumi.set(self, "oauth", value)
 
     @_builtins.property
@@ -216,9 +205,7 @@ class InstanceArgs:
         return pulumi.get(self, "poller_resources")
 
     @poller_resources.setter
-    def poller_resources(
-        self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]
-    ):
+    def poller_resources(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
         pulumi.set(self, "poller_resources", value)
 
     @_builtins.property
@@ -249,27 +236,23 @@ class InstanceArgs:
 @pulumi.type_token("quickbooks:index:Instance")
 class Instance(pulumi.CustomResource):
     @overload
-    def __init__(
-        __self__,
-        resource_name: str,
-        opts: Optional[pulumi.ResourceOptions] = None,
-        adopt_from: pulumi.Input[Optional[_builtins.str]] = None,
-        adopt_id: pulumi.Input[Optional[_builtins.str]] = None,
-        callback_url: pulumi.Input[Optional[_builtins.str]] = None,
-        event_vendor_type: pulumi.Input[Optional[_builtins.str]] = None,
-        events_enabled: pulumi.Input[Optional[_builtins.bool]] = None,
-        extra_configuration: pulumi.Input[
-            Optional[Mapping[str, pulumi.Input[_builtins.str]]]
-        ] = None,
-        name: pulumi.Input[Optional[_builtins.str]] = None,
-        oauth: pulumi.Input[Optional[Union["OauthGrantArgs", "OauthGrantArgsDict"]]] = None,
-        on_delete: pulumi.Input[Optional[_builtins.str]] = None,
-        poll_interval_minutes: pulumi.Input[Optional[_builtins.int]] = None,
-        poller_resources: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
-        signature_key: pulumi.Input[Optional[_builtins.str]] = None,
-        tags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
-        __props__=None,
-    ):
+    def __init__(__self__,
+                 resource_name: str,
+                 opts: Optional[pulumi.ResourceOptions] = None,
+                 adopt_from: pulumi.Input[Optional[_builtins.str]] = None,
+                 adopt_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 callback_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 event_vendor_type: pulumi.Input[Optional[_builtins.str]] = None,
+                 events_enabled: pulumi.Input[Optional[_builtins.bool]] = None,
+                 extra_configuration: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 name: pulumi.Input[Optional[_builtins.str]] = None,
+                 oauth: pulumi.Input[Optional[Union['OauthGrantArgs', 'OauthGrantArgsDict']]] = None,
+                 on_delete: pulumi.Input[Optional[_builtins.str]] = None,
+                 poll_interval_minutes: pulumi.Input[Optional[_builtins.int]] = None,
+                 poller_resources: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 signature_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 tags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 __props__=None):
         """
         A Cloud Elements QuickBooks Online element instance: its OAuth grant, event callback and polled resources. `pulumi import quickbooks:index:Instance <name> <id>` takes over an instance that is free or already this resource's.
 
@@ -290,14 +273,11 @@ class Instance(pulumi.CustomResource):
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] tags: Order-insensitive. `pulumi:*` is reserved: the provider adds the ownership tag `pulumi:<project>:<stack>:<resource>` and the stack tag `pulumi:<project>:<stack>`. Type: list of strings (≤ 20, each 1–100 of `A-Za-z0-9_.:=/@+-`). Default: `[]`. On change: update in place.
         """
         ...
-
     @overload
-    def __init__(
-        __self__,
-        resource_name: str,
-        args: InstanceArgs,
-        opts: Optional[pulumi.ResourceOptions] = None,
-    ):
+    def __init__(__self__,
+                 resource_name: str,
+                 args: InstanceArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
         """
         A Cloud Elements QuickBooks Online element instance: its OAuth grant, event callback and polled resources. `pulumi import quickbooks:index:Instance <name> <id>` takes over an instance that is free or already this resource's.
 
@@ -306,45 +286,36 @@ class Instance(pulumi.CustomResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         """
         ...
-
     def __init__(__self__, resource_name: str, *args, **kwargs):
-        resource_args, opts = _utilities.get_resource_args_opts(
-            InstanceArgs, pulumi.ResourceOptions, *args, **kwargs
-        )
+        resource_args, opts = _utilities.get_resource_args_opts(InstanceArgs, pulumi.ResourceOptions, *args, **kwargs)
         if resource_args is not None:
             __self__._internal_init(resource_name, opts, **resource_args.__dict__)
         else:
             __self__._internal_init(resource_name, *args, **kwargs)
 
-    def _internal_init(
-        __self__,
-        resource_name: str,
-        opts: Optional[pulumi.ResourceOptions] = None,
-        adopt_from: pulumi.Input[Optional[_builtins.str]] = None,
-        adopt_id: pulumi.Input[Optional[_builtins.str]] = None,
-        callback_url: pulumi.Input[Optional[_builtins.str]] = None,
-        event_vendor_type: pulumi.Input[Optional[_builtins.str]] = None,
-        events_enabled: pulumi.Input[Optional[_builtins.bool]] = None,
-        extra_configuration: pulumi.Input[
-            Optional[Mapping[str, pulumi.Input[_builtins.str]]]
-        ] = None,
-        name: pulumi.Input[Optional[_builtins.str]] = None,
-        oauth: pulumi.Input[Optional[Union["OauthGrantArgs", "OauthGrantArgsDict"]]] = None,
-        on_delete: pulumi.Input[Optional[_builtins.str]] = None,
-        poll_interval_minutes: pulumi.Input[Optional[_builtins.int]] = None,
-        poller_resources: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
-        signature_key: pulumi.Input[Optional[_builtins.str]] = None,
-        tags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
-        __props__=None,
-    ):
+    def _internal_init(__self__,
+                 resource_name: str,
+                 opts: Optional[pulumi.ResourceOptions] = None,
+                 adopt_from: pulumi.Input[Optional[_builtins.str]] = None,
+                 adopt_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 callback_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 event_vendor_type: pulumi.Input[Optional[_builtins.str]] = None,
+                 events_enabled: pulumi.Input[Optional[_builtins.bool]] = None,
+                 extra_configuration: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 name: pulumi.Input[Optional[_builtins.str]] = None,
+                 oauth: pulumi.Input[Optional[Union['OauthGrantArgs', 'OauthGrantArgsDict']]] = None,
+                 on_delete: pulumi.Input[Optional[_builtins.str]] = None,
+                 poll_interval_minutes: pulumi.Input[Optional[_builtins.int]] = None,
+                 poller_resources: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 signature_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 tags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
-            raise TypeError("Expected resource options to be a ResourceOptions instance")
+            raise TypeError('Expected resource options to be a ResourceOptions instance')
         if opts.id is None:
             if __props__ is not None:
-                raise TypeError(
-                    "__props__ is only valid when passed in combination with a valid opts.id to get an existing resource"
-                )
+                raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = InstanceArgs.__new__(InstanceArgs)
 
             __props__.__dict__["adopt_from"] = adopt_from
@@ -360,9 +331,7 @@ class Instance(pulumi.CustomResource):
             __props__.__dict__["on_delete"] = on_delete
             __props__.__dict__["poll_interval_minutes"] = poll_interval_minutes
             __props__.__dict__["poller_resources"] = poller_resources
-            __props__.__dict__["signature_key"] = (
-                None if signature_key is None else pulumi.Output.secret(signature_key)
-            )
+            __props__.__dict__["signature_key"] = None if signature_key is None else pulumi.Output.secret(signature_key)
             __props__.__dict__["tags"] = tags
             __props__.__dict__["configuration"] = None
             __props__.__dict__["created_date"] = None
@@ -379,13 +348,15 @@ class Instance(pulumi.CustomResource):
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["token"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(Instance, __self__).__init__(
-            "quickbooks:index:Instance", resource_name, __props__, opts
-        )
+            'quickbooks:index:Instance',
+            resource_name,
+            __props__,
+            opts)
 
     @staticmethod
-    def get(
-        resource_name: str, id: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None
-    ) -> "Instance":
+    def get(resource_name: str,
+            id: pulumi.Input[str],
+            opts: Optional[pulumi.ResourceOptions] = None) -> 'Instance':
         """
         Get an existing Instance resource's state with the given name, id, and optional extra
         properties used to qualify the lookup.
@@ -423,13 +394,10 @@ class Instance(pulumi.CustomResource):
         return Instance(resource_name, opts=opts, __props__=__props__)
 
     @staticmethod
-    def exists(
-        id: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None
-    ) -> pulumi.Output[bool]:
+    def exists(id: pulumi.Input[str],
+            opts: Optional[pulumi.ResourceOptions] = None) -> pulumi.Output[bool]:
         __props__: dict = {}
-        return pulumi.runtime.exists_resource(
-            None, "quickbooks:index:Instance", id, __props__, opts or pulumi.ResourceOptions()
-        )
+        return pulumi.runtime.exists_resource(None, 'quickbooks:index:Instance', id, __props__, opts or pulumi.ResourceOptions())
 
     @_builtins.property
     @pulumi.getter(name="adoptId")
@@ -606,3 +574,4 @@ class Instance(pulumi.CustomResource):
         The platform's verdict on the connection.
         """
         return pulumi.get(self, "valid")
+

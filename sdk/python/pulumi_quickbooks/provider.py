@@ -8,33 +8,28 @@ import sys
 import pulumi
 import pulumi.runtime
 from typing import Any, Mapping, Optional, Sequence, Union, overload
-
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict, TypeAlias
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
 
-__all__ = ["ProviderArgs", "Provider"]
-
+__all__ = ['ProviderArgs', 'Provider']
 
 @pulumi.input_type
 class ProviderArgs:
-    def __init__(
-        __self__,
-        *,
-        allowed_callback_hosts: pulumi.Input[Optional[_builtins.str]] = None,
-        base_url: pulumi.Input[Optional[_builtins.str]] = None,
-        max_concurrency: pulumi.Input[Optional[_builtins.int]] = None,
-        max_retries: pulumi.Input[Optional[_builtins.int]] = None,
-        max_retry_wait_seconds: pulumi.Input[Optional[_builtins.float]] = None,
-        oauth_api_key: pulumi.Input[Optional[_builtins.str]] = None,
-        oauth_api_secret: pulumi.Input[Optional[_builtins.str]] = None,
-        oauth_callback_url: pulumi.Input[Optional[_builtins.str]] = None,
-        organization_secret: pulumi.Input[Optional[_builtins.str]] = None,
-        request_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
-        user_secret: pulumi.Input[Optional[_builtins.str]] = None,
-    ):
+    def __init__(__self__, *,
+                 allowed_callback_hosts: pulumi.Input[Optional[_builtins.str]] = None,
+                 base_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 max_concurrency: pulumi.Input[Optional[_builtins.int]] = None,
+                 max_retries: pulumi.Input[Optional[_builtins.int]] = None,
+                 max_retry_wait_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 oauth_api_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 oauth_api_secret: pulumi.Input[Optional[_builtins.str]] = None,
+                 oauth_callback_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 organization_secret: pulumi.Input[Optional[_builtins.str]] = None,
+                 request_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 user_secret: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a Provider resource.
 
@@ -209,23 +204,21 @@ class ProviderArgs:
 @pulumi.type_token("pulumi:providers:quickbooks")
 class Provider(pulumi.ProviderResource):
     @overload
-    def __init__(
-        __self__,
-        resource_name: str,
-        opts: Optional[pulumi.ResourceOptions] = None,
-        allowed_callback_hosts: pulumi.Input[Optional[_builtins.str]] = None,
-        base_url: pulumi.Input[Optional[_builtins.str]] = None,
-        max_concurrency: pulumi.Input[Optional[_builtins.int]] = None,
-        max_retries: pulumi.Input[Optional[_builtins.int]] = None,
-        max_retry_wait_seconds: pulumi.Input[Optional[_builtins.float]] = None,
-        oauth_api_key: pulumi.Input[Optional[_builtins.str]] = None,
-        oauth_api_secret: pulumi.Input[Optional[_builtins.str]] = None,
-        oauth_callback_url: pulumi.Input[Optional[_builtins.str]] = None,
-        organization_secret: pulumi.Input[Optional[_builtins.str]] = None,
-        request_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
-        user_secret: pulumi.Input[Optional[_builtins.str]] = None,
-        __props__=None,
-    ):
+    def __init__(__self__,
+                 resource_name: str,
+                 opts: Optional[pulumi.ResourceOptions] = None,
+                 allowed_callback_hosts: pulumi.Input[Optional[_builtins.str]] = None,
+                 base_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 max_concurrency: pulumi.Input[Optional[_builtins.int]] = None,
+                 max_retries: pulumi.Input[Optional[_builtins.int]] = None,
+                 max_retry_wait_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 oauth_api_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 oauth_api_secret: pulumi.Input[Optional[_builtins.str]] = None,
+                 oauth_callback_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 organization_secret: pulumi.Input[Optional[_builtins.str]] = None,
+                 request_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 user_secret: pulumi.Input[Optional[_builtins.str]] = None,
+                 __props__=None):
         """
         The provider's settings: where the API is and who you are. The default provider reads the stack config (`quickbooks:baseUrl`, ...), explicit providers serve other organizations in the same program.
 
@@ -244,14 +237,11 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] user_secret: Cloud Elements user secret; else the environment variable `QUICKBOOKS_USER_SECRET`.
         """
         ...
-
     @overload
-    def __init__(
-        __self__,
-        resource_name: str,
-        args: Optional[ProviderArgs] = None,
-        opts: Optional[pulumi.ResourceOptions] = None,
-    ):
+    def __init__(__self__,
+                 resource_name: str,
+                 args: Optional[ProviderArgs] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None):
         """
         The provider's settings: where the API is and who you are. The default provider reads the stack config (`quickbooks:baseUrl`, ...), explicit providers serve other organizations in the same program.
 
@@ -260,74 +250,50 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         """
         ...
-
     def __init__(__self__, resource_name: str, *args, **kwargs):
-        resource_args, opts = _utilities.get_resource_args_opts(
-            ProviderArgs, pulumi.ResourceOptions, *args, **kwargs
-        )
+        resource_args, opts = _utilities.get_resource_args_opts(ProviderArgs, pulumi.ResourceOptions, *args, **kwargs)
         if resource_args is not None:
             __self__._internal_init(resource_name, opts, **resource_args.__dict__)
         else:
             __self__._internal_init(resource_name, *args, **kwargs)
 
-    def _internal_init(
-        __self__,
-        resource_name: str,
-        opts: Optional[pulumi.ResourceOptions] = None,
-        allowed_callback_hosts: pulumi.Input[Optional[_builtins.str]] = None,
-        base_url: pulumi.Input[Optional[_builtins.str]] = None,
-        max_concurrency: pulumi.Input[Optional[_builtins.int]] = None,
-        max_retries: pulumi.Input[Optional[_builtins.int]] = None,
-        max_retry_wait_seconds: pulumi.Input[Optional[_builtins.float]] = None,
-        oauth_api_key: pulumi.Input[Optional[_builtins.str]] = None,
-        oauth_api_secret: pulumi.Input[Optional[_builtins.str]] = None,
-        oauth_callback_url: pulumi.Input[Optional[_builtins.str]] = None,
-        organization_secret: pulumi.Input[Optional[_builtins.str]] = None,
-        request_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
-        user_secret: pulumi.Input[Optional[_builtins.str]] = None,
-        __props__=None,
-    ):
+    def _internal_init(__self__,
+                 resource_name: str,
+                 opts: Optional[pulumi.ResourceOptions] = None,
+                 allowed_callback_hosts: pulumi.Input[Optional[_builtins.str]] = None,
+                 base_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 max_concurrency: pulumi.Input[Optional[_builtins.int]] = None,
+                 max_retries: pulumi.Input[Optional[_builtins.int]] = None,
+                 max_retry_wait_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 oauth_api_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 oauth_api_secret: pulumi.Input[Optional[_builtins.str]] = None,
+                 oauth_callback_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 organization_secret: pulumi.Input[Optional[_builtins.str]] = None,
+                 request_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 user_secret: pulumi.Input[Optional[_builtins.str]] = None,
+                 __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
-            raise TypeError("Expected resource options to be a ResourceOptions instance")
+            raise TypeError('Expected resource options to be a ResourceOptions instance')
         if opts.id is None:
             if __props__ is not None:
-                raise TypeError(
-                    "__props__ is only valid when passed in combination with a valid opts.id to get an existing resource"
-                )
+                raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = ProviderArgs.__new__(ProviderArgs)
 
             __props__.__dict__["allowed_callback_hosts"] = allowed_callback_hosts
             __props__.__dict__["base_url"] = base_url
-            __props__.__dict__["max_concurrency"] = (
-                pulumi.Output.from_input(max_concurrency).apply(pulumi.runtime.to_json)
-                if max_concurrency is not None
-                else None
-            )
-            __props__.__dict__["max_retries"] = (
-                pulumi.Output.from_input(max_retries).apply(pulumi.runtime.to_json)
-                if max_retries is not None
-                else None
-            )
-            __props__.__dict__["max_retry_wait_seconds"] = (
-                pulumi.Output.from_input(max_retry_wait_seconds).apply(pulumi.runtime.to_json)
-                if max_retry_wait_seconds is not None
-                else None
-            )
+            __props__.__dict__["max_concurrency"] = pulumi.Output.from_input(max_concurrency).apply(pulumi.runtime.to_json) if max_concurrency is not None else None
+            __props__.__dict__["max_retries"] = pulumi.Output.from_input(max_retries).apply(pulumi.runtime.to_json) if max_retries is not None else None
+            __props__.__dict__["max_retry_wait_seconds"] = pulumi.Output.from_input(max_retry_wait_seconds).apply(pulumi.runtime.to_json) if max_retry_wait_seconds is not None else None
             __props__.__dict__["oauth_api_key"] = oauth_api_key
-            __props__.__dict__["oauth_api_secret"] = (
-                None if oauth_api_secret is None else pulumi.Output.secret(oauth_api_secret)
-            )
+            __props__.__dict__["oauth_api_secret"] = None if oauth_api_secret is None else pulumi.Output.secret(oauth_api_secret)
             __props__.__dict__["oauth_callback_url"] = oauth_callback_url
-            __props__.__dict__["organization_secret"] = (
-                None if organization_secret is None else pulumi.Output.secret(organization_secret)
-            )
-            __props__.__dict__["request_timeout_seconds"] = (
-                pulumi.Output.from_input(request_timeout_seconds).apply(pulumi.runtime.to_json)
-                if request_timeout_seconds is not None
-                else None
-            )
-            __props__.__dict__["user_secret"] = (
-                None if user_secret is None else pulumi.Output.secret(user_secret)
-            )
-        super(Provider, __self__).__init__("quickbooks", resource_name, __props__, opts)
+            __props__.__dict__["organization_secret"] = None if organization_secret is None else pulumi.Output.secret(organization_secret)
+            __props__.__dict__["request_timeout_seconds"] = pulumi.Output.from_input(request_timeout_seconds).apply(pulumi.runtime.to_json) if request_timeout_seconds is not None else None
+            __props__.__dict__["user_secret"] = None if user_secret is None else pulumi.Output.secret(user_secret)
+        super(Provider, __self__).__init__(
+            'quickbooks',
+            resource_name,
+            __props__,
+            opts)
+

@@ -8,7 +8,6 @@ import sys
 import pulumi
 import pulumi.runtime
 from typing import Any, Mapping, Optional, Sequence, Union, overload
-
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict, TypeAlias
 else:
@@ -69,3 +68,4 @@ userSecret: Optional[str]
 """
 Cloud Elements user secret; else the environment variable `QUICKBOOKS_USER_SECRET`.
 """
+

@@ -8,7 +8,6 @@ import sys
 import pulumi
 import pulumi.runtime
 from typing import Any, Mapping, Optional, Sequence, Union, overload
-
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict, TypeAlias
 else:
@@ -17,7 +16,7 @@ from .. import _utilities
 
 import types
 
-__config__ = pulumi.Config("quickbooks")
+__config__ = pulumi.Config('quickbooks')
 
 
 class _ExportableConfig(types.ModuleType):
@@ -26,74 +25,75 @@ class _ExportableConfig(types.ModuleType):
         """
         List (or comma-separated) of hosts the event callback may use; `*.example.com` wildcards; empty = any; else the environment variable `QUICKBOOKS_ALLOWED_CALLBACK_HOSTS`.
         """
-        return __config__.get("allowedCallbackHosts")
+        return __config__.get('allowedCallbackHosts')
 
     @_builtins.property
     def base_url(self) -> Optional[str]:
         """
         The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and white-label hosts work too); else the environment variable `QUICKBOOKS_BASE_URL`.
         """
-        return __config__.get("baseUrl")
+        return __config__.get('baseUrl')
 
     @_builtins.property
     def max_concurrency(self) -> Optional[int]:
         """
         Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`.
         """
-        return __config__.get_int("maxConcurrency")
+        return __config__.get_int('maxConcurrency')
 
     @_builtins.property
     def max_retries(self) -> Optional[int]:
         """
         Retries of a retryable failure; else the environment variable `QUICKBOOKS_MAX_RETRIES`.
         """
-        return __config__.get_int("maxRetries")
+        return __config__.get_int('maxRetries')
 
     @_builtins.property
     def max_retry_wait_seconds(self) -> Optional[float]:
         """
         Bound on the total back-off of one call; else the environment variable `QUICKBOOKS_MAX_RETRY_WAIT_SECONDS`.
         """
-        return __config__.get_float("maxRetryWaitSeconds")
+        return __config__.get_float('maxRetryWaitSeconds')
 
     @_builtins.property
     def oauth_api_key(self) -> Optional[str]:
         """
         The QuickBooks app's key (`oauth.api.key`); else the environment variable `QUICKBOOKS_OAUTH_API_KEY`.
         """
-        return __config__.get("oauthApiKey")
+        return __config__.get('oauthApiKey')
 
     @_builtins.property
     def oauth_api_secret(self) -> Optional[str]:
         """
         The app's secret (`oauth.api.secret`); else the environment variable `QUICKBOOKS_OAUTH_API_SECRET`.
         """
-        return __config__.get("oauthApiSecret")
+        return __config__.get('oauthApiSecret')
 
     @_builtins.property
     def oauth_callback_url(self) -> Optional[str]:
         """
         The app's OAuth redirect (`oauth.callback.url`); else the environment variable `QUICKBOOKS_OAUTH_CALLBACK_URL`.
         """
-        return __config__.get("oauthCallbackUrl")
+        return __config__.get('oauthCallbackUrl')
 
     @_builtins.property
     def organization_secret(self) -> Optional[str]:
         """
         Organization secret; also keys the fingerprints of write-only secrets; else the environment variable `QUICKBOOKS_ORGANIZATION_SECRET`.
         """
-        return __config__.get("organizationSecret")
+        return __config__.get('organizationSecret')
 
     @_builtins.property
     def request_timeout_seconds(self) -> Optional[float]:
         """
         Read timeout per request (the connect timeout is 5 s); else the environment variable `QUICKBOOKS_REQUEST_TIMEOUT_SECONDS`.
         """
-        return __config__.get_float("requestTimeoutSeconds")
+        return __config__.get_float('requestTimeoutSeconds')
 
     @_builtins.property
     def user_secret(self) -> Optional[str]:
         """
         Cloud Elements user secret; else the environment variable `QUICKBOOKS_USER_SECRET`.
         """
-        return __config__.get("userSecret")
+        return __config__.get('userSecret')
+
