@@ -18,14 +18,16 @@ import re
 import sys
 from pathlib import Path
 
-from .api.client import CONNECT_TIMEOUT_SECONDS
 from .api.settings import ALL_SETTINGS, NAMESPACE, ProviderSettings
 from .core.declaration import Schema
 from .core.inputs import SCHEMA
+from .plugin.reference import BLOCKS as PLUGIN_BLOCKS
+from .setting_docs import SETTING_DOCS
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 REFERENCE = DOCS / "reference.md"
+PLUGIN = DOCS / "plugin.md"
 
 
 def _cell(text: str) -> str:
@@ -46,27 +48,6 @@ def outputs_table(schema: Schema = SCHEMA) -> str:
         notes = f"secret; {out.doc}" if out.secret else out.doc
         rows.append(f"| `{out.name}` | {out.type} | {notes} |")
     return "\n".join(rows)
-
-
-# What each provider setting means; keyed by `Setting.config_key`. The key, the env
-# var, the secrecy and the default come from `settings.py` itself.
-SETTING_DOCS = {
-    "baseUrl": "the API, e.g. `https://api.cloud-elements.com/elements/api-v2` "
-    "(EU, staging and white-label hosts work too)",
-    "userSecret": "Cloud Elements user secret",
-    "organizationSecret": "organization secret; also keys the fingerprints of write-only secrets",
-    "oauthApiKey": "the QuickBooks app's key (`oauth.api.key`)",
-    "oauthApiSecret": "the app's secret (`oauth.api.secret`)",
-    "oauthCallbackUrl": "the app's OAuth redirect (`oauth.callback.url`)",
-    "allowedCallbackHosts": "list (or comma-separated) of hosts the event callback may use; "
-    "`*.example.com` wildcards; empty = any",
-    "requestTimeoutSeconds": "read timeout per request "
-    f"(the connect timeout is {CONNECT_TIMEOUT_SECONDS:g} s)",
-    "maxRetries": "retries of a retryable failure",
-    "maxRetryWaitSeconds": "bound on the total back-off of one call",
-    "maxConcurrency": "operations the native plugin runs at once (within the engine's "
-    "`--parallel`); the dynamic provider runs at most 4",
-}
 
 
 def _default(value: object) -> str:
@@ -97,6 +78,7 @@ def settings_table() -> str:
 # File -> its generated blocks.
 GENERATED = {
     REFERENCE: {"inputs": inputs_table, "outputs": outputs_table, "settings": settings_table},
+    PLUGIN: PLUGIN_BLOCKS,
 }
 
 _HEADING = re.compile(r"^#{1,6} +(.+?) *$", re.M)

@@ -22,7 +22,7 @@ from typing import Any
 from ..api.settings import ALL_SETTINGS
 from ..core.declaration import REQUIRED, Input, Output
 from ..core.inputs import SCHEMA
-from ..docs import SETTING_DOCS
+from ..setting_docs import SETTING_DOCS
 from .names import camel
 from .types import PACKAGE, input_type, object_types, output_type
 from .version import version
