@@ -90,6 +90,7 @@ class PulumiStack:
         account: int = 0,
         backend: Path | None = None,
         allowed_hosts: tuple[str, ...] = ("hooks.example.com", "localhost"),
+        files: dict[str, str] | None = None,
     ) -> None:
         self.dir = workdir
         self.emu = emu
@@ -98,16 +99,21 @@ class PulumiStack:
         self.transcript: list[str] = []
         STACKS.append(self)
         self.dir.mkdir(parents=True, exist_ok=True)
-        shutil.copy(REPO / "__main__.py", self.dir / "__main__.py")
-        (self.dir / "Pulumi.yaml").write_text(
-            (REPO / "Pulumi.yaml")
-            .read_text()
-            .replace("virtualenv: .venv", f"virtualenv: {REPO / '.venv'}")
-        )
+        if files is None:  # the repository's own program
+            shutil.copy(REPO / "__main__.py", self.dir / "__main__.py")
+            (self.dir / "Pulumi.yaml").write_text(
+                (REPO / "Pulumi.yaml")
+                .read_text()
+                .replace("virtualenv: .venv", f"virtualenv: {REPO / '.venv'}")
+            )
+        for name, text in (files or {}).items():  # another program (harness.native)
+            (self.dir / name).write_text(text)
         (self.dir / "stacks").mkdir(exist_ok=True)
         self.backend = backend or (self.dir / "backend")
         self.backend.mkdir(parents=True, exist_ok=True)
         self.env = cli_env(self.backend)
+        if files is not None:  # a program outside the checkout imports nothing from it
+            del self.env["PYTHONPATH"]
         for var in list(self.env):
             if var.startswith("QUICKBOOKS_"):
                 del self.env[var]  # settings come from this stack's config only
@@ -125,6 +131,10 @@ class PulumiStack:
         self.set_secret("quickbooks:userSecret", user)
         self.set_secret("quickbooks:organizationSecret", org)
         self.set_secret("quickbooks:oauthApiSecret", app.api_secret)
+
+    @property
+    def project(self) -> str:
+        return yaml.safe_load((self.dir / "Pulumi.yaml").read_text())["name"]
 
     # --- config -----------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +28,7 @@ from harness.accounts import (
 )
 from harness.emulator import WATCHED, watched_emulator
 from harness.leaks import assert_no_secrets
+from harness.native import INSTANCES_PROGRAM, install_package, program_files
 from harness.pulumi_stack import STACKS, PulumiStack
 
 
@@ -65,10 +67,24 @@ def stack_name() -> str:
     return "e2e"
 
 
+@pytest.fixture(scope="session")
+def plugin_venv(tmp_path_factory) -> Path:
+    """A fresh virtualenv outside the checkout with `pip install <checkout>` (once a run)."""
+    return install_package(tmp_path_factory.mktemp("package"))
+
+
 @pytest.fixture
-def stack(tmp_path, emu, app, stack_name: str) -> PulumiStack:
-    """A temp copy of the project, with a stack configured for `emu` and `app`."""
-    return PulumiStack(tmp_path / "project", emu, app, stack=stack_name)
+def stack(request, tmp_path, emu, app, stack_name: str) -> PulumiStack:
+    """A temp copy of the project, with a stack configured for `emu` and `app`.
+
+    A test parametrized with `front_end` runs on the repository's program
+    ("dynamic") or the same program on the installed plugin ("plugin")."""
+    params = getattr(request.node, "callspec", None)
+    files = None
+    if params is not None and params.params.get("front_end") == "plugin":
+        venv = request.getfixturevalue("plugin_venv")
+        files = program_files(venv, "python", INSTANCES_PROGRAM)
+    return PulumiStack(tmp_path / "project", emu, app, stack=stack_name, files=files)
 
 
 @pytest.fixture

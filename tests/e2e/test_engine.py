@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from harness.accounts import EVENTS_URL
 from harness.emulator import calls, writes
 from harness.pulumi_stack import PulumiStack
@@ -32,7 +34,16 @@ def instances_in_org(emu) -> list[dict]:
     return [] if response.status_code == 404 else response.json()
 
 
-def test_up_creates_exactly_the_declared_instances_then_is_a_no_op(stack, emu):
+# The same program on either front-end: the repository's dynamic resource, or the
+# installed plugin (harness.native); the resource type and property names they show.
+FRONT_ENDS = {
+    "dynamic": ("pulumi-python:dynamic/quickbooks:Instance", "callback_url"),
+    "plugin": ("quickbooks:index:Instance", "callbackUrl"),
+}
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_up_creates_exactly_the_declared_instances_then_is_a_no_op(stack, emu, front_end):
     declare(stack, books=BOOKS, payroll=PAYROLL)
     emu.clear_requests()
     stack.up()
@@ -53,16 +64,27 @@ def test_up_creates_exactly_the_declared_instances_then_is_a_no_op(stack, emu):
     emu.clear_requests()
     stack.refresh("--expect-no-changes")
     assert calls(emu) == [("GET", "/instances")]
-    assert "pulumi:quickbooks-instances:e2e" in emu.requests()[0]["query"].replace("%3A", ":")
+    assert f"pulumi:{stack.project}:e2e" in emu.requests()[0]["query"].replace("%3A", ":")
 
 
-def test_changed_callback_is_an_in_place_update_with_one_patch(stack, emu):
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_changed_callback_is_an_in_place_update_with_one_patch(stack, emu, front_end):
+    resource_type, callback = FRONT_ENDS[front_end]
     declare(stack, books=BOOKS)
     stack.up()
     stack.set_instance("books", **{**BOOKS, "callback_url": "https://hooks.example.com/v2"})
     preview = stack.preview("--diff")
-    assert "~ pulumi-python:dynamic/quickbooks:Instance: (update)" in preview.stdout
-    assert "callback_url" in preview.stdout and "https://hooks.example.com/v2" in preview.stdout
+    assert f"~ {resource_type}: (update)" in preview.stdout
+    resource_part = preview.stdout.split("--outputs:--")[0]
+    changed = [
+        line.split(":")[0].strip()
+        for line in resource_part.splitlines()
+        if line.startswith("      ~ ")
+    ]
+    assert f"~ {callback}" in changed, preview.stdout
+    if front_end == "plugin":  # with a detailed diff: only the changed input is shown
+        assert len(changed) == 1, preview.stdout
+    assert "https://hooks.example.com/v2" in preview.stdout
     assert "replace" not in preview.stdout.lower().replace("to replace", "")
     emu.clear_requests()
     stack.up()

@@ -1,0 +1,76 @@
+"""The native `quickbooks` plugin as a team outside this repository gets it.
+
+`install_package` makes a fresh virtualenv outside the checkout and runs
+`pip install <checkout>` into it: the SDK `pulumi_quickbooks`, the plugin
+`pulumi-resource-quickbooks` and their dependencies, nothing of the repository
+else. `program_files` writes Pulumi programs on that virtualenv, for
+`PulumiStack(files=...)`: the plugin is found through `plugins:` in `Pulumi.yaml`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from . import REPO
+
+# The repository's program (`__main__.py`) on the plugin: one instance per entry of
+# `quickbooks:instances`, exporting what the dynamic program exports. The e2e
+# tests that hold for both front-ends run on either program.
+INSTANCES_PROGRAM = """\
+import pulumi
+import pulumi_quickbooks as quickbooks
+
+instances = pulumi.Config("quickbooks").get_object("instances") or {}
+for key, settings in sorted(instances.items()):
+    inputs = {"name": key, **settings}
+    if isinstance(inputs.get("oauth"), dict):
+        inputs["oauth"] = quickbooks.OauthGrantArgs(**inputs["oauth"])
+    instance = quickbooks.Instance(key, **inputs)
+    pulumi.export(key, {
+        "instance_id": instance.instance_id,
+        "valid": instance.valid,
+        "disabled": instance.disabled,
+        "events_enabled": instance.events_enabled,
+        "realm_id": instance.realm_id,
+        "callback_url": instance.callback_url,
+    })
+"""
+
+
+def install_package(root: Path) -> Path:
+    """A new virtualenv under `root` with `pip install <checkout>`; its directory."""
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    done = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if done.returncode != 0:
+        output = done.stdout[-2000:] + done.stderr[-3000:]
+        raise RuntimeError(f"pip install {REPO} failed:\n{output}")
+    return venv
+
+
+# The project of the programs on the plugin: not the repository's, so the
+# instances they make never carry (and adopt) the same ownership tags.
+PROJECT = "quickbooks-plugin"
+
+
+def project_yaml(venv: Path, runtime: str, name: str = PROJECT) -> str:
+    """`Pulumi.yaml` of a program on `venv`'s package (`runtime`: python or yaml)."""
+    options = f"  options:\n    virtualenv: {venv}\n" if runtime == "python" else ""
+    return (
+        f"name: {name}\nruntime:\n  name: {runtime}\n{options}stackConfigDir: stacks\n"
+        f"plugins:\n  providers:\n    - name: quickbooks\n      path: {venv / 'bin'}\n"
+    )
+
+
+def program_files(venv: Path, runtime: str, program: str) -> dict[str, str]:
+    """The files of a project: a YAML program is Pulumi.yaml itself."""
+    if runtime == "yaml":
+        return {"Pulumi.yaml": project_yaml(venv, "yaml") + program}
+    return {"Pulumi.yaml": project_yaml(venv, "python"), "__main__.py": program}
