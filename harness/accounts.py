@@ -80,3 +80,24 @@ def oauth_grant(emu: Emulator, app: App, realm_id: str = REALM) -> dict[str, str
     params = emu.grant(app.api_key, app.api_secret, app.callback_url, realm_id=realm_id)
     SECRETS.add("grant code", params["code"])
     return {"code": params["code"], "realm_id": params["realmId"]}
+
+
+def hand_made_instance(emu: Emulator, app: App, realm_id: str = REALM, **fields) -> dict:
+    """An instance made outside Pulumi (the console, a script), with `fields` on top."""
+    grant = oauth_grant(emu, app, realm_id)
+    body = {
+        "element": {"key": "quickbooks"},
+        "name": "Made by hand",
+        "providerData": {"code": grant["code"], "realmId": grant["realm_id"]},
+        "configuration": {
+            "oauth.api.key": app.api_key,
+            "oauth.api.secret": app.api_secret,
+            "oauth.callback.url": app.callback_url,
+            "event.notification.enabled": "true",
+            "event.notification.callback.url": "https://hooks.example.com/old",
+            "event.poller.urls": "bills",
+            "authentication.type": "oauth2",
+        },
+        **fields,
+    }
+    return emu.api("POST", "/instances", json=body).json()

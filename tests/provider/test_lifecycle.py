@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pulumi.runtime import rpc
 
-from harness.accounts import configured_provider, oauth_grant, provider_config
+from harness.accounts import configured_provider, hand_made_instance, oauth_grant, provider_config
 from harness.emulator import calls, writes
 from provider.core.catalog import POLLER_RESOURCES
 from provider.errors import AuthenticationFailed
@@ -162,22 +162,7 @@ def test_create_adopts_an_instance_already_carrying_its_ownership_tag(emu, provi
 
 
 def test_adopt_id_takes_over_without_a_grant_and_reconciles(emu, app, provider, make_inputs):
-    grant = oauth_grant(emu, app)
-    body = {
-        "element": {"key": "quickbooks"},
-        "name": "Made by hand",
-        "providerData": {"code": grant["code"], "realmId": grant["realm_id"]},
-        "configuration": {
-            "oauth.api.key": app.api_key,
-            "oauth.api.secret": app.api_secret,
-            "oauth.callback.url": app.callback_url,
-            "event.notification.enabled": "true",
-            "event.notification.callback.url": "https://hooks.example.com/old",
-            "event.poller.urls": "bills",
-            "authentication.type": "oauth2",
-        },
-    }
-    existing = emu.api("POST", "/instances", json=body).json()
+    existing = hand_made_instance(emu, app)
     inputs = provider.check(
         {},
         {

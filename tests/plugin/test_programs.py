@@ -1,0 +1,191 @@
+"""The installed plugin through the real CLI: a Python and a YAML program, each outside
+the checkout, on the package pip-installed into a fresh virtualenv (`plugin_venv`).
+
+Each program wires one instance's `callbackUrl` to another's output, unknown in the
+first preview. The cycle: preview, create, no-op (0 writes), one changed field (1
+PATCH, the preview naming only it), a tag change (the preview shows the tags
+added and removed), destroy. `pulumi import` needs no program of its own.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.accounts import hand_made_instance
+from harness.emulator import writes
+from harness.leaks import SECRETS
+from harness.native import INSTANCES_PROGRAM, program_files
+from harness.pulumi_stack import PulumiStack, yaml_host_dir
+from provider.plugin.names import snake
+
+PYTHON = """\
+import pulumi
+import pulumi_quickbooks as quickbooks
+
+config = pulumi.Config()
+hooks = quickbooks.Instance(
+    "hooks",
+    name="Hooks",
+    callback_url="https://hooks.example.com/events",
+    oauth=quickbooks.OauthGrantArgs(code=config.require_secret("code1"), realm_id="9130350000000001"),
+    tags=[config.require("tagA")],
+)
+books = quickbooks.Instance(
+    "books",
+    name="Books",
+    callback_url=hooks.instance_id.apply(lambda i: f"https://hooks.example.com/{i}"),
+    oauth=quickbooks.OauthGrantArgs(code=config.require_secret("code2"), realm_id="9130350000000002"),
+    tags=[config.require("tagA"), config.require("tagB")],
+    poll_interval_minutes=config.require_int("poll"),
+)
+pulumi.export("books", books.instance_id)
+"""
+
+YAML = """\
+config:
+  code1:
+    type: string
+    secret: true
+  code2:
+    type: string
+    secret: true
+  tagA:
+    type: string
+  tagB:
+    type: string
+  poll:
+    type: integer
+resources:
+  hooks:
+    type: quickbooks:index:Instance
+    properties:
+      name: Hooks
+      callbackUrl: https://hooks.example.com/events
+      oauth:
+        code: ${code1}
+        realmId: "9130350000000001"
+      tags: ["${tagA}"]
+  books:
+    type: quickbooks:index:Instance
+    properties:
+      name: Books
+      callbackUrl: https://hooks.example.com/${hooks.instanceId}
+      oauth:
+        code: ${code2}
+        realmId: "9130350000000002"
+      tags: ["${tagA}", "${tagB}"]
+      pollIntervalMinutes: ${poll}
+outputs:
+  books: ${books.instanceId}
+"""
+
+PROGRAMS = {"python": PYTHON, "yaml": YAML}
+
+
+def program_stack(tmp_path, emu, app, venv, runtime: str, program: str) -> PulumiStack:
+    stack = PulumiStack(tmp_path / runtime, emu, app, files=program_files(venv, runtime, program))
+    if runtime == "yaml":  # the YAML host (scripts/pulumi-yaml.sh); fails if it cannot be built
+        stack.env["PATH"] = f"{yaml_host_dir()}:{stack.env['PATH']}"
+    stack.env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
+    return stack
+
+
+def changed_lines(preview: str) -> list[str]:
+    """The property lines the preview marks as changed, without the outputs section."""
+    resources = preview.split("--outputs:--")[0]
+    return [line.strip() for line in resources.splitlines() if line.startswith("      ")]
+
+
+@pytest.mark.parametrize("runtime", PROGRAMS)
+def test_a_program_previews_creates_changes_and_destroys(tmp_path, emu, app, plugin_venv, runtime):
+    stack = program_stack(tmp_path, emu, app, plugin_venv, runtime, PROGRAMS[runtime])
+    for key, realm in (("code1", "9130350000000001"), ("code2", "9130350000000002")):
+        code = emu.grant(app.api_key, app.api_secret, app.callback_url, realm_id=realm)["code"]
+        SECRETS.add("grant code", code)
+        stack.set_secret(key, code)
+    stack.write_config(
+        {
+            f"{stack.project}:{k}": v
+            for k, v in {"tagA": "env:a", "tagB": "team:x", "poll": "5"}.items()
+        }
+    )
+
+    preview = stack.preview("--diff").stdout
+    assert "+ 3 to create" in preview  # the stack and two instances
+    callbacks = [line.split()[-1] for line in preview.splitlines() if "callbackUrl" in line]
+    assert callbacks == ['"https://hooks.example.com/events"', "[unknown]"], preview
+
+    emu.clear_requests()
+    stack.up()
+    assert writes(emu) == [("POST", "/instances")] * 2
+    books = stack.outputs()["books"]
+    hooks_id = next(r["id"] for r in stack.resources() if r["urn"].endswith("::hooks"))
+    live = emu.api("GET", f"/instances/{books}").json()
+    assert (
+        live["configuration"]["event.notification.callback.url"]
+        == f"https://hooks.example.com/{hooks_id}"
+    )
+
+    emu.clear_requests()
+    stack.up("--expect-no-changes")
+    assert writes(emu) == []
+
+    stack.write_config({f"{stack.project}:poll": "10"})
+    preview = stack.preview("--diff").stdout
+    assert [line for line in changed_lines(preview) if line.startswith("~ ")] == [
+        "~ pollIntervalMinutes: 5 => 10"
+    ], preview
+    emu.clear_requests()
+    stack.up()
+    assert writes(emu) == [("PATCH", f"/instances/{books}")]
+
+    stack.write_config({f"{stack.project}:tagB": "cost:ops"})
+    preview = stack.preview("--diff").stdout
+    assert '+ [0]: "cost:ops"' in changed_lines(preview), preview
+    assert '- [1]: "team:x"' in changed_lines(preview), preview
+    assert "=>" not in preview.split("~ tags")[1].split("]")[0]  # no element shown as replaced
+    emu.clear_requests()
+    stack.up()
+    assert writes(emu) == [("PATCH", f"/instances/{books}")]
+    assert sorted(emu.api("GET", f"/instances/{books}").json()["tags"])[:2] == ["cost:ops", "env:a"]
+
+    emu.clear_requests()
+    stack.destroy()
+    assert sorted(writes(emu)) == sorted(
+        [("DELETE", f"/instances/{books}"), ("DELETE", f"/instances/{hooks_id}")]
+    )
+
+
+def test_import_takes_a_free_instance_and_refuses_another_stacks(tmp_path, emu, app, plugin_venv):
+    stack = program_stack(tmp_path, emu, app, plugin_venv, "python", INSTANCES_PROGRAM)
+    free = hand_made_instance(emu, app, realm_id="9130350000000003", tags=["team:books"])
+    owner = "pulumi:other-project:prod:books"
+    taken = hand_made_instance(emu, app, realm_id="9130350000000001", tags=[owner])
+    flags = ("--yes", "--generate-code=false", "--protect=false")
+
+    emu.clear_requests()
+    refused = stack.run(
+        "import", "quickbooks:index:Instance", "theirs", str(taken["id"]), *flags, check=False
+    )
+    assert refused.returncode != 0
+    assert f"instance {taken['id']} is managed by {owner}; nothing was changed" in refused.stdout
+    assert writes(emu) == [] and stack.resources() == []
+
+    stack.run("import", "quickbooks:index:Instance", "books", str(free["id"]), *flags)
+    assert writes(emu) == []
+    [imported] = stack.resources()
+    assert imported["id"] == str(free["id"])
+    assert imported["inputs"]["adoptId"] == str(free["id"])
+    assert imported["inputs"]["tags"] == ["team:books"]
+
+    # The program declares it as the import wrote it: the next `up` makes it this
+    # stack's with one PATCH (the ownership and stack tags), and nothing else.
+    stack.set_instance("books", **{snake(k): v for k, v in imported["inputs"].items()})
+    emu.clear_requests()
+    stack.up()
+    assert writes(emu) == [("PATCH", f"/instances/{free['id']}")]
+    tags = emu.api("GET", f"/instances/{free['id']}").json()["tags"]
+    assert f"pulumi:{stack.project}:e2e:books" in tags and f"pulumi:{stack.project}:e2e" in tags
+    emu.clear_requests()
+    stack.up("--expect-no-changes")
+    assert writes(emu) == []
