@@ -1,0 +1,214 @@
+"""The plugin's handlers called directly (no engine) against the emulator: what they
+add to the shared operations — names, the detailed diff, import, the lookup,
+diagnostics, the concurrency bound. The operations themselves are tested once,
+in tests/provider."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+from pulumi.provider.experimental.property_value import PropertyValue
+from pulumi.provider.experimental.provider import (
+    CheckRequest,
+    ConfigureRequest,
+    CreateRequest,
+    DeleteRequest,
+    DiffRequest,
+    InvokeRequest,
+    PropertyDiffKind,
+    ReadRequest,
+)
+
+from harness.accounts import hand_made_instance, oauth_grant, provider_config
+from harness.emulator import writes
+from provider.core.check import UNKNOWN
+from provider.core.inputs import SCHEMA
+from provider.errors import InputError, ProvisioningError
+from provider.plugin.provider import QuickBooksProvider, ownership_tag
+from provider.plugin.wire import to_plain, to_wire
+
+URN = "urn:pulumi:dev::shop::quickbooks:index:Instance::books"
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def configured(emu, app, **extra) -> QuickBooksProvider:
+    plugin = QuickBooksProvider()
+    args = {k.removeprefix("quickbooks:"): v for k, v in provider_config(emu, app, **extra).items()}
+    run(plugin.configure(ConfigureRequest({}, to_wire(args), True, True)))
+    return plugin
+
+
+@pytest.fixture
+def plugin(emu, app):
+    return configured(emu, app)
+
+
+def checked(plugin, **inputs) -> dict[str, PropertyValue]:
+    response = run(plugin.check(CheckRequest(URN, {}, to_wire(inputs), b"")))
+    assert response.failures == [], [(f.property, f.reason) for f in response.failures]
+    return response.inputs
+
+
+def created(plugin, inputs) -> tuple[str, dict[str, PropertyValue]]:
+    response = run(plugin.create(CreateRequest(URN, inputs, 60, False)))
+    return response.resource_id, response.properties
+
+
+def new_inputs(emu, app, **changes):
+    grant = oauth_grant(emu, app)
+    return {
+        "name": "Books",
+        "callback_url": "https://hooks.example.com/events",
+        "oauth": grant,
+        "tags": ["env:a", "team:x"],
+        **changes,
+    }
+
+
+def test_the_ownership_tag_comes_from_the_urn():
+    assert ownership_tag(URN) == "pulumi:shop:dev:books"
+    nested = "urn:pulumi:prod::shop::my:Component$quickbooks:index:Instance::a:b"
+    assert ownership_tag(nested) == "pulumi:shop:prod:a:b"
+
+
+def test_wire_names_are_camel_case_inside_the_grant_but_never_inside_maps():
+    plain = {
+        "callback_url": UNKNOWN,
+        "oauth": {"realm_id": "1"},
+        "extra_configuration": {"a.b_c": "1"},
+    }
+    wire = to_wire(plain, secrets=("oauth",))
+    assert set(wire) == {"callbackUrl", "oauth", "extraConfiguration"}
+    assert wire["oauth"].is_secret and set(wire["oauth"].value) == {"realmId"}
+    assert set(wire["extraConfiguration"].value) == {"a.b_c"}
+    assert to_plain(wire) == plain
+
+
+def test_check_names_failures_in_the_schemas_words_and_marks_secrets(plugin, emu, app):
+    bad = to_wire(
+        {
+            "name": "Books",
+            "oauth": {"code": "x", "realm_id": "not a realm"},
+            "poll_interval_minutes": 0,
+        }
+    )
+    response = run(plugin.check(CheckRequest(URN, {}, bad, b"")))
+    assert {f.property for f in response.failures} >= {"oauth.realmId", "pollIntervalMinutes"}
+    inputs = checked(plugin, **new_inputs(emu, app, signature_key="k" * 20))
+    assert inputs["oauth"].is_secret and inputs["signatureKey"].is_secret
+    assert inputs["ownershipTag"].value == "pulumi:shop:dev:books"
+
+
+def test_the_detailed_diff_shows_sets_by_element_secrets_by_name_and_the_replace_reason(
+    plugin, emu, app
+):
+    inputs = checked(plugin, **new_inputs(emu, app))
+    _id, outputs = created(plugin, inputs)
+
+    def diff(**changes):
+        declared = {k: v for k, v in to_plain(inputs).items() if k in SCHEMA.user_inputs}
+        news = checked(plugin, **{**declared, **changes})
+        return run(plugin.diff(DiffRequest(URN, _id, outputs, news, [])))
+
+    tags = diff(tags=["cost:ops", "env:a"])  # team:x removed, cost:ops added
+    assert {k: v.kind for k, v in tags.detailed_diff.items()} == {
+        "tags[1]": PropertyDiffKind.DELETE,
+        '["tags"][0]': PropertyDiffKind.ADD,
+    }
+    assert tags.diffs == ["tags"] and tags.replaces == []
+    assert diff(tags=["team:x", "env:a"]).changes is False  # a set: order is no change
+
+    key = diff(signature_key="s" * 20)
+    assert (
+        list(key.detailed_diff) == ["signatureKey"] and key.detailed_diff["signatureKey"].input_diff
+    )
+
+    company = diff(oauth=oauth_grant(emu, app, realm_id="9130350000000002"))
+    assert company.replaces == ["oauth"]
+    assert company.detailed_diff["oauth.realmId"].kind == PropertyDiffKind.UPDATE_REPLACE
+
+    unknown = diff(callback_url=UNKNOWN)
+    assert unknown.changes and list(unknown.detailed_diff) == ["callbackUrl"]
+
+
+def test_import_reads_a_free_instance_as_an_adoption_and_refuses_another_owners(plugin, emu, app):
+    free = hand_made_instance(emu, app, tags=["team:books"])
+    emu.clear_requests()
+    read = run(plugin.read(ReadRequest(URN, str(free["id"]), {}, {})))
+    assert writes(emu) == []
+    assert to_plain(read.inputs)["adopt_id"] == str(free["id"])
+    assert to_plain(read.properties)["ownership_tag"] is None  # not ours until the next up
+
+    owner = "pulumi:other:prod:books"
+    taken = hand_made_instance(emu, app, realm_id="9130350000000002", tags=[owner])
+    emu.clear_requests()
+    with pytest.raises(ProvisioningError) as refused:
+        run(plugin.read(ReadRequest(URN, str(taken["id"]), {}, {})))
+    # The message adopt_id gives for the same instance.
+    adopting = checked(
+        plugin, name="Books", adopt_id=str(taken["id"]), callback_url="https://hooks.example.com/e"
+    )
+    with pytest.raises(ProvisioningError) as adopt_refused:
+        created(plugin, adopting)
+    assert str(refused.value) == str(adopt_refused.value)
+    assert writes(emu) == []
+
+
+def test_get_instance_looks_up_by_id_or_by_name(plugin, emu, app):
+    made = hand_made_instance(emu, app, realm_id="9130350000000003", name="Lookup me")
+    tok = "quickbooks:index:getInstance"
+    by_id = run(plugin.invoke(InvokeRequest(tok, to_wire({"id": str(made["id"])}))))
+    by_name = run(plugin.invoke(InvokeRequest(tok, to_wire({"name": "Lookup me"}))))
+    assert to_plain(by_id.return_value) == to_plain(by_name.return_value)
+    assert to_plain(by_id.return_value)["realm_id"] == "9130350000000003"
+    with pytest.raises(InputError, match="exactly one of id and name"):
+        run(plugin.invoke(InvokeRequest(tok, to_wire({}))))
+
+
+class Engine:
+    """Records the engine's Log calls."""
+
+    def __init__(self):
+        self.logs = []
+
+    def Log(self, request):  # noqa: N802 (the gRPC method's name)
+        self.logs.append(request)
+
+
+def test_a_warning_is_an_engine_diagnostic_on_its_resource(plugin, emu, app):
+    engine = Engine()
+    plugin._diagnostics._engine = engine
+    other = "pulumi:other:prod:books"
+    taken = hand_made_instance(emu, app, tags=[other])
+    props = to_wire({"ownership_tag": "pulumi:shop:dev:books"})
+    run(plugin.delete(DeleteRequest(URN, str(taken["id"]), props, 60)))
+    [log] = engine.logs
+    assert log.urn == URN and f"is managed by {other}" in log.message
+    assert emu.api("GET", f"/instances/{taken['id']}").status_code == 200
+
+
+def test_operations_run_concurrently_up_to_max_concurrency(emu, app):
+    plugin = configured(emu, app, **{"quickbooks:maxConcurrency": "3"})
+    running, most, lock = [0], [0], threading.Lock()
+
+    def operation():
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+
+    async def many():
+        await asyncio.gather(*(plugin._run(URN, operation) for _ in range(10)))
+
+    started = time.monotonic()
+    run(many())
+    assert most[0] == 3
+    assert time.monotonic() - started < 10 * 0.05  # not one at a time
