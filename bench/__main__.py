@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import chart, report, runner
+from . import chart, native, report, runner
 
 BENCH = Path(__file__).resolve().parent
 DEFAULT_OUT = BENCH / "RESULTS.md"
@@ -100,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
                 link = str(drawn.resolve().relative_to(args.out.resolve().parent))
             except ValueError:
                 link = str(drawn.resolve())
-        args.out.write_text(report.markdown(results, chart=link))
+        old = args.out.read_text() if args.out.exists() else ""
+        args.out.write_text(native.with_native_block(old, report.markdown(results, chart=link)))
         json_path.write_text(json.dumps(data, indent=1, default=str))
         args.saved.write_bytes(pickle.dumps(results))
         print(

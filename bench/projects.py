@@ -112,11 +112,13 @@ class QuickBooksProject(BenchProject):
         workdir: Path,
         emu: Emulator,
         count: int,
+        files: dict[str, str] | None = None,
     ) -> None:
         self.emu = emu
         self.count = count
         self.app = new_app()
-        self.stack = PulumiStack(workdir, emu, self.app, stack="bench")
+        # `files`: another program (the plugin's, bench/native.py) instead of the repository's.
+        self.stack = PulumiStack(workdir, emu, self.app, stack="bench", files=files)
         self.stack.transcript = _NoTranscript()
 
     def use_program(

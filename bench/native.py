@@ -1,0 +1,182 @@
+"""`python -m bench.native`: the native plugin as a third column beside the null dynamic
+provider and the dynamic resource, and its concurrency at a slow API.
+
+  * overhead, API at 0 ms: the same lifecycle on the null dynamic provider, the
+    dynamic resource and the plugin (the package pip-installed into a fresh
+    virtualenv, `harness.native`), alternating the order, `--reps` times; the goal
+    is the plugin <= 1.1x the null provider (no per-resource pickle, no Python
+    dynamic-provider host);
+  * concurrency, API at `--latency-ms` (250): create, update-all and destroy of N
+    instances on the plugin, against the bound N x latency / concurrency, where
+    concurrency = min(the engine's default --parallel, quickbooks:maxConcurrency);
+    goal <= 1.3x bound + floor (the null provider's time for the operation).
+
+It writes its tables into the `<!-- bench:native -->` block of bench/RESULTS.md
+(the rest of that file is `python -m bench`'s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from emulator.harness import start_emulator
+from harness.native import INSTANCES_PROGRAM, install_package, program_files
+from provider.api.settings import MAX_CONCURRENCY
+from provider.docs import replace_block
+
+from .projects import (
+    CHANGED_URL,
+    NullProject,
+    QuickBooksProject,
+    instance_settings,
+    key,
+)
+from .runner import engine_default_parallel, log
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+OPS = ("create", "no-op up", "update one", "destroy")
+SLOW_OPS = ("create", "update all", "destroy")
+NULL, DYNAMIC, PLUGIN = "null dynamic provider", "dynamic resource", "native plugin"
+
+
+class PluginProject(QuickBooksProject):
+    """The repository's program on the installed plugin (same instances, same grants)."""
+
+    def __init__(self, workdir: Path, emu, count: int, venv: Path) -> None:
+        super().__init__(
+            workdir, emu, count, files=program_files(venv, "python", INSTANCES_PROGRAM)
+        )
+
+    def change_all(self) -> None:
+        changed = {
+            key(i): {**instance_settings(i), "callback_url": CHANGED_URL} for i in range(self.count)
+        }
+        for name, settings in changed.items():
+            self.stack.set_instance(name, **settings)
+
+
+def _median(walls: list[float]) -> float:
+    return statistics.median(walls)
+
+
+def overhead(work: Path, venv: Path, size: int, reps: int) -> dict[str, dict[str, float]]:
+    walls: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    with start_emulator() as emu:
+        projects = {
+            NULL: NullProject(work / "null", size),
+            DYNAMIC: QuickBooksProject(work / "dynamic", emu, size),
+            PLUGIN: PluginProject(work / "plugin", emu, size, venv),
+        }
+        for rep in range(reps):
+            order = list(projects.items())
+            order = order if rep % 2 == 0 else order[::-1]
+            for _name, project in order:
+                project.prepare()
+            for operation in OPS:
+                for name, project in order:
+                    walls[name][operation].append(project.run(operation).wall)
+                    log(f"overhead N={size} rep {rep + 1}: {name} {operation}")
+    return {name: {op: _median(w) for op, w in ops.items()} for name, ops in walls.items()}
+
+
+def concurrency(work: Path, venv: Path, size: int, latency_ms: int) -> dict[str, float]:
+    walls = {}
+    with start_emulator(latency_ms=latency_ms) as emu:
+        project = PluginProject(work / "slow", emu, size, venv)
+        project.prepare()
+        walls["create"] = project.run("create").wall
+        project.change_all()
+        walls["update all"] = project.run("update one").wall  # an `up`; every instance changed
+        walls["destroy"] = project.run("destroy").wall
+        log(f"concurrency N={size} at {latency_ms} ms: {walls}")
+    return walls
+
+
+def markdown(
+    size: int,
+    reps: int,
+    latency_ms: int,
+    parallel: int,
+    at_zero: dict[str, dict[str, float]],
+    slow: dict[str, float],
+) -> str:
+    lines = [
+        f"N = {size}; medians of {reps} repetition(s), API at 0 ms; the engine's default "
+        f"`--parallel` here: {parallel}.",
+        "",
+        f"| operation | {NULL} | {DYNAMIC} | {PLUGIN} | plugin / null | goal <= 1.1x |",
+        "|---|---|---|---|---|---|",
+    ]
+    for op in OPS:
+        null, dyn, plug = (at_zero[v][op] for v in (NULL, DYNAMIC, PLUGIN))
+        ratio = plug / null
+        lines.append(
+            f"| {op} | {null:.2f} s | {dyn:.2f} s | {plug:.2f} s | {ratio:.2f}x | "
+            f"{'yes' if ratio <= 1.1 else '**no**'} |"
+        )
+    workers = min(parallel, MAX_CONCURRENCY.default)
+    bound = size * latency_ms / 1000 / workers
+    lines += [
+        "",
+        f"At {latency_ms} ms per API call, N = {size}: bound = N x {latency_ms} ms / "
+        f"min(--parallel {parallel}, maxConcurrency {MAX_CONCURRENCY.default}) = {bound:.2f} s; "
+        "floor = the null provider's time at 0 ms (for update all: its `update one`).",
+        "",
+        "| operation | plugin | bound | floor | goal 1.3 x bound + floor | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    floors = {"create": "create", "update all": "update one", "destroy": "destroy"}
+    for op in SLOW_OPS:
+        floor = at_zero[NULL][floors[op]]
+        goal = 1.3 * bound + floor
+        lines.append(
+            f"| {op} | {slow[op]:.2f} s | {bound:.2f} s | {floor:.2f} s | {goal:.2f} s | "
+            f"{'yes' if slow[op] <= goal else '**no**'} |"
+        )
+    return "\n".join(lines)
+
+
+BLOCK = re.compile(r"## Native plugin\n.*?<!-- /bench:native -->", re.S)
+EMPTY = (
+    "## Native plugin\n\n<!-- bench:native -->\nnot measured yet: run `python -m bench.native`\n"
+    "<!-- /bench:native -->"
+)
+
+
+def with_native_block(old: str, new: str) -> str:
+    """`new` (what `python -m bench` writes) ending with `old`'s native-plugin section."""
+    found = BLOCK.search(old)
+    return f"{new.rstrip()}\n\n{found.group(0) if found else EMPTY}\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.native", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--size", type=int, default=100)
+    parser.add_argument("--reps", type=int, default=1)
+    parser.add_argument("--latency-ms", type=int, default=250)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="qbo-bench-native-") as tmp:
+        work = Path(tmp)
+        log("installing the package into a fresh virtualenv")
+        venv = install_package(work)
+        at_zero = overhead(work / "zero", venv, args.size, args.reps)
+        slow = concurrency(work, venv, args.size, args.latency_ms)
+    parallel = engine_default_parallel() or 0
+    table = markdown(args.size, args.reps, args.latency_ms, parallel, at_zero, slow)
+    print(table)
+    old = args.out.read_text() if args.out.exists() else ""
+    args.out.write_text(replace_block(with_native_block(old, old), "bench:native", table))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
