@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import sys
 
-from pulumi.provider.experimental.server import main as serve
-
 from .provider import QuickBooksProvider
+from .server import serve
 from .version import version
 
 
 def main() -> None:
     args = sys.argv[1:]
     engine = next((a for a in args if not a.startswith("-")), None)
-    serve(args, version(), QuickBooksProvider(engine))
+    if engine is None:
+        print(
+            "usage: pulumi-resource-quickbooks <engine address> (the engine starts it)",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+    serve(args, version(), QuickBooksProvider(engine), engine)
 
 
 if __name__ == "__main__":

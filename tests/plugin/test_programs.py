@@ -169,6 +169,7 @@ def test_import_takes_a_free_instance_and_refuses_another_stacks(tmp_path, emu, 
     )
     assert refused.returncode != 0
     assert f"instance {taken['id']} is managed by {owner}; nothing was changed" in refused.stdout
+    assert 'File "' not in refused.stdout  # the provider's message, without a traceback
     assert writes(emu) == [] and stack.resources() == []
 
     stack.run("import", "quickbooks:index:Instance", "books", str(free["id"]), *flags)

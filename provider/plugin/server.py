@@ -1,0 +1,66 @@
+"""The SDK's gRPC server for the provider, with the provider's own errors shown plain.
+
+`pulumi.provider.experimental.server` turns any exception of a handler into an
+error carrying the handler's Python traceback. A `QuickBooksError` is a message
+for the person running `pulumi` (a refused import, a spent grant, a missing
+setting: what happened and what to do), so it goes to the engine as it is; any
+other exception keeps the SDK's traceback, which a bug report needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+import grpc.aio
+from pulumi.provider.experimental import server as sdk
+from pulumi.provider.experimental.provider import Provider
+from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
+from pulumi.runtime.proto import provider_pb2_grpc
+
+from ..errors import QuickBooksError
+
+HANDLERS = ("CheckConfig", "Configure", "Check", "Diff", "Create", "Read", "Update", "Delete")
+
+
+def _plain_errors(traced: Callable[..., Any]) -> Callable[..., Any]:
+    async def handler(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            return await traced(self, request, context)
+        except Exception as exc:
+            cause = exc.__context__  # the SDK's wrapper re-raises with the traceback added
+            if isinstance(cause, QuickBooksError):
+                await context.abort(grpc.StatusCode.UNKNOWN, str(cause))
+            raise
+
+    return handler
+
+
+class Servicer(sdk.ProviderServicer):
+    """The SDK's servicer; its resource handlers report our errors without a traceback."""
+
+
+for _name in (*HANDLERS, "Invoke"):
+    setattr(Servicer, _name, _plain_errors(getattr(sdk.ProviderServicer, _name)))
+
+
+def serve(args: list[str], version: str, provider: Provider, engine: str) -> None:
+    """`sdk.main` with `Servicer`: serve on a free loopback port, print it, run until stopped."""
+
+    async def run() -> None:
+        server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
+        servicer = Servicer(args, version, provider, engine_address=engine)
+        provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
+        port = server.add_insecure_port(address="127.0.0.1:0")
+        await server.start()
+        sys.stdout.buffer.write(f"{port}\n".encode())
+        sys.stdout.buffer.flush()
+        await server.wait_for_termination()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
