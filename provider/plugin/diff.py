@@ -39,20 +39,20 @@ def _kind(old: Any, new: Any, replace: bool) -> PropertyDiffKind:
 
 def _elements(key: str, old: list, new: list) -> dict[str, PropertyDiff]:
     """The removed elements (at their index in `old`) and the added ones (at theirs in
-    `new`). An index both removed and added would be one key, which the engine shows
-    as `old => new` at that position; so the added ones are spelled `["key"][n]`, the
-    same path to the engine, a different key of the map."""
-    removed = {
-        f"{key}[{n}]": PropertyDiff(PropertyDiffKind.DELETE, False)
-        for n, v in enumerate(old)
-        if v not in new
-    }
-    added = {
-        f'["{key}"][{n}]': PropertyDiff(PropertyDiffKind.ADD, False)
-        for n, v in enumerate(new)
-        if v not in old
-    }
-    return {**removed, **added}
+    `new`). The added ones are spelled `["key"][n]`, the same path to the engine but
+    another key of the map, so an index can hold both; the engine's display shows
+    one mark per index, so where both fall on the same index it is one update
+    (`old => new`), the only way the removal stays visible."""
+    removed = {n for n, v in enumerate(old) if v not in new}
+    added = {n for n, v in enumerate(new) if v not in old}
+    diffs = {f"{key}[{n}]": PropertyDiff(PropertyDiffKind.DELETE, False) for n in removed - added}
+    diffs.update(
+        (f'["{key}"][{n}]', PropertyDiff(PropertyDiffKind.ADD, False)) for n in added - removed
+    )
+    diffs.update(
+        (f"{key}[{n}]", PropertyDiff(PropertyDiffKind.UPDATE, False)) for n in removed & added
+    )
+    return diffs
 
 
 def detailed(result: Diff, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, PropertyDiff]:

@@ -122,6 +122,10 @@ def test_the_detailed_diff_shows_sets_by_element_secrets_by_name_and_the_replace
         '["tags"][0]': PropertyDiffKind.ADD,
     }
     assert tags.diffs == ["tags"] and tags.replaces == []
+    swapped = diff(tags=["env:b", "team:x"])  # env:a -> env:b at the same index: one update
+    assert {k: v.kind for k, v in swapped.detailed_diff.items()} == {
+        "tags[0]": PropertyDiffKind.UPDATE
+    }
     assert diff(tags=["team:x", "env:a"]).changes is False  # a set: order is no change
 
     key = diff(signature_key="s" * 20)
