@@ -1,7 +1,7 @@
 """Declares `bench:count` null resources, shaped like the QuickBooks program's instances.
 
 `bench:changed` names the one resource whose callback_url differs (the
-benchmark's "one changed field" operation).
+benchmark's "one changed field" operation); `*` changes them all.
 """
 
 import pulumi
@@ -12,7 +12,7 @@ config = pulumi.Config("bench")
 changed = config.get("changed") or ""
 for index in range(config.require_int("count")):
     key = f"i{index:03d}"
-    path = "changed" if key == changed else "events"
+    path = "changed" if changed in (key, "*") else "events"
     resource = NullResource(
         key,
         {
