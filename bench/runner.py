@@ -34,7 +34,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from emulator.harness import Emulator, start_emulator
+from harness.controls import Emulator
+from harness.emulator import start_emulator
 from harness.pulumi_stack import REPO, pulumi_bin_dir
 
 from . import profiling, provider_cpu, rpc_costs, timeline
