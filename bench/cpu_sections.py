@@ -7,6 +7,7 @@ import statistics
 from typing import Any
 
 from .page import Page, secs, table
+from .prose import paragraph
 from .results import NULL, QUICKBOOKS, Results
 
 TOP_FRAMES = 15
@@ -24,17 +25,7 @@ def cpu(page: Page) -> list[str]:
     out: list[str] = []
     rows = data["cpu"]["rows"]
     if rows:
-        size = data["cpu"]["size"]
-        out += [
-            f"N={size}, emulator at 0 ms, one lifecycle per provider through a host that "
-            "times each RPC's CPU on its worker thread (`BENCH_HOST_MODE=cpu`, no profiler). "
-            "`host handlers` = the sum over the operation's RPCs: the provider's own CPU, "
-            "SDK (de)serialization included; `host process` = the host's CPU up to its last "
-            "RPC, start-up and imports included; `emulator` = the emulator process's CPU, "
-            "which a real deployment does not pay on the same cores; `command` = the CLI and "
-            "everything it started (the host included, the emulator not).",
-            "",
-        ]
+        out += paragraph("cpu", size=data["cpu"]["size"])
         header = ["provider", "operation", "host handlers s", "host process s"]
         header += ["emulator CPU s", "command CPU s", "API calls", "per RPC: calls x median CPU ms"]
         lines = [
@@ -64,15 +55,7 @@ def cpu(page: Page) -> list[str]:
 def _methods(rows: list[dict[str, Any]], size: int) -> list[str]:
     if not rows:
         return []
-    out = [
-        f"The provider's methods alone, in-process (`bench/provider_cpu.py`): each step over "
-        f"N={size} instances as the host calls them, against the emulator in its own "
-        "process, with a fresh inventory per step. `CPU ms` = this thread's CPU per call "
-        "(the provider and its HTTP client, no gRPC, no engine); `emulator ms` = the "
-        "emulator's CPU per call meanwhile. The shares come from a second run under "
-        "cProfile (thread-CPU timer), which inflates totals but not proportions much.",
-        "",
-    ]
+    out = paragraph("provider methods", size=size)
     categories = sorted({c for r in rows for c in r["by_category"]})
     header = ["method", "CPU ms", "emulator ms", "API calls", *categories]
     lines = [
@@ -115,8 +98,7 @@ def _per_rpc(rows: list[dict[str, Any]]) -> list[str]:
         cells.append("-" if extra is None else f"{extra:+.2f}")
         lines.append(cells)
     return [
-        "Per RPC, CPU ms on the host's worker thread (median over the lifecycle):",
-        "",
+        *paragraph("cpu per rpc"),
         *table(["RPC", "null provider", "quickbooks", "quickbooks - null"], lines),
         "",
     ]
@@ -128,9 +110,7 @@ def _imports(results: Results) -> list[str]:
     base = results.imports.get("python + pulumi.dynamic", 0.0)
     rows = [[k, secs(v), f"+{v - base:.2f}"] for k, v in results.imports.items()]
     return [
-        "Start-up: a fresh python importing each module (median). The program and the "
-        "provider host each pay it once per `pulumi` command.",
-        "",
+        *paragraph("imports"),
         *table(["import", "s", "over pulumi.dynamic"], rows),
         "",
     ]
@@ -143,12 +123,7 @@ def _rpc_costs(results: Results) -> list[str]:
     labels = list(results.rpc_costs[names[0]])
     rows = [[label, *[f"{results.rpc_costs[n][label]:.3f}" for n in names]] for label in labels]
     return [
-        "Check and Diff, which the engine sends one resource at a time in every preview "
-        "and up: CPU milliseconds per call inside the dynamic-provider host (the SDK's "
-        "servicer called in-process, steady state, best of several rounds; `bench/"
-        "rpc_costs.py`). `RPC` = the whole handler, `check()`/`diff()` = the provider "
-        "method alone.",
-        "",
+        *paragraph("rpc costs"),
         *table(["per call, CPU ms", *names], rows),
         "",
     ]
@@ -156,16 +131,8 @@ def _rpc_costs(results: Results) -> list[str]:
 
 def checkpoints(page: Page) -> list[str]:
     results, size = page.results, page.results.largest
-    out = [
-        f"State checkpoints at N={size}: the engine rewrites the whole state file after "
-        "every step, so each step's cost grows with N and with the size of each resource's "
-        "state. The same create and destroy with `PULUMI_SKIP_CHECKPOINTS=true` (one run; "
-        "a diagnostic, not a recommendation: a crash then loses the state of the update). "
-        "State per resource: "
-        + ", ".join(f"{name} {size:,} bytes" for name, size in results.state_bytes.items())
-        + ".",
-        "",
-    ]
+    state_bytes = ", ".join(f"{name} {n:,} bytes" for name, n in results.state_bytes.items())
+    out = paragraph("checkpoints", size=size, state_bytes=state_bytes)
     rows = []
     for name in (NULL, QUICKBOOKS):
         for operation in ("create", "destroy"):
@@ -181,15 +148,7 @@ def checkpoints(page: Page) -> list[str]:
 def _timelines(results: Results, size: int) -> list[str]:
     if not results.timelines:
         return []
-    out = [
-        f"Engine timelines at N={size} (`-v=7 --logtostderr`, profiled host, so slower than "
-        "above): `before` = until the first provider RPC (CLI, language host, program start, "
-        "provider host start); `RPC window` = first provider RPC to last; `Check+Diff` = "
-        "their summed engine-side time (in preview and up the engine issues them one "
-        "resource at a time, while it generates steps); `peak` = most resource RPCs in "
-        "flight.",
-        "",
-    ]
+    out = paragraph("timelines", size=size)
     rows = []
     for (variant, operation), line in results.timelines.items():
         first, last = line.first_rpc, line.last_rpc
@@ -226,15 +185,7 @@ def _rpc_counts(line) -> str:
 def _profiles(results: Results) -> list[str]:
     if not results.profiles:
         return []
-    out = [
-        "Inside the provider host (pyinstrument, one profiler per gRPC call, wall-clock "
-        "samples every 0.5 ms): milliseconds in the handler, from the request arriving to "
-        "the response built (deserialize, provider method, serialize). The first calls of "
-        "each process also unpickle the provider, which imports its module, and configure "
-        "it; the calls that arrive meanwhile wait for that (`get_provider`): the mean "
-        "carries that start-up, the median is the steady state.",
-        "",
-    ]
+    out = paragraph("profiles")
     names = list(results.profiles)
     rpcs = sorted({rpc for p in results.profiles.values() for rpc in p.rpcs})
     rows = []
@@ -248,12 +199,7 @@ def _profiles(results: Results) -> list[str]:
         rows.append(cells)
     out += table(["RPC", *[f"{n}: calls x median / mean ms" for n in names]], rows)
     out += [""]
-    out += [
-        "Own time (wall-clock samples in the handlers) by whose code it is, in percent of "
-        "each host's time in handlers: what is `this provider` can be cut in provider/; "
-        "the rest is the SDK's host, gRPC, the HTTP stack and waiting for the API.",
-        "",
-    ]
+    out += paragraph("own time")
     categories = sorted({c for p in results.profiles.values() for c, _ in p.by_category()})
     lines = []
     for name_ in categories:

@@ -15,6 +15,7 @@ SCALE_OPS = ("preview", "create", "refresh", "destroy")
 NULL = "null provider"
 QUICKBOOKS = "quickbooks"
 CALLS = "quickbooks, calls"
+SHARDING_REPS = 2  # repetitions of the sharding section in a full run
 
 
 def scaled(latency_ms: int) -> str:

@@ -40,6 +40,7 @@ from .results import (
     OVERHEAD_OPS,
     QUICKBOOKS,
     SCALE_OPS,
+    SHARDING_REPS,
     CpuRow,
     Results,
     scaled,
@@ -48,7 +49,6 @@ from .results import (
 
 QUICK_SECTIONS = ("calls", "overhead", "scale", "cpu", "profile")
 SMALL = 10  # sizes up to this get 5 repetitions in a full run, larger ones 3
-SHARDING_REPS = 2
 # (provider hosts, --parallel): the engine's default --parallel (8 on 2 cores)
 # already admits 2 hosts x 4 workers; 4 hosts need 16.
 SHARDS = ((1, None), (2, None), (4, 16))

@@ -8,19 +8,14 @@ from typing import Any
 
 from . import goals
 from .page import Page, mark, secs, spread, table
-from .results import CALLS, QUICKBOOKS
+from .prose import paragraph
+from .results import CALLS, QUICKBOOKS, SHARDING_REPS
 from .verdicts import HELPS, HURTS
 
 
 def calls(page: Page) -> list[str]:
     data = page.data
-    out = [
-        "Counted in the emulator's request log (`/_emulator/requests`), every repetition, "
-        "at every latency and with every number of provider hosts. Exact, not noisy. "
-        "`GET list` = `GET /instances` (the per-run inventory lists by the stack's tag); "
-        "every benchmark instance is in that list, so a fallback GET is never due.",
-        "",
-    ]
+    out = paragraph("calls")
     variant = CALLS if any(r["variant"] == CALLS for r in data["calls"]) else QUICKBOOKS
     mine = [r for r in data["calls"] if r["variant"] == variant]
     rows = [
@@ -55,15 +50,7 @@ def _met_at(rows: list[dict[str, Any]], other: dict[str, Any]) -> bool | None:
 
 def overhead(page: Page) -> list[str]:
     data = page.data
-    out = [
-        "Wall seconds of the whole `pulumi` command (median), the same lifecycle through "
-        "`bench/null_provider.py` (CRUD that does nothing) and through this provider. "
-        "(min-max) is the spread over the repetitions. CPU = user+system seconds of the "
-        "CLI and every process it started (engine, language host, program, provider "
-        "host); the emulator, on the same 2 cores, is not in it: `API s` = its summed "
-        "request durations, `emulator CPU s` = its process's CPU.",
-        "",
-    ]
+    out = paragraph("overhead")
     rows = [
         [
             str(r["size"]),
@@ -87,17 +74,12 @@ def overhead(page: Page) -> list[str]:
 
 def scale(page: Page) -> list[str]:
     data, latency = page.data, page.results.latency_ms
-    out = [
-        f"`bound` = API calls x {latency} ms / 4 (one host's workers): what the latency "
-        "costs with perfect overlap; `floor` = the null provider's time for the same "
-        "operation and N; `at 0 ms` = this provider's time with an instant API; "
-        "`latency cost` = wall - at 0 ms, to compare with the bound. Goals (issue 15): "
-        f"refresh <= floor + {goals.REFRESH_SLACK_S:.0f} s; create <= {goals.CREATE_SLACK} x "
-        f"(N x {latency} ms / 4) + floor; destroy (not in the issue) held to "
-        f"{goals.CREATE_SLACK} x its own bound + floor. The issue sets them at N = 100: "
-        "only the largest N is judged.",
-        "",
-    ]
+    out = paragraph(
+        "scale",
+        latency=latency,
+        refresh_slack=goals.REFRESH_SLACK_S,
+        create_slack=goals.CREATE_SLACK,
+    )
     if page.chart:
         out += [f"![wall time against N]({page.chart})", ""]
     header = ["N", "operation", "wall s (min-max)", "API calls", "bound s", "floor s"]
@@ -144,15 +126,7 @@ def scale(page: Page) -> list[str]:
 
 def sharding(page: Page) -> list[str]:
     data, results = page.data, page.results
-    out = [
-        "The engine starts one dynamic-provider host per provider *resource*; "
-        "`bench/programs/quickbooks_sharded.py` spreads the instances round-robin over K "
-        "explicit `pulumi-python` providers (K hosts, 4K workers; 4 hosts run with "
-        "`--parallel 16`, since the engine's default here admits 8). One host = the "
-        "repository's program as users run it. `vs 1 host` = wall / one host's wall at "
-        f"the same latency. Median of {1 if results.quick else 2}.",
-        "",
-    ]
+    out = paragraph("sharding", reps=1 if results.quick else SHARDING_REPS)
     header = ["hosts", "latency", "concurrency", "operation", "wall s (min-max)"]
     header += ["API calls", "bound s", "vs 1 host"]
     rows = [

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import collections
 import json
+import re
+from pathlib import Path
 
-from bench import chart, profiling, provider_cpu, report, runner
+from bench import chart, profiling, prose, provider_cpu, report, runner
 from bench import results as bench_results
 from bench.projects import Timing
 
@@ -116,3 +118,14 @@ def test_the_chart_is_a_png(tmp_path):
     path = chart.render(data, tmp_path / "scale.png")
     assert path is not None and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert chart.render({**data, "scale": []}, tmp_path / "none.png") is None
+
+
+def test_every_paragraph_of_the_prose_is_asked_for_and_filled_in():
+    code = "".join(path.read_text() for path in Path(prose.__file__).parent.glob("*.py"))
+    asked = set(re.findall(r'paragraph\(\s*"([^"]+)"', code))
+    assert asked == set(prose.paragraphs())  # none missing, none left over
+    markdown = report.markdown(made_up(0.6, 1.0), chart="scale.png")
+    assert "{" not in markdown and "}" not in markdown  # every field filled in
+    assert "Goals (issue 15): refresh <= floor + 1 s; create <= 1.3 x (N x 250 ms / 4)" in markdown
+    assert "the same latency. Median of 2.\n" in markdown
+    assert "State checkpoints at N=10: the engine rewrites the whole state file" in markdown

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from tests.emulator.answer_shapes import assert_error
 from tests.emulator.emulator_support import (
     REALM_US1,
-    assert_error,
     configuration,
     create_instance,
     instance_body,

@@ -6,12 +6,10 @@ import re
 
 import pytest
 
+from tests.emulator.answer_shapes import CREATE_FIELDS, ELEMENT_FIELDS, assert_error
 from tests.emulator.emulator_support import (
     CALLBACK,
-    CREATE_FIELDS,
-    ELEMENT_FIELDS,
     REALM_US1,
-    assert_error,
     configuration,
     create_instance,
     events_configuration,

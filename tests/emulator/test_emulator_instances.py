@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from tests.emulator.answer_shapes import CREATE_FIELDS, assert_error
 from tests.emulator.emulator_support import (
     API_SECRET,
-    CREATE_FIELDS,
     REALM_US1,
     REALM_US2,
-    assert_error,
     configuration,
     create_instance,
     events_configuration,
