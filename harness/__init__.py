@@ -9,6 +9,8 @@
 - `harness.receiver`: the reference events receiver started, and what it received;
 - `harness.accounts`: throwaway accounts, the QuickBooks app, provider config and grants;
 - `harness.browser`: Debian's headless Chromium under playwright, and page screenshots;
+- `harness.stub_server`: a stand-in HTTP server in a thread, for answers the emulator
+  never gives;
 - `harness.leaks`: the registry of every secret a run made, and the scan for them;
 - `harness.pulumi_stack`: a throwaway copy of the project driven by the real `pulumi` CLI.
 
