@@ -1,4 +1,4 @@
-"""The bodies of the CPU sections of RESULTS.md: CPU per operation, profiles and
+"""The tables of the CPU sections of RESULTS.md: CPU per operation, profiles and
 timelines, state checkpoints (their headings are declared once, in `bench/report.py`)."""
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ from .prose import paragraph
 from .results import NULL, QUICKBOOKS, Results
 
 TOP_FRAMES = 15
-
-
 # The profiler's own wrapper and the SDK's error wrapper enclose every call.
 WRAPPERS = (
     "DynamicResourceProviderServicer.call (",

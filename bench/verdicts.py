@@ -11,8 +11,6 @@ from .page import mark
 from .results import NULL, OVERHEAD_OPS, QUICKBOOKS, Results
 
 HELPS = 0.9  # K hosts "help" when the median operation takes <= 90% of one host's time
-
-
 HURTS = 1.1  # and "hurt" when any operation takes > 110% (the machine's noise is ~5-10%)
 
 

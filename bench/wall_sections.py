@@ -1,4 +1,4 @@
-"""The bodies of the wall-time sections of RESULTS.md: HTTP calls, overhead, scale,
+"""The tables of the wall-time sections of RESULTS.md: HTTP calls, overhead, scale,
 sharding (their headings are declared once, in `bench/report.py`)."""
 
 from __future__ import annotations
