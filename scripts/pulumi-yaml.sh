@@ -23,6 +23,10 @@ YAML_PULUMI_SDK="${PULUMI_YAML_SDK:-v3.219.0}"
 # shellcheck disable=SC2016  # the $ and braces are matched literally
 CLI_DEFAULT=$(sed -n 's/^PULUMI_VERSION="\${PULUMI_VERSION:-\(v[0-9.]*\)}"$/\1/p' "$SCRIPT_DIR/pulumi-cli.sh")
 PULUMI_VERSION="${PULUMI_VERSION:-$CLI_DEFAULT}"
+if [ -z "$PULUMI_VERSION" ]; then
+  echo "[pulumi-yaml] ERROR: cannot read the PULUMI_VERSION pin from scripts/pulumi-cli.sh" >&2
+  exit 1
+fi
 CACHE_ROOT="${QBO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/qbo-pulumi}"
 BIN_DIR="$CACHE_ROOT/pulumi-$PULUMI_VERSION/bin"  # the same directory as scripts/pulumi-cli.sh
 HOST="$BIN_DIR/pulumi-language-yaml"
@@ -71,7 +75,7 @@ cd "$work"
 export GOFLAGS="${GOFLAGS:-} -mod=mod"
 export GOTOOLCHAIN=local
 
-say "building pulumi-language-yaml $YAML_VERSION from Go modules (first time only; ~1-2 min after the CLI, ~10 min on a cold Go cache)"
+say "building pulumi-language-yaml $YAML_VERSION from Go modules (first time only; ~1 min after the CLI, ~2-3 min on an empty Go build cache)"
 cat >go.mod <<MOD
 module qbo.local/pulumiyaml
 
