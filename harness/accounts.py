@@ -16,8 +16,8 @@ from provider.lifecycle import QuickBooksInstanceProvider
 
 from .leaks import SECRETS
 
-if TYPE_CHECKING:  # the emulator harness loads `requests`; test_import_cost counts on that
-    from emulator.harness import Emulator
+if TYPE_CHECKING:  # the emulator's client loads `requests`; test_import_cost counts on that
+    from .controls import Emulator
 
 APP_CALLBACK = "http://localhost:8400/quickbooks/oauth/callback"
 EVENTS_URL = "https://hooks.example.com/quickbooks/events"

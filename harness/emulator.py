@@ -1,18 +1,70 @@
-"""The emulator as every test suite starts it, and views of its request log."""
+"""The emulator as tests and the benchmark start it, and views of its request log.
+
+``start_emulator`` runs ``python -m emulator --port 0`` and reads the secrets it prints;
+``watched_emulator`` adds throwaway accounts and scans its stderr for secrets when it stops.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import re
+import sys
 import weakref
 from collections.abc import Iterator
 
-from emulator.harness import Emulator, start_emulator
-
 from .accounts import random_accounts
+from .controls import Emulator, EmulatorError
 from .leaks import SECRETS, assert_no_secrets
+from .process import start_server
 
+ACCOUNT_LINE = re.compile(r"^account: organization=(\S+) user=(\S+)$")
+ADMIN_LINE = re.compile(r"^admin token: (\S+)$")
 # Emulators started through `watched_emulator`: tests/conftest.py refuses any other `emu`.
 WATCHED: weakref.WeakSet[Emulator] = weakref.WeakSet()
+
+
+def start_emulator(
+    *,
+    db: str | os.PathLike | None = None,
+    accounts: list[tuple[str, str]] | None = None,
+    admin_token: str | None = None,
+    latency_ms: int = 0,
+    fast_retries: bool = True,
+    extra_args: tuple[str, ...] | list[str] = (),
+    timeout: float = 20.0,
+) -> Emulator:
+    """Start ``python -m emulator --port 0`` and wait for its ``listening on`` line."""
+    command = [sys.executable, "-m", "emulator", "--port", "0"]
+    if db is not None:
+        command += ["--db", str(db)]
+    for org, user in accounts or []:
+        command += ["--account", f"{org}:{user}"]
+    if admin_token is not None:
+        command += ["--admin-token", admin_token]
+    if latency_ms:
+        command += ["--latency-ms", str(latency_ms)]
+    if fast_retries:
+        command.append("--fast-retries")
+    command += list(extra_args)
+
+    found_accounts: list[tuple[str, str]] = []
+    found_token = admin_token
+
+    def identity(line: str) -> None:
+        nonlocal found_token
+        if match := ACCOUNT_LINE.match(line):
+            found_accounts.append((match[1], match[2]))
+        elif match := ADMIN_LINE.match(line):
+            found_token = match[1]
+
+    process, base_url, stderr_tail = start_server(
+        command, name="emulator", error=EmulatorError, timeout=timeout, on_line=identity
+    )
+    if found_token is None:
+        process.kill()
+        raise EmulatorError("emulator printed no admin token")
+    return Emulator(process, base_url, found_token, list(accounts or found_accounts), stderr_tail)
 
 
 @contextlib.contextmanager
@@ -24,19 +76,6 @@ def watched_emulator(accounts: int = 2, **options) -> Iterator[Emulator]:
         WATCHED.add(started)
         yield started
         assert_no_secrets("emulator stderr", started.stderr())
-
-
-# Every control endpoint of the emulator: each needs its admin token.
-CONTROL_ENDPOINTS = [
-    ("GET", "/requests"),
-    ("DELETE", "/requests"),
-    ("GET", "/faults"),
-    ("POST", "/faults"),
-    ("DELETE", "/faults"),
-    ("POST", "/reset"),
-    ("POST", "/instances/1/events"),
-    ("GET", "/deliveries/x"),
-]
 
 
 def calls(emu: Emulator) -> list[tuple[str, str]]:

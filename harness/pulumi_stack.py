@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from emulator.harness import Emulator
+from harness.controls import Emulator
 
 from . import REPO
 from .accounts import REALM, App

@@ -23,6 +23,10 @@ YAML_PULUMI_SDK="${PULUMI_YAML_SDK:-v3.219.0}"
 # shellcheck disable=SC2016  # the $ and braces are matched literally
 CLI_DEFAULT=$(sed -n 's/^PULUMI_VERSION="\${PULUMI_VERSION:-\(v[0-9.]*\)}"$/\1/p' "$SCRIPT_DIR/pulumi-cli.sh")
 PULUMI_VERSION="${PULUMI_VERSION:-$CLI_DEFAULT}"
+if [ -z "$PULUMI_VERSION" ]; then
+  echo "[pulumi-yaml] ERROR: cannot read the PULUMI_VERSION pin from scripts/pulumi-cli.sh" >&2
+  exit 1
+fi
 CACHE_ROOT="${QBO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/qbo-pulumi}"
 BIN_DIR="$CACHE_ROOT/pulumi-$PULUMI_VERSION/bin"  # the same directory as scripts/pulumi-cli.sh
 HOST="$BIN_DIR/pulumi-language-yaml"
@@ -68,22 +72,10 @@ work="$CACHE_ROOT/build-yaml-$YAML_VERSION"
 rm -rf "$work"
 mkdir -p "$work" "$BIN_DIR"
 cd "$work"
-export GOFLAGS="${GOFLAGS:-} -mod=mod"
-export GOTOOLCHAIN=local
-
-say "building pulumi-language-yaml $YAML_VERSION from Go modules (first time only; ~1-2 min after the CLI, ~10 min on a cold Go cache)"
-cat >go.mod <<MOD
-module qbo.local/pulumiyaml
-
-go 1.24
-MOD
-cat >tools.go <<'GO'
-//go:build tools
-
-package tools
-
-import _ "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml"
-GO
+# shellcheck source=scripts/gowrap.sh
+. "$SCRIPT_DIR/gowrap.sh"
+say "building pulumi-language-yaml $YAML_VERSION from Go modules (first time only; ~1 min after the CLI, ~2-3 min on an empty Go build cache)"
+gowrap_init qbo.local/pulumiyaml github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
 
 go_mod_file() {  # $1 = module@version; the path of its go.mod in the module cache
   go mod download -json "$1" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p'
@@ -98,26 +90,15 @@ mapfile -t cli_reqs < <(awk '/^require \(/{r=1; next} r && /^\)/{r=0; next} r{pr
 go mod edit "${cli_reqs[@]/#/-require=}"
 go get "github.com/pulumi/pulumi-yaml@$YAML_VERSION" \
   "github.com/pulumi/pulumi/pkg/v3@$YAML_PULUMI_SDK" "github.com/pulumi/pulumi/sdk/v3@$YAML_PULUMI_SDK" >&2
-# Replace directives apply only in the main module, so a wrapper repeats those of
-# the modules it builds (the ones that do not point into their own repository).
 for mod in "github.com/pulumi/pulumi/pkg/v3@$YAML_PULUMI_SDK" "github.com/pulumi/pulumi-yaml@$YAML_VERSION"; do
-  awk '/^replace \(/{r=1; next} r && /^\)/{r=0; next} r{print} /^replace [^(]/{sub(/^replace /, ""); print}' \
-    "$(go_mod_file "$mod")" | { grep -v '=> \.' || true; } | while read -r old _arrow new_mod new_ver; do
-      say "  replace $old => $new_mod $new_ver (from $mod)"
-      go mod edit -replace "$old=$new_mod@$new_ver"
-    done
+  gowrap_replaces "$(go_mod_file "$mod")"
 done
 go mod tidy >&2
 
 say "step 2/3: compiling (progress every 50 packages)"
-set +e
-go build -v -o "$work/" \
+gowrap_build 50 -o "$work/" \
   -ldflags "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=${YAML_VERSION#v}" \
-  github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml 2>&1 |
-  awk '/^(#|go:|[^ ]*\.go:)/{print > "/dev/stderr"; next} {n++; if (n%50==0) printf "[pulumi-yaml]   compiled %d packages\n", n > "/dev/stderr"}'
-rc=${PIPESTATUS[0]}
-set -e
-[ "$rc" -eq 0 ] || { say "ERROR: go build failed (exit $rc); see the messages above"; exit 1; }
+  github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
 
 say "step 3/3: installing into $BIN_DIR"
 mv -f "$work/pulumi-language-yaml" "$HOST"

@@ -78,12 +78,8 @@ class YamlProject:
             text=True,
             timeout=120,
         )
-        if check and proc.returncode != 0:
-            pytest.fail(
-                f"pulumi {' '.join(args)} exited {proc.returncode}\n"
-                f"--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}",
-                pytrace=False,
-            )
+        output = f"--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
+        assert not check or proc.returncode == 0, f"pulumi {' '.join(args)} failed\n{output}"
         return proc
 
 

@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from emulator.harness import start_emulator
+from harness.emulator import start_emulator
 from tests.emulator.emulator_support import (
     API_KEY,
     API_SECRET,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from emulator.harness import start_emulator
+from harness.emulator import start_emulator
 from tests.emulator.emulator_support import (
     CallbackServer,
     create_instance,
