@@ -25,11 +25,12 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from emulator.harness import start_emulator
+from harness.emulator import start_emulator
 from harness.native import INSTANCES_PROGRAM, install_package, program_files
 from provider.api.settings import MAX_CONCURRENCY
 from provider.docs import replace_block
 
+from .machine import engine_default_parallel
 from .projects import (
     CHANGED_URL,
     NullProject,
@@ -37,7 +38,7 @@ from .projects import (
     instance_settings,
     key,
 )
-from .runner import engine_default_parallel, log
+from .runner import log
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 OPS = ("create", "no-op up", "update one", "destroy")
