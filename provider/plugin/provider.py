@@ -13,7 +13,6 @@ provider's host runs 4). Check and diff make no call and run on the loop.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -78,7 +77,8 @@ def _outputs(outputs: dict[str, Any]) -> dict[str, PropertyValue]:
 class QuickBooksProvider(Provider):
     def __init__(self, engine_address: str | None = None) -> None:
         self._diagnostics = Diagnostics(engine_address)
-        self._session = Session(ProviderSettings.load(), warn=self._diagnostics.warn)
+        # Settings arrive with `configure`, which the engine calls before any other step.
+        self._session = Session(ProviderSettings(), warn=self._diagnostics.warn)
         self._slots = asyncio.Semaphore(self._session.settings.max_concurrency)
 
     @property
@@ -87,11 +87,11 @@ class QuickBooksProvider(Provider):
 
     async def _run(self, urn: str, call: Callable[..., T], *args: Any) -> T:
         """`call(*args)` in a worker thread, within the concurrency bound; its warnings
-        name `urn`."""
+        name `urn`. Each engine request is a task of its own, with its own context,
+        which the thread runs in."""
         async with self._slots:
-            context = contextvars.copy_context()
-            context.run(CURRENT_URN.set, urn)
-            return await asyncio.to_thread(context.run, call, *args)
+            CURRENT_URN.set(urn)
+            return await asyncio.to_thread(call, *args)
 
     # --- the provider itself -------------------------------------------------------
 
@@ -101,7 +101,7 @@ class QuickBooksProvider(Provider):
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         """Today's settings: the provider's inputs (the stack config `quickbooks:*` for
         the default provider), else the environment."""
-        args = to_plain({k: v for k, v in request.args.items()}, rename=False)
+        args = to_plain(request.args, rename=False)
 
         def lookup(key: str) -> Any:
             name = key.removeprefix(f"{NAMESPACE}:")
