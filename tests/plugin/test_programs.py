@@ -190,3 +190,52 @@ def test_import_takes_a_free_instance_and_refuses_another_stacks(tmp_path, emu, 
     emu.clear_requests()
     stack.up("--expect-no-changes")
     assert writes(emu) == []
+
+
+TWO_ORGANIZATIONS = """\
+import pulumi
+import pulumi_quickbooks as quickbooks
+
+config = pulumi.Config()
+second = quickbooks.Provider(
+    "second-organization",
+    base_url=config.require("baseUrl"),
+    user_secret=config.require_secret("user2"),
+    organization_secret=config.require_secret("org2"),
+    oauth_api_key=config.require("appKey"),
+    oauth_api_secret=config.require_secret("appSecret"),
+    oauth_callback_url=config.require("appCallback"),
+    allowed_callback_hosts="hooks.example.com",
+)
+for name, opts in (("first", None), ("second", pulumi.ResourceOptions(provider=second))):
+    quickbooks.Instance(
+        name,
+        name=name.title(),
+        callback_url="https://hooks.example.com/events",
+        oauth=quickbooks.OauthGrantArgs(code=config.require_secret(name), realm_id="9130350000000001"),
+        opts=opts,
+    )
+"""
+
+
+def test_an_explicit_provider_serves_another_organization(tmp_path, emu, app, plugin_venv):
+    stack = program_stack(tmp_path, emu, app, plugin_venv, "python", TWO_ORGANIZATIONS)
+    org2, user2 = emu.accounts[1]
+    for key, value in (("org2", org2), ("user2", user2), ("appSecret", app.api_secret)):
+        stack.set_secret(key, value)
+    for name in ("first", "second"):
+        code = emu.grant(app.api_key, app.api_secret, app.callback_url)["code"]
+        SECRETS.add("grant code", code)
+        stack.set_secret(name, code)
+    plain = {"baseUrl": emu.base_url, "appKey": app.api_key, "appCallback": app.callback_url}
+    stack.write_config({f"{stack.project}:{k}": v for k, v in plain.items()})
+
+    def names(account: int) -> list[str]:
+        listed = emu.api("GET", "/instances", account=account)
+        return [] if listed.status_code == 404 else [i["name"] for i in listed.json()]
+
+    stack.up()
+    assert "First" in names(0) and "Second" not in names(0)
+    assert names(1) == ["Second"]
+    stack.destroy()
+    assert names(1) == [] and "First" not in names(0)
