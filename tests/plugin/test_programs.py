@@ -2,7 +2,7 @@
 the checkout, on the package pip-installed into a fresh virtualenv (`plugin_venv`).
 
 Each program wires one instance's `callbackUrl` to another's output, unknown in the
-first preview. The cycle: preview, create, no-op (0 writes), one changed field (1
+first preview, and looks the other up with `quickbooks:index:getInstance`. The cycle: preview, create, no-op (0 writes), one changed field (1
 PATCH, the preview naming only it), a tag change (the preview shows the tags
 added and removed), destroy. `pulumi import` needs no program of its own.
 """
@@ -39,6 +39,7 @@ books = quickbooks.Instance(
     poll_interval_minutes=config.require_int("poll"),
 )
 pulumi.export("books", books.instance_id)
+pulumi.export("lookedUp", quickbooks.get_instance_output(id=books.instance_id).name)
 """
 
 YAML = """\
@@ -75,8 +76,16 @@ resources:
         realmId: "9130350000000002"
       tags: ["${tagA}", "${tagB}"]
       pollIntervalMinutes: ${poll}
+variables:
+  lookedUp:
+    fn::invoke:
+      function: quickbooks:index:getInstance
+      arguments:
+        id: ${books.instanceId}
+      return: name
 outputs:
   books: ${books.instanceId}
+  lookedUp: ${lookedUp}
 """
 
 PROGRAMS = {"python": PYTHON, "yaml": YAML}
@@ -119,6 +128,7 @@ def test_a_program_previews_creates_changes_and_destroys(tmp_path, emu, app, plu
     stack.up()
     assert writes(emu) == [("POST", "/instances")] * 2
     books = stack.outputs()["books"]
+    assert stack.outputs()["lookedUp"] == "Books"  # quickbooks:index:getInstance, by id
     hooks_id = next(r["id"] for r in stack.resources() if r["urn"].endswith("::hooks"))
     live = emu.api("GET", f"/instances/{books}").json()
     assert (
