@@ -28,7 +28,8 @@ from .events import (
 )
 from .exceptions import BadRequest, NotFound
 from .instances import realm_of
-from .store import InstanceRecord, Store
+from .records import InstanceRecord
+from .store import Store
 
 # The docs do not give the platform's default refresh interval; the emulator uses this.
 DEFAULT_REFRESH_MINUTES = 15

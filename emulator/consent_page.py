@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from .catalog import COMPANIES
-from .store import ConsentSession
+from .records import ConsentSession
 
 CONSENT_PATH = "/oauth/consent"
 

@@ -17,7 +17,7 @@ from typing import Any
 from . import configuration as config_rules
 from .activity import DEFAULT_REFRESH_MINUTES, deliverable
 from .catalog import POLLER_RESOURCES
-from .store import InstanceRecord
+from .records import InstanceRecord
 
 PATH = "/_emulator/dashboard"
 COOKIE = "emulator_dashboard"

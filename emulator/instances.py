@@ -13,8 +13,9 @@ from . import configuration as config_rules
 from .configuration import REALM_KEY
 from .exceptions import BadRequest, NotFound
 from .oauth import OAuth
+from .records import InstanceRecord
 from .schemas import InstanceChanges, NewInstance
-from .store import InstanceRecord, Store
+from .store import Store
 
 
 def realm_of(record: InstanceRecord) -> str:

@@ -22,8 +22,9 @@ from .configuration import (
     OAUTH_CALLBACK_URL,
 )
 from .exceptions import BadRequest
+from .records import ConsentSession, Grant, RequestToken
 from .schemas import GrantClaim, OAuth1ProviderData, OAuth2ProviderData, UnreadableGrant
-from .store import ConsentSession, Grant, RequestToken, Store
+from .store import Store
 
 DEFAULT_SCOPE = "com.intuit.quickbooks.accounting"
 # Long enough for a person to click through; codes have their own, shorter life.

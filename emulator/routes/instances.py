@@ -15,8 +15,8 @@ from ..auth import Organization
 from ..catalog import API_PREFIX, ELEMENT
 from ..context import Ctx
 from ..exceptions import NotFound
+from ..records import InstanceRecord
 from ..schemas import JsonBody, configuration_value, instance_changes, new_instance
-from ..store import InstanceRecord
 
 router = APIRouter(prefix=API_PREFIX)
 
