@@ -41,6 +41,11 @@ def deliverable(record: InstanceRecord) -> str | None:
         return f"Events are not enabled on instance {record.id}"
     if record.disabled:
         return f"Instance {record.id} is disabled: it delivers no events"
+    if not record.valid:
+        return (
+            f"Instance {record.id} lost its authorization ({record.auth_lost}): "
+            "it delivers no events until it is re-authorized"
+        )
     return None
 
 
