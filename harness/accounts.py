@@ -21,7 +21,6 @@ if TYPE_CHECKING:  # the emulator harness loads `requests`; test_import_cost cou
 
 APP_CALLBACK = "http://localhost:8400/quickbooks/oauth/callback"
 EVENTS_URL = "https://hooks.example.com/quickbooks/events"
-REALM = "9130350000000001"
 
 
 @dataclass
@@ -75,8 +74,16 @@ def configured_provider(config: dict[str, str]) -> QuickBooksInstanceProvider:
     return provider
 
 
-def oauth_grant(emu: Emulator, app: App, realm_id: str = REALM) -> dict[str, str]:
-    """A fresh OAuth 2.0 grant from the emulator's consent flow, as the `oauth` input."""
+def oauth_grant(emu: Emulator, app: App, realm_id: str | None = None) -> dict[str, str]:
+    """A fresh OAuth 2.0 grant from the emulator's consent flow, as the `oauth` input.
+
+    By default for a company no earlier grant of this emulator was for: QuickBooks
+    allows one authorized instance per company, so a second instance would wipe the
+    first's authorization. Re-authorizing an instance needs its own `realm_id`.
+    """
+    from .emulator import new_company  # loads the emulator harness (and `requests`)
+
+    realm_id = realm_id or new_company(emu)
     params = emu.grant(app.api_key, app.api_secret, app.callback_url, realm_id=realm_id)
     SECRETS.add("grant code", params["code"])
     return {"code": params["code"], "realm_id": params["realmId"]}
