@@ -35,6 +35,7 @@ from importlib import metadata
 from pathlib import Path
 
 from emulator.harness import Emulator, start_emulator
+from harness.emulator import companies_for
 from harness.pulumi_stack import REPO, pulumi_bin_dir
 
 from . import profiling, provider_cpu, rpc_costs, timeline
@@ -164,7 +165,10 @@ class Bench:
 
     def emulator(self, latency_ms: int) -> Emulator:
         if latency_ms not in self._emulators:
-            emu = start_emulator(latency_ms=latency_ms) if latency_ms else start_emulator()
+            # One authorized instance per company: every instance of the largest
+            # project gets its own (projects run one after another, each destroyed).
+            companies = ("--companies", str(companies_for(self.results.largest)))
+            emu = start_emulator(latency_ms=latency_ms, extra_args=companies)
             self._emulators[latency_ms] = self._stack.enter_context(emu)
         return self._emulators[latency_ms]
 
