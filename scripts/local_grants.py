@@ -95,7 +95,12 @@ def main() -> None:
     for key in sorted(instances):
         if (instances[key].get("oauth") or {}).get("code"):
             continue  # granted on an earlier run
-        realm = (instances[key].get("oauth") or {}).get("realm_id") or next(free)
+        realm = (instances[key].get("oauth") or {}).get("realm_id") or next(free, None)
+        if realm is None:
+            raise SystemExit(
+                f"[local] no free company left for instance {key!r}: the local emulator "
+                f"offers {len(local_companies())} (LOCAL_COMPANIES in scripts/local.sh)"
+            )
         granted = emulator.grant(
             api_key, os.environ["QUICKBOOKS_OAUTH_API_SECRET"], callback, realm_id=realm
         )
