@@ -268,6 +268,7 @@ def test_the_dashboard_says_why_an_instance_gets_no_events(emu):
 
 def test_the_refresh_summary_counts_every_instance_once(emu):
     revoke(emu, create_instance(emu)["id"])
+    create_instance(emu)  # a healthy one
     summary = control(emu, "POST", "/token-refresh").json()
     counted = summary["refreshed"] + summary["failed"] + summary["skipped"]
     assert counted == len(summary["instances"]) == len({e["id"] for e in summary["instances"]})
