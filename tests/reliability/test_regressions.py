@@ -67,9 +67,10 @@ def test_a_reauthorization_whose_answer_was_lost_is_not_reported_as_a_spent_gran
 def test_a_grant_spent_elsewhere_still_fails_clearly_after_a_retried_5xx(
     emu, app, provider, make_inputs
 ):
-    inputs = make_inputs()
+    realm = new_company(emu)
+    inputs = make_inputs(oauth=oauth_grant(emu, app, realm_id=realm))
     created = provider.create(inputs)
-    spent = oauth_grant(emu, app)
+    spent = oauth_grant(emu, app, realm_id=realm)  # a re-consent for the same company
     other = make_inputs(oauth=spent)
     provider.create(other)  # spends `spent`
     news = provider.check({}, {**inputs, "oauth": spent, "name": "Books v2"}).inputs
