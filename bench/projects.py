@@ -20,6 +20,7 @@ from typing import Any
 
 from emulator.catalog import API_PREFIX
 from harness.accounts import EVENTS_URL, new_app
+from harness.companies import generated_company
 from harness.controls import Emulator
 from harness.pulumi_stack import REPO, PulumiStack, cli_env
 
@@ -147,7 +148,12 @@ class QuickBooksProject(BenchProject):
         """
         args: list[str] = []
         for index in range(self.count):
-            granted = self.emu.grant(self.app.api_key, self.app.api_secret, self.app.callback_url)
+            granted = self.emu.grant(
+                self.app.api_key,
+                self.app.api_secret,
+                self.app.callback_url,
+                realm_id=generated_company(index),  # one company per instance
+            )
             path = f"quickbooks:instances.{key(index)}.oauth"
             args += ["--secret", f"{path}.code={granted['code']}"]
             args += ["--secret", f"{path}.realm_id={granted['realmId']}"]

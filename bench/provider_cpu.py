@@ -23,6 +23,7 @@ from typing import Any
 from pulumi.runtime import rpc
 
 from harness.accounts import EVENTS_URL, configured_provider, new_app, provider_config
+from harness.companies import generated_company
 from harness.controls import Emulator
 from harness.pulumi_stack import REPO
 
@@ -75,7 +76,9 @@ def measure(
     provider = configured_provider(config)
     raws = []
     for index in range(count):
-        granted = emu.grant(app.api_key, app.api_secret, app.callback_url)
+        granted = emu.grant(
+            app.api_key, app.api_secret, app.callback_url, realm_id=generated_company(index)
+        )
         raws.append(
             {
                 "name": f"Bench {index}",

@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from harness.companies import companies_for
 from harness.controls import Emulator
 from harness.emulator import start_emulator
 from harness.pulumi_stack import REPO
@@ -70,7 +71,10 @@ class Bench:
 
     def emulator(self, latency_ms: int) -> Emulator:
         if latency_ms not in self._emulators:
-            emu = start_emulator(latency_ms=latency_ms) if latency_ms else start_emulator()
+            # One authorized instance per company: every instance of the largest
+            # project gets its own (projects run one after another, each destroyed).
+            companies = ("--companies", str(companies_for(self.results.largest)))
+            emu = start_emulator(latency_ms=latency_ms, extra_args=companies)
             self._emulators[latency_ms] = self._stack.enter_context(emu)
         return self._emulators[latency_ms]
 

@@ -5,21 +5,24 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from .activity import ActivitySimulator
+from .catalog import companies
 from .connections import abort_connection
 from .context import Context
 from .events import EventDispatcher
 from .exceptions import install_error_handlers
 from .faults import FaultMiddleware, FaultRules
+from .health import Health
 from .instances import Instances
 from .oauth import OAuth
 from .options import ServerOptions
 from .requestlog import RequestLog, RequestLogMiddleware
-from .routes import controls, dashboard, instances, oauth
+from .routes import controls, dashboard, element_instances, instances, oauth
 from .store import Store
 
 
 def build_context(options: ServerOptions, store: Store, admin_token: str) -> Context:
-    oauth_flow = OAuth(store, options.code_ttl)
+    oauth_flow = OAuth(store, options.code_ttl, companies(options.companies))
+    health = Health(store)
     events = EventDispatcher(store, options.fast_retries)
     activity = None
     if options.simulate_activity:
@@ -31,7 +34,8 @@ def build_context(options: ServerOptions, store: Store, admin_token: str) -> Con
         store=store,
         admin_token=admin_token,
         oauth=oauth_flow,
-        instances=Instances(store, oauth_flow),
+        instances=Instances(store, oauth_flow, health),
+        health=health,
         faults=FaultRules(),
         request_log=RequestLog(),
         events=events,
@@ -47,6 +51,7 @@ def create_app(ctx: Context) -> FastAPI:
     app.state.context = ctx
     install_error_handlers(app)
     app.include_router(instances.router)
+    app.include_router(element_instances.router)
     app.include_router(oauth.router)
     app.include_router(controls.router)
     app.include_router(dashboard.router)

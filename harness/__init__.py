@@ -5,7 +5,10 @@
   controls, OAuth consent;
 - `harness.consent`: the emulator's consent page driven over HTTP as a browser would;
 - `harness.emulator`: the emulator started (`start_emulator`), one whose stderr is scanned
-  for secrets when it stops (`watched_emulator`), and views of its request log;
+  for secrets when it stops, its instance tokens included (`watched_emulator`), and views
+  of its request log;
+- `harness.companies`: a QuickBooks company of its own for every instance (one authorized
+  instance per company);
 - `harness.receiver`: the reference events receiver started, and what it received;
 - `harness.accounts`: throwaway accounts, the QuickBooks app, provider config and grants;
 - `harness.browser`: Debian's headless Chromium under playwright, and page screenshots;

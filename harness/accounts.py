@@ -21,7 +21,6 @@ if TYPE_CHECKING:  # the emulator's client loads `requests`; test_import_cost co
 
 APP_CALLBACK = "http://localhost:8400/quickbooks/oauth/callback"
 EVENTS_URL = "https://hooks.example.com/quickbooks/events"
-REALM = "9130350000000001"
 
 
 @dataclass
@@ -75,15 +74,24 @@ def configured_provider(config: dict[str, str]) -> QuickBooksInstanceProvider:
     return provider
 
 
-def oauth_grant(emu: Emulator, app: App, realm_id: str = REALM) -> dict[str, str]:
-    """A fresh OAuth 2.0 grant from the emulator's consent flow, as the `oauth` input."""
+def oauth_grant(emu: Emulator, app: App, realm_id: str | None = None) -> dict[str, str]:
+    """A fresh OAuth 2.0 grant from the emulator's consent flow, as the `oauth` input.
+
+    By default for a company no earlier grant of this emulator was for: QuickBooks
+    allows one authorized instance per company, so a second instance would wipe the
+    first's authorization. Re-authorizing an instance needs its own `realm_id`.
+    """
+    from .companies import new_company  # loads the emulator client (and `requests`)
+
+    realm_id = realm_id or new_company(emu)
     params = emu.grant(app.api_key, app.api_secret, app.callback_url, realm_id=realm_id)
     SECRETS.add("grant code", params["code"])
     return {"code": params["code"], "realm_id": params["realmId"]}
 
 
-def hand_made_instance(emu: Emulator, app: App, realm_id: str = REALM, **fields) -> dict:
-    """An instance made outside Pulumi (the console, a script), with `fields` on top."""
+def hand_made_instance(emu: Emulator, app: App, realm_id: str | None = None, **fields) -> dict:
+    """An instance made outside Pulumi (the console, a script), with `fields` on top;
+    for a company of its own unless `realm_id` says which."""
     grant = oauth_grant(emu, app, realm_id)
     body = {
         "element": {"key": "quickbooks"},

@@ -29,6 +29,9 @@ CONTROL_ENDPOINTS = [
     ("POST", "/reset"),
     ("POST", "/instances/1/events"),
     ("GET", "/deliveries/x"),
+    ("POST", "/instances/1/revoke"),
+    ("POST", "/token-refresh"),
+    ("GET", "/instance-tokens"),
 ]
 
 
@@ -136,6 +139,23 @@ class Emulator(ServerProcess):
 
     def delivery(self, delivery_id: str) -> dict:
         return self.control("GET", f"/deliveries/{delivery_id}").json()
+
+    def revoke(self, instance_id: int | str) -> dict:
+        """The company disconnects the app: every later token refresh of it fails."""
+        return self.control("POST", f"/instances/{instance_id}/revoke").json()
+
+    def token_refresh(self, times: int = 1) -> dict[int, dict]:
+        """Run the platform's token refresh `times` times (the fifth failure in a row
+        disables an instance); the last run's outcome per instance id."""
+        outcomes: dict[int, dict] = {}
+        for _ in range(times):
+            summary = self.control("POST", "/token-refresh").json()
+            outcomes = {entry["id"]: entry for entry in summary["instances"]}
+        return outcomes
+
+    def instance_tokens(self) -> list[str]:
+        """Every instance token the emulator issued, deleted instances' included."""
+        return self.control("GET", "/instance-tokens").json()["tokens"]
 
     # -- lifetime ----------------------------------------------------------
     def stderr(self) -> str:

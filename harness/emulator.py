@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Iterator
 
 from .accounts import random_accounts
+from .companies import TEST_COMPANIES, offered
 from .controls import Emulator, EmulatorError
 from .leaks import SECRETS, assert_no_secrets
 from .process import start_server
@@ -68,14 +69,36 @@ def start_emulator(
 
 
 @contextlib.contextmanager
-def watched_emulator(accounts: int = 2, **options) -> Iterator[Emulator]:
-    """An emulator with `accounts` throwaway organizations; when it stops, its stderr is
-    scanned for every secret registered meanwhile (the test fails on a hit)."""
-    with start_emulator(accounts=random_accounts(accounts), **options) as started:
+def watched_emulator(
+    accounts: int = 2, companies: int = TEST_COMPANIES, **options
+) -> Iterator[Emulator]:
+    """An emulator with `accounts` throwaway organizations and `companies` QuickBooks
+    companies (`harness.companies`); when it stops, its stderr is scanned for every
+    secret registered meanwhile, its instance tokens included (the test fails on a hit)."""
+    extra_args = ("--companies", str(companies), *options.pop("extra_args", ()))
+    with start_emulator(
+        accounts=random_accounts(accounts), extra_args=extra_args, **options
+    ) as started:
         SECRETS.add("emulator admin token", started.admin_token)
         WATCHED.add(started)
+        offered(started, companies)
         yield started
+        register_instance_tokens(started)
         assert_no_secrets("emulator stderr", started.stderr())
+
+
+def register_instance_tokens(emu: Emulator) -> None:
+    """Every instance token `emu` issued joins the leak scan: the platform returns
+    tokens on every read, so any of them could end up in a log or an output."""
+    for token in emu.instance_tokens():
+        SECRETS.add("instance token", token)
+
+
+def register_running_instance_tokens() -> None:
+    """`register_instance_tokens` for every watched emulator still running."""
+    for emu in list(WATCHED):
+        if emu.process.poll() is None:
+            register_instance_tokens(emu)
 
 
 def calls(emu: Emulator) -> list[tuple[str, str]]:

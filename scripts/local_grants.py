@@ -21,6 +21,7 @@ import subprocess
 
 import requests
 
+from emulator.catalog import companies
 from harness import consent
 
 
@@ -58,6 +59,13 @@ def set_grant_field(path: str, value: str, stack: str, config_file: str) -> None
     )
 
 
+def local_companies() -> list[str]:
+    """The realm ids the local emulator offers (scripts/local.sh starts it with
+    --companies $LOCAL_COMPANIES)."""
+    count = int(os.environ.get("LOCAL_COMPANIES", "20"))
+    return list(companies(count))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
@@ -76,10 +84,19 @@ def main() -> None:
     api_key = config("quickbooks:oauthApiKey")
     callback = config("quickbooks:oauthCallbackUrl")
     instances = config("quickbooks:instances")
+    # One authorized instance per company: an instance that names no company gets the
+    # first one no other instance of the stack has (the emulator runs with --companies).
+    taken = {(settings.get("oauth") or {}).get("realm_id") for settings in instances.values()}
+    free = (realm for realm in local_companies() if realm not in taken)
     for key in sorted(instances):
         if (instances[key].get("oauth") or {}).get("code"):
             continue  # granted on an earlier run
-        realm = (instances[key].get("oauth") or {}).get("realm_id") or consent.DEFAULT_REALM
+        realm = (instances[key].get("oauth") or {}).get("realm_id") or next(free, None)
+        if realm is None:
+            raise SystemExit(
+                f"[local] no free company left for instance {key!r}: the local emulator "
+                f"offers {len(local_companies())} (LOCAL_COMPANIES in scripts/local.sh)"
+            )
         granted = consent.grant(
             http, base_url, api_key, os.environ["QUICKBOOKS_OAUTH_API_SECRET"], callback, realm
         )

@@ -11,26 +11,26 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from .. import configuration as config_rules
-from ..auth import Organization
+from ..auth import NamedInstance, Organization
 from ..catalog import API_PREFIX, ELEMENT
 from ..context import Ctx
 from ..exceptions import NotFound
+from ..records import InstanceRecord
 from ..schemas import JsonBody, configuration_value, instance_changes, new_instance
-from ..store import InstanceRecord
 
 router = APIRouter(prefix=API_PREFIX)
 
 
-def render(record: InstanceRecord, *, with_token: bool = False, with_configuration: bool = True):
-    """The instance as the API shows it; secrets masked, the token only on create."""
-    body: dict[str, Any] = {"id": record.id, "name": record.name}
-    if with_token:
-        body["token"] = record.token
+def render(record: InstanceRecord, *, with_configuration: bool = True):
+    """The instance as the API shows it: configuration secrets masked; the token in
+    clear, as the platform shows it to its organization (clients build the
+    ``Element <token>`` header from a read)."""
+    body: dict[str, Any] = {"id": record.id, "name": record.name, "token": record.token}
     body.update(
         {
             "element": dict(ELEMENT),
             "provisionInteractions": [],
-            "valid": True,
+            "valid": record.valid,
             "disabled": record.disabled,
             "maxCacheSize": 0,
             "cacheTimeToLive": 0,
@@ -64,7 +64,7 @@ def numeric_id(raw: str) -> int:
 @router.post("/instances")
 def create_instance(account_id: Organization, body: JsonBody, ctx: Ctx):
     record = ctx.instances.create(account_id, new_instance(body))
-    return render(record, with_token=True, with_configuration=False)
+    return render(record, with_configuration=False)
 
 
 @router.get("/instances")
@@ -74,6 +74,18 @@ def list_instances(request: Request, account_id: Organization, ctx: Ctx):
     return [
         render(record) for record in ctx.instances.search(account_id, tags, query.get("searchText"))
     ]
+
+
+# Declared before /instances/{instance_id}, whose PUT and DELETE would take "enabled"
+# for an instance id.
+@router.put("/instances/enabled")
+def enable_named_instance(record: NamedInstance, ctx: Ctx):
+    return render(ctx.instances.set_disabled(record.account_id, record.id, disabled=False))
+
+
+@router.delete("/instances/enabled")
+def disable_named_instance(record: NamedInstance, ctx: Ctx):
+    return render(ctx.instances.set_disabled(record.account_id, record.id, disabled=True))
 
 
 @router.get("/instances/{instance_id}")

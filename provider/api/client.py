@@ -286,6 +286,7 @@ class CloudElementsClient:
                     )
                     error.after_ambiguous_attempt = ambiguous_before
                     raise error from None
+                self._learn_tokens(body)
                 return (body, response.headers) if with_headers else body
 
             error = self._error(operation, response)
@@ -303,6 +304,13 @@ class CloudElementsClient:
                     continue
             error.after_ambiguous_attempt = ambiguous_before
             raise error
+
+    def _learn_tokens(self, body: Any) -> None:
+        """Every read (a GET, a list, a write's answer) carries live instance tokens:
+        the redactor learns each one before anything could log or raise it."""
+        for instance in body if isinstance(body, list) else [body]:
+            if isinstance(instance, dict):
+                self.redact.add(instance.get("token"))
 
     def _may_retry(self, attempt: int, waited: float, delay: float) -> bool:
         return attempt < self.retry.max_retries and waited + delay <= self.retry.max_total_wait

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+from harness.companies import new_company
 from tests.emulator.answer_shapes import assert_error
 from tests.emulator.emulator_support import (
-    REALM_US1,
     configuration,
     create_instance,
     instance_body,
-    new_grant,
-    oauth2_provider_data,
+    reauthorize,
 )
 
 # -- configuration entries ------------------------------------------------------
 
 
 def test_configuration_list_is_masked_with_stable_ids(emu):
+    realm = new_company(emu)
     created = create_instance(
-        emu, config=configuration({"event.notification.signature.key": "k-1"})
+        emu, config=configuration({"event.notification.signature.key": "k-1"}), realm_id=realm
     )
     path = f"/instances/{created['id']}/configuration"
     entries = emu.api("GET", path).json()
@@ -25,7 +25,7 @@ def test_configuration_list_is_masked_with_stable_ids(emu):
     by_key = {entry["key"]: entry for entry in entries}
     assert by_key["oauth.api.secret"]["propertyValue"] == "********"
     assert by_key["event.notification.signature.key"]["propertyValue"] == "********"
-    assert by_key["realmId"]["propertyValue"] == REALM_US1
+    assert by_key["realmId"]["propertyValue"] == realm
 
     emu.api("PATCH", f"/instances/{created['id']}", json={"configuration": {"scope": "other"}})
     emu.api(
@@ -84,7 +84,8 @@ def test_patch_one_configuration_value_refuses_an_entry_that_contradicts_the_pat
 
 
 def test_patch_one_configuration_value_masks_and_validates(emu):
-    created = create_instance(emu)
+    realm = new_company(emu)
+    created = create_instance(emu, realm_id=realm)
     path = f"/instances/{created['id']}/configuration"
     entries = {e["key"]: e["id"] for e in emu.api("GET", path).json()}
     secret = emu.api(
@@ -99,9 +100,5 @@ def test_patch_one_configuration_value_masks_and_validates(emu):
     assert_error(not_string, 400, "scope")
     assert_error(emu.api("PATCH", f"{path}/999999", json={"propertyValue": "x"}), 404)
     # Still the real secret: re-authorization needs it.
-    reauth = emu.api(
-        "PATCH",
-        f"/instances/{created['id']}",
-        json={"providerData": oauth2_provider_data(new_grant(emu))},
-    )
+    reauth = reauthorize(emu, f"/instances/{created['id']}", realm)
     assert reauth.status_code == 200, reauth.text

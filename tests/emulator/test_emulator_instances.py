@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from harness.companies import new_company
 from tests.emulator.answer_shapes import CREATE_FIELDS, assert_error
 from tests.emulator.emulator_support import (
     API_SECRET,
@@ -13,12 +14,13 @@ from tests.emulator.emulator_support import (
     instance_body,
     new_grant,
     oauth2_provider_data,
+    reauthorize,
 )
 
 # -- read and list -----------------------------------------------------------
 
 
-def test_get_shows_configuration_masked_with_realm_and_no_token(emu):
+def test_get_shows_configuration_masked_with_realm_and_the_token(emu):
     config = configuration(
         {
             "event.notification.signature.key": "sig-key-5521",
@@ -29,8 +31,9 @@ def test_get_shows_configuration_masked_with_realm_and_no_token(emu):
     )
     created = create_instance(emu, config=config, realm_id=REALM_US2)
     shown = emu.api("GET", f"/instances/{created['id']}").json()
-    assert "token" not in shown
-    assert set(shown) == (CREATE_FIELDS - {"token"}) | {"configuration"}
+    # The token, as the platform shows it: clients build the Element header from it.
+    assert shown["token"] == created["token"]
+    assert set(shown) == CREATE_FIELDS | {"configuration"}
     conf = shown["configuration"]
     for key in (
         "oauth.api.secret",
@@ -57,7 +60,7 @@ def test_list_filters_by_all_tags_and_by_name(emu):
     assert ids(by_name) == {b["id"]}
     listed = emu.api("GET", "/instances").json()
     assert all(item["configuration"]["oauth.api.secret"] == "********" for item in listed)
-    assert all("token" not in item for item in listed)
+    assert all(item["token"] for item in listed)
 
 
 def test_empty_list_is_404_no_instances_found(emu):
@@ -75,8 +78,9 @@ def test_unknown_and_non_numeric_ids_are_404(emu):
 
 
 def test_put_replaces_the_whole_instance(emu):
+    realm = new_company(emu)
     created = create_instance(
-        emu, name="before", tags=["a", "b"], config=configuration({"x.extra": "1"})
+        emu, name="before", tags=["a", "b"], config=configuration({"x.extra": "1"}), realm_id=realm
     )
     replacement = instance_body(
         None, name="after", tags=["c"], config=configuration({"y.extra": "2"})
@@ -87,7 +91,7 @@ def test_put_replaces_the_whole_instance(emu):
     assert shown["name"] == "after" and shown["tags"] == ["c"]
     assert "x.extra" not in shown["configuration"]
     assert shown["configuration"]["y.extra"] == "2"
-    assert shown["configuration"]["realmId"] == REALM_US1
+    assert shown["configuration"]["realmId"] == realm
     assert "providerData" not in shown
 
 
@@ -112,7 +116,7 @@ def test_patch_merges_configuration_and_replaces_tags(emu):
     assert shown["tags"] == ["c"]
     assert shown["configuration"]["keep.me"] == "1"
     assert shown["configuration"]["quickbooks.minorversion"] == "65"
-    assert "providerData" not in shown and "token" not in shown
+    assert "providerData" not in shown and shown["token"] == created["token"]
 
 
 def test_patch_validates_the_merged_configuration(emu):
@@ -145,7 +149,8 @@ def test_events_enabled_mirrors_the_configuration(emu):
 
 
 def test_masked_value_in_patch_keeps_the_stored_secret(emu):
-    created = create_instance(emu)
+    realm = new_company(emu)
+    created = create_instance(emu, realm_id=realm)
     path = f"/instances/{created['id']}"
     shown = emu.api("GET", path).json()
     # Send back what was read, mask included.
@@ -153,28 +158,26 @@ def test_masked_value_in_patch_keeps_the_stored_secret(emu):
     assert response.status_code == 200, response.text
     # The grant is bound to the app secret: re-authorizing works only if the
     # stored oauth.api.secret is still the real one, not eight asterisks.
-    reauth = emu.api("PATCH", path, json={"providerData": oauth2_provider_data(new_grant(emu))})
+    reauth = reauthorize(emu, path, realm)
     assert reauth.status_code == 200, reauth.text
 
 
 def test_a_new_secret_in_patch_is_stored(emu):
-    created = create_instance(emu)
+    realm = new_company(emu)
+    created = create_instance(emu, realm_id=realm)
     path = f"/instances/{created['id']}"
     emu.api("PATCH", path, json={"configuration": {"oauth.api.secret": "rotated"}})
-    reauth = emu.api("PATCH", path, json={"providerData": oauth2_provider_data(new_grant(emu))})
+    reauth = reauthorize(emu, path, realm)
     assert_error(reauth, 400, "another app")
     emu.api("PATCH", path, json={"configuration": {"oauth.api.secret": API_SECRET}})
-    reauth = emu.api("PATCH", path, json={"providerData": oauth2_provider_data(new_grant(emu))})
+    reauth = reauthorize(emu, path, realm)
     assert reauth.status_code == 200, reauth.text
 
 
 def test_reauthorize_in_place_keeps_the_id(emu):
-    created = create_instance(emu)
-    response = emu.api(
-        "PATCH",
-        f"/instances/{created['id']}",
-        json={"providerData": oauth2_provider_data(new_grant(emu))},
-    )
+    realm = new_company(emu)
+    created = create_instance(emu, realm_id=realm)
+    response = reauthorize(emu, f"/instances/{created['id']}", realm)
     assert response.status_code == 200, response.text
     assert response.json()["id"] == created["id"]
     assert "providerData" not in response.json()

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.accounts import hand_made_instance
+from harness.accounts import hand_made_instance, oauth_grant
+from harness.companies import new_company
 from harness.emulator import writes
-from harness.leaks import SECRETS
 from harness.native import INSTANCES_PROGRAM, program_files
 from harness.pulumi_stack import PulumiStack, yaml_host_dir
 from provider.plugin.names import snake
@@ -27,14 +27,14 @@ hooks = quickbooks.Instance(
     "hooks",
     name="Hooks",
     callback_url="https://hooks.example.com/events",
-    oauth=quickbooks.OauthGrantArgs(code=config.require_secret("code1"), realm_id="9130350000000001"),
+    oauth=quickbooks.OauthGrantArgs(code=config.require_secret("code1"), realm_id=config.require("realm1")),
     tags=[config.require("tagA")],
 )
 books = quickbooks.Instance(
     "books",
     name="Books",
     callback_url=hooks.instance_id.apply(lambda i: f"https://hooks.example.com/{i}"),
-    oauth=quickbooks.OauthGrantArgs(code=config.require_secret("code2"), realm_id="9130350000000002"),
+    oauth=quickbooks.OauthGrantArgs(code=config.require_secret("code2"), realm_id=config.require("realm2")),
     tags=[config.require("tagA"), config.require("tagB")],
     poll_interval_minutes=config.require_int("poll"),
 )
@@ -50,6 +50,10 @@ config:
   code2:
     type: string
     secret: true
+  realm1:
+    type: string
+  realm2:
+    type: string
   tagA:
     type: string
   tagB:
@@ -64,7 +68,7 @@ resources:
       callbackUrl: https://hooks.example.com/events
       oauth:
         code: ${code1}
-        realmId: "9130350000000001"
+        realmId: ${realm1}
       tags: ["${tagA}"]
   books:
     type: quickbooks:index:Instance
@@ -73,7 +77,7 @@ resources:
       callbackUrl: https://hooks.example.com/${hooks.instanceId}
       oauth:
         code: ${code2}
-        realmId: "9130350000000002"
+        realmId: ${realm2}
       tags: ["${tagA}", "${tagB}"]
       pollIntervalMinutes: ${poll}
 variables:
@@ -108,14 +112,13 @@ def changed_lines(preview: str) -> list[str]:
 @pytest.mark.parametrize("runtime", PROGRAMS)
 def test_a_program_previews_creates_changes_and_destroys(tmp_path, emu, app, plugin_venv, runtime):
     stack = program_stack(tmp_path, emu, app, plugin_venv, runtime, PROGRAMS[runtime])
-    for key, realm in (("code1", "9130350000000001"), ("code2", "9130350000000002")):
-        code = emu.grant(app.api_key, app.api_secret, app.callback_url, realm_id=realm)["code"]
-        SECRETS.add("grant code", code)
-        stack.set_secret(key, code)
+    realms = {"realm1": new_company(emu), "realm2": new_company(emu)}  # one instance each
+    for key, realm in (("code1", realms["realm1"]), ("code2", realms["realm2"])):
+        stack.set_secret(key, oauth_grant(emu, app, realm)["code"])
     stack.write_config(
         {
             f"{stack.project}:{k}": v
-            for k, v in {"tagA": "env:a", "tagB": "team:x", "poll": "5"}.items()
+            for k, v in {**realms, "tagA": "env:a", "tagB": "team:x", "poll": "5"}.items()
         }
     )
 
@@ -168,9 +171,9 @@ def test_a_program_previews_creates_changes_and_destroys(tmp_path, emu, app, plu
 
 def test_import_takes_a_free_instance_and_refuses_another_stacks(tmp_path, emu, app, plugin_venv):
     stack = program_stack(tmp_path, emu, app, plugin_venv, "python", INSTANCES_PROGRAM)
-    free = hand_made_instance(emu, app, realm_id="9130350000000003", tags=["team:books"])
+    free = hand_made_instance(emu, app, tags=["team:books"])
     owner = "pulumi:other-project:prod:books"
-    taken = hand_made_instance(emu, app, realm_id="9130350000000001", tags=[owner])
+    taken = hand_made_instance(emu, app, tags=[owner])
     flags = ("--yes", "--generate-code=false", "--protect=false")
 
     emu.clear_requests()
@@ -222,7 +225,7 @@ for name, opts in (("first", None), ("second", pulumi.ResourceOptions(provider=s
         name,
         name=name.title(),
         callback_url="https://hooks.example.com/events",
-        oauth=quickbooks.OauthGrantArgs(code=config.require_secret(name), realm_id="9130350000000001"),
+        oauth=quickbooks.OauthGrantArgs(code=config.require_secret(name), realm_id=config.require(f"{name}Realm")),
         opts=opts,
     )
 """
@@ -233,11 +236,11 @@ def test_an_explicit_provider_serves_another_organization(tmp_path, emu, app, pl
     org2, user2 = emu.accounts[1]
     for key, value in (("org2", org2), ("user2", user2), ("appSecret", app.api_secret)):
         stack.set_secret(key, value)
-    for name in ("first", "second"):
-        code = emu.grant(app.api_key, app.api_secret, app.callback_url)["code"]
-        SECRETS.add("grant code", code)
-        stack.set_secret(name, code)
     plain = {"baseUrl": emu.base_url, "appKey": app.api_key, "appCallback": app.callback_url}
+    for name in ("first", "second"):
+        grant = oauth_grant(emu, app)
+        stack.set_secret(name, grant["code"])
+        plain[f"{name}Realm"] = grant["realm_id"]
     stack.write_config({f"{stack.project}:{k}": v for k, v in plain.items()})
 
     def names(account: int) -> list[str]:

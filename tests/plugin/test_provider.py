@@ -23,6 +23,7 @@ from pulumi.provider.experimental.provider import (
 )
 
 from harness.accounts import hand_made_instance, oauth_grant, provider_config
+from harness.companies import new_company
 from harness.emulator import writes
 from provider.core.check import UNKNOWN
 from provider.core.inputs import SCHEMA
@@ -133,7 +134,7 @@ def test_the_detailed_diff_shows_sets_by_element_secrets_by_name_and_the_replace
         list(key.detailed_diff) == ["signatureKey"] and key.detailed_diff["signatureKey"].input_diff
     )
 
-    company = diff(oauth=oauth_grant(emu, app, realm_id="9130350000000002"))
+    company = diff(oauth=oauth_grant(emu, app))  # a company of its own
     assert company.replaces == ["oauth"]
     assert company.detailed_diff["oauth.realmId"].kind == PropertyDiffKind.UPDATE_REPLACE
 
@@ -150,7 +151,7 @@ def test_import_reads_a_free_instance_as_an_adoption_and_refuses_another_owners(
     assert to_plain(read.properties)["ownership_tag"] is None  # not ours until the next up
 
     owner = "pulumi:other:prod:books"
-    taken = hand_made_instance(emu, app, realm_id="9130350000000002", tags=[owner])
+    taken = hand_made_instance(emu, app, tags=[owner])
     emu.clear_requests()
     with pytest.raises(ProvisioningError) as refused:
         run(plugin.read(ReadRequest(URN, str(taken["id"]), {}, {})))
@@ -165,12 +166,13 @@ def test_import_reads_a_free_instance_as_an_adoption_and_refuses_another_owners(
 
 
 def test_get_instance_looks_up_by_id_or_by_name(plugin, emu, app):
-    made = hand_made_instance(emu, app, realm_id="9130350000000003", name="Lookup me")
+    realm = new_company(emu)
+    made = hand_made_instance(emu, app, realm_id=realm, name="Lookup me")
     tok = "quickbooks:index:getInstance"
     by_id = run(plugin.invoke(InvokeRequest(tok, to_wire({"id": str(made["id"])}))))
     by_name = run(plugin.invoke(InvokeRequest(tok, to_wire({"name": "Lookup me"}))))
     assert to_plain(by_id.return_value) == to_plain(by_name.return_value)
-    assert to_plain(by_id.return_value)["realm_id"] == "9130350000000003"
+    assert to_plain(by_id.return_value)["realm_id"] == realm
     with pytest.raises(InputError, match="exactly one of id and name"):
         run(plugin.invoke(InvokeRequest(tok, to_wire({}))))
 

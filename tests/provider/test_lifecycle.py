@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from pulumi.runtime import rpc
 
 from harness.accounts import configured_provider, hand_made_instance, oauth_grant, provider_config
+from harness.companies import new_company
 from harness.emulator import calls, writes
 from provider.core.catalog import POLLER_RESOURCES
 from provider.errors import AuthenticationFailed
@@ -113,9 +114,10 @@ def test_tags_patch_sends_the_whole_list_with_the_ownership_tag(emu, provider, m
 
 
 def test_new_grant_same_realm_reauthorizes_in_place(emu, app, provider, make_inputs):
-    inputs = make_inputs()
+    realm = new_company(emu)
+    inputs = make_inputs(oauth=oauth_grant(emu, app, realm_id=realm))
     instance_id, outs = create(provider, emu, inputs)
-    news = {**inputs, "oauth": oauth_grant(emu, app)}
+    news = {**inputs, "oauth": oauth_grant(emu, app, realm_id=realm)}
     diff = provider.diff(instance_id, outs, news)
     assert diff.changes is True and diff.replaces == []
     emu.clear_requests()
@@ -129,7 +131,7 @@ def test_new_grant_same_realm_reauthorizes_in_place(emu, app, provider, make_inp
 def test_new_realm_is_a_replace(emu, app, provider, make_inputs):
     inputs = make_inputs()
     instance_id, outs = create(provider, emu, inputs)
-    news = {**inputs, "oauth": oauth_grant(emu, app, realm_id="9130350000000002")}
+    news = {**inputs, "oauth": oauth_grant(emu, app)}
     assert provider.diff(instance_id, outs, news).replaces == ["oauth"]
 
 
