@@ -155,7 +155,8 @@ class CloudElementsClient:
     # --- the instance API -------------------------------------------------------
 
     def get_instance(self, instance_id: str) -> dict[str, Any]:
-        return self._call("GET", f"/instances/{instance_id}", f"read instance {instance_id}")
+        found = self._call("GET", f"/instances/{instance_id}", f"read instance {instance_id}")
+        return self._redacting(found)
 
     def find_instances(self, tag: str) -> list[dict[str, Any]]:
         try:
@@ -166,25 +167,29 @@ class CloudElementsClient:
             return []  # the API answers an empty search with 404 "No instances found"
         return [i for i in found if tag in (i.get("tags") or [])]
 
-    def list_tagged(self, tag: str) -> tuple[list[dict[str, Any]], bool]:
-        """Every instance carrying `tag`, in one call; and whether the answer is known
-        to be the whole list. The platform's paging is not documented: a next-page
-        token in the answer means more pages exist, which this call does not follow
-        (callers then fall back to reading by id, never to a partial truth)."""
+    def list_instances(self) -> tuple[list[dict[str, Any]], bool]:
+        """Every instance of the organization, in one call; and whether the answer is
+        known to be the whole list. The platform's paging is not documented: a
+        next-page token in the answer means more pages exist, which this call does not
+        follow (callers then fall back to reading by id, never to a partial truth).
+        Instance tokens in the answer join the redactor before anything can print them."""
         try:
             found, headers = self._call(
-                "GET",
-                "/instances",
-                f"list instances tagged {tag!r}",
-                params={"tags[]": tag},
-                with_headers=True,
+                "GET", "/instances", "list the organization's instances", with_headers=True
             )
         except InstanceNotFound:
-            return [], True  # an empty search answers 404 "No instances found"
+            return [], True  # an empty list answers 404 "No instances found"
         complete = not headers.get(NEXT_PAGE_HEADER)
         if not isinstance(found, list):
             return [], False
-        return [i for i in found if tag in (i.get("tags") or [])], complete
+        return [self._redacting(i) for i in found if isinstance(i, dict)], complete
+
+    def _redacting(self, instance: Any) -> Any:
+        """The instance as answered; its token (reads may carry one) joins the redactor."""
+        token = instance.get("token") if isinstance(instance, dict) else None
+        if isinstance(token, str):
+            self.redact.add(token)
+        return instance
 
     def create_instance(self, body: dict[str, Any], owner: str) -> dict[str, Any]:
         # Before it has an id, an instance is known by its name and ownership tag.
@@ -198,6 +203,12 @@ class CloudElementsClient:
 
     def delete_instance(self, instance_id: str) -> None:
         self._call("DELETE", f"/instances/{instance_id}", f"delete instance {instance_id}")
+
+    def set_enabled(self, instance_id: str, enabled: bool) -> None:
+        """`PUT` (enable) or `DELETE` (disable) `/instances/{id}/enabled`: idempotent, so
+        retried like any other write that repeating cannot harm."""
+        method, verb = ("PUT", "enable") if enabled else ("DELETE", "disable")
+        self._call(method, f"/instances/{instance_id}/enabled", f"{verb} instance {instance_id}")
 
     # --- the OAuth consent (python -m provider.onboard) ---------------------------
 
