@@ -341,7 +341,7 @@ def _calls(data: dict[str, Any]) -> list[str]:
     out += [
         "Counted in the emulator's request log (`/_emulator/requests`), every repetition, "
         "at every latency and with every number of provider hosts. Exact, not noisy. "
-        "`GET list` = `GET /instances` (the per-run inventory lists by the stack's tag); "
+        "`GET list` = `GET /instances` (the per-run inventory: the organization's instances); "
         "every benchmark instance is in that list, so a fallback GET is never due.",
         "",
     ]

@@ -175,7 +175,7 @@ class CloudElementsClient:
         Instance tokens in the answer join the redactor before anything can print them."""
         try:
             found, headers = self._call(
-                "GET", "/instances", "list the organization's instances", with_headers=True
+                "GET", "/instances", "list instances of the organization", with_headers=True
             )
         except InstanceNotFound:
             return [], True  # an empty list answers 404 "No instances found"
