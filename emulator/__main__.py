@@ -12,6 +12,7 @@ import secrets
 import signal
 import sys
 
+from .catalog import MAX_COMPANIES
 from .options import ServerOptions
 
 SECRET_FORMAT = re.compile(r"^[^\s,:]+$")
@@ -34,6 +35,12 @@ def positive_float(value: str) -> float:
     if not number > 0:
         raise argparse.ArgumentTypeError("expected a positive number of seconds")
     return number
+
+
+def company_count(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= MAX_COMPANIES:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_COMPANIES}")
+    return int(value)
 
 
 def parse_args(argv: list[str] | None = None) -> ServerOptions:
@@ -88,6 +95,15 @@ def parse_args(argv: list[str] | None = None) -> ServerOptions:
         choices=range(1, 101),
         metavar="N",
         help="changes per resource between two polls of the simulated company (default 1)",
+    )
+    parser.add_argument(
+        "--companies",
+        type=company_count,
+        default=3,
+        metavar="N",
+        help="QuickBooks companies on the consent page: the three sandbox ones first, then "
+        "generated ones (default 3; one authorized instance per company, so tests that "
+        "make many instances need as many)",
     )
     # Each option's dest is a field of ServerOptions.
     return ServerOptions(**vars(parser.parse_args(argv)))

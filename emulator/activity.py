@@ -28,7 +28,8 @@ from .events import (
 )
 from .exceptions import BadRequest, NotFound
 from .instances import realm_of
-from .store import InstanceRecord, Store
+from .records import InstanceRecord
+from .store import Store
 
 # The docs do not give the platform's default refresh interval; the emulator uses this.
 DEFAULT_REFRESH_MINUTES = 15
@@ -40,6 +41,11 @@ def deliverable(record: InstanceRecord) -> str | None:
         return f"Events are not enabled on instance {record.id}"
     if record.disabled:
         return f"Instance {record.id} is disabled: it delivers no events"
+    if not record.valid:
+        return (
+            f"Instance {record.id} lost its authorization ({record.auth_lost}): "
+            "it delivers no events until it is re-authorized"
+        )
     return None
 
 

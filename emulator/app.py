@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from .activity import ActivitySimulator
+from .catalog import companies
 from .connections import abort_connection
 from .context import Context
 from .events import EventDispatcher
 from .exceptions import install_error_handlers
 from .faults import FaultMiddleware, FaultRules
+from .health import Health
 from .instances import Instances
 from .oauth import OAuth
 from .options import ServerOptions
@@ -19,7 +21,8 @@ from .store import Store
 
 
 def build_context(options: ServerOptions, store: Store, admin_token: str) -> Context:
-    oauth_flow = OAuth(store, options.code_ttl)
+    oauth_flow = OAuth(store, options.code_ttl, companies(options.companies))
+    health = Health(store)
     events = EventDispatcher(store, options.fast_retries)
     activity = None
     if options.simulate_activity:
@@ -31,7 +34,8 @@ def build_context(options: ServerOptions, store: Store, admin_token: str) -> Con
         store=store,
         admin_token=admin_token,
         oauth=oauth_flow,
-        instances=Instances(store, oauth_flow),
+        instances=Instances(store, oauth_flow, health),
+        health=health,
         faults=FaultRules(),
         request_log=RequestLog(),
         events=events,

@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from .context import Ctx
-from .exceptions import Forbidden, Unauthorized
+from .exceptions import BadRequest, Forbidden, NotFound, Unauthorized
+from .records import InstanceRecord
 
 # Order as documented; any amount of space around the parts. The optional
 # Element part is what an instance's own calls carry.
@@ -19,8 +20,9 @@ PLATFORM_AUTH = re.compile(
 )
 
 
-def organization(request: Request, ctx: Ctx) -> int:
-    """The calling organization's account id; 401 unless the secrets match."""
+def _platform_caller(request: Request, ctx: Ctx) -> tuple[int, re.Match[str]]:
+    """The calling organization's account id and the parsed header; 401 unless the
+    secrets match."""
     match = PLATFORM_AUTH.match(request.headers.get("authorization", ""))
     if match is None:
         raise Unauthorized(
@@ -29,6 +31,12 @@ def organization(request: Request, ctx: Ctx) -> int:
     account_id = ctx.store.account_id(match["org"], match["user"])
     if account_id is None:
         raise Unauthorized("Invalid user or organization secret")
+    return account_id, match
+
+
+def organization(request: Request, ctx: Ctx) -> int:
+    """The calling organization's account id; 401 unless the secrets match."""
+    account_id, match = _platform_caller(request, ctx)
     if match["element"] is not None:
         instance = ctx.store.instance_by_token(match["element"])
         # A deleted instance's token stops working; a disabled one refuses calls.
@@ -37,6 +45,26 @@ def organization(request: Request, ctx: Ctx) -> int:
         if instance.disabled:
             raise Forbidden(f"Instance {instance.id} is disabled")
     return account_id
+
+
+def named_instance(request: Request, ctx: Ctx) -> InstanceRecord:
+    """The instance that the ``Element <instance token>`` part names, for the calls that
+    act on "this instance" (``PUT|DELETE /instances/enabled``).
+
+    The token names the target here rather than vouching for the call, so an unknown
+    token and another organization's are both "no such instance" (404), and a
+    disabled instance is served: enabling it is the point.
+    """
+    account_id, match = _platform_caller(request, ctx)
+    if match["element"] is None:
+        raise BadRequest(
+            "Authorization header has no 'Element <instance token>' part: this call acts "
+            "on the instance whose token it carries"
+        )
+    instance = ctx.store.instance_by_token(match["element"])
+    if instance is None or instance.account_id != account_id:
+        raise NotFound("No instance found for the Element token")
+    return instance
 
 
 def admin(request: Request, ctx: Ctx) -> None:
@@ -49,3 +77,4 @@ def admin(request: Request, ctx: Ctx) -> None:
 
 
 Organization = Annotated[int, Depends(organization)]
+NamedInstance = Annotated[InstanceRecord, Depends(named_instance)]

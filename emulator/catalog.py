@@ -60,11 +60,22 @@ class Company:
     name: str
 
 
-# Every emulator offers the same three sandbox companies, so tests can name
+# Every emulator offers the same three sandbox companies first, so tests can name
 # a realm without discovering it first.
-COMPANIES = (
+SANDBOX_COMPANIES = (
     Company("9130350000000001", "Sandbox Company US 1"),
     Company("9130350000000002", "Sandbox Company US 2"),
     Company("9130350000000003", "Sandbox Company UK"),
 )
-COMPANY_BY_REALM = {company.realm_id: company for company in COMPANIES}
+FIRST_REALM = 9130350000000001
+MAX_COMPANIES = 10_000
+
+
+def companies(count: int = len(SANDBOX_COMPANIES)) -> dict[str, Company]:
+    """``count`` companies by realm id: the three sandbox ones, then generated ones whose
+    realm ids follow theirs (QuickBooks allows one authorized instance per company, so a
+    test that makes many instances needs as many companies)."""
+    offered = list(SANDBOX_COMPANIES[:count])
+    for number in range(len(offered) + 1, count + 1):
+        offered.append(Company(str(FIRST_REALM + number - 1), f"Generated Company {number}"))
+    return {company.realm_id: company for company in offered}

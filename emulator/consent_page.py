@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from .catalog import COMPANIES
-from .store import ConsentSession
+from .catalog import Company
+from .records import ConsentSession
 
 CONSENT_PATH = "/oauth/consent"
 
@@ -26,12 +26,12 @@ def page(title: str, body: str) -> str:
     )
 
 
-def consent_page(session: ConsentSession) -> str:
+def consent_page(session: ConsentSession, companies: list[Company]) -> str:
     companies = "".join(
         f'<label><input type="radio" name="realm_id" value="{escape(company.realm_id)}"'
         f"{' checked' if index == 0 else ''}> {escape(company.name)}"
         f" <small>(realm {escape(company.realm_id)})</small></label>"
-        for index, company in enumerate(COMPANIES)
+        for index, company in enumerate(companies)
     )
     body = (
         "<h1>Connect to QuickBooks (emulated)</h1>"

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from .activity import ActivitySimulator
 from .events import EventDispatcher
 from .faults import FaultRules
+from .health import Health
 from .instances import Instances
 from .oauth import OAuth
 from .options import ServerOptions
@@ -24,6 +25,7 @@ class Context:
     admin_token: str
     oauth: OAuth
     instances: Instances
+    health: Health
     faults: FaultRules
     request_log: RequestLog
     events: EventDispatcher

@@ -17,7 +17,7 @@ from typing import Any
 from . import configuration as config_rules
 from .activity import DEFAULT_REFRESH_MINUTES, deliverable
 from .catalog import POLLER_RESOURCES
-from .store import InstanceRecord
+from .records import InstanceRecord
 
 PATH = "/_emulator/dashboard"
 COOKIE = "emulator_dashboard"
@@ -115,8 +115,8 @@ def live_section(instances: list[InstanceRecord], deliveries: list[dict[str, Any
 
 
 INSTANCE_COLUMNS = (
-    "id", "name", "org", "state", "events", "callback URL", "polled resources", "interval",
-    "vendor type", "signature key", "",
+    "id", "name", "org", "state", "events", "deliveries", "callback URL", "polled resources",
+    "interval", "vendor type", "signature key", "",
 )  # fmt: skip
 DELIVERY_COLUMNS = (
     "time (UTC)", "delivery", "instance", "source", "events", "URL", "status", "attempts",
@@ -152,14 +152,33 @@ def _instance_row(record: InstanceRecord) -> str:
     return (
         f'<tr data-instance-id="{record.id}"><td>{record.id}</td><td>{escape(record.name)}</td>'
         f"<td>{record.account_id}</td>"
-        f"<td>{_badge('disabled', 'bad') if record.disabled else _badge('enabled', 'ok')}</td>"
+        f'<td class="state">{_state_badges(record)}</td>'
         f'<td class="events">{_badge("on", "ok") if events_on else _badge("off", "off")}</td>'
+        f'<td class="delivery">{escape(_delivery_note(record, events_on))}</td>'
         f'<td class="callback"><code>{escape(callback)}'
         f'</code></td><td class="resources">{escape(resources)}</td>'
         f"<td>{escape(interval_text)}</td><td>{escape(vendor_type)}</td>"
         f'<td class="key">{_badge("set", "ok") if has_key else _badge("none", "off")}</td>'
         f"<td>{button}</td></tr>"
     )
+
+
+def _state_badges(record: InstanceRecord) -> str:
+    badges = [_badge("disabled", "bad") if record.disabled else _badge("enabled", "ok")]
+    if not record.valid:
+        badges.append(_badge("authorization lost", "bad"))
+    return " ".join(badges)
+
+
+def _delivery_note(record: InstanceRecord, events_on: bool) -> str:
+    """Why the instance gets no events, in a few words (deliverable() has the sentence)."""
+    if not events_on:
+        return "not delivered: events off"
+    if record.disabled:
+        return "not delivered: instance disabled"
+    if not record.valid:
+        return f"not delivered: authorization lost ({record.auth_lost})"
+    return "delivers events"
 
 
 def deliveries_table(deliveries: list[dict[str, Any]]) -> str:

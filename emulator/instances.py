@@ -12,9 +12,11 @@ from datetime import UTC, datetime
 from . import configuration as config_rules
 from .configuration import REALM_KEY
 from .exceptions import BadRequest, NotFound
+from .health import Health
 from .oauth import OAuth
+from .records import InstanceRecord
 from .schemas import InstanceChanges, NewInstance
-from .store import InstanceRecord, Store
+from .store import Store
 
 
 def realm_of(record: InstanceRecord) -> str:
@@ -23,9 +25,10 @@ def realm_of(record: InstanceRecord) -> str:
 
 
 class Instances:
-    def __init__(self, store: Store, oauth: OAuth):
+    def __init__(self, store: Store, oauth: OAuth, health: Health):
         self.store = store
         self.oauth = oauth
+        self.health = health
 
     def create(self, account_id: int, instance: NewInstance) -> InstanceRecord:
         configuration = config_rules.keep_masked_secrets(instance.configuration, {})
@@ -46,6 +49,7 @@ class Instances:
                 created_date=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 configuration={**configuration, REALM_KEY: realm_id},
             )
+            self.health.authorized(self.get(account_id, instance_id))
             return self.get(account_id, instance_id)
 
     def replace(self, account_id: int, instance_id: int, instance: NewInstance) -> InstanceRecord:
@@ -55,6 +59,7 @@ class Instances:
             config_rules.validate(configuration)
             if instance.grant is not None:
                 self.oauth.redeem(instance.grant, configuration, realm_of(record))
+                self.health.authorized(record)
             self.store.update_instance(instance_id, name=instance.name, tags=instance.tags)
             self.store.write_configuration(
                 instance_id, {**configuration, REALM_KEY: realm_of(record)}
@@ -70,6 +75,7 @@ class Instances:
                 config_rules.validate(configuration)
             if changes.grant is not None:
                 self.oauth.redeem(changes.grant, configuration, realm_of(record))
+                self.health.authorized(record)
             self.store.update_instance(instance_id, name=changes.name, tags=changes.tags)
             self.store.write_configuration(instance_id, configuration)
             return self.get(account_id, instance_id)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .catalog import COMPANY_BY_REALM
+from .catalog import Company
 from .configuration import (
     AUTHENTICATION_TYPE,
     OAUTH_API_KEY,
@@ -22,8 +22,9 @@ from .configuration import (
     OAUTH_CALLBACK_URL,
 )
 from .exceptions import BadRequest
+from .records import ConsentSession, Grant, RequestToken
 from .schemas import GrantClaim, OAuth1ProviderData, OAuth2ProviderData, UnreadableGrant
-from .store import ConsentSession, Grant, RequestToken, Store
+from .store import Store
 
 DEFAULT_SCOPE = "com.intuit.quickbooks.accounting"
 # Long enough for a person to click through; codes have their own, shorter life.
@@ -37,9 +38,16 @@ class ConsentError(Exception):
 
 
 class OAuth:
-    def __init__(self, store: Store, code_ttl: float, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        store: Store,
+        code_ttl: float,
+        companies: dict[str, Company],
+        clock: Callable[[], float] = time.time,
+    ):
         self.store = store
         self.code_ttl = code_ttl
+        self.companies = companies  # what the consent page offers, by realm id
         self.clock = clock
 
     # -- steps driven by the app (API calls) -------------------------------
@@ -106,7 +114,7 @@ class OAuth:
                 return with_query(
                     session.callback_url, {"error": "access_denied", "state": session.state}
                 )
-            if realm_id not in COMPANY_BY_REALM:
+            if realm_id not in self.companies:
                 raise ConsentError("Choose one of the listed companies.")
             self.store.mark_consent_used(session_id)
             if session.flow == "oauth2":

@@ -18,3 +18,4 @@ class ServerOptions:
     simulate_activity: bool = False
     poll_seconds_per_minute: float = 60.0
     activity_changes: int = 1
+    companies: int = 3  # on the consent page: the three sandbox ones, then generated

@@ -1,217 +1,18 @@
-"""SQLite persistence: accounts, instances, configuration, OAuth records, deliveries.
+"""The store: accounts, instances with their configuration and health, OAuth records.
 
-One connection shared by all threads behind one re-entrant lock: the emulator's
-load is small, and a single writer makes "check a grant, spend it, insert the
-instance" atomic without any retry logic. Without a path the database lives in
-memory, so both modes run the same code.
+Deliveries are in delivery_rows.py, the connection and schema in database.py.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from typing import Any
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS accounts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    org_secret TEXT NOT NULL UNIQUE,
-    user_secret TEXT NOT NULL
-);
--- AUTOINCREMENT: ids of deleted instances are never handed out again.
-CREATE TABLE IF NOT EXISTS instances (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    account_id INTEGER NOT NULL REFERENCES accounts(id),
-    name TEXT NOT NULL,
-    token TEXT NOT NULL UNIQUE,
-    tags TEXT NOT NULL,
-    disabled INTEGER NOT NULL DEFAULT 0,
-    created_date TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS configuration (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    instance_id INTEGER NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
-    key TEXT NOT NULL,
-    value TEXT NOT NULL,
-    UNIQUE (instance_id, key)
-);
-CREATE TABLE IF NOT EXISTS request_tokens (
-    token TEXT PRIMARY KEY,
-    secret TEXT NOT NULL,
-    api_key TEXT NOT NULL,
-    api_secret TEXT NOT NULL,
-    callback_url TEXT NOT NULL,
-    expires_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS consent_sessions (
-    id TEXT PRIMARY KEY,
-    flow TEXT NOT NULL,
-    api_key TEXT NOT NULL,
-    api_secret TEXT NOT NULL,
-    callback_url TEXT NOT NULL,
-    state TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    request_token TEXT,
-    token_secret TEXT,
-    expires_at REAL NOT NULL,
-    used INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS grants (
-    code TEXT PRIMARY KEY,
-    flow TEXT NOT NULL,
-    api_key TEXT NOT NULL,
-    api_secret TEXT NOT NULL,
-    callback_url TEXT NOT NULL,
-    realm_id TEXT NOT NULL,
-    verifier TEXT,
-    token_secret TEXT,
-    expires_at REAL NOT NULL,
-    spent INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS deliveries (
-    id TEXT PRIMARY KEY,
-    instance_id INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0
-);
-"""
+from .delivery_rows import DeliveryRows
+from .records import ConsentSession, Grant, InstanceRecord, RequestToken
 
 
-# Columns added after the first release: a database from an older emulator gets
-# them on open (ALTER TABLE), a new one the same way, so both run the same code.
-DELIVERY_DETAILS = {
-    "url": "TEXT",
-    "source": "TEXT",  # manual | activity | test
-    "event_count": "INTEGER",
-    "created_at": "REAL",  # seconds since the epoch
-    "finished_at": "REAL",
-    "response_code": "INTEGER",  # of the last attempt; NULL when no answer came
-    "verified": "INTEGER",  # the receiver's X-Signature-Verified; NULL when it did not say
-}
-
-
-@dataclass
-class DeliveryRecord:
-    id: str
-    instance_id: int
-    status: str
-    attempts: int
-    url: str | None
-    source: str | None
-    event_count: int | None
-    created_at: float | None
-    finished_at: float | None
-    response_code: int | None
-    verified: bool | None
-
-
-@dataclass
-class InstanceRecord:
-    id: int
-    account_id: int
-    name: str
-    token: str
-    tags: list[str]
-    disabled: bool
-    created_date: str
-    configuration: dict[str, str]
-
-
-@dataclass
-class ConsentSession:
-    id: str
-    flow: str  # "oauth2" or "oauth1"
-    api_key: str
-    api_secret: str
-    callback_url: str
-    state: str
-    scope: str
-    request_token: str | None
-    token_secret: str | None
-    expires_at: float
-    used: bool
-
-
-@dataclass
-class Grant:
-    """What a consent produced: an OAuth 2.0 code or an authorized 1.0a token."""
-
-    code: str  # the OAuth 2.0 code, or the 1.0a oauth_token
-    flow: str
-    api_key: str
-    api_secret: str
-    callback_url: str
-    realm_id: str
-    verifier: str | None
-    token_secret: str | None
-    expires_at: float
-    spent: bool
-
-
-@dataclass
-class RequestToken:
-    token: str
-    secret: str
-    api_key: str
-    api_secret: str
-    callback_url: str
-    expires_at: float
-
-
-class Store:
-    def __init__(self, path: str | None = None):
-        self._lock = threading.RLock()
-        self._depth = 0
-        self._db = sqlite3.connect(
-            path or ":memory:", check_same_thread=False, isolation_level=None
-        )
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA foreign_keys = ON")
-        if path:
-            self._db.execute("PRAGMA journal_mode = WAL")
-        # executescript commits on its own, so it stays outside transaction().
-        self._db.executescript(SCHEMA)
-        self._add_missing_columns("deliveries", DELIVERY_DETAILS)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def _add_missing_columns(self, table: str, columns: dict[str, str]) -> None:
-        with self.transaction() as db:
-            present = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
-            for name, kind in columns.items():
-                if name not in present:
-                    db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Everything inside commits together; nested uses join the outer one."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield self._db
-                finally:
-                    self._depth -= 1
-                return
-            self._db.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            else:
-                self._db.execute("COMMIT")
-            finally:
-                self._depth = 0
-
+class Store(DeliveryRows):
     # -- meta --------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         with self.transaction() as db:
@@ -320,6 +121,15 @@ class Store:
                     "UPDATE instances SET disabled = ? WHERE id = ?", (int(disabled), instance_id)
                 )
 
+    def set_health(
+        self, instance_id: int, *, valid: bool, auth_lost: str | None, refresh_failures: int
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE instances SET valid = ?, auth_lost = ?, refresh_failures = ? WHERE id = ?",
+                (int(valid), auth_lost, refresh_failures, instance_id),
+            )
+
     def delete_instance(self, instance_id: int) -> None:
         with self.transaction() as db:
             db.execute("DELETE FROM instances WHERE id = ?", (instance_id,))
@@ -375,6 +185,9 @@ class Store:
             disabled=bool(row["disabled"]),
             created_date=row["created_date"],
             configuration=configuration,
+            valid=bool(row["valid"]),
+            auth_lost=row["auth_lost"],
+            refresh_failures=row["refresh_failures"],
         )
 
     # -- OAuth records -----------------------------------------------------
@@ -404,94 +217,3 @@ class Store:
 
     def spend_grant(self, code: str) -> None:
         self._set_flag("grants", "spent", "code", code)
-
-    def _select(self, table: str, key: str, value: str) -> dict[str, Any] | None:
-        """The row of `table` whose `key` column is `value`, as a dict (None without one)."""
-        with self.transaction() as db:
-            row = db.execute(f"SELECT * FROM {table} WHERE {key} = ?", (value,)).fetchone()
-        return dict(row) if row else None
-
-    def _set_flag(self, table: str, flag: str, key: str, value: str) -> None:
-        with self.transaction() as db:
-            db.execute(f"UPDATE {table} SET {flag} = 1 WHERE {key} = ?", (value,))
-
-    def _insert(self, table: str, record: Any) -> None:
-        """Insert a dataclass whose field names are the table's column names."""
-        values = asdict(record)
-        columns = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
-        with self.transaction() as db:
-            db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(values.values()))
-
-    # -- event deliveries --------------------------------------------------
-    def add_delivery(
-        self,
-        delivery_id: str,
-        instance_id: int,
-        *,
-        url: str | None = None,
-        source: str = "manual",
-        event_count: int = 1,
-        created_at: float | None = None,
-    ) -> None:
-        with self.transaction() as db:
-            db.execute(
-                "INSERT INTO deliveries (id, instance_id, status, url, source, event_count,"
-                " created_at) VALUES (?, ?, 'pending', ?, ?, ?, ?)",
-                (delivery_id, instance_id, url, source, event_count, created_at),
-            )
-
-    def update_delivery(
-        self,
-        delivery_id: str,
-        *,
-        status: str,
-        attempts: int,
-        response_code: int | None = None,
-        verified: bool | None = None,
-        finished_at: float | None = None,
-    ) -> None:
-        with self.transaction() as db:
-            db.execute(
-                "UPDATE deliveries SET status = ?, attempts = ?, response_code = ?, verified = ?,"
-                " finished_at = ? WHERE id = ?",
-                (
-                    status,
-                    attempts,
-                    response_code,
-                    None if verified is None else int(verified),
-                    finished_at,
-                    delivery_id,
-                ),
-            )
-
-    def list_deliveries(
-        self, limit: int = 100, instance_id: int | None = None
-    ) -> list[DeliveryRecord]:
-        """The latest deliveries, newest first."""
-        where, args = ("WHERE instance_id = ?", (instance_id,)) if instance_id else ("", ())
-        with self.transaction() as db:
-            rows = db.execute(
-                f"SELECT * FROM deliveries {where} ORDER BY rowid DESC LIMIT ?", (*args, limit)
-            ).fetchall()
-        return [
-            DeliveryRecord(
-                **{
-                    **dict(row),
-                    "verified": None if row["verified"] is None else bool(row["verified"]),
-                }
-            )
-            for row in rows
-        ]
-
-    def get_delivery(self, delivery_id: str) -> tuple[str, int] | None:
-        with self.transaction() as db:
-            row = db.execute(
-                "SELECT status, attempts FROM deliveries WHERE id = ?", (delivery_id,)
-            ).fetchone()
-        return (row["status"], row["attempts"]) if row else None
-
-    def fail_pending_deliveries(self) -> None:
-        """Deliveries cut short by a restart end as failed: their threads are gone."""
-        with self.transaction() as db:
-            db.execute("UPDATE deliveries SET status = 'failed' WHERE status = 'pending'")

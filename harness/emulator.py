@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import weakref
 from collections.abc import Iterator
 
+from emulator.catalog import FIRST_REALM, SANDBOX_COMPANIES
 from emulator.harness import Emulator, start_emulator
 
 from .accounts import random_accounts
@@ -15,15 +17,47 @@ from .leaks import SECRETS, assert_no_secrets
 WATCHED: weakref.WeakSet[Emulator] = weakref.WeakSet()
 
 
+# QuickBooks allows one authorized instance per company (a second one wipes the
+# first's authorization), so a test emulator offers enough companies that every
+# instance a module makes can have its own (`new_company`).
+TEST_COMPANIES = 400
+_OFFERED: weakref.WeakKeyDictionary[Emulator, int] = weakref.WeakKeyDictionary()
+_HANDED_OUT: weakref.WeakKeyDictionary[Emulator, Iterator[int]] = weakref.WeakKeyDictionary()
+
+
 @contextlib.contextmanager
-def watched_emulator(accounts: int = 2, **options) -> Iterator[Emulator]:
-    """An emulator with `accounts` throwaway organizations; when it stops, its stderr is
-    scanned for every secret registered meanwhile (the test fails on a hit)."""
-    with start_emulator(accounts=random_accounts(accounts), **options) as started:
+def watched_emulator(
+    accounts: int = 2, companies: int = TEST_COMPANIES, **options
+) -> Iterator[Emulator]:
+    """An emulator with `accounts` throwaway organizations and `companies` QuickBooks
+    companies; when it stops, its stderr is scanned for every secret registered
+    meanwhile (the test fails on a hit)."""
+    extra_args = ("--companies", str(companies), *options.pop("extra_args", ()))
+    with start_emulator(
+        accounts=random_accounts(accounts), extra_args=extra_args, **options
+    ) as started:
         SECRETS.add("emulator admin token", started.admin_token)
         WATCHED.add(started)
+        _OFFERED[started] = companies
         yield started
         assert_no_secrets("emulator stderr", started.stderr())
+
+
+def new_company(emu: Emulator) -> str:
+    """The realm id of a company of `emu` that no earlier call handed out.
+
+    Past the three sandbox companies when `emu` offers more, so tests that name
+    those companies keep them to themselves.
+    """
+    offered = _OFFERED.get(emu, len(SANDBOX_COMPANIES))
+    first = len(SANDBOX_COMPANIES) + 1 if offered > len(SANDBOX_COMPANIES) else 1
+    number = next(_HANDED_OUT.setdefault(emu, itertools.count(first)))
+    if number > offered:
+        raise RuntimeError(
+            f"the emulator offers {offered} companies and all were handed out: "
+            "start it with a larger --companies (watched_emulator(companies=...))"
+        )
+    return str(FIRST_REALM + number - 1)
 
 
 # Every control endpoint of the emulator: each needs its admin token.
@@ -36,6 +70,8 @@ CONTROL_ENDPOINTS = [
     ("POST", "/reset"),
     ("POST", "/instances/1/events"),
     ("GET", "/deliveries/x"),
+    ("POST", "/instances/1/revoke"),
+    ("POST", "/token-refresh"),
 ]
 
 

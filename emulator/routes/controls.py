@@ -63,6 +63,29 @@ def send_event(instance_id: int, body: JsonBody, ctx: Ctx):
     return JSONResponse({"deliveryId": delivery_id}, status_code=202)
 
 
+@router.post("/instances/{instance_id}/revoke")
+def revoke(instance_id: int, ctx: Ctx):
+    """The company disconnects the app: every later token refresh of the instance fails."""
+    record = ctx.health.revoke(instance_id)
+    return {
+        "id": record.id,
+        "revoked": True,
+        "valid": record.valid,
+        "disabled": record.disabled,
+        "refreshFailures": record.refresh_failures,
+    }
+
+
+@router.post("/token-refresh")
+def token_refresh(ctx: Ctx):
+    """One run of the platform's token refresh (nightly on the platform), per instance."""
+    outcomes = ctx.health.refresh_all()
+    counts = {result: 0 for result in ("refreshed", "failed", "skipped")}
+    for outcome in outcomes:
+        counts[outcome.result] += 1
+    return {**counts, "instances": [outcome.as_json() for outcome in outcomes]}
+
+
 @router.get("/deliveries")
 def deliveries(
     ctx: Ctx,

@@ -11,12 +11,12 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from .. import configuration as config_rules
-from ..auth import Organization
+from ..auth import NamedInstance, Organization
 from ..catalog import API_PREFIX, ELEMENT
 from ..context import Ctx
 from ..exceptions import NotFound
+from ..records import InstanceRecord
 from ..schemas import JsonBody, configuration_value, instance_changes, new_instance
-from ..store import InstanceRecord
 
 router = APIRouter(prefix=API_PREFIX)
 
@@ -30,7 +30,7 @@ def render(record: InstanceRecord, *, with_token: bool = False, with_configurati
         {
             "element": dict(ELEMENT),
             "provisionInteractions": [],
-            "valid": True,
+            "valid": record.valid,
             "disabled": record.disabled,
             "maxCacheSize": 0,
             "cacheTimeToLive": 0,
@@ -74,6 +74,18 @@ def list_instances(request: Request, account_id: Organization, ctx: Ctx):
     return [
         render(record) for record in ctx.instances.search(account_id, tags, query.get("searchText"))
     ]
+
+
+# Declared before /instances/{instance_id}, whose PUT and DELETE would take "enabled"
+# for an instance id.
+@router.put("/instances/enabled")
+def enable_named_instance(record: NamedInstance, ctx: Ctx):
+    return render(ctx.instances.set_disabled(record.account_id, record.id, disabled=False))
+
+
+@router.delete("/instances/enabled")
+def disable_named_instance(record: NamedInstance, ctx: Ctx):
+    return render(ctx.instances.set_disabled(record.account_id, record.id, disabled=True))
 
 
 @router.get("/instances/{instance_id}")

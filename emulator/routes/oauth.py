@@ -70,7 +70,7 @@ def show_consent(request: Request, ctx: Ctx):
         session = ctx.oauth.open_session(request.query_params.get("session", ""))
     except ConsentError as exc:
         return HTMLResponse(error_page(str(exc)), status_code=400)
-    return HTMLResponse(consent_page(session))
+    return HTMLResponse(consent_page(session, list(ctx.oauth.companies.values())))
 
 
 @router.post(CONSENT_PATH)

@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from emulator.harness import Emulator
+from harness.emulator import new_company
 
 API_KEY = "app-key-7f3a"
 API_SECRET = "app-secret-9d41c0e2b7"
@@ -66,13 +67,15 @@ def instance_body(
     return body
 
 
-def new_grant(emu: Emulator, realm_id: str = REALM_US1) -> dict[str, str]:
-    return emu.grant(API_KEY, API_SECRET, CALLBACK, realm_id=realm_id)
+def new_grant(emu: Emulator, realm_id: str | None = None) -> dict[str, str]:
+    """A grant for ``realm_id``, by default for a company no other instance has: one
+    authorized instance per company, so a second one would wipe the first's."""
+    return emu.grant(API_KEY, API_SECRET, CALLBACK, realm_id=realm_id or new_company(emu))
 
 
 def create_instance(emu: Emulator, account: int = 0, **kw: Any) -> dict[str, Any]:
     """Create an instance through a fresh consent; returns the create response."""
-    realm_id = kw.pop("realm_id", REALM_US1)
+    realm_id = kw.pop("realm_id", None)
     response = emu.api(
         "POST", "/instances", account=account, json=instance_body(new_grant(emu, realm_id), **kw)
     )

@@ -35,8 +35,15 @@ def test_help_lists_every_option():
         "--latency-ms",
         "--fast-retries",
         "--code-ttl",
+        "--companies",
     ):
         assert option in result.stdout
+
+
+@pytest.mark.parametrize("count", ["0", "-1", "many", "10001"])
+def test_bad_company_count_is_refused(count):
+    result = run("--port", "0", "--companies", count)
+    assert result.returncode != 0 and "--companies" in result.stderr
 
 
 @pytest.mark.parametrize("account", ["no-colon", "a:b:c", "a b:c", ":user"])

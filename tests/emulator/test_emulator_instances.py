@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from harness.emulator import new_company
 from tests.emulator.emulator_support import (
     API_SECRET,
     CALLBACK,
@@ -269,8 +270,9 @@ def test_unknown_and_non_numeric_ids_are_404(emu):
 
 
 def test_put_replaces_the_whole_instance(emu):
+    realm = new_company(emu)
     created = create_instance(
-        emu, name="before", tags=["a", "b"], config=configuration({"x.extra": "1"})
+        emu, name="before", tags=["a", "b"], config=configuration({"x.extra": "1"}), realm_id=realm
     )
     replacement = instance_body(
         None, name="after", tags=["c"], config=configuration({"y.extra": "2"})
@@ -281,7 +283,7 @@ def test_put_replaces_the_whole_instance(emu):
     assert shown["name"] == "after" and shown["tags"] == ["c"]
     assert "x.extra" not in shown["configuration"]
     assert shown["configuration"]["y.extra"] == "2"
-    assert shown["configuration"]["realmId"] == REALM_US1
+    assert shown["configuration"]["realmId"] == realm
     assert "providerData" not in shown
 
 
@@ -339,7 +341,8 @@ def test_events_enabled_mirrors_the_configuration(emu):
 
 
 def test_masked_value_in_patch_keeps_the_stored_secret(emu):
-    created = create_instance(emu)
+    realm = new_company(emu)
+    created = create_instance(emu, realm_id=realm)
     path = f"/instances/{created['id']}"
     shown = emu.api("GET", path).json()
     # Send back what was read, mask included.
@@ -347,27 +350,35 @@ def test_masked_value_in_patch_keeps_the_stored_secret(emu):
     assert response.status_code == 200, response.text
     # The grant is bound to the app secret: re-authorizing works only if the
     # stored oauth.api.secret is still the real one, not eight asterisks.
-    reauth = emu.api("PATCH", path, json={"providerData": oauth2_provider_data(new_grant(emu))})
+    reauth = emu.api(
+        "PATCH", path, json={"providerData": oauth2_provider_data(new_grant(emu, realm))}
+    )
     assert reauth.status_code == 200, reauth.text
 
 
 def test_a_new_secret_in_patch_is_stored(emu):
-    created = create_instance(emu)
+    realm = new_company(emu)
+    created = create_instance(emu, realm_id=realm)
     path = f"/instances/{created['id']}"
     emu.api("PATCH", path, json={"configuration": {"oauth.api.secret": "rotated"}})
-    reauth = emu.api("PATCH", path, json={"providerData": oauth2_provider_data(new_grant(emu))})
+    reauth = emu.api(
+        "PATCH", path, json={"providerData": oauth2_provider_data(new_grant(emu, realm))}
+    )
     assert_error(reauth, 400, "another app")
     emu.api("PATCH", path, json={"configuration": {"oauth.api.secret": API_SECRET}})
-    reauth = emu.api("PATCH", path, json={"providerData": oauth2_provider_data(new_grant(emu))})
+    reauth = emu.api(
+        "PATCH", path, json={"providerData": oauth2_provider_data(new_grant(emu, realm))}
+    )
     assert reauth.status_code == 200, reauth.text
 
 
 def test_reauthorize_in_place_keeps_the_id(emu):
-    created = create_instance(emu)
+    realm = new_company(emu)
+    created = create_instance(emu, realm_id=realm)
     response = emu.api(
         "PATCH",
         f"/instances/{created['id']}",
-        json={"providerData": oauth2_provider_data(new_grant(emu))},
+        json={"providerData": oauth2_provider_data(new_grant(emu, realm))},
     )
     assert response.status_code == 200, response.text
     assert response.json()["id"] == created["id"]
@@ -447,8 +458,9 @@ def test_instance_token_stops_working_after_delete_and_is_403_when_disabled(emu)
 
 
 def test_configuration_list_is_masked_with_stable_ids(emu):
+    realm = new_company(emu)
     created = create_instance(
-        emu, config=configuration({"event.notification.signature.key": "k-1"})
+        emu, config=configuration({"event.notification.signature.key": "k-1"}), realm_id=realm
     )
     path = f"/instances/{created['id']}/configuration"
     entries = emu.api("GET", path).json()
@@ -456,7 +468,7 @@ def test_configuration_list_is_masked_with_stable_ids(emu):
     by_key = {entry["key"]: entry for entry in entries}
     assert by_key["oauth.api.secret"]["propertyValue"] == "********"
     assert by_key["event.notification.signature.key"]["propertyValue"] == "********"
-    assert by_key["realmId"]["propertyValue"] == REALM_US1
+    assert by_key["realmId"]["propertyValue"] == realm
 
     emu.api("PATCH", f"/instances/{created['id']}", json={"configuration": {"scope": "other"}})
     emu.api(
@@ -515,7 +527,8 @@ def test_patch_one_configuration_value_refuses_an_entry_that_contradicts_the_pat
 
 
 def test_patch_one_configuration_value_masks_and_validates(emu):
-    created = create_instance(emu)
+    realm = new_company(emu)
+    created = create_instance(emu, realm_id=realm)
     path = f"/instances/{created['id']}/configuration"
     entries = {e["key"]: e["id"] for e in emu.api("GET", path).json()}
     secret = emu.api(
@@ -533,7 +546,7 @@ def test_patch_one_configuration_value_masks_and_validates(emu):
     reauth = emu.api(
         "PATCH",
         f"/instances/{created['id']}",
-        json={"providerData": oauth2_provider_data(new_grant(emu))},
+        json={"providerData": oauth2_provider_data(new_grant(emu, realm))},
     )
     assert reauth.status_code == 200, reauth.text
 

@@ -8,7 +8,8 @@ import time
 import pytest
 import requests
 
-from emulator.harness import start_emulator
+from emulator.harness import EmulatorError, start_emulator
+from harness.emulator import TEST_COMPANIES
 from tests.emulator.emulator_support import (
     API_KEY,
     API_SECRET,
@@ -44,20 +45,48 @@ def test_oauth2_url_points_at_the_consent_page(emu):
     assert body["oauthUrl"].startswith(emu.root_url + "/oauth/consent?session=")
 
 
-def test_consent_page_lists_the_three_companies(emu):
+def consent_page(emu) -> str:
     url = oauth_url(emu, **{"authentication.type": "oauth2"}).json()["oauthUrl"]
     page = requests.get(url, timeout=10)
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
-    html = page.text
+    return page.text
+
+
+def radios(html: str) -> list[tuple[str, bool]]:
+    found = re.findall(r'<input type="radio" name="realm_id" value="(\d+)"( checked)?', html)
+    return [(realm, bool(checked)) for realm, checked in found]
+
+
+def test_consent_page_lists_the_three_companies_by_default():
+    with start_emulator() as emu:
+        html = consent_page(emu)
     assert 'id="consent"' in html
     for realm_id, name in COMPANIES.items():
         assert name in html and f'value="{realm_id}"' in html
-    radios = re.findall(r'<input type="radio" name="realm_id" value="(\d+)"( checked)?', html)
-    assert [realm for realm, _ in radios] == list(COMPANIES)
-    assert [bool(checked) for _, checked in radios] == [True, False, False]
+    assert radios(html) == [(realm, realm == REALM_US1) for realm in COMPANIES]
     assert re.search(r'<button[^>]*id="authorize"[^>]*>Authorize</button>', html)
     assert re.search(r'<button[^>]*id="deny"[^>]*>Deny</button>', html)
+
+
+def test_more_companies_follow_the_sandbox_ones(emu):
+    # The module's emulator runs with --companies TEST_COMPANIES.
+    html = consent_page(emu)
+    offered = [realm for realm, _ in radios(html)]
+    assert len(offered) == TEST_COMPANIES
+    assert offered[:3] == list(COMPANIES)
+    assert offered[3:5] == ["9130350000000004", "9130350000000005"]
+    assert "Generated Company 4" in html
+    last = offered[-1]
+    grant = emu.grant(API_KEY, API_SECRET, CALLBACK, realm_id=last)
+    assert grant["realmId"] == last
+
+
+def test_a_company_past_the_offered_ones_is_refused():
+    with start_emulator(extra_args=("--companies", "4")) as emu:
+        assert [realm for realm, _ in radios(consent_page(emu))][-1] == "9130350000000004"
+        with pytest.raises(EmulatorError, match="Choose one of the listed companies"):
+            emu.grant(API_KEY, API_SECRET, CALLBACK, realm_id="9130350000000005")
 
 
 def test_oauth2_authorize_redirects_with_code_realm_and_state(emu):

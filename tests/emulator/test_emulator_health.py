@@ -1,0 +1,259 @@
+"""Connection health: revocation and the platform's token refresh, one company per instance,
+and enabling / disabling through the instance's own token (`/instances/enabled`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.emulator.emulator_support import (
+    CallbackServer,
+    create_instance,
+    events_configuration,
+    instance_body,
+    new_grant,
+    oauth2_provider_data,
+    wait_for_delivery,
+)
+
+
+def auth_with_element(emu, token: str | None, account: int = 0) -> dict[str, str]:
+    org, user = emu.accounts[account]
+    header = f"User {user}, Organization {org}"
+    return {"Authorization": header + (f", Element {token}" if token else "")}
+
+
+def instance(emu, instance_id: int, account: int = 0) -> dict[str, Any]:
+    response = emu.api("GET", f"/instances/{instance_id}", account=account)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def control(emu, method: str, path: str, **kw: Any):
+    """A control call whose error status is the answer under test (emu.control raises)."""
+    headers = {"Authorization": f"Bearer {emu.admin_token}"}
+    return emu.http.request(method, f"{emu.root_url}/_emulator{path}", headers=headers, **kw)
+
+
+def revoke(emu, instance_id: int) -> dict[str, Any]:
+    response = control(emu, "POST", f"/instances/{instance_id}/revoke")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def token_refresh(emu) -> dict[int, dict[str, Any]]:
+    """One run of the platform's refresh; the outcome per instance id."""
+    response = control(emu, "POST", "/token-refresh")
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    outcomes = {entry["id"]: entry for entry in summary["instances"]}
+    assert summary["refreshed"] + summary["failed"] + summary["skipped"] == len(outcomes)
+    return outcomes
+
+
+def reauthorize(emu, created: dict[str, Any], account: int = 0):
+    realm = instance(emu, created["id"], account)["configuration"]["realmId"]
+    body = {"providerData": oauth2_provider_data(new_grant(emu, realm))}
+    return emu.api("PATCH", f"/instances/{created['id']}", account=account, json=body)
+
+
+# -- PUT|DELETE /instances/enabled ----------------------------------------------
+
+
+def test_disable_and_enable_through_the_element_token(emu):
+    created = create_instance(emu)
+    headers = auth_with_element(emu, created["token"])
+
+    disabled = emu.api("DELETE", "/instances/enabled", headers=headers)
+    assert disabled.status_code == 200, disabled.text
+    assert disabled.json()["id"] == created["id"] and disabled.json()["disabled"] is True
+    assert instance(emu, created["id"])["disabled"] is True
+    # Its own calls now get 403, but enabling it still works through the same token.
+    assert emu.api("GET", "/instances", headers=headers).status_code == 403
+    enabled = emu.api("PUT", "/instances/enabled", headers=headers)
+    assert enabled.status_code == 200, enabled.text
+    assert enabled.json()["disabled"] is False
+    assert instance(emu, created["id"])["disabled"] is False
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+def test_missing_element_part_is_400_naming_it(emu, method):
+    response = emu.api(method, "/instances/enabled", headers=auth_with_element(emu, None))
+    assert response.status_code == 400
+    assert "Element <instance token>" in response.json()["message"]
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+def test_another_organizations_token_is_404(emu, method):
+    theirs = create_instance(emu, account=1)
+    response = emu.api(
+        method, "/instances/enabled", headers=auth_with_element(emu, theirs["token"])
+    )
+    assert response.status_code == 404
+    assert theirs["token"] not in response.text
+    assert instance(emu, theirs["id"], account=1)["disabled"] is False
+
+
+def test_unknown_or_deleted_token_is_404(emu):
+    created = create_instance(emu)
+    assert emu.api("DELETE", f"/instances/{created['id']}").status_code == 200
+    for token in (created["token"], "no-such-token"):
+        response = emu.api("PUT", "/instances/enabled", headers=auth_with_element(emu, token))
+        assert response.status_code == 404, token
+
+
+def test_wrong_secrets_with_an_element_token_are_401(emu):
+    created = create_instance(emu)
+    header = f"User nope, Organization nope, Element {created['token']}"
+    response = emu.api("DELETE", "/instances/enabled", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert instance(emu, created["id"])["disabled"] is False
+
+
+# -- revocation and the token refresh -------------------------------------------
+
+
+def test_revoke_then_one_refresh_loses_the_authorization(emu):
+    created = create_instance(emu)
+    healthy = create_instance(emu)
+    answer = revoke(emu, created["id"])
+    # Nobody knows before the platform next tries a refresh.
+    assert answer["valid"] is True and instance(emu, created["id"])["valid"] is True
+
+    outcomes = token_refresh(emu)
+    assert outcomes[created["id"]]["result"] == "failed"
+    assert outcomes[created["id"]]["refreshFailures"] == 1
+    assert outcomes[healthy["id"]]["result"] == "refreshed"
+    shown = instance(emu, created["id"])
+    assert shown["valid"] is False and shown["disabled"] is False
+    assert instance(emu, healthy["id"])["valid"] is True
+
+
+def test_the_fifth_failed_refresh_disables(emu):
+    created = create_instance(emu)
+    revoke(emu, created["id"])
+    for expected in range(1, 5):
+        outcome = token_refresh(emu)[created["id"]]
+        assert (outcome["refreshFailures"], outcome["disabled"]) == (expected, False)
+    fifth = token_refresh(emu)[created["id"]]
+    assert (fifth["result"], fifth["refreshFailures"], fifth["disabled"]) == ("failed", 5, True)
+    shown = instance(emu, created["id"])
+    assert shown["valid"] is False and shown["disabled"] is True
+    # A disabled instance is not refreshed any more.
+    assert token_refresh(emu)[created["id"]]["result"] == "skipped"
+
+
+def test_reauthorization_heals_but_does_not_enable(emu):
+    created = create_instance(emu)
+    revoke(emu, created["id"])
+    for _ in range(5):
+        token_refresh(emu)
+    response = reauthorize(emu, created)
+    assert response.status_code == 200, response.text
+    assert response.json()["valid"] is True and response.json()["disabled"] is True
+    # The revocation is over: refreshes work again (a disabled instance is skipped, so
+    # enable it first, with its own call).
+    enabled = emu.api("PUT", f"/instances/{created['id']}/enabled")
+    assert enabled.json()["disabled"] is False
+    outcome = token_refresh(emu)[created["id"]]
+    assert (outcome["result"], outcome["refreshFailures"]) == ("refreshed", 0)
+    assert instance(emu, created["id"])["valid"] is True
+
+
+def test_reauthorization_resets_the_failure_count(emu):
+    created = create_instance(emu)
+    revoke(emu, created["id"])
+    for _ in range(4):
+        token_refresh(emu)
+    assert reauthorize(emu, created).status_code == 200
+    revoke(emu, created["id"])
+    outcome = token_refresh(emu)[created["id"]]
+    # Counting starts again: one failure, not five.
+    assert (outcome["refreshFailures"], outcome["disabled"]) == (1, False)
+
+
+def test_revoking_an_unknown_instance_is_404(emu):
+    assert control(emu, "POST", "/instances/999999/revoke").status_code == 404
+
+
+# -- one company, one instance --------------------------------------------------
+
+
+def test_a_second_instance_for_a_company_wipes_the_first(emu):
+    older = create_instance(emu, name="older")
+    realm = instance(emu, older["id"])["configuration"]["realmId"]
+    newer = create_instance(emu, name="newer", realm_id=realm)
+    assert instance(emu, older["id"])["valid"] is False
+    assert instance(emu, newer["id"])["valid"] is True
+    # A wiped authorization fails its refreshes like a revoked one.
+    assert token_refresh(emu)[older["id"]]["result"] == "failed"
+
+
+def test_reauthorizing_the_older_instance_wipes_the_newer(emu):
+    older = create_instance(emu, name="older")
+    realm = instance(emu, older["id"])["configuration"]["realmId"]
+    newer = create_instance(emu, name="newer", realm_id=realm)
+    assert reauthorize(emu, older).status_code == 200
+    assert instance(emu, older["id"])["valid"] is True
+    assert instance(emu, newer["id"])["valid"] is False
+
+
+def test_another_organizations_instance_for_the_company_is_unaffected(emu):
+    mine = create_instance(emu, account=0)
+    realm = instance(emu, mine["id"])["configuration"]["realmId"]
+    theirs = create_instance(emu, account=1, realm_id=realm)
+    assert instance(emu, mine["id"])["valid"] is True
+    assert instance(emu, theirs["id"], account=1)["valid"] is True
+
+
+def test_a_refused_reauthorization_wipes_nothing(emu):
+    older = create_instance(emu)
+    realm = instance(emu, older["id"])["configuration"]["realmId"]
+    newer = create_instance(emu, realm_id=realm)
+    grant = new_grant(emu)  # another company: refused with a 400
+    body = {"providerData": oauth2_provider_data(grant)}
+    assert emu.api("PATCH", f"/instances/{older['id']}", json=body).status_code == 400
+    assert instance(emu, newer["id"])["valid"] is True
+
+
+# -- no deliveries from an unhealthy instance -----------------------------------
+
+
+def send_event(emu, instance_id: int):
+    return control(
+        emu,
+        "POST",
+        f"/instances/{instance_id}/events",
+        json={"objectType": "invoices", "eventType": "CREATED", "objectId": "1"},
+    )
+
+
+def test_disabled_and_invalid_instances_get_no_test_events(emu):
+    with CallbackServer() as receiver:
+        config = events_configuration(receiver.url)
+        disabled = create_instance(emu, config=config)
+        invalid = create_instance(emu, config=config)
+        healthy = create_instance(emu, config=config)
+        emu.api("DELETE", "/instances/enabled", headers=auth_with_element(emu, disabled["token"]))
+        revoke(emu, invalid["id"])
+        token_refresh(emu)
+
+        refused = send_event(emu, disabled["id"])
+        assert refused.status_code == 400 and "disabled" in refused.json()["message"]
+        refused = send_event(emu, invalid["id"])
+        assert refused.status_code == 400
+        assert "lost its authorization" in refused.json()["message"]
+        sent = send_event(emu, healthy["id"])
+        assert sent.status_code == 202
+        assert wait_for_delivery(emu, sent.json()["deliveryId"])["status"] == "delivered"
+    assert len(receiver.received) == 1
+
+
+def test_a_put_without_a_grant_does_not_heal(emu):
+    created = create_instance(emu)
+    revoke(emu, created["id"])
+    token_refresh(emu)
+    body = instance_body(None, config=instance(emu, created["id"])["configuration"])
+    assert emu.api("PUT", f"/instances/{created['id']}", json=body).status_code == 200
+    assert instance(emu, created["id"])["valid"] is False
