@@ -75,8 +75,13 @@ def configured_provider(config: dict[str, str]) -> QuickBooksInstanceProvider:
     return provider
 
 
-def oauth_grant(emu: Emulator, app: App, realm_id: str = REALM) -> dict[str, str]:
-    """A fresh OAuth 2.0 grant from the emulator's consent flow, as the `oauth` input."""
+def oauth_grant(emu: Emulator, app: App, realm_id: str | None = None) -> dict[str, str]:
+    """A fresh OAuth 2.0 grant from the emulator's consent flow, as the `oauth` input;
+    for a company of its own unless `realm_id` names one (QuickBooks keeps one
+    authorized instance per company, and the provider refuses to bind a taken one)."""
+    from .emulator import new_company  # harness.emulator imports this module
+
+    realm_id = realm_id or new_company(emu)
     params = emu.grant(app.api_key, app.api_secret, app.callback_url, realm_id=realm_id)
     SECRETS.add("grant code", params["code"])
     return {"code": params["code"], "realm_id": params["realmId"]}

@@ -20,7 +20,8 @@ import yaml
 from emulator.harness import Emulator
 
 from . import REPO
-from .accounts import REALM, App
+from .accounts import App
+from .emulator import new_company
 from .leaks import SECRETS
 
 PASSPHRASE = "e2e-passphrase-not-secret"
@@ -140,8 +141,10 @@ class PulumiStack:
         # On stdin: a secret never appears in a command line (process list, logs).
         self.run("config", "set", "--secret", "--path", path, input_text=value)
 
-    def grant(self, key: str, realm_id: str = REALM) -> dict[str, str]:
-        """A fresh consent on the emulator, stored encrypted as the instance's grant."""
+    def grant(self, key: str, realm_id: str | None = None) -> dict[str, str]:
+        """A fresh consent on the emulator, stored encrypted as the instance's grant; for
+        a company of its own unless `realm_id` names one (one instance per company)."""
+        realm_id = realm_id or new_company(self.emu)
         params = self.emu.grant(
             self.app.api_key, self.app.api_secret, self.app.callback_url, realm_id=realm_id
         )

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from ..core.catalog import KEY_REALM
 from ..core.health import bound_to
 
 Lister = Callable[[], tuple[list[dict[str, Any]], bool]]
@@ -30,6 +31,7 @@ class Inventory:
         self._lock = threading.Lock()
         self._by_id: dict[str, dict[str, Any]] | None = None
         self._stale: set[str] = set()  # changed by this process: read by id from now on
+        self._created: dict[str, str] = {}  # created by this process -> its company
         self.complete = False
 
     def _load(self) -> dict[str, dict[str, Any]]:
@@ -71,15 +73,23 @@ class Inventory:
     def bound_to(self, realm_id: str, besides: str | None) -> tuple[dict[str, Any] | None, bool]:
         """The authorized instance other than `besides` bound to `realm_id`, if the list
         shows one; and whether the list showed every instance's company."""
-        entries = list(self._load().values())
+        entries = [
+            {**entry, "configuration": {KEY_REALM: self._created[key]}}
+            if key in self._created
+            else entry
+            for key, entry in self._load().items()
+        ]
         certain = self.complete and all(isinstance(i.get("configuration"), dict) for i in entries)
         return bound_to(entries, realm_id, besides=besides), certain
 
-    def record(self, instance: dict[str, Any]) -> None:
-        """An instance this process just created: a later lookup in the run finds it."""
+    def record(self, instance: dict[str, Any], realm_id: str | None) -> None:
+        """An instance this process just created for `realm_id`: a later lookup in the run
+        finds it (a create answer carries no configuration: reads still GET it)."""
         with self._lock:
             if self._by_id is not None:
                 self._by_id[str(instance["id"])] = instance
+                if realm_id is not None:
+                    self._created[str(instance["id"])] = realm_id
 
     def forget(self, instance_id: str, *, gone: bool = False) -> None:
         """After this process changed the instance, the listed entry is no longer the

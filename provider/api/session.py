@@ -134,8 +134,4 @@ class Session:
         return twins[0] if twins else None
 
     def record_created(self, spec: InstanceSpec, created: dict[str, Any]) -> None:
-        # A create answer carries no configuration: the company is the grant's.
-        config = created.get("configuration") or {KEY_REALM: spec.realm_id}
-        self.inventory().record(
-            {**{k: v for k, v in created.items() if k != "token"}, "configuration": config}
-        )
+        self.inventory().record({k: v for k, v in created.items() if k != "token"}, spec.realm_id)

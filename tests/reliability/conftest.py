@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from emulator.harness import Emulator
-from harness.accounts import REALM, App, configured_provider, oauth_grant, provider_config
+from harness.accounts import App, configured_provider, oauth_grant, provider_config
 
 from .engine import Resource, desired
 from .ledger import DOC, LEDGER, record
@@ -90,7 +90,7 @@ def _no_fault_outlives_its_test(request):
 def grant(emu: Emulator, app: App):
     """A fresh OAuth 2.0 grant (the `oauth` input)."""
 
-    def make(realm_id: str = REALM) -> dict[str, str]:
+    def make(realm_id: str | None = None) -> dict[str, str]:
         return oauth_grant(emu, app, realm_id=realm_id)
 
     return make

@@ -196,7 +196,6 @@ def _instances(_resource: Resource) -> str:
     return "/instances"
 
 
-
 CREATE = Operation(
     "create",
     "POST",
