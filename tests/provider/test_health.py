@@ -220,3 +220,25 @@ def test_on_delete_disable_leaves_the_instance_disabled_and_untagged(org, emu):
     live = org.live(created.id)
     assert live["disabled"] is True and live["tags"] == ["env:test"]
     assert org.warnings == [health.disabled_and_released(created.id)]
+
+
+def test_a_refresh_records_a_revoked_instance_and_names_the_fix_every_time(org, emu):
+    inputs = org.inputs()
+    created = org.provider.create(inputs)
+    emu.control("POST", f"/instances/{created.id}/revoke")
+    emu.control("POST", "/token-refresh")  # the platform's refresh fails once
+
+    for _ in range(2):  # the nightly drift job's log names it every night
+        read = org.fresh().read(created.id, created.outs)
+        assert (read.outs["valid"], read.outs["health"]) == (False, "authorization lost")
+    fix = health.authorization_lost(created.id, inputs["ownership_tag"])
+    assert org.warnings == [fix, fix]
+
+
+def test_a_takeover_of_the_company_leaves_the_older_instance_unauthorized(org, emu):
+    first = org.provider.create(org.inputs("books", realm=X))
+    other_stack = org.fresh()
+    payroll = org.inputs("payroll", realm=X, provider=other_stack, takeover_company=True)
+    second = other_stack.create(payroll)
+    assert org.live(first.id)["valid"] is False and org.live(second.id)["valid"] is True
+    assert org.fresh().read(first.id, first.outs).outs["health"] == "authorization lost"
