@@ -148,8 +148,8 @@ MESSAGES = (
     needs_new_grant("<id>", None),
     found_disabled("<id>"),
     disabled_and_released("<id>"),
-    company_taken("<realm>", SAMPLE_INSTANCE, "create <name>"),
-    taking_over_company("<realm>", SAMPLE_INSTANCE, "create <name>"),
+    company_taken("<realm>", SAMPLE_INSTANCE, "create instance '<name>'"),
+    taking_over_company("<realm>", SAMPLE_INSTANCE, "create instance '<name>'"),
     same_company_twice("<realm>", "<key>", "<other key>"),
-    company_unchecked("<realm>", "create <name>"),
+    company_unchecked("<realm>", "create instance '<name>'"),
 )
