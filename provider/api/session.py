@@ -39,11 +39,21 @@ class Session:
         self, settings: ProviderSettings, warn: Callable[[str], None] = print_warning
     ) -> None:
         self.settings = settings
-        self.warn = warn  # how the front-end shows a warning (ownership, release)
+        self._show = warn  # how the front-end shows a warning (ownership, release, health)
+        self._said: set[str] = set()
         self._client: CloudElementsClient | None = None
         self._inventory: Inventory | None = None
         self._claims: dict[str, str] = {}  # QuickBooks company -> the resource declaring it
         self._lock = threading.Lock()
+
+    def warn(self, message: str) -> None:
+        """Shows `message` once per process: a refresh that runs the program both reads
+        and diffs a resource, and each would say the same."""
+        with self._lock:
+            if message in self._said:
+                return
+            self._said.add(message)
+        self._show(message)
 
     @property
     def fingerprint_key(self) -> str:
