@@ -21,6 +21,7 @@ from typing import Any
 from emulator.catalog import API_PREFIX
 from emulator.harness import Emulator
 from harness.accounts import EVENTS_URL, new_app
+from harness.emulator import new_company
 from harness.pulumi_stack import REPO, PulumiStack, cli_env
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
@@ -115,6 +116,7 @@ class QuickBooksProject(BenchProject):
     ) -> None:
         self.emu = emu
         self.count = count
+        self.realms = [new_company(emu) for _ in range(count)]  # one company per instance
         self.app = new_app()
         self.stack = PulumiStack(workdir, emu, self.app, stack="bench")
         self.stack.transcript = _NoTranscript()
@@ -145,7 +147,12 @@ class QuickBooksProject(BenchProject):
         """
         args: list[str] = []
         for index in range(self.count):
-            granted = self.emu.grant(self.app.api_key, self.app.api_secret, self.app.callback_url)
+            granted = self.emu.grant(
+                self.app.api_key,
+                self.app.api_secret,
+                self.app.callback_url,
+                realm_id=self.realms[index],
+            )
             path = f"quickbooks:instances.{key(index)}.oauth"
             args += ["--secret", f"{path}.code={granted['code']}"]
             args += ["--secret", f"{path}.realm_id={granted['realmId']}"]

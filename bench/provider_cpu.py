@@ -24,6 +24,7 @@ from pulumi.runtime import rpc
 
 from emulator.harness import Emulator
 from harness.accounts import EVENTS_URL, configured_provider, new_app, provider_config
+from harness.emulator import new_company
 from harness.pulumi_stack import REPO
 
 from .profiling import category
@@ -75,7 +76,9 @@ def measure(
     provider = configured_provider(config)
     raws = []
     for index in range(count):
-        granted = emu.grant(app.api_key, app.api_secret, app.callback_url)
+        granted = emu.grant(
+            app.api_key, app.api_secret, app.callback_url, realm_id=new_company(emu)
+        )
         raws.append(
             {
                 "name": f"Bench {index}",
