@@ -21,7 +21,7 @@ from typing import Any
 from emulator.catalog import API_PREFIX
 from emulator.harness import Emulator
 from harness.accounts import EVENTS_URL, new_app
-from harness.emulator import new_company
+from harness.emulator import generated_company
 from harness.pulumi_stack import REPO, PulumiStack, cli_env
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
@@ -116,7 +116,6 @@ class QuickBooksProject(BenchProject):
     ) -> None:
         self.emu = emu
         self.count = count
-        self.realms = [new_company(emu) for _ in range(count)]  # one company per instance
         self.app = new_app()
         self.stack = PulumiStack(workdir, emu, self.app, stack="bench")
         self.stack.transcript = _NoTranscript()
@@ -151,7 +150,7 @@ class QuickBooksProject(BenchProject):
                 self.app.api_key,
                 self.app.api_secret,
                 self.app.callback_url,
-                realm_id=self.realms[index],
+                realm_id=generated_company(index),  # one company per instance
             )
             path = f"quickbooks:instances.{key(index)}.oauth"
             args += ["--secret", f"{path}.code={granted['code']}"]

@@ -24,7 +24,7 @@ from pulumi.runtime import rpc
 
 from emulator.harness import Emulator
 from harness.accounts import EVENTS_URL, configured_provider, new_app, provider_config
-from harness.emulator import new_company
+from harness.emulator import generated_company
 from harness.pulumi_stack import REPO
 
 from .profiling import category
@@ -77,7 +77,7 @@ def measure(
     raws = []
     for index in range(count):
         granted = emu.grant(
-            app.api_key, app.api_secret, app.callback_url, realm_id=new_company(emu)
+            app.api_key, app.api_secret, app.callback_url, realm_id=generated_company(index)
         )
         raws.append(
             {

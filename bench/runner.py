@@ -34,8 +34,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from emulator.harness import Emulator
-from harness.emulator import watched_emulator
+from emulator.harness import Emulator, start_emulator
+from harness.emulator import companies_for
 from harness.pulumi_stack import REPO, pulumi_bin_dir
 
 from . import profiling, provider_cpu, rpc_costs, timeline
@@ -48,7 +48,6 @@ SCALE_OPS = ("preview", "create", "refresh", "destroy")
 NULL = "null provider"
 QUICKBOOKS = "quickbooks"
 CALLS = "quickbooks, calls"
-BENCH_COMPANIES = 1000  # every project's instances, and the provider CPU section's
 SMALL = 10  # sizes up to this get 5 repetitions in a full run, larger ones 3
 SHARDING_REPS = 2
 # (provider hosts, --parallel): the engine's default --parallel (8 on 2 cores)
@@ -166,9 +165,10 @@ class Bench:
 
     def emulator(self, latency_ms: int) -> Emulator:
         if latency_ms not in self._emulators:
-            # A company per benchmark instance (`new_company`): QuickBooks keeps one
-            # authorized instance per company, and the provider refuses a taken one.
-            emu = watched_emulator(accounts=1, companies=BENCH_COMPANIES, latency_ms=latency_ms)
+            # One authorized instance per company: every instance of the largest
+            # project gets its own (projects run one after another, each destroyed).
+            companies = ("--companies", str(companies_for(self.results.largest)))
+            emu = start_emulator(latency_ms=latency_ms, extra_args=companies)
             self._emulators[latency_ms] = self._stack.enter_context(emu)
         return self._emulators[latency_ms]
 

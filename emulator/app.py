@@ -16,7 +16,7 @@ from .instances import Instances
 from .oauth import OAuth
 from .options import ServerOptions
 from .requestlog import RequestLog, RequestLogMiddleware
-from .routes import controls, dashboard, instances, oauth
+from .routes import controls, dashboard, element_instances, instances, oauth
 from .store import Store
 
 
@@ -51,6 +51,7 @@ def create_app(ctx: Context) -> FastAPI:
     app.state.context = ctx
     install_error_handlers(app)
     app.include_router(instances.router)
+    app.include_router(element_instances.router)
     app.include_router(oauth.router)
     app.include_router(controls.router)
     app.include_router(dashboard.router)

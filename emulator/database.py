@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS instances (
     disabled INTEGER NOT NULL DEFAULT 0,
     created_date TEXT NOT NULL
 );
+-- Every instance token ever issued, deleted instances' included: what a leak scan
+-- must look for (GET /_emulator/instance-tokens).
+CREATE TABLE IF NOT EXISTS issued_tokens (token TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS configuration (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     instance_id INTEGER NOT NULL REFERENCES instances(id) ON DELETE CASCADE,

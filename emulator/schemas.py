@@ -72,10 +72,40 @@ class Strict(BaseModel):
 
 
 class ElementRef(Strict):
+    """``{"key": "quickbooks"}``, or the whole element as a read shows it: clients send
+    back what they read, and only ``key`` counts."""
+
     key: str
+    id: Any = None
+    name: Any = None
+    description: Any = None
+    active: Any = None
+    deleted: Any = None
+    typeOauth: Any = None
+    trialAccount: Any = None
+    configDescription: Any = None
+    signupURL: Any = None
 
 
-class InstanceBody(Strict):
+class AsRead(Strict):
+    """The read-only fields of an instance as GET shows it. A client may send the
+    instance back as it read it (Cloud Elements' own CLI does, on PUT); these are
+    accepted and ignored, never written: health and enabling have their own calls."""
+
+    id: Any = None
+    token: Any = None
+    provisionInteractions: Any = None
+    valid: Any = None
+    disabled: Any = None
+    maxCacheSize: Any = None
+    cacheTimeToLive: Any = None
+    cachingEnabled: Any = None
+    eventsEnabled: Any = None
+    traceLoggingEnabled: Any = None
+    createdDate: Any = None
+
+
+class InstanceBody(AsRead):
     """POST /instances and PUT /instances/{id}."""
 
     element: ElementRef
@@ -87,7 +117,7 @@ class InstanceBody(Strict):
     tags: list[str] = Field(default_factory=list)
 
 
-class InstancePatch(Strict):
+class InstancePatch(AsRead):
     name: str | None = Field(default=None, min_length=1)
     configuration: dict[str, Any] | None = None
     providerData: dict[str, Any] | None = None

@@ -70,6 +70,7 @@ class Store(DeliveryRows):
             )
             instance_id = cursor.lastrowid
             assert instance_id is not None
+            db.execute("INSERT OR IGNORE INTO issued_tokens (token) VALUES (?)", (token,))
             self.write_configuration(instance_id, configuration)
         return instance_id
 
@@ -129,6 +130,10 @@ class Store(DeliveryRows):
                 "UPDATE instances SET valid = ?, auth_lost = ?, refresh_failures = ? WHERE id = ?",
                 (int(valid), auth_lost, refresh_failures, instance_id),
             )
+
+    def issued_tokens(self) -> list[str]:
+        with self.transaction() as db:
+            return [row["token"] for row in db.execute("SELECT token FROM issued_tokens")]
 
     def delete_instance(self, instance_id: int) -> None:
         with self.transaction() as db:

@@ -21,7 +21,6 @@ if TYPE_CHECKING:  # the emulator harness loads `requests`; test_import_cost cou
 
 APP_CALLBACK = "http://localhost:8400/quickbooks/oauth/callback"
 EVENTS_URL = "https://hooks.example.com/quickbooks/events"
-REALM = "9130350000000001"
 
 
 @dataclass
@@ -76,10 +75,13 @@ def configured_provider(config: dict[str, str]) -> QuickBooksInstanceProvider:
 
 
 def oauth_grant(emu: Emulator, app: App, realm_id: str | None = None) -> dict[str, str]:
-    """A fresh OAuth 2.0 grant from the emulator's consent flow, as the `oauth` input;
-    for a company of its own unless `realm_id` names one (QuickBooks keeps one
-    authorized instance per company, and the provider refuses to bind a taken one)."""
-    from .emulator import new_company  # harness.emulator imports this module
+    """A fresh OAuth 2.0 grant from the emulator's consent flow, as the `oauth` input.
+
+    By default for a company no earlier grant of this emulator was for: QuickBooks
+    allows one authorized instance per company, so a second instance would wipe the
+    first's authorization. Re-authorizing an instance needs its own `realm_id`.
+    """
+    from .emulator import new_company  # loads the emulator harness (and `requests`)
 
     realm_id = realm_id or new_company(emu)
     params = emu.grant(app.api_key, app.api_secret, app.callback_url, realm_id=realm_id)

@@ -40,7 +40,32 @@ def watched_emulator(
         WATCHED.add(started)
         _OFFERED[started] = companies
         yield started
+        register_instance_tokens(started)
         assert_no_secrets("emulator stderr", started.stderr())
+
+
+def register_instance_tokens(emu: Emulator) -> None:
+    """Every instance token `emu` issued joins the leak scan: the platform returns
+    tokens on every read, so any of them could end up in a log or an output."""
+    for token in emu.control("GET", "/instance-tokens").json()["tokens"]:
+        SECRETS.add("instance token", token)
+
+
+def register_running_instance_tokens() -> None:
+    """`register_instance_tokens` for every watched emulator still running."""
+    for emu in list(WATCHED):
+        if emu.process.poll() is None:
+            register_instance_tokens(emu)
+
+
+def generated_company(index: int) -> str:
+    """The realm id of the `index`-th company past the three sandbox ones (from 0)."""
+    return str(FIRST_REALM + len(SANDBOX_COMPANIES) + index)
+
+
+def companies_for(instances: int) -> int:
+    """The --companies that gives `instances` instances each a generated company."""
+    return len(SANDBOX_COMPANIES) + instances
 
 
 def new_company(emu: Emulator) -> str:
@@ -72,6 +97,7 @@ CONTROL_ENDPOINTS = [
     ("GET", "/deliveries/x"),
     ("POST", "/instances/1/revoke"),
     ("POST", "/token-refresh"),
+    ("GET", "/instance-tokens"),
 ]
 
 

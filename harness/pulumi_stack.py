@@ -77,6 +77,7 @@ class PulumiStack:
         self.app = app
         self.stack = stack
         self.transcript: list[str] = []
+        self._realms: dict[str, str] = {}  # instance key -> the company it was granted for
         STACKS.append(self)
         self.dir.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / "__main__.py", self.dir / "__main__.py")
@@ -142,9 +143,14 @@ class PulumiStack:
         self.run("config", "set", "--secret", "--path", path, input_text=value)
 
     def grant(self, key: str, realm_id: str | None = None) -> dict[str, str]:
-        """A fresh consent on the emulator, stored encrypted as the instance's grant; for
-        a company of its own unless `realm_id` names one (one instance per company)."""
-        realm_id = realm_id or new_company(self.emu)
+        """A fresh consent on the emulator, stored encrypted as the instance's grant.
+
+        Without `realm_id`: the company this key was granted for before (a re-consent),
+        or the first time a company no other instance has (one authorized instance per
+        company, so sharing one would wipe the other instance's authorization).
+        """
+        realm_id = realm_id or self._realms.get(key) or new_company(self.emu)
+        self._realms[key] = realm_id
         params = self.emu.grant(
             self.app.api_key, self.app.api_secret, self.app.callback_url, realm_id=realm_id
         )

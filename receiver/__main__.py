@@ -17,7 +17,15 @@ import signal
 import socket
 import sys
 
+from .limits import DEFAULT_MAX_BODY_BYTES
+
 DEFAULT_KEY_ENV = ("RECEIVER_SIGNATURE_KEY", "RECEIVER_PREVIOUS_SIGNATURE_KEY")
+
+
+def positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError("expected a positive whole number")
+    return int(value)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -42,6 +50,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="a key in force, on the command line (visible to other users: prefer --key-env)",
     )
     parser.add_argument("--keep", type=int, default=100, help="deliveries kept (default 100)")
+    parser.add_argument(
+        "--max-body-bytes",
+        type=positive_int,
+        default=DEFAULT_MAX_BODY_BYTES,
+        metavar="N",
+        help="bodies over N bytes get 413 before they are read "
+        f"(default {DEFAULT_MAX_BODY_BYTES}: a notification carries at most 10 events)",
+    )
     return parser.parse_args(argv)
 
 
@@ -81,7 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     host, port = sock.getsockname()[:2]
     app = create_app(
-        keys, args.keep, on_delivery=lambda d: print(describe(d, len(keys)), flush=True)
+        keys,
+        args.keep,
+        on_delivery=lambda d: print(describe(d, len(keys)), flush=True),
+        max_body_bytes=args.max_body_bytes,
     )
     print(f"keys in force: {len(keys)}", flush=True)
 

@@ -4,7 +4,10 @@ Every POST, on any path, is checked with ``receiver.signature``:
 
 - signed with a key in force: 200, and the delivery is kept;
 - unsigned or badly signed: 401, kept too (marked not verified) so you can see it;
-- signed, but not the documented shape: 400.
+- signed, but not the documented shape: 400;
+- a body over ``max_body_bytes`` (1 MiB by default): 413, answered on the
+  Content-Length alone or as soon as a chunked body passes the limit. An unsigned
+  delivery gets its 401 without its body being read at all.
 
 Every answer carries ``X-Signature-Verified: true|false``, which is how the
 emulator's dashboard learns whether the receiver accepted the signature.
@@ -24,11 +27,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from .limits import DEFAULT_MAX_BODY_BYTES, BodyTooLarge, check_declared_length, read_capped
 from .signature import (
     ID_HEADER,
     SIGNATURE_HEADER,
     NotificationError,
     SignatureError,
+    check_header,
     parse_notification,
     verify,
 )
@@ -73,6 +78,7 @@ def create_app(
     keys: Sequence[str],
     keep: int = 100,
     on_delivery: Callable[[Delivery], None] | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
     if not keys:
         raise ValueError("the receiver needs at least one signature key")
@@ -96,7 +102,6 @@ def create_app(
 
     @app.post("/{path:path}")
     async def receive(path: str, request: Request) -> JSONResponse:
-        raw = await request.body()
         delivery = Delivery(
             delivery_id=request.headers.get(ID_HEADER),
             path="/" + path,
@@ -106,10 +111,17 @@ def create_app(
             key_index=None,
             error=None,
         )
+        signature = request.headers.get(SIGNATURE_HEADER)
         try:
-            delivery.key_index = verify(raw, request.headers.get(SIGNATURE_HEADER), keys)
+            # What needs no body first: a refused delivery is never read into memory.
+            check_declared_length(request, max_body_bytes)
+            check_header(signature)
+            raw = await read_capped(request, max_body_bytes)
+            delivery.key_index = verify(raw, signature, keys)
             delivery.verified = True
             notification = parse_notification(raw, delivery.delivery_id)
+        except BodyTooLarge as exc:
+            delivery.status, delivery.error = 413, str(exc)
         except SignatureError as exc:
             delivery.status, delivery.error = 401, str(exc)
         except NotificationError as exc:

@@ -86,6 +86,22 @@ def sign(key: Key, raw_body: bytes) -> str:
     return PREFIX + base64.b64encode(digest).decode("ascii")
 
 
+def check_header(header_value: str | None) -> bytes:
+    """The signature header's text, once it has the ``sha256=<base64>`` form; raises
+    MissingSignature or MalformedSignature. Needs no body, so a receiver can refuse
+    an unsigned delivery before reading it."""
+    if header_value is None or header_value == "":
+        raise MissingSignature(f"no {SIGNATURE_HEADER} header: the notification is unsigned")
+    if not isinstance(header_value, str) or not header_value.startswith(PREFIX):
+        raise MalformedSignature(f"{SIGNATURE_HEADER} must look like 'sha256=<base64>'")
+    try:
+        received = header_value.encode("ascii")
+        base64.b64decode(received[len(PREFIX) :], validate=True)
+    except (UnicodeEncodeError, ValueError):
+        raise MalformedSignature(f"{SIGNATURE_HEADER} must look like 'sha256=<base64>'") from None
+    return received
+
+
 def verify(raw_body: bytes, header_value: str | None, keys: Key | Iterable[Key]) -> int:
     """Check the signature against every key; return the index of the key that matched.
 
@@ -96,15 +112,7 @@ def verify(raw_body: bytes, header_value: str | None, keys: Key | Iterable[Key])
     no key is given at all (a configuration mistake, not a bad request).
     """
     candidates = _key_list(keys)
-    if header_value is None or header_value == "":
-        raise MissingSignature(f"no {SIGNATURE_HEADER} header: the notification is unsigned")
-    if not isinstance(header_value, str) or not header_value.startswith(PREFIX):
-        raise MalformedSignature(f"{SIGNATURE_HEADER} must look like 'sha256=<base64>'")
-    try:
-        received = header_value.encode("ascii")
-        base64.b64decode(received[len(PREFIX) :], validate=True)
-    except (UnicodeEncodeError, ValueError):
-        raise MalformedSignature(f"{SIGNATURE_HEADER} must look like 'sha256=<base64>'") from None
+    received = check_header(header_value)
     matched = -1
     for index, key in enumerate(candidates):
         # The exact header text is compared, not the decoded digest: base64 has

@@ -20,6 +20,9 @@ cd "$REPO_ROOT"
 STATE="$REPO_ROOT/.state"
 PORT="${QUICKBOOKS_LOCAL_PORT:-18765}"
 RECEIVER_PORT="${QUICKBOOKS_RECEIVER_PORT:-8400}"
+# One authorized instance per company: room for a local stack of up to 20 instances,
+# each on its own company (scripts/local_grants.py hands them out).
+export LOCAL_COMPANIES=20
 mkdir -p "$STATE/backend"
 export PULUMI_BACKEND_URL="file://$STATE/backend"
 # The local stack's passphrase guards only emulator data; real stacks use their own.
@@ -91,7 +94,7 @@ PY
 
 start_servers() {
   local emulator_args=("$@") log="$STATE/emulator.log" receiver_log="$STATE/receiver.log"
-  python -m emulator --port "$PORT" --db "$STATE/emulator.db" \
+  python -m emulator --port "$PORT" --db "$STATE/emulator.db" --companies "$LOCAL_COMPANIES" \
     --account "$QUICKBOOKS_ORGANIZATION_SECRET:$QUICKBOOKS_USER_SECRET" \
     --admin-token "$EMULATOR_ADMIN_TOKEN" "${emulator_args[@]}" >"$log" 2>&1 &
   pids+=($!)

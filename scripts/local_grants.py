@@ -20,6 +20,7 @@ import json
 import os
 import subprocess
 
+from emulator.catalog import companies
 from emulator.harness import Emulator
 
 
@@ -57,6 +58,13 @@ def set_grant_field(path: str, value: str, stack: str, config_file: str) -> None
     )
 
 
+def local_companies() -> list[str]:
+    """The realm ids the local emulator offers (scripts/local.sh starts it with
+    --companies $LOCAL_COMPANIES)."""
+    count = int(os.environ.get("LOCAL_COMPANIES", "20"))
+    return list(companies(count))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
@@ -80,10 +88,19 @@ def main() -> None:
     api_key = config("quickbooks:oauthApiKey")
     callback = config("quickbooks:oauthCallbackUrl")
     instances = config("quickbooks:instances")
+    # One authorized instance per company: an instance that names no company gets the
+    # first one no other instance of the stack has (the emulator runs with --companies).
+    taken = {(settings.get("oauth") or {}).get("realm_id") for settings in instances.values()}
+    free = (realm for realm in local_companies() if realm not in taken)
     for key in sorted(instances):
         if (instances[key].get("oauth") or {}).get("code"):
             continue  # granted on an earlier run
-        realm = (instances[key].get("oauth") or {}).get("realm_id") or "9130350000000001"
+        realm = (instances[key].get("oauth") or {}).get("realm_id") or next(free, None)
+        if realm is None:
+            raise SystemExit(
+                f"[local] no free company left for instance {key!r}: the local emulator "
+                f"offers {len(local_companies())} (LOCAL_COMPANIES in scripts/local.sh)"
+            )
         granted = emulator.grant(
             api_key, os.environ["QUICKBOOKS_OAUTH_API_SECRET"], callback, realm_id=realm
         )

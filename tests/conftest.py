@@ -25,7 +25,7 @@ from harness.accounts import (
     oauth_grant,
     provider_config,
 )
-from harness.emulator import WATCHED, watched_emulator
+from harness.emulator import WATCHED, register_running_instance_tokens, watched_emulator
 from harness.leaks import assert_no_secrets
 from harness.pulumi_stack import STACKS, PulumiStack
 
@@ -125,6 +125,7 @@ def provider_log():
     for logger, level in zip(loggers, levels, strict=True):
         logger.removeHandler(capture)
         logger.setLevel(level)
+    register_running_instance_tokens()
     assert_no_secrets("provider log", "\n".join(capture.lines))
 
 
@@ -135,4 +136,6 @@ def cli_transcripts():
     before = len(STACKS)
     yield
     made, STACKS[before:] = STACKS[before:], []  # scanned once, then let go
+    if made:
+        register_running_instance_tokens()
     assert_no_secrets("pulumi CLI output", "\n".join(t for s in made for t in s.transcript))

@@ -86,6 +86,13 @@ def token_refresh(ctx: Ctx):
     return {**counts, "instances": [outcome.as_json() for outcome in outcomes]}
 
 
+@router.get("/instance-tokens")
+def instance_tokens(ctx: Ctx):
+    """Every instance token issued so far, deleted instances' included: reads hand them
+    out, so a test's leak scan must know them all."""
+    return {"tokens": ctx.store.issued_tokens()}
+
+
 @router.get("/deliveries")
 def deliveries(
     ctx: Ctx,

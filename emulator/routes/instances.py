@@ -21,11 +21,11 @@ from ..schemas import JsonBody, configuration_value, instance_changes, new_insta
 router = APIRouter(prefix=API_PREFIX)
 
 
-def render(record: InstanceRecord, *, with_token: bool = False, with_configuration: bool = True):
-    """The instance as the API shows it; secrets masked, the token only on create."""
-    body: dict[str, Any] = {"id": record.id, "name": record.name}
-    if with_token:
-        body["token"] = record.token
+def render(record: InstanceRecord, *, with_configuration: bool = True):
+    """The instance as the API shows it: configuration secrets masked; the token in
+    clear, as the platform shows it to its organization (clients build the
+    ``Element <token>`` header from a read)."""
+    body: dict[str, Any] = {"id": record.id, "name": record.name, "token": record.token}
     body.update(
         {
             "element": dict(ELEMENT),
@@ -64,7 +64,7 @@ def numeric_id(raw: str) -> int:
 @router.post("/instances")
 def create_instance(account_id: Organization, body: JsonBody, ctx: Ctx):
     record = ctx.instances.create(account_id, new_instance(body))
-    return render(record, with_token=True, with_configuration=False)
+    return render(record, with_configuration=False)
 
 
 @router.get("/instances")

@@ -155,8 +155,7 @@ class CloudElementsClient:
     # --- the instance API -------------------------------------------------------
 
     def get_instance(self, instance_id: str) -> dict[str, Any]:
-        found = self._call("GET", f"/instances/{instance_id}", f"read instance {instance_id}")
-        return self._redacting(found)
+        return self._call("GET", f"/instances/{instance_id}", f"read instance {instance_id}")
 
     def find_instances(self, tag: str) -> list[dict[str, Any]]:
         try:
@@ -171,8 +170,7 @@ class CloudElementsClient:
         """Every instance of the organization, in one call; and whether the answer is
         known to be the whole list. The platform's paging is not documented: a
         next-page token in the answer means more pages exist, which this call does not
-        follow (callers then fall back to reading by id, never to a partial truth).
-        Instance tokens in the answer join the redactor before anything can print them."""
+        follow (callers then fall back to reading by id, never to a partial truth)."""
         try:
             found, headers = self._call(
                 "GET", "/instances", "list instances of the organization", with_headers=True
@@ -182,14 +180,7 @@ class CloudElementsClient:
         complete = not headers.get(NEXT_PAGE_HEADER)
         if not isinstance(found, list):
             return [], False
-        return [self._redacting(i) for i in found if isinstance(i, dict)], complete
-
-    def _redacting(self, instance: Any) -> Any:
-        """The instance as answered; its token (reads may carry one) joins the redactor."""
-        token = instance.get("token") if isinstance(instance, dict) else None
-        if isinstance(token, str):
-            self.redact.add(token)
-        return instance
+        return [i for i in found if isinstance(i, dict)], complete
 
     def create_instance(self, body: dict[str, Any], owner: str) -> dict[str, Any]:
         # Before it has an id, an instance is known by its name and ownership tag.
@@ -284,6 +275,7 @@ class CloudElementsClient:
                     )
                     error.after_ambiguous_attempt = ambiguous_before
                     raise error from None
+                self._learn_tokens(body)
                 return (body, response.headers) if with_headers else body
 
             error = self._error(operation, response)
@@ -301,6 +293,13 @@ class CloudElementsClient:
                     continue
             error.after_ambiguous_attempt = ambiguous_before
             raise error
+
+    def _learn_tokens(self, body: Any) -> None:
+        """Every read (a GET, a list, a write's answer) carries live instance tokens:
+        the redactor learns each one before anything could log or raise it."""
+        for instance in body if isinstance(body, list) else [body]:
+            if isinstance(instance, dict):
+                self.redact.add(instance.get("token"))
 
     def _may_retry(self, attempt: int, waited: float, delay: float) -> bool:
         return attempt < self.retry.max_retries and waited + delay <= self.retry.max_total_wait

@@ -257,3 +257,25 @@ def test_a_put_without_a_grant_does_not_heal(emu):
     body = instance_body(None, config=instance(emu, created["id"])["configuration"])
     assert emu.api("PUT", f"/instances/{created['id']}", json=body).status_code == 200
     assert instance(emu, created["id"])["valid"] is False
+
+
+def test_the_dashboard_says_why_an_instance_gets_no_events(emu):
+    config = events_configuration("https://hooks.example.test/e")
+    disabled = create_instance(emu, config=config)
+    invalid = create_instance(emu, config=config)
+    healthy = create_instance(emu, config=config)
+    emu.api("DELETE", f"/instances/{disabled['id']}/enabled")
+    revoke(emu, invalid["id"])
+    token_refresh(emu)
+    page = control(emu, "GET", "/dashboard/live").text
+
+    def row(instance_id: int) -> str:
+        start = page.index(f'<tr data-instance-id="{instance_id}">')
+        return page[start : page.index("</tr>", start)]
+
+    assert "not delivered: instance disabled" in row(disabled["id"])
+    assert "not delivered: authorization lost" in row(invalid["id"])
+    assert "authorization lost" in row(invalid["id"]).split('class="events"')[0]  # the state
+    assert "delivers events" in row(healthy["id"])
+    # The test-event button of an unhealthy instance is off, with the reason as its title.
+    assert "lost its authorization" in row(invalid["id"]) and " disabled>" in row(invalid["id"])

@@ -213,7 +213,7 @@ def test_json_with_charset_is_accepted(emu):
 # -- read and list -----------------------------------------------------------
 
 
-def test_get_shows_configuration_masked_with_realm_and_no_token(emu):
+def test_get_shows_configuration_masked_with_realm_and_the_token(emu):
     config = configuration(
         {
             "event.notification.signature.key": "sig-key-5521",
@@ -224,8 +224,9 @@ def test_get_shows_configuration_masked_with_realm_and_no_token(emu):
     )
     created = create_instance(emu, config=config, realm_id=REALM_US2)
     shown = emu.api("GET", f"/instances/{created['id']}").json()
-    assert "token" not in shown
-    assert set(shown) == (CREATE_FIELDS - {"token"}) | {"configuration"}
+    # The token, as the platform shows it: clients build the Element header from it.
+    assert shown["token"] == created["token"]
+    assert set(shown) == CREATE_FIELDS | {"configuration"}
     conf = shown["configuration"]
     for key in (
         "oauth.api.secret",
@@ -252,7 +253,7 @@ def test_list_filters_by_all_tags_and_by_name(emu):
     assert ids(by_name) == {b["id"]}
     listed = emu.api("GET", "/instances").json()
     assert all(item["configuration"]["oauth.api.secret"] == "********" for item in listed)
-    assert all("token" not in item for item in listed)
+    assert all(item["token"] for item in listed)
 
 
 def test_empty_list_is_404_no_instances_found(emu):
@@ -308,7 +309,7 @@ def test_patch_merges_configuration_and_replaces_tags(emu):
     assert shown["tags"] == ["c"]
     assert shown["configuration"]["keep.me"] == "1"
     assert shown["configuration"]["quickbooks.minorversion"] == "65"
-    assert "providerData" not in shown and "token" not in shown
+    assert "providerData" not in shown and shown["token"] == created["token"]
 
 
 def test_patch_validates_the_merged_configuration(emu):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 from emulator.harness import start_emulator
+from emulator.store import Store
 from tests.emulator.emulator_support import (
     CallbackServer,
     create_instance,
@@ -90,3 +92,26 @@ def test_a_delivery_cut_short_by_a_restart_ends_failed(tmp_path):
             "status": "failed",
             "attempts": 1,
         }
+
+
+def test_a_database_from_before_connection_health_reads_healthy(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as old:
+        old.execute(
+            "CREATE TABLE accounts (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " org_secret TEXT NOT NULL UNIQUE, user_secret TEXT NOT NULL)"
+        )
+        old.execute(
+            "CREATE TABLE instances (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " account_id INTEGER NOT NULL REFERENCES accounts(id), name TEXT NOT NULL,"
+            " token TEXT NOT NULL UNIQUE, tags TEXT NOT NULL,"
+            " disabled INTEGER NOT NULL DEFAULT 0, created_date TEXT NOT NULL)"
+        )
+        old.execute("INSERT INTO accounts VALUES (1, 'org', 'user')")
+        old.execute("INSERT INTO instances VALUES (1, 1, 'old', 'tok-old-1', '[]', 0, '-')")
+    store = Store(str(path))
+    try:
+        record = store.get_instance(1)
+        assert (record.valid, record.auth_lost, record.refresh_failures) == (True, None, 0)
+    finally:
+        store.close()

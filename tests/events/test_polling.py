@@ -1,5 +1,6 @@
 """The emulator's poller over a simulated company: interval, polled resources only, batching,
-retries, and nothing at all from an instance whose events are off or that is disabled."""
+retries, and nothing at all from an instance whose events are off, that is disabled or
+that lost its authorization."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from emulator.activity import DEFAULT_REFRESH_MINUTES, ActivitySimulator
 from emulator.catalog import POLLER_RESOURCES
+from emulator.health import Health
 from emulator.store import Store
 from harness.emulator import watched_emulator
 from tests.emulator.emulator_support import configuration, create_instance, events_configuration
@@ -108,14 +110,18 @@ def test_twenty_two_changes_go_out_as_notifications_of_ten_ten_and_two():
     assert len({e["pollDate"] for *_, b, _ in recorder.sent for e in b["message"]["events"]}) == 1
 
 
-@pytest.mark.parametrize("change", ["events-off", "disabled"])
+@pytest.mark.parametrize("change", ["events-off", "disabled", "authorization-lost"])
 def test_an_instance_that_is_off_is_not_polled_and_starts_afresh_when_back(change):
     store, recorder = Store(), Recorder()
     instance = stored_instance(store, **{"event.poller.refresh_interval": "1"})
     poller = ActivitySimulator(store, recorder, seconds_per_minute=1)
+    health = Health(store)
     poller.poll_due(0.0)
     if change == "disabled":
         store.update_instance(instance, disabled=True)
+    elif change == "authorization-lost":
+        health.revoke(instance)
+        health.refresh_all()  # the first failed refresh: valid false
     else:
         record = store.get_instance(instance)
         store.write_configuration(
@@ -125,6 +131,8 @@ def test_an_instance_that_is_off_is_not_polled_and_starts_afresh_when_back(chang
         assert poller.poll_due(float(now)) == []
     if change == "disabled":
         store.update_instance(instance, disabled=False)
+    elif change == "authorization-lost":
+        health.authorized(store.get_instance(instance))  # a new consent was redeemed
     else:
         store.write_configuration(instance, record.configuration)
     assert poller.poll_due(6.0) == []  # first seen again: nothing saved up while off

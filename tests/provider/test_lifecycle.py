@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from pulumi.runtime import rpc
 
 from harness.accounts import configured_provider, oauth_grant, provider_config
-from harness.emulator import calls, writes
+from harness.emulator import calls, new_company, writes
 from provider.core.catalog import POLLER_RESOURCES
 from provider.errors import AuthenticationFailed
 from provider.lifecycle import ProvisioningError
@@ -113,12 +113,10 @@ def test_tags_patch_sends_the_whole_list_with_the_ownership_tag(emu, provider, m
 
 
 def test_new_grant_same_realm_reauthorizes_in_place(emu, app, provider, make_inputs):
-    inputs = make_inputs()
+    realm = new_company(emu)
+    inputs = make_inputs(oauth=oauth_grant(emu, app, realm_id=realm))
     instance_id, outs = create(provider, emu, inputs)
-    news = {
-        **inputs,
-        "oauth": oauth_grant(emu, app, rpc.unwrap_rpc_secret(inputs["oauth"])["realm_id"]),
-    }
+    news = {**inputs, "oauth": oauth_grant(emu, app, realm_id=realm)}
     diff = provider.diff(instance_id, outs, news)
     assert diff.changes is True and diff.replaces == []
     emu.clear_requests()

@@ -14,6 +14,7 @@ from harness.accounts import (
     configured_provider,
     oauth_grant,
 )
+from harness.emulator import new_company
 from provider.api.client import CloudElementsClient, RetryPolicy
 from provider.api.redact import Redactor
 
@@ -48,9 +49,11 @@ def test_a_404_during_an_update_keeps_operation_status_and_request_id(
 def test_a_reauthorization_whose_answer_was_lost_is_not_reported_as_a_spent_grant(
     emu, app, provider, make_inputs
 ):
-    inputs = make_inputs()
+    realm = new_company(emu)
+    inputs = make_inputs(oauth=oauth_grant(emu, app, realm_id=realm))
     created = provider.create(inputs)
-    news = {**inputs, "oauth": oauth_grant(emu, app), "name": "Books v2"}
+    same_company = oauth_grant(emu, app, realm_id=realm)
+    news = {**inputs, "oauth": same_company, "name": "Books v2"}
     news = provider.check({}, news).inputs
     # The first PATCH is applied (spending the grant) but its answer never arrives;
     # the retry is refused because the grant is spent.

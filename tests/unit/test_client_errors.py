@@ -79,3 +79,21 @@ def test_a_success_whose_body_is_not_json_is_an_api_error_that_may_have_committe
         client.create_instance({"name": "Books"}, owner="pulumi:p:s:books")
     assert raised.value.status == 200 and "the answer is not JSON" in str(raised.value)
     assert errors.may_have_committed(raised.value)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"id": 7, "token": "live-token-of-seven"}',
+        b'[{"id": 7, "token": "live-token-of-seven"}, {"id": 8}]',
+    ],
+)
+def test_every_token_an_answer_carries_is_redacted_from_then_on(server, client, body):
+    server.status, server.body = 200, body
+    client.get_instance("7")
+    assert client.redact("message quoting live-token-of-seven") == "message quoting [secret]"
+    # Later errors are built through the same redactor.
+    server.status, server.body = 409, b'{"message": "conflict on live-token-of-seven"}'
+    with pytest.raises(errors.Conflict) as raised:
+        client.get_instance("7")
+    assert "live-token-of-seven" not in str(raised.value)
