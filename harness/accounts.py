@@ -87,3 +87,30 @@ def oauth_grant(emu: Emulator, app: App, realm_id: str | None = None) -> dict[st
     params = emu.grant(app.api_key, app.api_secret, app.callback_url, realm_id=realm_id)
     SECRETS.add("grant code", params["code"])
     return {"code": params["code"], "realm_id": params["realmId"]}
+
+
+def made_by_hand(
+    emu: Emulator, app: App, realm_id: str, account: int = 0, name: str = "Made by hand"
+) -> dict:
+    """An instance for `realm_id` created straight through the API, as someone in the
+    console would: tagged by no stack. Returns the API's answer (with its id)."""
+    grant = oauth_grant(emu, app, realm_id)
+    answer = emu.api(
+        "POST",
+        "/instances",
+        account=account,
+        json={
+            "element": {"key": "quickbooks"},
+            "name": name,
+            "providerData": {"code": grant["code"], "realmId": realm_id},
+            "configuration": {
+                "oauth.api.key": app.api_key,
+                "oauth.api.secret": app.api_secret,
+                "oauth.callback.url": app.callback_url,
+                "authentication.type": "oauth2",
+                "event.notification.enabled": "false",
+            },
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()

@@ -13,7 +13,7 @@ import re
 import pytest
 import yaml
 
-from harness.accounts import new_app
+from harness.accounts import made_by_hand, new_app
 from harness.emulator import calls, new_company, watched_emulator, writes
 from harness.pulumi_stack import PulumiStack
 from provider.core import health
@@ -168,24 +168,7 @@ def test_a_broken_connection_is_drift_with_its_fix_and_is_mended_in_place(tmp_pa
 def test_a_company_bound_elsewhere_is_refused_before_any_write(tmp_path, emu):
     app = new_app()
     company = new_company(emu)
-    grant = emu.grant(app.api_key, app.api_secret, app.callback_url, realm_id=company)
-    by_hand = emu.api(
-        "POST",
-        "/instances",
-        account=1,
-        json={
-            "element": {"key": "quickbooks"},
-            "name": "Made by hand",
-            "providerData": {"code": grant["code"], "realmId": company},
-            "configuration": {
-                "oauth.api.key": app.api_key,
-                "oauth.api.secret": app.api_secret,
-                "oauth.callback.url": app.callback_url,
-                "authentication.type": "oauth2",
-                "event.notification.enabled": "false",
-            },
-        },
-    ).json()
+    by_hand = made_by_hand(emu, app, company, account=1)
     stack = PulumiStack(tmp_path / "p", emu, app, stack="company", account=1)
     books = {"name": "Books", "callback_url": "https://hooks.example.com/e"}
     stack.set_instance("books", **books)

@@ -12,7 +12,13 @@ import itertools
 
 import pytest
 
-from harness.accounts import EVENTS_URL, configured_provider, oauth_grant, provider_config
+from harness.accounts import (
+    EVENTS_URL,
+    configured_provider,
+    made_by_hand,
+    oauth_grant,
+    provider_config,
+)
 from harness.emulator import calls, watched_emulator, writes
 from provider.core import health
 from provider.errors import ProvisioningError
@@ -145,28 +151,8 @@ def test_lost_authorization_refuses_up_without_a_grant_and_one_patch_mends_it(or
     assert up.diff(created.id, outs, regranted).changes is False
 
 
-def by_hand(org, realm, name="Made by hand"):
-    """An instance created straight through the API, tagged by no stack."""
-    grant = oauth_grant(org.emu, org.app, realm)
-    body = {
-        "element": {"key": "quickbooks"},
-        "name": name,
-        "providerData": {"code": grant["code"], "realmId": realm},
-        "configuration": {
-            "oauth.api.key": org.app.api_key,
-            "oauth.api.secret": org.app.api_secret,
-            "oauth.callback.url": org.app.callback_url,
-            "authentication.type": "oauth2",
-            "event.notification.enabled": "false",
-        },
-    }
-    answer = org.emu.api("POST", "/instances", account=org.account, json=body)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
 def test_a_company_bound_to_another_instance_is_refused_before_any_write(org, emu):
-    other = by_hand(org, X)
+    other = made_by_hand(org.emu, org.app, X, org.account)
     inputs = org.inputs()
     emu.clear_requests()
     with pytest.raises(ProvisioningError) as refused:
