@@ -120,7 +120,8 @@ def _created_then_changed(resource: Resource, make_provider, provider, grant) ->
 
 def _created_then_regranted(resource: Resource, make_provider, provider, grant) -> None:
     _created(resource, make_provider, provider, grant)
-    resource.check(provider, changed(resource.raw, oauth=grant()))
+    # A new grant for the same company: re-authorized in place (another is a replace).
+    resource.check(provider, changed(resource.raw, oauth=grant(resource.raw["oauth"]["realm_id"])))
 
 
 def _after_failed_create(emu, resource: Resource, before: Before, fault: str, make_provider):

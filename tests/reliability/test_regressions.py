@@ -13,6 +13,7 @@ import requests
 from harness.accounts import (
     configured_provider,
     oauth_grant,
+    provider_config,
 )
 from harness.emulator import new_company
 from provider.api.client import CloudElementsClient, RetryPolicy
@@ -67,12 +68,16 @@ def test_a_reauthorization_whose_answer_was_lost_is_not_reported_as_a_spent_gran
 def test_a_grant_spent_elsewhere_still_fails_clearly_after_a_retried_5xx(
     emu, app, provider, make_inputs
 ):
-    inputs = make_inputs()
+    realm = new_company(emu)
+    inputs = make_inputs(oauth=oauth_grant(emu, app, realm_id=realm))
     created = provider.create(inputs)
-    spent = oauth_grant(emu, app)
-    other = make_inputs(oauth=spent)
-    provider.create(other)  # spends `spent`
-    news = provider.check({}, {**inputs, "oauth": spent, "name": "Books v2"}).inputs
+    spent = oauth_grant(emu, app, realm_id=realm)
+    # Another stack spends it (past the one-company guard on purpose, as the PATCH below).
+    elsewhere = configured_provider(provider_config(emu, app))
+    other = {**inputs, "oauth": spent, "ownership_tag": "pulumi:p:other:books"}
+    elsewhere.create(elsewhere.check({}, {**other, "takeover_company": True}).inputs)
+    news = {**inputs, "oauth": spent, "name": "Books v2", "takeover_company": True}
+    news = provider.check({}, news).inputs
     emu.add_fault("PATCH", f"/instances/{created.id}", status=502)  # retried, then refused
     with pytest.raises(Exception) as failure:
         provider.update(created.id, created.outs, news)
