@@ -44,6 +44,21 @@ def watched_emulator(
         assert_no_secrets("emulator stderr", started.stderr())
 
 
+def revoke(emu: Emulator, instance_id: int | str) -> dict:
+    """The company disconnects the app: every later token refresh of the instance fails."""
+    return emu.control("POST", f"/instances/{instance_id}/revoke").json()
+
+
+def token_refresh(emu: Emulator, times: int = 1) -> dict[int, dict]:
+    """Run the platform's token refresh `times` times (5 failures disable an instance);
+    the last run's outcome per instance id."""
+    outcomes: dict[int, dict] = {}
+    for _ in range(times):
+        summary = emu.control("POST", "/token-refresh").json()
+        outcomes = {entry["id"]: entry for entry in summary["instances"]}
+    return outcomes
+
+
 def register_instance_tokens(emu: Emulator) -> None:
     """Every instance token `emu` issued joins the leak scan: the platform returns
     tokens on every read, so any of them could end up in a log or an output."""

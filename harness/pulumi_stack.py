@@ -26,24 +26,44 @@ from .leaks import SECRETS
 
 PASSPHRASE = "e2e-passphrase-not-secret"
 _CLI_DIR: str | None = None
+_YAML_DIR: str | None = None
 # Every stack made in this process, in order: the leak scan reads their transcripts.
 STACKS: list[PulumiStack] = []
+
+
+def _provided_dir(script: str, what: str, path: str | None = None) -> str:
+    """The PATH entry a scripts/ provider script prints last (it builds on a cold cache)."""
+    env = dict(os.environ, PATH=f"{path}:{os.environ['PATH']}") if path else None
+    done = subprocess.run(
+        ["bash", str(REPO / "scripts" / script)],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        env=env,
+    )
+    if done.returncode != 0 or not done.stdout.strip():
+        raise RuntimeError(f"{what} is not available:\n{done.stderr[-3000:]}")
+    return done.stdout.strip().splitlines()[-1]
 
 
 def pulumi_bin_dir() -> str:
     """The directory holding `pulumi` and its plugins (built once, then cached)."""
     global _CLI_DIR
     if _CLI_DIR is None:
-        done = subprocess.run(
-            ["bash", str(REPO / "scripts" / "pulumi-cli.sh")],
-            capture_output=True,
-            text=True,
-            timeout=3600,
-        )
-        if done.returncode != 0 or not done.stdout.strip():
-            raise RuntimeError(f"the pulumi CLI is not available:\n{done.stderr[-3000:]}")
-        _CLI_DIR = done.stdout.strip().splitlines()[-1]
+        _CLI_DIR = _provided_dir("pulumi-cli.sh", "the pulumi CLI")
     return _CLI_DIR
+
+
+def yaml_host_dir() -> str:
+    """The directory holding `pulumi-language-yaml`, for `runtime: yaml` programs.
+
+    Usually the CLI's own directory (scripts/pulumi-yaml.sh builds it there); put
+    it on PATH after `pulumi_bin_dir()`.
+    """
+    global _YAML_DIR
+    if _YAML_DIR is None:
+        _YAML_DIR = _provided_dir("pulumi-yaml.sh", "the YAML language host", pulumi_bin_dir())
+    return _YAML_DIR
 
 
 def cli_env(backend: Path) -> dict[str, str]:

@@ -108,44 +108,21 @@ start=$(date +%s)
 work="$CACHE_ROOT/build-$PULUMI_VERSION"
 mkdir -p "$work" "$BIN_DIR"
 cd "$work"
-export GOFLAGS="${GOFLAGS:-} -mod=mod"
-export GOTOOLCHAIN=local
-
+# shellcheck source=scripts/gowrap.sh
+. "$SCRIPT_DIR/gowrap.sh"
 say "building pulumi $PULUMI_VERSION from Go modules (first time only; ~15-30 min on 2 cores)"
-cat >go.mod <<MOD
-module qbo.local/pulumicli
-
-go 1.24
-MOD
-cat >tools.go <<'GO'
-//go:build tools
-
-package tools
-
-import _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
-GO
+gowrap_init qbo.local/pulumicli github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 
 say "step 1/3: fetching pkg/v3@$PULUMI_VERSION and its modules"
 go get "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" >&2
-# pkg/v3's go.mod replaces some modules with patched forks; a wrapper module
-# must repeat those replace lines (the ones not pointing into the repo itself).
-pkg_dir=$(go list -m -f '{{.Dir}}' "github.com/pulumi/pulumi/pkg/v3")
-awk '/^replace \(/{inb=1;next} inb&&/^\)/{inb=0;next} inb{print} /^replace [^(]/{sub(/^replace /,""); print}' "$pkg_dir/go.mod" |
-  grep -v '=> \.' | while read -r old _arrow new_mod new_ver; do
-    say "  replace $old => $new_mod $new_ver"
-    go mod edit -replace "$old=$new_mod@$new_ver"
-  done
+# pkg/v3's go.mod replaces some modules with patched forks.
+gowrap_replaces "$(go list -m -f '{{.GoMod}}' "github.com/pulumi/pulumi/pkg/v3")"
 go mod tidy >&2
 
 say "step 2/3: compiling pulumi (the long part; progress every 100 packages)"
-set +e
-go build -v -o "$BIN_DIR/" \
+gowrap_build 100 -o "$BIN_DIR/" \
   -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
-  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi 2>&1 |
-  awk '/^(#|go:|[^ ]*\.go:)/{print > "/dev/stderr"; next} {n++; if (n%100==0) printf "[pulumi-cli]   compiled %d packages\n", n > "/dev/stderr"}'
-rc=${PIPESTATUS[0]}
-set -e
-[ "$rc" -eq 0 ] || { say "ERROR: go build failed (exit $rc); see the messages above"; exit 1; }
+  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 
 say "step 3/3: adding the language host and the dynamic-provider host shim"
 install_plugins "$BIN_DIR"

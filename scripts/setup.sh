@@ -4,7 +4,8 @@
 # Creates .venv from uv.lock with the pinned uv (scripts/uv.sh): every package at
 # its locked version and hash, re-synced only when pyproject.toml or uv.lock
 # changed. Puts the Pulumi CLI on PATH (scripts/pulumi-cli.sh: cached after the
-# first build), and sets the environment a non-interactive Pulumi run needs.
+# first build) with its YAML language host (scripts/pulumi-yaml.sh), and sets
+# the environment a non-interactive Pulumi run needs.
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,6 +29,10 @@ if [ ! -x "$REPO_ROOT/.venv/bin/python" ] || [ "$(cat "$REPO_ROOT/.venv/.locked"
 fi
 
 pulumi_bin=$(bash "$REPO_ROOT/scripts/pulumi-cli.sh" | tail -n1)
+# The YAML language host (scripts/pulumi-yaml.sh), for `runtime: yaml` test programs:
+# usually built into the CLI's own directory; any other one goes on PATH too.
+yaml_bin=$(PATH="$pulumi_bin:$PATH" bash "$REPO_ROOT/scripts/pulumi-yaml.sh" | tail -n1)
+case ":$pulumi_bin:" in *":$yaml_bin:"*) ;; *) pulumi_bin="$pulumi_bin:$yaml_bin" ;; esac
 export PATH="$pulumi_bin:$REPO_ROOT/.venv/bin:$PATH"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS=true

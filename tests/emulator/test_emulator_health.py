@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from harness.emulator import revoke, token_refresh
 from tests.emulator.emulator_support import (
     CallbackServer,
     create_instance,
@@ -34,22 +35,6 @@ def control(emu, method: str, path: str, **kw: Any):
     """A control call whose error status is the answer under test (emu.control raises)."""
     headers = {"Authorization": f"Bearer {emu.admin_token}"}
     return emu.http.request(method, f"{emu.root_url}/_emulator{path}", headers=headers, **kw)
-
-
-def revoke(emu, instance_id: int) -> dict[str, Any]:
-    response = control(emu, "POST", f"/instances/{instance_id}/revoke")
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def token_refresh(emu) -> dict[int, dict[str, Any]]:
-    """One run of the platform's refresh; the outcome per instance id."""
-    response = control(emu, "POST", "/token-refresh")
-    assert response.status_code == 200, response.text
-    summary = response.json()
-    outcomes = {entry["id"]: entry for entry in summary["instances"]}
-    assert summary["refreshed"] + summary["failed"] + summary["skipped"] == len(outcomes)
-    return outcomes
 
 
 def reauthorize(emu, created: dict[str, Any], account: int = 0):
@@ -279,3 +264,12 @@ def test_the_dashboard_says_why_an_instance_gets_no_events(emu):
     assert "delivers events" in row(healthy["id"])
     # The test-event button of an unhealthy instance is off, with the reason as its title.
     assert "lost its authorization" in row(invalid["id"]) and " disabled>" in row(invalid["id"])
+
+
+def test_the_refresh_summary_counts_every_instance_once(emu):
+    revoke(emu, create_instance(emu)["id"])
+    create_instance(emu)  # a healthy one
+    summary = control(emu, "POST", "/token-refresh").json()
+    counted = summary["refreshed"] + summary["failed"] + summary["skipped"]
+    assert counted == len(summary["instances"]) == len({e["id"] for e in summary["instances"]})
+    assert summary["failed"] >= 1 and summary["refreshed"] >= 1

@@ -120,8 +120,9 @@ def _created_then_changed(resource: Resource, make_provider, provider, grant) ->
 
 def _created_then_regranted(resource: Resource, make_provider, provider, grant) -> None:
     _created(resource, make_provider, provider, grant)
-    # A new grant for the same company: re-authorized in place (another is a replace).
-    resource.check(provider, changed(resource.raw, oauth=grant(resource.raw["oauth"]["realm_id"])))
+    # A re-consent for the same company (another company would be a replace).
+    same_company = grant(resource.raw["oauth"]["realm_id"])
+    resource.check(provider, changed(resource.raw, oauth=same_company))
 
 
 def _after_failed_create(emu, resource: Resource, before: Before, fault: str, make_provider):
