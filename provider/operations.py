@@ -271,24 +271,27 @@ def delete(session: Session, instance_id: str, props: dict[str, Any]) -> None:
     if owners:
         session.warn(ownership.spared(instance_id, owners[0], mine))
         return
-    on_delete = props.get("on_delete")
-    if on_delete in ("release", "disable"):
-        if on_delete == "disable":  # first: a retry after a failed release disables again
-            session.client().set_enabled(instance_id, False)
-        released = ownership.released_tags(tags, mine)
-        session.client().patch_instance(instance_id, {"tags": released})
-        disabled = on_delete == "disable"
-        session.warn(
-            health.disabled_and_released(instance_id)
-            if disabled
-            else ownership.released(instance_id)
-        )
-    else:
-        try:
-            session.client().delete_instance(instance_id)
-        except InstanceNotFound:
-            pass
+    try:
+        _let_go(session, instance_id, props.get("on_delete"), tags, mine)
+    except InstanceNotFound:
+        pass  # deleted meanwhile: nothing is left to delete, release or disable
     session.forget(instance_id, gone=True)
+
+
+def _let_go(
+    session: Session, instance_id: str, on_delete: str | None, tags: list[str], mine: str | None
+) -> None:
+    client = session.client()
+    if on_delete not in ("release", "disable"):
+        client.delete_instance(instance_id)
+        return
+    if on_delete == "disable":  # first: a retry after a failed release disables again
+        client.set_enabled(instance_id, False)
+    client.patch_instance(instance_id, {"tags": ownership.released_tags(tags, mine)})
+    if on_delete == "disable":
+        session.warn(health.disabled_and_released(instance_id))
+    else:
+        session.warn(ownership.released(instance_id))
 
 
 # --- helpers --------------------------------------------------------------------
