@@ -4,6 +4,7 @@ messages (which the README quotes word for word)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -140,3 +141,19 @@ def test_the_readme_quotes_every_health_message_word_for_word():
     helpers = {"health_of", "onboard_fix", "realm_of", "bound_to", "resource_of"}
     functions = set(re.findall(r"^def ([a-z]\w*)", source, re.M)) - helpers
     assert len(health.MESSAGES) == len(functions)
+
+
+def test_a_state_from_before_health_plans_no_change_and_says_nothing():
+    fixture = json.loads(
+        (Path(__file__).parents[1] / "fixtures" / "state-before-core.json").read_text()
+    )
+    assert "enabled" not in fixture["outputs"] and "health" not in fixture["outputs"]
+    warnings: list[str] = []
+    run = Session(
+        ProviderSettings.load({"quickbooks:organizationSecret": fixture["fingerprint_key"]}.get),
+        warn=warnings.append,
+    )
+    inputs, failures = operations.check(run, fixture["inputs"])
+    assert failures == []
+    assert operations.diff(run, fixture["outputs"], inputs).changes is False
+    assert warnings == []
