@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import sys
 import tempfile
@@ -43,6 +44,18 @@ def sections(text: str) -> list[str]:
             f"unknown section(s) {unknown}; choose from {','.join(runner.SECTIONS)}"
         )
     return names
+
+
+def unwritable(option: str, path: Path) -> str | None:
+    """Why `path` (given as `option`) cannot be written, or None when it can."""
+    folder = path.parent
+    if path.is_dir():
+        return f"{option} {path} is a folder; give the file to write"
+    if not folder.is_dir():
+        return f"{option} {path}: the folder {folder} does not exist"
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        return f"{option} {path}: not writable"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,6 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     json_path = args.json or args.out.with_name("results.json")
     chart_path = args.chart or args.out.with_name("scale.png")
+    # Checked before measuring: a run takes minutes to hours, and writes after each section.
+    outputs = {"--out": args.out, "--json": json_path, "--chart": chart_path}
+    if not args.rerender:
+        outputs["--saved"] = args.saved
+    for option, path in outputs.items():
+        if problem := unwritable(option, path):
+            print(f"python -m bench: {problem}", file=sys.stderr)
+            return 2
 
     def write(results: runner.Results) -> None:
         data = report.to_json(results)

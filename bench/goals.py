@@ -15,8 +15,8 @@ WRITES = ("POST", "PATCH", "PUT", "DELETE")
 def call_goal(operation: str, count: int, calls: Counter) -> tuple[bool, str]:
     """Whether one operation's API calls meet the issue's goal; and the goal in words.
 
-    The benchmark's instances all carry the stack's tag, so the inventory list
-    finds every one of them: no fallback GET is ever due here.
+    The inventory lists the whole organization, so it finds every benchmark
+    instance: no fallback GET is ever due here.
     """
     total = sum(calls.values())
     lists, gets = calls["GET list"], calls["GET"]

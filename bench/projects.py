@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from emulator.catalog import API_PREFIX
-from emulator.harness import Emulator
 from harness.accounts import EVENTS_URL, new_app
-from harness.emulator import generated_company
+from harness.companies import generated_company
+from harness.controls import Emulator
 from harness.pulumi_stack import REPO, PulumiStack, cli_env
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"

@@ -22,9 +22,9 @@ from typing import Any
 
 from pulumi.runtime import rpc
 
-from emulator.harness import Emulator
 from harness.accounts import EVENTS_URL, configured_provider, new_app, provider_config
-from harness.emulator import generated_company
+from harness.companies import generated_company
+from harness.controls import Emulator
 from harness.pulumi_stack import REPO
 
 from .profiling import category

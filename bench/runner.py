@@ -20,133 +20,39 @@ from __future__ import annotations
 
 import contextlib
 import json
-import platform
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
-from emulator.harness import Emulator, start_emulator
-from harness.emulator import companies_for
-from harness.pulumi_stack import REPO, pulumi_bin_dir
+from harness.companies import companies_for
+from harness.controls import Emulator
+from harness.emulator import start_emulator
+from harness.pulumi_stack import REPO
 
-from . import profiling, provider_cpu, rpc_costs, timeline
-from .projects import BenchProject, NullProject, QuickBooksProject, Timing
+from . import machine, profiling, provider_cpu, rpc_costs, timeline
+from .projects import BenchProject, NullProject, QuickBooksProject
+from .results import (
+    CALLS,
+    NULL,
+    OVERHEAD_OPS,
+    QUICKBOOKS,
+    SCALE_OPS,
+    SHARDING_REPS,
+    CpuRow,
+    Results,
+    scaled,
+    sharded,
+)
 
-SECTIONS = ("calls", "overhead", "scale", "sharding", "cpu", "profile", "checkpoints")
 QUICK_SECTIONS = ("calls", "overhead", "scale", "cpu", "profile")
-OVERHEAD_OPS = ("preview", "create", "no-op up", "refresh", "update one", "destroy")
-SCALE_OPS = ("preview", "create", "refresh", "destroy")
-NULL = "null provider"
-QUICKBOOKS = "quickbooks"
-CALLS = "quickbooks, calls"
 SMALL = 10  # sizes up to this get 5 repetitions in a full run, larger ones 3
-SHARDING_REPS = 2
 # (provider hosts, --parallel): the engine's default --parallel (8 on 2 cores)
 # already admits 2 hosts x 4 workers; 4 hosts need 16.
 SHARDS = ((1, None), (2, None), (4, 16))
-
-
-def scaled(latency_ms: int) -> str:
-    return f"quickbooks, {latency_ms} ms"
-
-
-def sharded(hosts: int, latency_ms: int) -> str:
-    return f"{hosts} host{'s' if hosts > 1 else ''}, {latency_ms} ms"
-
-
-@dataclass
-class Sample:
-    """One operation of one variant at one size, over the repetitions."""
-
-    walls: list[float] = field(default_factory=list)
-    cpus: list[float] = field(default_factory=list)
-    calls: list[Counter] = field(default_factory=list)
-    api_seconds: list[float] = field(default_factory=list)
-    emulator_cpus: list[float] = field(default_factory=list)
-
-    @property
-    def wall(self) -> float:
-        return statistics.median(self.walls)
-
-    @property
-    def cpu(self) -> float:
-        return statistics.median(self.cpus)
-
-    @property
-    def api(self) -> float | None:
-        return statistics.median(self.api_seconds) if self.api_seconds else None
-
-    @property
-    def emulator_cpu(self) -> float | None:
-        return statistics.median(self.emulator_cpus) if self.emulator_cpus else None
-
-    def add(self, timing: Timing) -> None:
-        self.walls.append(timing.wall)
-        self.cpus.append(timing.cpu)
-        if timing.calls is not None:
-            self.calls.append(timing.calls)
-        if timing.api_seconds is not None:
-            self.api_seconds.append(timing.api_seconds)
-        if timing.emulator_cpu is not None:
-            self.emulator_cpus.append(timing.emulator_cpu)
-
-
-@dataclass
-class CpuRow:
-    """One operation through the CPU-timing host."""
-
-    provider: str
-    operation: str
-    host: profiling.HostCpu
-    command_cpu: float  # the whole command: CLI, engine, language host, program, host
-    emulator_cpu: float | None
-    calls: Counter | None
-
-
-@dataclass
-class Results:
-    sizes: list[int]
-    quick: bool
-    reps: dict[int, int]  # size -> repetitions
-    latency_ms: int
-    sections: list[str] = field(default_factory=list)  # requested, in run order
-    done: list[str] = field(default_factory=list)  # measured so far
-    machine: dict[str, str] = field(default_factory=dict)
-    engine_parallel: int | None = None
-    samples: dict[tuple[int, str, str], Sample] = field(default_factory=dict)
-    # variant -> emulator latency (ms), and (provider hosts, --parallel or None)
-    variant_latency: dict[str, int] = field(default_factory=dict)
-    variant_shape: dict[str, tuple[int, int | None]] = field(default_factory=dict)
-    sharding_variants: list[str] = field(default_factory=list)
-    rpc_costs: dict[str, dict[str, float]] = field(default_factory=dict)
-    cpu_rows: list[CpuRow] = field(default_factory=list)
-    # in-process, no engine: plain CPU per step, then the same steps under cProfile
-    method_cpu: dict[str, provider_cpu.OperationCpu] = field(default_factory=dict)
-    method_profile: dict[str, provider_cpu.OperationCpu] = field(default_factory=dict)
-    cpu_size: int = 0
-    profiles: dict[str, profiling.HostProfile] = field(default_factory=dict)
-    timelines: dict[tuple[str, str], timeline.Timeline] = field(default_factory=dict)
-    imports: dict[str, float] = field(default_factory=dict)
-    # (provider, operation, PULUMI_SKIP_CHECKPOINTS) -> wall seconds
-    checkpoints: dict[tuple[str, str, bool], float] = field(default_factory=dict)
-    state_bytes: dict[str, int] = field(default_factory=dict)  # per resource, in the state
-    seconds: float = 0.0
-
-    @property
-    def largest(self) -> int:
-        return self.sizes[-1]
-
-    def sample(self, size: int, variant: str, operation: str) -> Sample:
-        return self.samples.setdefault((size, variant, operation), Sample())
 
 
 def log(message: str) -> None:
@@ -204,8 +110,8 @@ def run(
     results = Results(sizes, quick, {s: reps or default_reps[s] for s in sizes}, latency_ms)
     # In the order asked for: the most wanted figures first, if a run may be cut short.
     results.sections = list(dict.fromkeys(sections or SECTIONS))
-    results.machine = machine()
-    results.engine_parallel = engine_default_parallel()
+    results.machine = machine.describe()
+    results.engine_parallel = machine.engine_default_parallel()
     with (
         tempfile.TemporaryDirectory(prefix="qbo-bench-") as tmp,
         contextlib.ExitStack() as stack,
@@ -219,7 +125,7 @@ def run(
             results.seconds = time.monotonic() - started
             log(f"section {name} took {time.monotonic() - section_started:.0f} s")
             on_section(results)
-    results.machine["load average at end"] = _load_average()
+    results.machine["load average at end"] = machine.load_average()
     results.seconds = time.monotonic() - started
     return results
 
@@ -372,71 +278,14 @@ SECTION_RUNNERS: dict[str, Callable[[Bench], None]] = {
     "profile": section_profile,
     "checkpoints": section_checkpoints,
 }
+# The names `--sections` takes, in the order a full run measures them.
+SECTIONS = tuple(SECTION_RUNNERS)
 
 
 def state_bytes_per_resource(project: BenchProject) -> int:
     resources = project.stack.export()["deployment"]["resources"]
     dynamic = [r for r in resources if r["type"].startswith("pulumi-python:dynamic")]
     return round(sum(len(json.dumps(r)) for r in dynamic) / max(1, len(dynamic)))
-
-
-def machine() -> dict[str, str]:
-    def first_line(command: list[str]) -> str:
-        try:
-            out = subprocess.run(command, capture_output=True, text=True, timeout=60)
-            return (out.stdout or out.stderr).strip().splitlines()[0]
-        except (OSError, IndexError, subprocess.TimeoutExpired):
-            return "unknown"
-
-    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
-    total_kb = re.search(r"MemTotal:\s+(\d+)", meminfo)
-    bin_dir = pulumi_bin_dir()
-    commit = first_line(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"])
-    dirty = subprocess.run(
-        ["git", "-C", str(REPO), "status", "--porcelain", "--", "provider", "emulator", "bench"]
-        + ["__main__.py", "tests/pulumi_stack.py", ":!bench/RESULTS.md"],
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    return {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": commit + (" + uncommitted changes" if dirty else ""),
-        "nproc": first_line(["nproc"]),
-        "memory": f"{int(total_kb[1]) / 1024 / 1024:.1f} GiB" if total_kb else "unknown",
-        "cpu": _cpu_model(),
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        "pulumi CLI": first_line([f"{bin_dir}/pulumi", "version"]),
-        "pulumi SDK": metadata.version("pulumi"),
-        "load average at start": _load_average(),
-    }
-
-
-def _load_average() -> str:
-    loadavg = Path("/proc/loadavg")
-    return " ".join(loadavg.read_text().split()[:3]) if loadavg.exists() else "unknown"
-
-
-def _cpu_model() -> str:
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
-        if found:
-            return found[1].strip()
-    return platform.processor() or "unknown"
-
-
-def engine_default_parallel() -> int | None:
-    """The engine's default `--parallel` on this machine (it depends on the CPU count)."""
-    help_text = subprocess.run(
-        [f"{pulumi_bin_dir()}/pulumi", "up", "--help"],
-        capture_output=True,
-        text=True,
-        env={"PULUMI_SKIP_UPDATE_CHECK": "true", "PATH": "/usr/bin:/bin"},
-        timeout=60,
-    ).stdout
-    found = re.search(r"--parallel int32 .*\(default (\d+)\)", help_text)
-    return int(found[1]) if found else None
 
 
 def import_costs(runs: int) -> dict[str, float]:

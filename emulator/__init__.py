@@ -1,5 +1,5 @@
 """A local emulator of the Cloud Elements ``/elements/api-v2`` instances API.
 
 Run it with ``python -m emulator --port 0``; drive it from tests with
-:mod:`emulator.harness`.
+:mod:`harness.emulator` (the test harness, outside this package).
 """

@@ -16,8 +16,8 @@ from provider.lifecycle import QuickBooksInstanceProvider
 
 from .leaks import SECRETS
 
-if TYPE_CHECKING:  # the emulator harness loads `requests`; test_import_cost counts on that
-    from emulator.harness import Emulator
+if TYPE_CHECKING:  # the emulator's client loads `requests`; test_import_cost counts on that
+    from .controls import Emulator
 
 APP_CALLBACK = "http://localhost:8400/quickbooks/oauth/callback"
 EVENTS_URL = "https://hooks.example.com/quickbooks/events"
@@ -81,7 +81,7 @@ def oauth_grant(emu: Emulator, app: App, realm_id: str | None = None) -> dict[st
     allows one authorized instance per company, so a second instance would wipe the
     first's authorization. Re-authorizing an instance needs its own `realm_id`.
     """
-    from .emulator import new_company  # loads the emulator harness (and `requests`)
+    from .companies import new_company  # loads the emulator client (and `requests`)
 
     realm_id = realm_id or new_company(emu)
     params = emu.grant(app.api_key, app.api_secret, app.callback_url, realm_id=realm_id)

@@ -1,28 +1,71 @@
-"""The emulator as every test suite starts it, and views of its request log."""
+"""The emulator as tests and the benchmark start it, and views of its request log.
+
+``start_emulator`` runs ``python -m emulator --port 0`` and reads the secrets it prints;
+``watched_emulator`` adds throwaway accounts and scans its stderr for secrets when it stops.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import itertools
+import os
+import re
+import sys
 import weakref
 from collections.abc import Iterator
 
-from emulator.catalog import FIRST_REALM, SANDBOX_COMPANIES
-from emulator.harness import Emulator, start_emulator
-
 from .accounts import random_accounts
+from .companies import TEST_COMPANIES, offered
+from .controls import Emulator, EmulatorError
 from .leaks import SECRETS, assert_no_secrets
+from .process import start_server
 
+ACCOUNT_LINE = re.compile(r"^account: organization=(\S+) user=(\S+)$")
+ADMIN_LINE = re.compile(r"^admin token: (\S+)$")
 # Emulators started through `watched_emulator`: tests/conftest.py refuses any other `emu`.
 WATCHED: weakref.WeakSet[Emulator] = weakref.WeakSet()
 
 
-# QuickBooks allows one authorized instance per company (a second one wipes the
-# first's authorization), so a test emulator offers enough companies that every
-# instance a module makes can have its own (`new_company`).
-TEST_COMPANIES = 400
-_OFFERED: weakref.WeakKeyDictionary[Emulator, int] = weakref.WeakKeyDictionary()
-_HANDED_OUT: weakref.WeakKeyDictionary[Emulator, Iterator[int]] = weakref.WeakKeyDictionary()
+def start_emulator(
+    *,
+    db: str | os.PathLike | None = None,
+    accounts: list[tuple[str, str]] | None = None,
+    admin_token: str | None = None,
+    latency_ms: int = 0,
+    fast_retries: bool = True,
+    extra_args: tuple[str, ...] | list[str] = (),
+    timeout: float = 20.0,
+) -> Emulator:
+    """Start ``python -m emulator --port 0`` and wait for its ``listening on`` line."""
+    command = [sys.executable, "-m", "emulator", "--port", "0"]
+    if db is not None:
+        command += ["--db", str(db)]
+    for org, user in accounts or []:
+        command += ["--account", f"{org}:{user}"]
+    if admin_token is not None:
+        command += ["--admin-token", admin_token]
+    if latency_ms:
+        command += ["--latency-ms", str(latency_ms)]
+    if fast_retries:
+        command.append("--fast-retries")
+    command += list(extra_args)
+
+    found_accounts: list[tuple[str, str]] = []
+    found_token = admin_token
+
+    def identity(line: str) -> None:
+        nonlocal found_token
+        if match := ACCOUNT_LINE.match(line):
+            found_accounts.append((match[1], match[2]))
+        elif match := ADMIN_LINE.match(line):
+            found_token = match[1]
+
+    process, base_url, stderr_tail = start_server(
+        command, name="emulator", error=EmulatorError, timeout=timeout, on_line=identity
+    )
+    if found_token is None:
+        process.kill()
+        raise EmulatorError("emulator printed no admin token")
+    return Emulator(process, base_url, found_token, list(accounts or found_accounts), stderr_tail)
 
 
 @contextlib.contextmanager
@@ -30,39 +73,24 @@ def watched_emulator(
     accounts: int = 2, companies: int = TEST_COMPANIES, **options
 ) -> Iterator[Emulator]:
     """An emulator with `accounts` throwaway organizations and `companies` QuickBooks
-    companies; when it stops, its stderr is scanned for every secret registered
-    meanwhile (the test fails on a hit)."""
+    companies (`harness.companies`); when it stops, its stderr is scanned for every
+    secret registered meanwhile, its instance tokens included (the test fails on a hit)."""
     extra_args = ("--companies", str(companies), *options.pop("extra_args", ()))
     with start_emulator(
         accounts=random_accounts(accounts), extra_args=extra_args, **options
     ) as started:
         SECRETS.add("emulator admin token", started.admin_token)
         WATCHED.add(started)
-        _OFFERED[started] = companies
+        offered(started, companies)
         yield started
         register_instance_tokens(started)
         assert_no_secrets("emulator stderr", started.stderr())
 
 
-def revoke(emu: Emulator, instance_id: int | str) -> dict:
-    """The company disconnects the app: every later token refresh of the instance fails."""
-    return emu.control("POST", f"/instances/{instance_id}/revoke").json()
-
-
-def token_refresh(emu: Emulator, times: int = 1) -> dict[int, dict]:
-    """Run the platform's token refresh `times` times (5 failures disable an instance);
-    the last run's outcome per instance id."""
-    outcomes: dict[int, dict] = {}
-    for _ in range(times):
-        summary = emu.control("POST", "/token-refresh").json()
-        outcomes = {entry["id"]: entry for entry in summary["instances"]}
-    return outcomes
-
-
 def register_instance_tokens(emu: Emulator) -> None:
     """Every instance token `emu` issued joins the leak scan: the platform returns
     tokens on every read, so any of them could end up in a log or an output."""
-    for token in emu.control("GET", "/instance-tokens").json()["tokens"]:
+    for token in emu.instance_tokens():
         SECRETS.add("instance token", token)
 
 
@@ -71,49 +99,6 @@ def register_running_instance_tokens() -> None:
     for emu in list(WATCHED):
         if emu.process.poll() is None:
             register_instance_tokens(emu)
-
-
-def generated_company(index: int) -> str:
-    """The realm id of the `index`-th company past the three sandbox ones (from 0)."""
-    return str(FIRST_REALM + len(SANDBOX_COMPANIES) + index)
-
-
-def companies_for(instances: int) -> int:
-    """The --companies that gives `instances` instances each a generated company."""
-    return len(SANDBOX_COMPANIES) + instances
-
-
-def new_company(emu: Emulator) -> str:
-    """The realm id of a company of `emu` that no earlier call handed out.
-
-    Past the three sandbox companies when `emu` offers more, so tests that name
-    those companies keep them to themselves.
-    """
-    offered = _OFFERED.get(emu, len(SANDBOX_COMPANIES))
-    first = len(SANDBOX_COMPANIES) + 1 if offered > len(SANDBOX_COMPANIES) else 1
-    number = next(_HANDED_OUT.setdefault(emu, itertools.count(first)))
-    if number > offered:
-        raise RuntimeError(
-            f"the emulator offers {offered} companies and all were handed out: "
-            "start it with a larger --companies (watched_emulator(companies=...))"
-        )
-    return str(FIRST_REALM + number - 1)
-
-
-# Every control endpoint of the emulator: each needs its admin token.
-CONTROL_ENDPOINTS = [
-    ("GET", "/requests"),
-    ("DELETE", "/requests"),
-    ("GET", "/faults"),
-    ("POST", "/faults"),
-    ("DELETE", "/faults"),
-    ("POST", "/reset"),
-    ("POST", "/instances/1/events"),
-    ("GET", "/deliveries/x"),
-    ("POST", "/instances/1/revoke"),
-    ("POST", "/token-refresh"),
-    ("GET", "/instance-tokens"),
-]
 
 
 def calls(emu: Emulator) -> list[tuple[str, str]]:

@@ -17,11 +17,11 @@ from typing import Any
 
 import yaml
 
-from emulator.harness import Emulator
+from harness.controls import Emulator
 
 from . import REPO
 from .accounts import App
-from .emulator import new_company
+from .companies import new_company
 from .leaks import SECRETS
 
 PASSPHRASE = "e2e-passphrase-not-secret"

@@ -15,13 +15,14 @@ command line or in output.
 from __future__ import annotations
 
 import argparse
-import collections
 import json
 import os
 import subprocess
 
+import requests
+
 from emulator.catalog import companies
-from emulator.harness import Emulator
+from harness import consent
 
 
 def pulumi_config(key: str, stack: str, config_file: str) -> dict:
@@ -73,14 +74,9 @@ def main() -> None:
     args = parser.parse_args()
 
     base_url = f"http://127.0.0.1:{args.port}/elements/api-v2"
-    # Attach to the emulator scripts/local.sh started (the harness only drives HTTP here).
-    emulator = Emulator(
-        process=None,  # type: ignore[arg-type]
-        base_url=base_url,
-        admin_token=os.environ["EMULATOR_ADMIN_TOKEN"],
-        accounts=[],
-        stderr_tail=collections.deque(),
-    )
+    # The emulator scripts/local.sh started, on loopback: no proxy from the environment.
+    http = requests.Session()
+    http.trust_env = False
 
     def config(key: str) -> dict:
         return pulumi_config(key, args.stack, args.config_file)
@@ -101,8 +97,8 @@ def main() -> None:
                 f"[local] no free company left for instance {key!r}: the local emulator "
                 f"offers {len(local_companies())} (LOCAL_COMPANIES in scripts/local.sh)"
             )
-        granted = emulator.grant(
-            api_key, os.environ["QUICKBOOKS_OAUTH_API_SECRET"], callback, realm_id=realm
+        granted = consent.grant(
+            http, base_url, api_key, os.environ["QUICKBOOKS_OAUTH_API_SECRET"], callback, realm
         )
         for field, value in (("code", granted["code"]), ("realm_id", granted["realmId"])):
             set_grant_field(

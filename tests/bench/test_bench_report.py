@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import collections
 import json
+import re
+from pathlib import Path
 
-from bench import chart, profiling, provider_cpu, report, runner
+from bench import chart, profiling, prose, provider_cpu, report, runner
+from bench import results as bench_results
 from bench.projects import Timing
 
 CALLS = {
@@ -24,37 +27,39 @@ def timing(wall: float, size: int, operation: str) -> Timing:
     return Timing(wall, wall / 2, "", calls, 0.01, 0.01)
 
 
-def made_up(sharding_at_latency: float, sharding_at_zero: float) -> runner.Results:
+def made_up(sharding_at_latency: float, sharding_at_zero: float) -> bench_results.Results:
     """Two sizes, every section; K hosts take the given share of one host's time."""
-    results = runner.Results([1, 10], quick=False, reps={1: 1, 10: 1}, latency_ms=250)
+    results = bench_results.Results([1, 10], quick=False, reps={1: 1, 10: 1}, latency_ms=250)
     results.sections = list(runner.SECTIONS)
     results.done = list(runner.SECTIONS)
     results.engine_parallel = 8
     results.machine = {"date": "today", "nproc": "2", "commit": "abc"}
     for size in results.sizes:
-        for operation in runner.OVERHEAD_OPS:
-            results.sample(size, runner.NULL, operation).add(Timing(2.0, 1.0, ""))
-            results.sample(size, runner.QUICKBOOKS, operation).add(timing(2.2, size, operation))
-            results.sample(size, runner.CALLS, operation).add(timing(2.2, size, operation))
-        name = runner.scaled(250)
+        for operation in bench_results.OVERHEAD_OPS:
+            results.sample(size, bench_results.NULL, operation).add(Timing(2.0, 1.0, ""))
+            results.sample(size, bench_results.QUICKBOOKS, operation).add(
+                timing(2.2, size, operation)
+            )
+            results.sample(size, bench_results.CALLS, operation).add(timing(2.2, size, operation))
+        name = bench_results.scaled(250)
         results.variant_latency[name] = 250
         results.variant_shape[name] = (1, None)
-        for operation in runner.SCALE_OPS:
+        for operation in bench_results.SCALE_OPS:
             results.sample(size, name, operation).add(timing(3.0 + size / 10, size, operation))
     for latency in (0, 250):
         for hosts, parallel in runner.SHARDS:
-            name = runner.sharded(hosts, latency)
+            name = bench_results.sharded(hosts, latency)
             results.sharding_variants.append(name)
             results.variant_latency[name] = latency
             results.variant_shape[name] = (hosts, parallel)
             share = 1.0 if hosts == 1 else sharding_at_latency if latency else sharding_at_zero
-            for operation in runner.SCALE_OPS[1:]:
+            for operation in bench_results.SCALE_OPS[1:]:
                 results.sample(10, name, operation).add(timing(10 * share, 10, operation))
     host = profiling.HostCpu({"Check": [0.001] * 10, "Create": [0.004] * 10}, 0.4)
     results.cpu_size = 10
     results.cpu_rows = [
-        runner.CpuRow(provider, "create", host, 2.0, 0.02, collections.Counter(POST=10))
-        for provider in (runner.NULL, runner.QUICKBOOKS)
+        bench_results.CpuRow(provider, "create", host, 2.0, 0.02, collections.Counter(POST=10))
+        for provider in (bench_results.NULL, bench_results.QUICKBOOKS)
     ]
     for method in provider_cpu.OPERATIONS:
         results.method_cpu[method] = provider_cpu.OperationCpu(10, 0.01, 0.005, 10)
@@ -67,8 +72,11 @@ def made_up(sharding_at_latency: float, sharding_at_zero: float) -> runner.Resul
     profile.own_time["create (provider/lifecycle.py:1)"] = 0.3
     profile.own_time["serialize_property (pulumi/runtime/rpc.py:355)"] = 0.5
     profile.inclusive["create (provider/lifecycle.py:1)"] = 0.6
-    results.profiles[runner.QUICKBOOKS] = profile
-    results.checkpoints = {(runner.NULL, "create", False): 3.0, (runner.NULL, "create", True): 2.0}
+    results.profiles[bench_results.QUICKBOOKS] = profile
+    results.checkpoints = {
+        (bench_results.NULL, "create", False): 3.0,
+        (bench_results.NULL, "create", True): 2.0,
+    }
     return results
 
 
@@ -77,8 +85,11 @@ def test_every_section_is_rendered_with_its_goals(tmp_path):
     data = report.to_json(results)
     json.dumps(data, default=str)  # what `python -m bench` writes
     markdown = report.markdown(results, chart="scale.png")
-    for title in report.SECTION_TITLES.values():
-        assert f"## {title}" in markdown, title
+    assert list(report.SECTIONS) == list(runner.SECTIONS)  # every section has a heading
+    for name in runner.SECTIONS:
+        assert markdown.count(f"\n## {report.heading(name, results)}\n") == 1, name
+    assert "\n## Scale (emulator at 250 ms per call)\n" in markdown
+    assert "\n## Sharding: K dynamic-provider hosts at N=10\n" in markdown
     assert "- calls, destroy (N DELETE + <= 2 lists): yes" in markdown
     assert "provider overhead <= 1.2x at 0 ms: yes" in markdown
     assert "![wall time against N](scale.png)" in markdown
@@ -107,3 +118,14 @@ def test_the_chart_is_a_png(tmp_path):
     path = chart.render(data, tmp_path / "scale.png")
     assert path is not None and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert chart.render({**data, "scale": []}, tmp_path / "none.png") is None
+
+
+def test_every_paragraph_of_the_prose_is_asked_for_and_filled_in():
+    code = "".join(path.read_text() for path in Path(prose.__file__).parent.glob("*.py"))
+    asked = set(re.findall(r'paragraph\(\s*"([^"]+)"', code))
+    assert asked == set(prose.paragraphs())  # none missing, none left over
+    markdown = report.markdown(made_up(0.6, 1.0), chart="scale.png")
+    assert "{" not in markdown and "}" not in markdown  # every field filled in
+    assert "Goals (issue 15): refresh <= floor + 1 s; create <= 1.3 x (N x 250 ms / 4)" in markdown
+    assert "the same latency. Median of 2.\n" in markdown
+    assert "State checkpoints at N=10: the engine rewrites the whole state file" in markdown

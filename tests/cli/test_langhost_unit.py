@@ -1,47 +1,18 @@
-"""Unit and protocol tests of our Python language host (scripts/langhost/), no CLI needed."""
+"""Unit and protocol tests of our Python language host (scripts/langhost/), no CLI needed:
+plugin versions, the toolchain, the run command, the gRPC protocol, dependencies."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import shutil
-import signal
-import subprocess
 import sys
-import threading
-import time
-from pathlib import Path
 
 import grpc
 import pytest
-from google.protobuf import empty_pb2, struct_pb2
-from pulumi.runtime.proto import language_pb2, language_pb2_grpc
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import language_pb2
 
-REPO = Path(__file__).resolve().parents[2]
-LAUNCHER = REPO / "scripts" / "pulumi-language-python"
-VENV = REPO / ".venv" if (REPO / ".venv" / "bin" / "python").exists() else Path(sys.prefix)
-
-
-def _load_host():
-    # The host imports its sibling pythonenv.py, as it does when run as a script.
-    sys.path.insert(0, str(REPO / "scripts" / "langhost"))
-    path = REPO / "scripts" / "langhost" / "pulumi_language_python.py"
-    spec = importlib.util.spec_from_file_location("pulumi_language_python", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-host = _load_host()
-
-
-def _info(root: Path, **options) -> language_pb2.ProgramInfo:
-    opts = struct_pb2.Struct()
-    opts.update(options)
-    return language_pb2.ProgramInfo(
-        root_directory=str(root), program_directory=str(root), entry_point=".", options=opts
-    )
+from tests.cli.langhost_support import VENV, host, program_info
 
 
 # Same table as the Go host's TestDeterminePluginVersion.
@@ -103,7 +74,7 @@ def test_package_dependency(tmp_path):
 
 def test_toolchain_resolves_relative_virtualenv(tmp_path):
     os.symlink(VENV, tmp_path / "venv")
-    tc = host.Toolchain(_info(tmp_path, virtualenv="venv"))
+    tc = host.Toolchain(program_info(tmp_path, virtualenv="venv"))
     assert tc.virtualenv == str(tmp_path / "venv")
     assert tc.python == str(tmp_path / "venv" / "bin" / "python")
     tc.validate()
@@ -114,12 +85,12 @@ def test_toolchain_resolves_relative_virtualenv(tmp_path):
 
 def test_toolchain_without_virtualenv_uses_host_python(tmp_path, monkeypatch):
     monkeypatch.delenv("PULUMI_PYTHON_CMD", raising=False)
-    tc = host.Toolchain(_info(tmp_path))
+    tc = host.Toolchain(program_info(tmp_path))
     assert tc.virtualenv == "" and tc.python == sys.executable
 
 
 def test_toolchain_rejects_missing_virtualenv(tmp_path):
-    tc = host.Toolchain(_info(tmp_path, virtualenv="nope"))
+    tc = host.Toolchain(program_info(tmp_path, virtualenv="nope"))
     with pytest.raises(host.HostError, match="doesn't exist"):
         tc.validate()
 
@@ -136,7 +107,7 @@ def test_run_command_and_env(tmp_path):
         organization="org",
         config={"p:a": "1", "p:b": "secret"},
         configSecretKeys=["p:b"],
-        info=_info(tmp_path, virtualenv=str(VENV)),
+        info=program_info(tmp_path, virtualenv=str(VENV)),
         args=["extra"],
     )
     tc = host.Toolchain(request.info)
@@ -160,29 +131,9 @@ def test_run_command_and_env(tmp_path):
     assert json.loads(env["PULUMI_CONFIG_SECRET_KEYS"]) == ["p:b"]
 
 
-@pytest.fixture
-def running_host(tmp_path):
-    """The launcher started like the engine does: cwd = project, engine address last."""
-    (tmp_path / "Pulumi.yaml").write_text(
-        f"name: t\nruntime: {{name: python, options: {{virtualenv: {VENV}}}}}\n"
-    )
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV",)}
-    proc = subprocess.Popen(
-        [str(LAUNCHER)], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    port = proc.stdout.readline().decode().strip()
-    assert port.isdigit(), proc.stderr.read().decode()
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    yield language_pb2_grpc.LanguageRuntimeStub(channel), proc, tmp_path
-    channel.close()
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
-
-
 def test_protocol(running_host):
     stub, proc, root = running_host
-    info = _info(root, virtualenv=str(VENV))
+    info = program_info(root, virtualenv=str(VENV))
     version = stub.GetPluginInfo(empty_pb2.Empty()).version
     assert version and version[0].isdigit()
     with pytest.raises(grpc.RpcError) as unimplemented:
@@ -206,90 +157,8 @@ def test_protocol(running_host):
     stub.Handshake(language_pb2.LanguageHandshakeRequest(engine_address="127.0.0.1:1"))
     # A bad virtualenv is an RPC error with the upstream wording.
     with pytest.raises(grpc.RpcError, match="doesn't exist"):
-        stub.Run(language_pb2.RunRequest(info=_info(root, virtualenv="missing")))
+        stub.Run(language_pb2.RunRequest(info=program_info(root, virtualenv="missing")))
     stub.Cancel(empty_pb2.Empty())
-
-
-def test_sigint_stops_the_host(running_host):
-    _stub, proc, _root = running_host
-    start = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=10) == 0
-    assert time.monotonic() - start < 5
-
-
-def test_launcher_falls_back_to_a_python_with_grpc(tmp_path):
-    """A Pulumi.yaml naming a missing virtualenv must not keep the host from starting."""
-    (tmp_path / "Pulumi.yaml").write_text(
-        "name: t\nruntime:\n  name: python\n  options:\n    virtualenv: missing-venv\n"
-    )
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV",)}
-    env["PATH"] = f"{VENV / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-    proc = subprocess.Popen(
-        [str(LAUNCHER)], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    try:
-        assert proc.stdout.readline().decode().strip().isdigit(), proc.stderr.read().decode()
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
-
-
-def test_launcher_reports_when_no_python_fits(tmp_path):
-    tools = tmp_path / "bin"  # the launcher's shell tools, but no python
-    tools.mkdir()
-    for tool in ("readlink", "dirname", "grep", "head", "sed"):
-        os.symlink(shutil.which(tool), tools / tool)
-    env = {"PATH": str(tools), "HOME": str(tmp_path)}
-    proc = subprocess.run(
-        ["/bin/bash", str(LAUNCHER)], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
-    assert proc.returncode == 1
-    assert "no python with grpcio and the pulumi SDK found" in proc.stderr
-
-
-def test_a_host_inside_another_process_never_ends_it():
-    # Leaving when the engine is gone is serve()'s job, not the servicer's: a host
-    # built inside another process (this test runner) must never end that process.
-    threads = threading.active_count()
-    lh = host.LanguageHost("/x/exec", "127.0.0.1:1", "")
-    lh.Handshake(language_pb2.LanguageHandshakeRequest(engine_address="127.0.0.1:1"), None)
-    assert threading.active_count() == threads
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state not in ("Z", "X")  # a zombie has exited; only its parent has not reaped it
-
-
-def test_host_leaves_when_the_engine_dies(tmp_path):
-    """Started by an "engine" (with its address) that dies without stopping it: the host exits."""
-    (tmp_path / "Pulumi.yaml").write_text(
-        f"name: t\nruntime: {{name: python, options: {{virtualenv: {VENV}}}}}\n"
-    )
-    engine = (
-        "import subprocess, sys\n"
-        "host = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)\n"
-        "print(host.pid, host.stdout.readline().decode().strip(), flush=True)\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", engine, str(LAUNCHER), "127.0.0.1:1"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    pid, port = proc.stdout.split()
-    assert port.isdigit(), proc.stderr
-    deadline = time.monotonic() + 10
-    while _alive(int(pid)) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if _alive(int(pid)):
-        os.kill(int(pid), signal.SIGKILL)
-        pytest.fail("the language host outlived the engine that started it")
 
 
 UNSUPPORTED = [
@@ -302,7 +171,7 @@ UNSUPPORTED = [
 @pytest.mark.parametrize(("options", "message"), UNSUPPORTED)
 def test_other_toolchains_fail_with_one_line(tmp_path, options, message):
     with pytest.raises(host.HostError) as error:
-        host.Toolchain(_info(tmp_path, virtualenv=str(VENV), **options))
+        host.Toolchain(program_info(tmp_path, virtualenv=str(VENV), **options))
     assert str(error.value).startswith(message)
     assert "supports `toolchain: pip`" in str(error.value)
     assert "\n" not in str(error.value)
@@ -310,7 +179,7 @@ def test_other_toolchains_fail_with_one_line(tmp_path, options, message):
 
 def test_protocol_rejects_other_toolchains(running_host):
     stub, _proc, root = running_host
-    info = _info(root, virtualenv=str(VENV), toolchain="uv")
+    info = program_info(root, virtualenv=str(VENV), toolchain="uv")
     stub.Handshake(language_pb2.LanguageHandshakeRequest(engine_address="127.0.0.1:1"))
     for call, request in [
         (stub.GetRequiredPackages, language_pb2.GetRequiredPackagesRequest(info=info)),
@@ -322,74 +191,10 @@ def test_protocol_rejects_other_toolchains(running_host):
         assert "\n" not in error.value.details()
 
 
-def _shim(tmp_path: Path) -> Path:
-    """The launcher installed under the dynamic-provider plugin's name, as pulumi-cli.sh does."""
-    (tmp_path / "bin").mkdir()
-    shim = tmp_path / "bin" / "pulumi-resource-pulumi-python"
-    os.symlink(LAUNCHER, shim)
-    return shim
-
-
-def test_shim_runs_pulumi_dynamic_with_the_project_virtualenv(tmp_path):
-    shim = _shim(tmp_path)
-    os.symlink(VENV, tmp_path / "venv")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "VIRTUAL_ENV"))}
-    env["PULUMI_RUNTIME_VIRTUALENV"] = "venv"  # relative to the project root, the shim's cwd
-    proc = subprocess.Popen(
-        [str(shim)], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    try:
-        port = proc.stdout.readline().decode().strip()
-        assert port.isdigit(), proc.stderr.read().decode()
-        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")
-        assert cmdline[:4] == [
-            str(tmp_path / "venv" / "bin" / "python").encode(),
-            b"-u",
-            b"-m",
-            b"pulumi.dynamic",
-        ]
-        environ = dict(
-            item.split(b"=", 1)
-            for item in Path(f"/proc/{proc.pid}/environ").read_bytes().split(b"\0")
-            if b"=" in item
-        )
-        assert environ[b"VIRTUAL_ENV"] == str(tmp_path / "venv").encode()
-    finally:
-        proc.kill()
-        proc.wait()
-
-
-@pytest.mark.parametrize(
-    ("variables", "message"),
-    [
-        ({"PULUMI_RUNTIME_TOOLCHAIN": "uv"}, "unsupported runtime option toolchain: uv"),
-        ({"PULUMI_RUNTIME_TOOLCHAIN": "poetry"}, "unsupported runtime option toolchain: poetry"),
-        (
-            {"PULUMI_RUNTIME_VIRTUALENV": "missing"},
-            "The 'virtualenv' option in Pulumi.yaml is set to 'missing'",
-        ),
-    ],
-)
-def test_shim_fails_with_a_clear_message(tmp_path, variables, message):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
-    proc = subprocess.run(
-        [str(_shim(tmp_path))],
-        cwd=tmp_path,
-        env={**env, **variables},
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert proc.returncode == 1
-    assert proc.stderr.startswith(f"pulumi-resource-pulumi-python: {message}")
-    if "toolchain" in message:
-        assert proc.stderr.count("\n") == 1, proc.stderr
-
-
 def test_install_dependencies_creates_the_virtualenv(running_host):
     stub, _proc, root = running_host
     (root / "requirements.txt").write_text("")
-    request = language_pb2.InstallDependenciesRequest(info=_info(root, virtualenv="venv"))
+    request = language_pb2.InstallDependenciesRequest(info=program_info(root, virtualenv="venv"))
     output = b"".join(r.stdout for r in stub.InstallDependencies(request))
     assert b"-m venv " + str(root / "venv").encode() in output
     assert b"-m pip install -r requirements.txt" in output
@@ -399,6 +204,6 @@ def test_install_dependencies_creates_the_virtualenv(running_host):
 def test_install_dependencies_reports_a_failed_pip(running_host):
     stub, _proc, root = running_host
     (root / "requirements.txt").write_text("./no-such-package\n")
-    request = language_pb2.InstallDependenciesRequest(info=_info(root, virtualenv=str(VENV)))
+    request = language_pb2.InstallDependenciesRequest(info=program_info(root, virtualenv=str(VENV)))
     with pytest.raises(grpc.RpcError, match="pip install -r requirements.txt` failed"):
         list(stub.InstallDependencies(request))

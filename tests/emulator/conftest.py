@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.harness import Emulator
+from harness.controls import Emulator
 
 
 @pytest.fixture

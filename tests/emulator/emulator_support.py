@@ -7,8 +7,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from emulator.harness import Emulator
-from harness.emulator import new_company
+from harness.companies import new_company
+from harness.controls import Emulator
 
 API_KEY = "app-key-7f3a"
 API_SECRET = "app-secret-9d41c0e2b7"

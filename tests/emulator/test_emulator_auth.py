@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from harness.emulator import CONTROL_ENDPOINTS
+from harness.controls import CONTROL_ENDPOINTS
 from tests.emulator.emulator_support import create_instance, instance_body, new_grant
 
 

@@ -10,13 +10,14 @@ import time
 import pytest
 import requests
 
-from emulator.harness import REPO_ROOT, start_emulator
+from harness import REPO
+from harness.emulator import start_emulator
 
 
 def run(*args: str, timeout: float = 20) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "emulator", *args],
-        cwd=REPO_ROOT,
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -55,7 +56,7 @@ def test_bad_account_is_refused(account):
 def test_startup_output_order_and_clean_sigterm():
     process = subprocess.Popen(
         [sys.executable, "-m", "emulator", "--port", "0"],
-        cwd=REPO_ROOT,
+        cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -99,7 +100,7 @@ def test_given_accounts_and_token_are_not_printed():
         # Only the listening line reached stdout (the harness would have parsed more).
     result = subprocess.Popen(
         [sys.executable, "-m", "emulator", "--port", "0", "--account", "o:u", "--admin-token", "t"],
-        cwd=REPO_ROOT,
+        cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from harness.emulator import revoke, token_refresh
 from tests.emulator.emulator_support import (
     CallbackServer,
     create_instance,
@@ -102,11 +101,11 @@ def test_wrong_secrets_with_an_element_token_are_401(emu):
 def test_revoke_then_one_refresh_loses_the_authorization(emu):
     created = create_instance(emu)
     healthy = create_instance(emu)
-    answer = revoke(emu, created["id"])
+    answer = emu.revoke(created["id"])
     # Nobody knows before the platform next tries a refresh.
     assert answer["valid"] is True and instance(emu, created["id"])["valid"] is True
 
-    outcomes = token_refresh(emu)
+    outcomes = emu.token_refresh()
     assert outcomes[created["id"]]["result"] == "failed"
     assert outcomes[created["id"]]["refreshFailures"] == 1
     assert outcomes[healthy["id"]]["result"] == "refreshed"
@@ -117,23 +116,23 @@ def test_revoke_then_one_refresh_loses_the_authorization(emu):
 
 def test_the_fifth_failed_refresh_disables(emu):
     created = create_instance(emu)
-    revoke(emu, created["id"])
+    emu.revoke(created["id"])
     for expected in range(1, 5):
-        outcome = token_refresh(emu)[created["id"]]
+        outcome = emu.token_refresh()[created["id"]]
         assert (outcome["refreshFailures"], outcome["disabled"]) == (expected, False)
-    fifth = token_refresh(emu)[created["id"]]
+    fifth = emu.token_refresh()[created["id"]]
     assert (fifth["result"], fifth["refreshFailures"], fifth["disabled"]) == ("failed", 5, True)
     shown = instance(emu, created["id"])
     assert shown["valid"] is False and shown["disabled"] is True
     # A disabled instance is not refreshed any more.
-    assert token_refresh(emu)[created["id"]]["result"] == "skipped"
+    assert emu.token_refresh()[created["id"]]["result"] == "skipped"
 
 
 def test_reauthorization_heals_but_does_not_enable(emu):
     created = create_instance(emu)
-    revoke(emu, created["id"])
+    emu.revoke(created["id"])
     for _ in range(5):
-        token_refresh(emu)
+        emu.token_refresh()
     response = reauthorize(emu, created)
     assert response.status_code == 200, response.text
     assert response.json()["valid"] is True and response.json()["disabled"] is True
@@ -141,19 +140,19 @@ def test_reauthorization_heals_but_does_not_enable(emu):
     # enable it first, with its own call).
     enabled = emu.api("PUT", f"/instances/{created['id']}/enabled")
     assert enabled.json()["disabled"] is False
-    outcome = token_refresh(emu)[created["id"]]
+    outcome = emu.token_refresh()[created["id"]]
     assert (outcome["result"], outcome["refreshFailures"]) == ("refreshed", 0)
     assert instance(emu, created["id"])["valid"] is True
 
 
 def test_reauthorization_resets_the_failure_count(emu):
     created = create_instance(emu)
-    revoke(emu, created["id"])
+    emu.revoke(created["id"])
     for _ in range(4):
-        token_refresh(emu)
+        emu.token_refresh()
     assert reauthorize(emu, created).status_code == 200
-    revoke(emu, created["id"])
-    outcome = token_refresh(emu)[created["id"]]
+    emu.revoke(created["id"])
+    outcome = emu.token_refresh()[created["id"]]
     # Counting starts again: one failure, not five.
     assert (outcome["refreshFailures"], outcome["disabled"]) == (1, False)
 
@@ -172,7 +171,7 @@ def test_a_second_instance_for_a_company_wipes_the_first(emu):
     assert instance(emu, older["id"])["valid"] is False
     assert instance(emu, newer["id"])["valid"] is True
     # A wiped authorization fails its refreshes like a revoked one.
-    assert token_refresh(emu)[older["id"]]["result"] == "failed"
+    assert emu.token_refresh()[older["id"]]["result"] == "failed"
 
 
 def test_reauthorizing_the_older_instance_wipes_the_newer(emu):
@@ -221,8 +220,8 @@ def test_disabled_and_invalid_instances_get_no_test_events(emu):
         invalid = create_instance(emu, config=config)
         healthy = create_instance(emu, config=config)
         emu.api("DELETE", "/instances/enabled", headers=auth_with_element(emu, disabled["token"]))
-        revoke(emu, invalid["id"])
-        token_refresh(emu)
+        emu.revoke(invalid["id"])
+        emu.token_refresh()
 
         refused = send_event(emu, disabled["id"])
         assert refused.status_code == 400 and "disabled" in refused.json()["message"]
@@ -237,8 +236,8 @@ def test_disabled_and_invalid_instances_get_no_test_events(emu):
 
 def test_a_put_without_a_grant_does_not_heal(emu):
     created = create_instance(emu)
-    revoke(emu, created["id"])
-    token_refresh(emu)
+    emu.revoke(created["id"])
+    emu.token_refresh()
     body = instance_body(None, config=instance(emu, created["id"])["configuration"])
     assert emu.api("PUT", f"/instances/{created['id']}", json=body).status_code == 200
     assert instance(emu, created["id"])["valid"] is False
@@ -250,8 +249,8 @@ def test_the_dashboard_says_why_an_instance_gets_no_events(emu):
     invalid = create_instance(emu, config=config)
     healthy = create_instance(emu, config=config)
     emu.api("DELETE", f"/instances/{disabled['id']}/enabled")
-    revoke(emu, invalid["id"])
-    token_refresh(emu)
+    emu.revoke(invalid["id"])
+    emu.token_refresh()
     page = control(emu, "GET", "/dashboard/live").text
 
     def row(instance_id: int) -> str:
@@ -267,7 +266,7 @@ def test_the_dashboard_says_why_an_instance_gets_no_events(emu):
 
 
 def test_the_refresh_summary_counts_every_instance_once(emu):
-    revoke(emu, create_instance(emu)["id"])
+    emu.revoke(create_instance(emu)["id"])
     create_instance(emu)  # a healthy one
     summary = control(emu, "POST", "/token-refresh").json()
     counted = summary["refreshed"] + summary["failed"] + summary["skipped"]

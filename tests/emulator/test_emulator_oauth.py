@@ -8,8 +8,9 @@ import time
 import pytest
 import requests
 
-from emulator.harness import EmulatorError, start_emulator
-from harness.emulator import TEST_COMPANIES
+from harness.companies import TEST_COMPANIES
+from harness.controls import EmulatorError
+from harness.emulator import start_emulator
 from tests.emulator.emulator_support import (
     API_KEY,
     API_SECRET,

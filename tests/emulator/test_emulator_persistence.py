@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from emulator.harness import start_emulator
 from emulator.store import Store
+from harness.emulator import start_emulator
 from tests.emulator.emulator_support import (
     CallbackServer,
     create_instance,

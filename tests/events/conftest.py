@@ -2,7 +2,7 @@
 
 import pytest
 
-from receiver.harness import start_receiver
+from harness.receiver import start_receiver
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,10 @@ import time
 import pytest
 import yaml
 
-from harness.emulator import watched_emulator
-from receiver.harness import start_receiver
-from tests.pulumi_stack import PulumiStack
-from tests.support import new_app, writes
+from harness.accounts import new_app
+from harness.emulator import watched_emulator, writes
+from harness.pulumi_stack import PulumiStack
+from harness.receiver import start_receiver
 
 pytestmark = pytest.mark.e2e
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import statistics
 import time
 
-from emulator.harness import start_emulator
-from receiver.harness import start_receiver
+from harness.emulator import start_emulator
+from harness.receiver import start_receiver
 from tests.emulator.emulator_support import create_instance, events_configuration
 
 KEY = "latency-signature-key-77a0c3e1"

@@ -12,8 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from emulator.events import notification
+from harness import REPO
+from harness.receiver import start_receiver
 from receiver.app import VERIFIED_HEADER, create_app
-from receiver.harness import REPO_ROOT, start_receiver
 from receiver.signature import ID_HEADER, SIGNATURE_HEADER, sign
 
 NEW_KEY = "receiver-new-key-6b1d0f93a2"
@@ -123,7 +124,7 @@ def test_the_process_takes_keys_from_the_environment_and_never_prints_them():
 def run_cli(*args, env=None):
     return subprocess.run(
         [sys.executable, "-m", "receiver", *args],
-        cwd=REPO_ROOT,
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=30,

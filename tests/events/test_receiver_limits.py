@@ -17,8 +17,9 @@ import requests
 from fastapi.testclient import TestClient
 
 from emulator.events import Change, batch_notification, notification
+from harness import REPO
+from harness.receiver import start_receiver
 from receiver.app import VERIFIED_HEADER, create_app
-from receiver.harness import REPO_ROOT, start_receiver
 from receiver.limits import DEFAULT_MAX_BODY_BYTES
 from receiver.signature import ID_HEADER, SIGNATURE_HEADER, sign
 
@@ -171,7 +172,7 @@ def test_a_burst_of_bad_deliveries_leaves_signed_ones_answered_promptly(receiver
 def test_the_limit_is_checked_on_the_command_line():
     result = subprocess.run(
         [sys.executable, "-m", "receiver", "--port", "0", "--max-body-bytes", "0"],
-        cwd=REPO_ROOT,
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=20,

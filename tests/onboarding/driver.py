@@ -14,8 +14,8 @@ from urllib.parse import urljoin
 
 import requests
 
-from emulator.harness import ConsentForm
 from harness import REPO
+from harness.consent import ConsentForm
 from harness.pulumi_stack import PulumiStack
 
 ARTIFACTS = REPO / "test-artifacts" / "onboarding"

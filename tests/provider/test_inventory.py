@@ -5,11 +5,10 @@ with safe fallbacks to GET by id."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from harness.accounts import configured_provider
 from harness.emulator import calls
+from harness.stub_server import QuietHandler, serving, stub
 from provider.api.client import CloudElementsClient
 from provider.api.inventory import Inventory
 from provider.api.redact import Redactor
@@ -100,7 +99,7 @@ def test_a_paged_list_never_answers_not_found_for_a_create():
 def test_the_client_sees_a_next_page_token_as_a_partial_list():
     entry = {"id": 5, "tags": [STACK_TAG], "configuration": {}}
 
-    class Paging(BaseHTTPRequestHandler):
+    class Paging(QuietHandler):
         def do_GET(self):  # noqa: N802 - http.server's naming
             body = json.dumps([entry]).encode()
             self.send_response(200)
@@ -111,18 +110,7 @@ def test_the_client_sees_a_next_page_token_as_a_partial_list():
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *_args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Paging)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        client = CloudElementsClient(
-            f"http://127.0.0.1:{server.server_address[1]}", "u", "o", redactor=Redactor([])
-        )
+    with serving(stub(Paging)) as url:
+        client = CloudElementsClient(url, "u", "o", redactor=Redactor([]))
         found, complete = client.list_instances()
         assert found == [entry] and complete is False
-    finally:
-        server.shutdown()
-        server.server_close()

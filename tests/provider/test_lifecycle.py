@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 from pulumi.runtime import rpc
 
 from harness.accounts import configured_provider, oauth_grant, provider_config
-from harness.emulator import calls, new_company, writes
+from harness.companies import new_company
+from harness.emulator import calls, writes
 from provider.core.catalog import POLLER_RESOURCES
 from provider.errors import AuthenticationFailed
 from provider.lifecycle import ProvisioningError

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.harness import Emulator
 from harness.accounts import App, configured_provider, oauth_grant, provider_config
+from harness.controls import Emulator
 
 from .engine import Resource, desired
 from .ledger import DOC, LEDGER, record

@@ -11,8 +11,8 @@ from typing import Any
 
 from pulumi.runtime import rpc
 
-from emulator.harness import Emulator
 from harness.accounts import EVENTS_URL
+from harness.controls import Emulator
 from harness.leaks import SECRETS, scan
 from provider.core.catalog import POLLER_RESOURCES
 from provider.lifecycle import QuickBooksInstanceProvider

@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from harness.leaks import dumps, scan
-from provider.errors import RateLimited
 
 from .engine import (
     Resource,
@@ -31,9 +30,6 @@ from .engine import (
     break_lookups_after_the_post,
     changed,
     desired,
-    edit_by_hand,
-    live_config,
-    make_by_hand,
     owned,
 )
 from .ledger import LEDGER
@@ -342,118 +338,6 @@ def test_create_whose_answer_is_lost_and_whose_lookup_then_fails(emu, make_provi
         assert len(owned(emu, resource.raw["ownership_tag"])) == 1  # committed, not in state
         resource.up(make_provider())
         assert not resource.created_from_response  # adopted: the token died with the answer
-        assert_converged(emu, make_provider(), resource)
-
-
-# --- 404 in the middle of an update, and changes made behind the provider's back -------
-
-
-def _update_is_refused_with_404(resource: Resource, make_provider) -> None:
-    """The update's PATCH meets a 404: the error names the update and says to refresh."""
-    instance_id = resource.id
-    error = attempt(lambda: resource.up(make_provider()))
-    assert error is not None
-    assert_good_error(
-        error,
-        names=[f"update instance {instance_id}", "pulumi refresh"],
-        fault={"kind": "status", "status": 404},
-    )
-
-
-def test_update_meets_a_transient_404(emu, make_provider, grant, ours):
-    resource = ours
-    resource.check(make_provider(), changed(resource.raw))
-    with LEDGER.fault("provider", "update × 404 (transient) × once"):
-        emu.add_fault("PATCH", f"/instances/{resource.id}", status=404)
-        _update_is_refused_with_404(resource, make_provider)
-        emu.clear_faults()
-        resource.up(make_provider(), refresh=True)  # `pulumi up --refresh`: it is still there
-        assert_converged(emu, make_provider(), resource)
-
-
-def test_update_of_an_instance_deleted_meanwhile(emu, make_provider, grant, ours):
-    resource = ours
-    old_id = resource.id
-    resource.check(make_provider(), changed(resource.raw))
-    with LEDGER.fault("provider", "update × deleted out of band (404) × once"):
-        assert emu.api("DELETE", f"/instances/{old_id}").status_code == 200
-        _update_is_refused_with_404(resource, make_provider)
-        # The next run: refresh drops it, and re-creating it needs a new consent.
-        resource.check(make_provider(), {**resource.raw, "oauth": grant()})
-        resource.up(make_provider(), refresh=True)
-        assert resource.id != old_id
-        assert_converged(emu, make_provider(), resource)
-
-
-def test_create_ignores_a_look_alike_made_by_hand(emu, app, make_provider, grant):
-    """Same name and tags, no ownership tag: someone else's instance, never adopted."""
-    resource = Resource(desired(grant()))
-    resource.check(make_provider())
-    with LEDGER.fault("provider", "create × look-alike made by hand meanwhile × once"):
-        hand = make_by_hand(emu, app, grant(), resource.raw["name"], resource.raw["tags"])
-        before = live_config(emu, hand)
-        resource.create(make_provider())
-        assert resource.id != hand
-        assert live_config(emu, hand) == before
-        assert_converged(emu, make_provider(), resource)
-
-
-def test_read_shows_out_of_band_changes_and_up_repairs_them(emu, make_provider, grant, ours):
-    resource = ours
-    with LEDGER.fault("provider", "read × out-of-band change × once"):
-        edit_by_hand(emu, resource.id)
-        resource.refresh(make_provider())
-        assert resource.outs["name"] == "Renamed by hand"
-        assert resource.outs["callback_url"] == "https://hooks.example.com/by-hand"
-        assert "added-by-hand" in resource.outs["tags"]
-        resource.up(make_provider())
-        assert_converged(emu, make_provider(), resource)
-
-
-def test_update_over_a_concurrent_out_of_band_change(emu, make_provider, grant, ours):
-    """The state is stale: someone edited the instance after the last refresh."""
-    resource = ours
-    resource.check(make_provider(), {**resource.raw, "poll_interval_minutes": 45})
-    with LEDGER.fault("provider", "update × concurrent out-of-band change × once"):
-        edit_by_hand(emu, resource.id)
-        resource.up(make_provider())
-        live = live_config(emu, resource.id)
-        assert live["configuration"]["event.poller.refresh_interval"] == "45"
-        resource.up(make_provider())  # the next run repairs what the hand changed
-        assert_converged(emu, make_provider(), resource)
-
-
-def test_delete_of_an_instance_deleted_meanwhile(emu, make_provider, grant, ours):
-    resource = ours
-    instance_id = resource.id
-    with LEDGER.fault("provider", "delete × deleted out of band meanwhile × once"):
-        assert emu.api("DELETE", f"/instances/{instance_id}").status_code == 200
-        resource.destroy(make_provider())  # 404: the goal holds
-        assert_gone(emu, resource.raw, instance_id)
-
-
-# --- Retry-After in real time, and its bound ------------------------------------------
-
-
-def test_retry_after_is_slept_for_real(emu, make_provider, grant, ours):
-    resource = ours
-    with LEDGER.fault("provider", "read × 429 Retry-After (real sleep) × once"):
-        emu.add_fault("GET", "/instances", status=429, retry_after=1)  # the run's list
-        started = time.monotonic()
-        resource.refresh(make_provider())
-        assert 1.0 <= time.monotonic() - started < 1.0 + MAX_WAIT_S
-        assert_converged(emu, make_provider(), resource)
-
-
-def test_retry_after_beyond_the_budget_fails_at_once(emu, make_provider, grant, ours):
-    resource = ours
-    with LEDGER.fault("provider", "read × 429 Retry-After 120s > budget × once"):
-        emu.add_fault("GET", "/instances", status=429, retry_after=120)  # the run's list
-        started = time.monotonic()
-        error = attempt(lambda: resource.refresh(make_provider()))
-        assert isinstance(error, RateLimited) and time.monotonic() - started < 2.0
-        assert_good_error(error, names=["list instances"], fault=FAULTS["429 Retry-After"])
-        emu.clear_faults()
         assert_converged(emu, make_provider(), resource)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.emulator import CONTROL_ENDPOINTS
+from harness.controls import CONTROL_ENDPOINTS
 from harness.leaks import dumps, scan
 from provider.errors import AuthenticationFailed
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.server
 import re
 import threading
 import time
@@ -15,7 +14,8 @@ from harness.accounts import (
     oauth_grant,
     provider_config,
 )
-from harness.emulator import new_company
+from harness.companies import new_company
+from harness.stub_server import QuietHandler, serving, stub
 from provider.api.client import CloudElementsClient, RetryPolicy
 from provider.api.redact import Redactor
 
@@ -91,7 +91,7 @@ def test_an_unreadable_retry_after_falls_back_to_backoff():
     server answers 429 with `Retry-After: soon`, then 200."""
     answers = [(429, {"Retry-After": "soon"}), (200, {})]
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self):  # noqa: N802 - the http.server API
             status, headers = answers.pop(0)
             body = b'{"id": 7, "message": "x", "requestId": "r"}'
@@ -101,14 +101,9 @@ def test_an_unreadable_retry_after_falls_back_to_backoff():
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *_args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(stub(Handler)) as url:
         client = CloudElementsClient(
-            f"http://127.0.0.1:{server.server_port}",
+            url,
             "user-secret-x",
             "org-secret-x",
             redactor=Redactor(),
@@ -116,9 +111,6 @@ def test_an_unreadable_retry_after_falls_back_to_backoff():
         )
         assert client.get_instance("7")["id"] == 7
         assert client.calls == 2
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_write_delayed_past_the_client_timeout_still_runs_on_the_emulator(emu, app):

@@ -4,12 +4,12 @@ applied (a POST that answered 2xx committed)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 
+from harness.stub_server import QuietHandler, serving
 from provider import errors
 from provider.api.client import CloudElementsClient, RetryPolicy
 from provider.api.redact import Redactor
@@ -23,11 +23,8 @@ class Answering(ThreadingHTTPServer):
     body = b""
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: Answering
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
     def _answer(self) -> None:
         self.send_response(self.server.status)
@@ -41,12 +38,8 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def server() -> Iterator[Answering]:
     answering = Answering(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=answering.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield answering
-    answering.shutdown()
-    answering.server_close()
-    thread.join()
+    with serving(answering):
+        yield answering
 
 
 @pytest.fixture

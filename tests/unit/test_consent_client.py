@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from harness.stub_server import QuietHandler, serving
 from provider.api.client import CloudElementsClient, RetryPolicy
 from provider.api.redact import Redactor
 from provider.api.settings import ProviderSettings
@@ -38,11 +38,8 @@ class Platform(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}/elements/api-v2"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: Platform
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
     def do_GET(self) -> None:  # noqa: N802
         parts = urlsplit(self.path)
@@ -66,12 +63,8 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def platform() -> Iterator[Platform]:
     server = Platform()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(server):
+        yield server
 
 
 def settings_for(base_url: str) -> ProviderSettings:

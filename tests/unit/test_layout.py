@@ -1,6 +1,6 @@
 """The layout shows the architecture, and the imports keep to it: the core is pure,
-no module of `provider/` imports itself round a cycle, and no module grows past
-one job's size."""
+no module of `provider/` imports itself round a cycle, the product never imports the
+test harness, and no module grows past one job's size."""
 
 from __future__ import annotations
 
@@ -98,7 +98,43 @@ def _stdlib(top: str) -> bool:
     return top in sys.stdlib_module_names
 
 
+# What users run: none of it may need the test scaffolding to import.
+PRODUCT = ("provider", "emulator", "receiver")
+SCAFFOLDING = ("harness", "tests")
+# Every folder of Python code in the repository, for the size rule.
+CODE = (*PRODUCT, *SCAFFOLDING, "bench", "scripts")
+
+
+def test_the_product_never_imports_the_harness_or_the_tests():
+    found = []
+    for folder in PRODUCT:
+        for path in (REPO / folder).rglob("*.py"):
+            found += [
+                (str(path.relative_to(REPO)), imported)
+                for imported in _imports(path)
+                if imported.split(".")[0] in SCAFFOLDING
+            ]
+    assert found == []
+
+
+def test_the_import_reader_sees_imports_of_the_harness():
+    # Absolute and relative forms both count, or the test above proves nothing.
+    assert "harness.accounts" in _imports(REPO / "tests" / "conftest.py")
+    assert "harness.controls" in _imports(REPO / "harness" / "emulator.py")
+
+
+def test_the_old_harness_paths_stay_gone():
+    # One harness (harness/): no second copy in the product, no re-export shims.
+    for old in ("emulator/harness.py", "receiver/harness.py"):
+        assert not (REPO / old).exists(), old
+    for shim in ("tests/support.py", "tests/pulumi_stack.py"):
+        assert not (REPO / shim).exists(), shim
+
+
 def test_modules_stay_small_and_the_front_end_thin():
-    for path in ROOT.rglob("*.py"):
+    paths = [p for folder in CODE for p in (REPO / folder).rglob("*.py")]
+    paths += list(REPO.glob("*.py"))
+    assert len(paths) > 150  # the whole tree, not a folder that moved
+    for path in paths:
         assert len(path.read_text().splitlines()) < 400, path
     assert len((ROOT / "lifecycle.py").read_text().splitlines()) <= 250

@@ -1,4 +1,4 @@
-"""Start the reference receiver as a subprocess from tests (or scripts) and read what it got.
+"""The reference receiver started as a subprocess from tests, and what it got.
 
     with start_receiver(["new-key…", "old-key…"]) as receiver:
         receiver.url("/quickbooks/events")
@@ -17,9 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from emulator.harness import LISTENING_LINE, REPO_ROOT, ServerProcess, start_server
-
-__all__ = ["LISTENING_LINE", "REPO_ROOT", "Receiver", "ReceiverError", "start_receiver"]
+from .process import ServerProcess, start_server
 
 
 class ReceiverError(RuntimeError):
