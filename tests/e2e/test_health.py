@@ -14,10 +14,11 @@ import pytest
 import yaml
 
 from harness.accounts import made_by_hand, new_app
-from harness.emulator import calls, new_company, watched_emulator, writes
+from harness.companies import new_company
+from harness.emulator import calls, watched_emulator, writes
 from harness.pulumi_stack import PulumiStack
+from harness.receiver import start_receiver
 from provider.core import health
-from receiver.harness import start_receiver
 from tests.onboarding.driver import local_callback_url, onboard_over_http
 
 KEY = "e2e-health-signature-key-5c1d"
@@ -96,8 +97,8 @@ def test_a_broken_connection_is_drift_with_its_fix_and_is_mended_in_place(tmp_pa
     assert fix in lost
 
     # 1. The company disconnects the app; the platform's next token refresh fails.
-    emu.control("POST", f"/instances/{instance_id}/revoke")
-    emu.control("POST", "/token-refresh")
+    emu.revoke(instance_id)
+    emu.token_refresh()
     drift = stack.refresh("--expect-no-changes", check=False)
     assert drift.returncode != 0 and said(drift, lost)
     stack.refresh()  # records it (whatever the failed check kept)
@@ -118,9 +119,8 @@ def test_a_broken_connection_is_drift_with_its_fix_and_is_mended_in_place(tmp_pa
     assert delivered(emu, receiver, instance_id)["verified"]
 
     # 2. Revoked again, and five failed refreshes: the platform disables it too.
-    emu.control("POST", f"/instances/{instance_id}/revoke")
-    for _ in range(5):
-        emu.control("POST", "/token-refresh")
+    emu.revoke(instance_id)
+    emu.token_refresh(times=5)
     assert refused_event(emu, instance_id) == 400  # no delivery
     refreshed = stack.refresh("--diff")
     assert re.search(r"~ enabled +: true => false", text(refreshed)) and said(refreshed, lost)

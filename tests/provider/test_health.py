@@ -211,8 +211,8 @@ def test_on_delete_disable_leaves_the_instance_disabled_and_untagged(org, emu):
 def test_a_refresh_records_a_revoked_instance_and_names_the_fix_every_time(org, emu):
     inputs = org.inputs()
     created = org.provider.create(inputs)
-    emu.control("POST", f"/instances/{created.id}/revoke")
-    emu.control("POST", "/token-refresh")  # the platform's refresh fails once
+    emu.revoke(created.id)
+    emu.token_refresh()  # the platform's refresh fails once
 
     for _ in range(2):  # the nightly drift job's log names it every night
         read = org.fresh().read(created.id, created.outs)
