@@ -165,22 +165,29 @@ class ActivitySimulator:
             found = [
                 c for c in company.activity(self.changes_per_resource) if c.object_type in polled
             ]
+            # One poll, one pollDate: every notification a poll splits into carries the
+            # same one, even when the batches go out across a millisecond boundary.
+            polled_at = timestamp()
             for start in range(0, len(found), MAX_EVENTS_PER_NOTIFICATION):
                 batch = found[start : start + MAX_EVENTS_PER_NOTIFICATION]
-                delivered.append(_deliver(self.events, record, batch, "activity"))
+                delivered.append(_deliver(self.events, record, batch, "activity", polled_at))
         for gone in set(self._last_poll) - seen:
             del self._last_poll[gone]  # polling restarts from scratch when events come back
         return delivered
 
 
 def _deliver(
-    events: EventDispatcher, record: InstanceRecord, changes: list[Change], source: str
+    events: EventDispatcher,
+    record: InstanceRecord,
+    changes: list[Change],
+    source: str,
+    polled_at: str | None = None,
 ) -> str:
     configuration = record.configuration
     return events.deliver(
         record.id,
         configuration[config_rules.EVENT_CALLBACK_URL.name],
         configuration.get(config_rules.SIGNATURE_KEY.name),
-        batch_notification(record.id, realm_of(record), changes, timestamp()),
+        batch_notification(record.id, realm_of(record), changes, polled_at or timestamp()),
         source=source,
     )

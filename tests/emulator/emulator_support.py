@@ -73,6 +73,13 @@ def new_grant(emu: Emulator, realm_id: str | None = None) -> dict[str, str]:
     return emu.grant(API_KEY, API_SECRET, CALLBACK, realm_id=realm_id or new_company(emu))
 
 
+def reauthorize(emu: Emulator, path: str, realm_id: str, account: int = 0) -> Any:
+    """PATCHes ``path`` (an instance, by either route) with a new consent's grant for
+    the instance's own company; returns the response."""
+    grant = oauth2_provider_data(new_grant(emu, realm_id))
+    return emu.api("PATCH", path, account=account, json={"providerData": grant})
+
+
 def create_instance(emu: Emulator, account: int = 0, **kw: Any) -> dict[str, Any]:
     """Create an instance through a fresh consent; returns the create response."""
     realm_id = kw.pop("realm_id", None)

@@ -8,8 +8,7 @@ from tests.emulator.emulator_support import (
     configuration,
     create_instance,
     instance_body,
-    new_grant,
-    oauth2_provider_data,
+    reauthorize,
 )
 
 # -- configuration entries ------------------------------------------------------
@@ -101,9 +100,5 @@ def test_patch_one_configuration_value_masks_and_validates(emu):
     assert_error(not_string, 400, "scope")
     assert_error(emu.api("PATCH", f"{path}/999999", json={"propertyValue": "x"}), 404)
     # Still the real secret: re-authorization needs it.
-    reauth = emu.api(
-        "PATCH",
-        f"/instances/{created['id']}",
-        json={"providerData": oauth2_provider_data(new_grant(emu, realm))},
-    )
+    reauth = reauthorize(emu, f"/instances/{created['id']}", realm)
     assert reauth.status_code == 200, reauth.text

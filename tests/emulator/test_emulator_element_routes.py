@@ -12,7 +12,7 @@ from tests.emulator.emulator_support import (
     create_instance,
     instance_body,
     new_grant,
-    oauth2_provider_data,
+    reauthorize,
 )
 
 ELEMENT_ID = "1012"
@@ -106,11 +106,7 @@ def test_put_of_the_instance_as_read_turns_events_on(emu):
     assert (shown["disabled"], shown["valid"]) == (False, True)
     assert shown["token"] == created["token"]
     # The masked secret kept the stored value: a grant bound to the real one still works.
-    reauth = emu.api(
-        "PATCH",
-        f"/elements/{ELEMENT_ID}{path}",
-        json={"providerData": oauth2_provider_data(new_grant(emu, realm))},
-    )
+    reauth = reauthorize(emu, f"/elements/{ELEMENT_ID}{path}", realm)
     assert reauth.status_code == 200, reauth.text
     assert reauth.json()["configuration"]["realmId"] == realm
 

@@ -14,6 +14,7 @@ from tests.emulator.emulator_support import (
     instance_body,
     new_grant,
     oauth2_provider_data,
+    reauthorize,
 )
 
 # -- read and list -----------------------------------------------------------
@@ -157,9 +158,7 @@ def test_masked_value_in_patch_keeps_the_stored_secret(emu):
     assert response.status_code == 200, response.text
     # The grant is bound to the app secret: re-authorizing works only if the
     # stored oauth.api.secret is still the real one, not eight asterisks.
-    reauth = emu.api(
-        "PATCH", path, json={"providerData": oauth2_provider_data(new_grant(emu, realm))}
-    )
+    reauth = reauthorize(emu, path, realm)
     assert reauth.status_code == 200, reauth.text
 
 
@@ -168,25 +167,17 @@ def test_a_new_secret_in_patch_is_stored(emu):
     created = create_instance(emu, realm_id=realm)
     path = f"/instances/{created['id']}"
     emu.api("PATCH", path, json={"configuration": {"oauth.api.secret": "rotated"}})
-    reauth = emu.api(
-        "PATCH", path, json={"providerData": oauth2_provider_data(new_grant(emu, realm))}
-    )
+    reauth = reauthorize(emu, path, realm)
     assert_error(reauth, 400, "another app")
     emu.api("PATCH", path, json={"configuration": {"oauth.api.secret": API_SECRET}})
-    reauth = emu.api(
-        "PATCH", path, json={"providerData": oauth2_provider_data(new_grant(emu, realm))}
-    )
+    reauth = reauthorize(emu, path, realm)
     assert reauth.status_code == 200, reauth.text
 
 
 def test_reauthorize_in_place_keeps_the_id(emu):
     realm = new_company(emu)
     created = create_instance(emu, realm_id=realm)
-    response = emu.api(
-        "PATCH",
-        f"/instances/{created['id']}",
-        json={"providerData": oauth2_provider_data(new_grant(emu, realm))},
-    )
+    response = reauthorize(emu, f"/instances/{created['id']}", realm)
     assert response.status_code == 200, response.text
     assert response.json()["id"] == created["id"]
     assert "providerData" not in response.json()

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from harness.companies import TEST_COMPANIES
-from harness.controls import EmulatorError
+from harness.consent import ConsentError
 from harness.emulator import start_emulator
 from tests.emulator.emulator_support import (
     API_KEY,
@@ -86,7 +86,7 @@ def test_more_companies_follow_the_sandbox_ones(emu):
 def test_a_company_past_the_offered_ones_is_refused():
     with start_emulator(extra_args=("--companies", "4")) as emu:
         assert [realm for realm, _ in radios(consent_page(emu))][-1] == "9130350000000004"
-        with pytest.raises(EmulatorError, match="Choose one of the listed companies"):
+        with pytest.raises(ConsentError, match="Choose one of the listed companies"):
             emu.grant(API_KEY, API_SECRET, CALLBACK, realm_id="9130350000000005")
 
 
