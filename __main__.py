@@ -32,6 +32,7 @@ for key, settings in sorted(instances.items()):
         key,
         {
             "instance_id": instance.instance_id,
+            "health": instance.health,  # ok | disabled | authorization lost
             "valid": instance.valid,
             "disabled": instance.disabled,
             "events_enabled": instance.events_enabled,

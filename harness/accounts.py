@@ -89,23 +89,35 @@ def oauth_grant(emu: Emulator, app: App, realm_id: str | None = None) -> dict[st
     return {"code": params["code"], "realm_id": params["realmId"]}
 
 
-def hand_made_instance(emu: Emulator, app: App, realm_id: str | None = None, **fields) -> dict:
-    """An instance made outside Pulumi (the console, a script), with `fields` on top;
-    for a company of its own unless `realm_id` says which."""
+def made_by_hand(
+    emu: Emulator,
+    app: App,
+    realm_id: str,
+    account: int = 0,
+    name: str = "Made by hand",
+    tags: tuple[str, ...] = (),
+) -> dict:
+    """An instance for `realm_id` created straight through the API, as someone in the
+    console would: tagged by no stack (unless `tags` names one). Returns the API's
+    answer (with its id)."""
     grant = oauth_grant(emu, app, realm_id)
-    body = {
-        "element": {"key": "quickbooks"},
-        "name": "Made by hand",
-        "providerData": {"code": grant["code"], "realmId": grant["realm_id"]},
-        "configuration": {
-            "oauth.api.key": app.api_key,
-            "oauth.api.secret": app.api_secret,
-            "oauth.callback.url": app.callback_url,
-            "event.notification.enabled": "true",
-            "event.notification.callback.url": "https://hooks.example.com/old",
-            "event.poller.urls": "bills",
-            "authentication.type": "oauth2",
+    answer = emu.api(
+        "POST",
+        "/instances",
+        account=account,
+        json={
+            "element": {"key": "quickbooks"},
+            "name": name,
+            "tags": list(tags),
+            "providerData": {"code": grant["code"], "realmId": realm_id},
+            "configuration": {
+                "oauth.api.key": app.api_key,
+                "oauth.api.secret": app.api_secret,
+                "oauth.callback.url": app.callback_url,
+                "authentication.type": "oauth2",
+                "event.notification.enabled": "false",
+            },
         },
-        **fields,
-    }
-    return emu.api("POST", "/instances", json=body).json()
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()

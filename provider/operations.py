@@ -16,15 +16,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import errors
+from . import company, errors
 from .api import settings as s
 from .api.session import Session
-from .core import ownership
+from .core import health, ownership
 from .core.check import Failure, check_inputs, is_unknown
 from .core.fingerprint import fingerprint
 from .core.inputs import SCHEMA, InstanceSpec
 from .core.observe import after_patch, instance_from_outputs, instance_outputs, spec_outputs
-from .core.plan import adoption_plan, create_body, known_to_provider, plan
+from .core.plan import Plan, adoption_plan, create_body, known_to_provider, plan
 from .errors import (
     ApiError,
     CloudElementsError,
@@ -65,6 +65,9 @@ def check(session: Session, news: dict[str, Any]) -> tuple[dict[str, Any], list[
         # "oauth changed" while showing nothing of it.
         if key and value is not None and not is_unknown(value):
             inputs[f"{name}_fingerprint"] = fingerprint(key, value)
+    twice = company.claimed_twice(session, inputs)
+    if twice is not None:
+        failures.append(twice)
     return inputs, failures
 
 
@@ -81,8 +84,19 @@ def diff(session: Session, olds: dict[str, Any], news: dict[str, Any]) -> Diff:
         except ValidationError:  # the assumed old values need not make a valid spec
             replaces = ()
         return Diff(changes=True, replaces=replaces)
-    result = plan(spec_of(news), olds, key)
+    spec = spec_of(news)
+    result = plan(spec, olds, key)
+    _say_health(session, olds, spec, result)
     return Diff(changes=result.has_changes, replaces=result.replaces, changed=result.changed)
+
+
+def _say_health(session: Session, olds: dict[str, Any], spec: InstanceSpec, todo: Plan) -> None:
+    """What the preview says of an unhealthy instance the state knows of, and its fix."""
+    instance_id = str(olds.get("instance_id"))
+    if todo.authorization_lost:
+        session.warn(health.authorization_lost(instance_id, spec.ownership_tag))
+    elif todo.enable is True and not todo.replaces:
+        session.warn(health.found_disabled(instance_id))
 
 
 # --- create ---------------------------------------------------------------------
@@ -100,6 +114,7 @@ def create(session: Session, props: dict[str, Any]) -> Applied:
     if owned is not None:
         log.warning("adopting instance %s found by ownership tag", owned["id"])
         return _reconciled(session, spec, owned)
+    company.guard(session, spec, f"create instance {spec.name!r}", besides=None)
     body = create_body(
         spec,
         settings.oauth_api_key or "",
@@ -122,6 +137,9 @@ def create(session: Session, props: dict[str, Any]) -> Applied:
         log.warning("create failed (%s) but instance %s exists; adopting", exc, owned["id"])
         return _reconciled(session, spec, owned)
     session.record_created(spec, created)
+    if not spec.enabled:  # created to stay silent: its own call, as on the platform
+        session.client().set_enabled(str(created["id"]), False)
+        created = {**created, "disabled": True}
     return _applied(session, spec, created, token=created.get("token"))
 
 
@@ -143,7 +161,18 @@ def _reconciled(session: Session, spec: InstanceSpec, instance: dict[str, Any]) 
     if todo.patch:
         patched = session.client().patch_instance(str(instance["id"]), todo.patch)
         instance = after_patch(instance, patched, todo.patch)
+    instance = _set_enabled(session, str(instance["id"]), instance, todo.enable)
     return _applied(session, spec, instance, token=None)
+
+
+def _set_enabled(
+    session: Session, instance_id: str, instance: dict[str, Any], enable: bool | None
+) -> dict[str, Any]:
+    """The instance after its enable or disable call (none when `enable` is None)."""
+    if enable is None:
+        return instance
+    session.client().set_enabled(instance_id, enable)
+    return {**instance, "disabled": not enable}
 
 
 # --- read -----------------------------------------------------------------------
@@ -152,7 +181,7 @@ def _reconciled(session: Session, spec: InstanceSpec, instance: dict[str, Any]) 
 def read(session: Session, instance_id: str, props: dict[str, Any]) -> Applied | None:
     """Refresh: gone (404) or taken over by another owner -> None; else outputs."""
     mine = props.get("ownership_tag") or ""
-    instance = session.instance_now(instance_id, mine)
+    instance = session.instance_now(instance_id)
     if instance is None:
         return None
     owner = ownership.new_owner(instance.get("tags") or [], mine)
@@ -162,6 +191,11 @@ def read(session: Session, instance_id: str, props: dict[str, Any]) -> Applied |
         return None
     extra_keys = list((props.get("extra_configuration") or {}).keys())
     outputs = instance_outputs(instance, ownership_tag=mine, extra_keys=extra_keys, prior=props)
+    # The log of `pulumi refresh` (the nightly drift job's) names what broke and the fix.
+    if not outputs["valid"]:
+        session.warn(health.authorization_lost(instance_id, mine))
+    elif outputs["disabled"] and props.get("disabled") is False:
+        session.warn(health.found_disabled(instance_id))
     return Applied(instance_id, outputs)
 
 
@@ -171,14 +205,21 @@ def read(session: Session, instance_id: str, props: dict[str, Any]) -> Applied |
 def update(
     session: Session, instance_id: str, olds: dict[str, Any], news: dict[str, Any]
 ) -> dict[str, Any]:
-    """One PATCH with only what changed; returns full outputs."""
+    """One PATCH with only what changed, then the enable or disable call if `enabled`
+    changed; returns full outputs. An instance whose authorization is lost gets no write
+    at all until a new grant comes."""
     spec = _spec_redacted(session, news)
     todo = plan(spec, olds, session.fingerprint_key)
+    if todo.authorization_lost:
+        raise ProvisioningError(health.needs_new_grant(instance_id, spec.ownership_tag))
     instance = instance_from_outputs(instance_id, olds)
     sent = todo.patch
+    mine = olds.get("ownership_tag") or spec.ownership_tag
+    if todo.writes:
+        ownership.check_still_ours(instance_id, session.tags_now(instance_id) or [], mine)
+    if "providerData" in sent:
+        company.guard(session, spec, f"re-authorize instance {instance_id}", instance_id)
     if sent:
-        mine = olds.get("ownership_tag") or spec.ownership_tag
-        ownership.check_still_ours(instance_id, session.tags_now(instance_id, mine) or [], mine)
         try:
             patched = session.client().patch_instance(instance_id, sent)
         except InstanceNotFound as exc:
@@ -189,7 +230,9 @@ def update(
                 raise errors.spent_grant(spec.name, exc) from None
             patched, sent = applied, {}  # the instance as it is now: nothing to merge
         instance = after_patch(instance, patched, sent)
-        session.forget(instance_id, mine)
+    instance = _set_enabled(session, instance_id, instance, todo.enable)
+    if todo.writes:
+        session.forget(instance_id)
     return spec_outputs(spec, instance, prior=_known(session, spec, olds))
 
 
@@ -218,26 +261,37 @@ def _applied_by_lost_attempt(
 
 
 def delete(session: Session, instance_id: str, props: dict[str, Any]) -> None:
-    """Deletes (or releases) the instance if it is still this resource's; 404 counts as
-    done: the goal state (no instance) holds."""
+    """Deletes, releases, or disables and releases the instance (`on_delete`) if it is
+    still this resource's; 404 counts as done: the goal state (no instance) holds."""
     mine = props.get("ownership_tag")
-    tags = session.tags_now(instance_id, mine)
+    tags = session.tags_now(instance_id)
     if tags is None:
         return
     owners = ownership.other_owners(tags, mine)
     if owners:
         session.warn(ownership.spared(instance_id, owners[0], mine))
         return
-    if props.get("on_delete") == "release":
-        released = ownership.released_tags(tags, mine)
-        session.client().patch_instance(instance_id, {"tags": released})
-        session.warn(ownership.released(instance_id))
+    try:
+        _let_go(session, instance_id, props.get("on_delete"), tags, mine)
+    except InstanceNotFound:
+        pass  # deleted meanwhile: nothing is left to delete, release or disable
+    session.forget(instance_id, gone=True)
+
+
+def _let_go(
+    session: Session, instance_id: str, on_delete: str | None, tags: list[str], mine: str | None
+) -> None:
+    client = session.client()
+    if on_delete not in ("release", "disable"):
+        client.delete_instance(instance_id)
+        return
+    if on_delete == "disable":  # first: a retry after a failed release disables again
+        client.set_enabled(instance_id, False)
+    client.patch_instance(instance_id, {"tags": ownership.released_tags(tags, mine)})
+    if on_delete == "disable":
+        session.warn(health.disabled_and_released(instance_id))
     else:
-        try:
-            session.client().delete_instance(instance_id)
-        except InstanceNotFound:
-            pass
-    session.forget(instance_id, mine)
+        session.warn(ownership.released(instance_id))
 
 
 # --- helpers --------------------------------------------------------------------

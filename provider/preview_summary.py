@@ -18,6 +18,7 @@ import re
 import sys
 from typing import Any
 
+from .core import health
 from .core.inputs import SECRET_INPUTS
 from .preview_diff import HIDDEN, MAX_VALUE, SECRET_SIG, SYMBOL, errors, raw_diff, secret_change
 
@@ -61,6 +62,19 @@ def instance_rows(step: dict) -> list[tuple[str, str, str]]:
     return rows
 
 
+def health_note(step: dict) -> str | None:
+    """What a reviewer must know of an instance the state knows to be unhealthy: what
+    happened and the fix, in the provider's own words (the preview's warning)."""
+    old = (step.get("oldState") or {}).get("outputs") or {}
+    new = (step.get("newState") or {}).get("inputs") or {}
+    instance = str(old.get("instance_id"))
+    if old.get("health") == health.AUTHORIZATION_LOST:
+        return health.authorization_lost(instance, old.get("ownership_tag"))
+    if old.get("health") == health.DISABLED and new.get("enabled") is not False:
+        return health.found_disabled(instance)
+    return None
+
+
 def summarize(preview: dict) -> str:
     steps = [s for s in preview.get("steps") or [] if s.get("urn", "").count(INSTANCE_TYPE)]
     steps = [s for s in steps if s["op"] not in ("same", "read", "delete-replaced")]
@@ -84,6 +98,9 @@ def summarize(preview: dict) -> str:
                 f"Replaced because of: {', '.join(reasons)} (another QuickBooks company means "
                 "a new instance)."
             )
+        unhealthy = health_note(step)
+        if unhealthy:
+            lines.append(f"Health: {unhealthy}")
         rows = instance_rows(step)
         if rows:
             lines += ["", "| input | old | new |", "|---|---|---|"]

@@ -179,25 +179,21 @@ class CloudElementsClient:
             return []  # an empty search answers 404 "No instances found"
         return [i for i in found if i.get("name") == name]
 
-    def list_tagged(self, tag: str) -> tuple[list[dict[str, Any]], bool]:
-        """Every instance carrying `tag`, in one call; and whether the answer is known
-        to be the whole list. The platform's paging is not documented: a next-page
-        token in the answer means more pages exist, which this call does not follow
-        (callers then fall back to reading by id, never to a partial truth)."""
+    def list_instances(self) -> tuple[list[dict[str, Any]], bool]:
+        """Every instance of the organization, in one call; and whether the answer is
+        known to be the whole list. The platform's paging is not documented: a
+        next-page token in the answer means more pages exist, which this call does not
+        follow (callers then fall back to reading by id, never to a partial truth)."""
         try:
             found, headers = self._call(
-                "GET",
-                "/instances",
-                f"list instances tagged {tag!r}",
-                params={"tags[]": tag},
-                with_headers=True,
+                "GET", "/instances", "list instances of the organization", with_headers=True
             )
         except InstanceNotFound:
-            return [], True  # an empty search answers 404 "No instances found"
+            return [], True  # an empty list answers 404 "No instances found"
         complete = not headers.get(NEXT_PAGE_HEADER)
         if not isinstance(found, list):
             return [], False
-        return [i for i in found if tag in (i.get("tags") or [])], complete
+        return [i for i in found if isinstance(i, dict)], complete
 
     def create_instance(self, body: dict[str, Any], owner: str) -> dict[str, Any]:
         # Before it has an id, an instance is known by its name and ownership tag.
@@ -211,6 +207,12 @@ class CloudElementsClient:
 
     def delete_instance(self, instance_id: str) -> None:
         self._call("DELETE", f"/instances/{instance_id}", f"delete instance {instance_id}")
+
+    def set_enabled(self, instance_id: str, enabled: bool) -> None:
+        """`PUT` (enable) or `DELETE` (disable) `/instances/{id}/enabled`: idempotent, so
+        retried like any other write that repeating cannot harm."""
+        method, verb = ("PUT", "enable") if enabled else ("DELETE", "disable")
+        self._call(method, f"/instances/{instance_id}/enabled", f"{verb} instance {instance_id}")
 
     # --- the OAuth consent (python -m provider.onboard) ---------------------------
 

@@ -1,5 +1,6 @@
 """What one provider process shares across the engine's steps: its settings, one HTTP
-client, and the inventory of each stack's instances.
+client, the inventory of the organization's instances, and which resource declared
+which QuickBooks company.
 
 The engine runs steps in parallel threads of one process (one process per command,
 under the stack lock), so everything here is built lazily, once, under a lock: one
@@ -15,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.catalog import KEY_REALM
 from ..core.declaration import SpecBase as InstanceSpec
-from ..core.tags import stack_tag_of
 from ..errors import InstanceNotFound, ProvisioningError
 from . import settings as s
 from .inventory import Inventory
@@ -39,10 +39,21 @@ class Session:
         self, settings: ProviderSettings, warn: Callable[[str], None] = print_warning
     ) -> None:
         self.settings = settings
-        self.warn = warn  # how the front-end shows a warning (ownership, release)
+        self._show = warn  # how the front-end shows a warning (ownership, release, health)
+        self._said: set[str] = set()
         self._client: CloudElementsClient | None = None
-        self._inventories: dict[str, Inventory] = {}
+        self._inventory: Inventory | None = None
+        self._claims: dict[str, str] = {}  # QuickBooks company -> the resource declaring it
         self._lock = threading.Lock()
+
+    def warn(self, message: str) -> None:
+        """Shows `message` once per process: a refresh that runs the program both reads
+        and diffs a resource, and each would say the same."""
+        with self._lock:
+            if message in self._said:
+                return
+            self._said.add(message)
+        self._show(message)
 
     @property
     def fingerprint_key(self) -> str:
@@ -64,20 +75,29 @@ class Session:
         self.settings.require(*s.API_SETTINGS)
         return CloudElementsClient.from_settings(self.settings)
 
-    def inventory(self, ownership_tag: str) -> Inventory:
-        """The instances of the stack `ownership_tag` belongs to, listed once."""
+    def inventory(self) -> Inventory:
+        """The organization's instances, listed once."""
         client = self.client()
-        tag = stack_tag_of(ownership_tag)
         with self._lock:
-            return self._inventories.setdefault(tag, Inventory(tag, client.list_tagged))
+            if self._inventory is None:
+                self._inventory = Inventory(client.list_instances)
+            return self._inventory
 
-    def forget(self, instance_id: str, ownership_tag: str | None) -> None:
-        if ownership_tag:
-            self.inventory(ownership_tag).forget(instance_id)
+    def forget(self, instance_id: str, *, gone: bool = False) -> None:
+        self.inventory().forget(instance_id, gone=gone)
 
-    def instance_now(self, instance_id: str, mine: str | None) -> dict[str, Any] | None:
+    def claim_company(self, realm_id: str, ownership_tag: str) -> str | None:
+        """Remembers that the resource `ownership_tag` declares `realm_id`; returns the
+        other resource of the run that declared it first, if any. The engine checks
+        every resource of a run in this one process; a repeated check, or the check of
+        a replacement, comes with the same ownership tag and claims nothing new."""
+        with self._lock:
+            first = self._claims.setdefault(realm_id, ownership_tag)
+        return None if first == ownership_tag else first
+
+    def instance_now(self, instance_id: str) -> dict[str, Any] | None:
         """The instance as a GET shows it (None: gone), from the inventory where it can."""
-        listed = self.inventory(mine).instance(instance_id) if mine else None
+        listed = self.inventory().instance(instance_id)
         if listed is not None:
             return listed
         try:
@@ -85,11 +105,11 @@ class Session:
         except InstanceNotFound:
             return None
 
-    def tags_now(self, instance_id: str, mine: str | None) -> list[str] | None:
+    def tags_now(self, instance_id: str) -> list[str] | None:
         """The instance's tags (None: gone), from the inventory where it can."""
-        tags = self.inventory(mine).tags_of(instance_id) if mine else None
+        tags = self.inventory().tags_of(instance_id)
         if tags is None:
-            instance = self.instance_now(instance_id, None)  # a GET by id
+            instance = self.instance_now(instance_id)
             if instance is None:
                 return None
             tags = instance.get("tags") or []
@@ -104,7 +124,7 @@ class Session:
         replaced (a replace creates first, then deletes): not a twin to adopt.
         """
         client = self.client()
-        listed = None if fresh else self.inventory(spec.ownership_tag).tagged(spec.ownership_tag)
+        listed = None if fresh else self.inventory().tagged(spec.ownership_tag)
         if listed is None:
             listed = client.find_instances(spec.ownership_tag)
         twins = []
@@ -124,6 +144,4 @@ class Session:
         return twins[0] if twins else None
 
     def record_created(self, spec: InstanceSpec, created: dict[str, Any]) -> None:
-        self.inventory(spec.ownership_tag).record(
-            {k: v for k, v in created.items() if k != "token"}
-        )
+        self.inventory().record({k: v for k, v in created.items() if k != "token"}, spec.realm_id)

@@ -32,11 +32,16 @@ def health_of(valid: bool, disabled: bool) -> str:
     return DISABLED if disabled else OK
 
 
-def onboard_fix(ownership_tag: str | None) -> str:
-    """The exact commands that give this resource a new grant and apply it."""
-    stack, key = "<stack>", "<key>"
+def _stack_and_key(ownership_tag: str | None) -> tuple[str, str]:
     if ownership_tag and is_ownership_tag(ownership_tag):
         _project, stack, key = ownership_tag.removeprefix(OWNERSHIP_PREFIX).split(":", 2)
+        return stack, key
+    return "<stack>", "<key>"
+
+
+def onboard_fix(ownership_tag: str | None) -> str:
+    """The exact commands that give this resource a new grant and apply it."""
+    stack, key = _stack_and_key(ownership_tag)
     return f"run `{ONBOARD_COMMAND} --stack {stack} --instance {key}`, then `pulumi up`"
 
 
@@ -47,6 +52,27 @@ def authorization_lost(instance_id: str, ownership_tag: str | None) -> str:
         "its refresh token expired, or another instance was authorized for the same "
         f"company. Fix: {onboard_fix(ownership_tag)} (it re-authorizes this instance in "
         "place, same instance id, and re-enables it if the platform disabled it)"
+    )
+
+
+def needs_new_grant(instance_id: str, ownership_tag: str | None) -> str:
+    """Why an `up` refuses to write to an instance whose authorization is lost."""
+    return f"nothing was changed: {authorization_lost(instance_id, ownership_tag)}"
+
+
+def found_disabled(instance_id: str) -> str:
+    return (
+        f"instance {instance_id} is disabled: it answers 403 and delivers no events. "
+        "`pulumi up` re-enables it (one call); set `enabled: false` to keep it disabled."
+    )
+
+
+def disabled_and_released(instance_id: str) -> str:
+    return (
+        f"instance {instance_id} disabled and released (on_delete: disable): it stays, "
+        "with its configuration, delivers no events, and carries no ownership or stack "
+        f"tag of this stack; another stack can take it with adopt_id: {instance_id} "
+        "and `enabled: true`."
     )
 
 
@@ -68,16 +94,27 @@ def bound_to(
     return None
 
 
-def company_taken(realm_id: str, other: dict[str, Any], what: str) -> str:
+def _described(other: dict[str, Any]) -> str:
     owner = next((t for t in other.get("tags") or [] if is_ownership_tag(str(t))), None)
-    held_by = f", managed by {owner}" if owner else ", not managed by any Pulumi stack"
+    held_by = f"managed by {owner}" if owner else "not managed by any Pulumi stack"
+    return f"instance {other.get('id')} ({other.get('name')!r}, {held_by})"
+
+
+def company_taken(realm_id: str, other: dict[str, Any], what: str) -> str:
     return (
-        f"{what}: QuickBooks company {realm_id} is already bound to instance {other.get('id')} "
-        f"({other.get('name')!r}{held_by}); nothing was changed. QuickBooks keeps one "
-        "authorized instance per company: binding it here would silently wipe that "
-        "instance's authorization and stop its events. Adopt that instance instead "
-        f"(`adopt_id: {other.get('id')}`), consent with another company, or set "
-        "`takeover_company: true` to take the company over on purpose."
+        f"{what}: QuickBooks company {realm_id} is already bound to {_described(other)}; "
+        "nothing was changed. QuickBooks keeps one authorized instance per company: "
+        "binding it here would silently wipe that instance's authorization and stop its "
+        f"events. Adopt that instance instead (`adopt_id: {other.get('id')}`), consent "
+        "with another company, or set `takeover_company: true` to take the company over "
+        "on purpose."
+    )
+
+
+def taking_over_company(realm_id: str, other: dict[str, Any], what: str) -> str:
+    return (
+        f"{what}: takeover_company: QuickBooks company {realm_id} moves here from "
+        f"{_described(other)}, which loses its authorization and stops delivering events."
     )
 
 
@@ -89,16 +126,29 @@ def same_company_twice(realm_id: str, this: str, other: str) -> str:
     )
 
 
-def found_disabled(instance_id: str) -> str:
+def company_unchecked(realm_id: str, what: str) -> str:
     return (
-        f"instance {instance_id} is disabled: it answers 403 and delivers no events. "
-        "`pulumi up` re-enables it (one call); set `enabled: false` to keep it disabled."
+        f"{what}: the organization's instance list came in pages or without "
+        "configurations, so whether another instance is bound to QuickBooks company "
+        f"{realm_id} was checked only on what it showed"
     )
 
 
-def partial_company_check(realm_id: str, what: str) -> str:
-    return (
-        f"{what}: the organization's instance list came in pages, so whether another "
-        f"instance is bound to QuickBooks company {realm_id} was checked only on the "
-        "first page"
-    )
+def resource_of(ownership_tag: str) -> str:
+    """The resource's name in the stack, as a user declared it."""
+    return _stack_and_key(ownership_tag)[1] if is_ownership_tag(ownership_tag) else ownership_tag
+
+
+# Every message above, with placeholders for its values: the README quotes each one
+# (tests/unit/test_health.py holds that true).
+SAMPLE_INSTANCE = {"id": "<id>", "name": "<name>", "tags": ["pulumi:<project>:<stack>:<key>"]}
+MESSAGES = (
+    authorization_lost("<id>", None),
+    needs_new_grant("<id>", None),
+    found_disabled("<id>"),
+    disabled_and_released("<id>"),
+    company_taken("<realm>", SAMPLE_INSTANCE, "create instance '<name>'"),
+    taking_over_company("<realm>", SAMPLE_INSTANCE, "create instance '<name>'"),
+    same_company_twice("<realm>", "<key>", "<other key>"),
+    company_unchecked("<realm>", "create instance '<name>'"),
+)

@@ -179,12 +179,44 @@ INPUTS: tuple[Input, ...] = (
         ),
         compare="fingerprint",
         secret=True,
-        fields=("realm_id", "oauth_fingerprint"),
+        # `valid`: a lost authorization is drift of the grant, and a new grant fixes it.
+        fields=("realm_id", "oauth_fingerprint", "valid"),
         replaced_by=("realm_id",),
         outputs=(
             Output("realm_id", "string", "the QuickBooks company id (plain: no credential)"),
             Output("oauth_fingerprint", "string", "keyed fingerprint of `oauth`", remembered=True),
         ),
+    ),
+    Input(
+        "enabled",
+        StrictBool,
+        True,
+        type_doc="bool",
+        default_doc="`true`",
+        doc="`false` disables the instance on purpose (kept with its configuration, "
+        "delivers no events); an instance found disabled while `true` is drift, and "
+        "`pulumi up` re-enables it",
+        effect_doc="update in place (one enable or disable call)",
+        api=Explicit(
+            "plan.desired_view, plan.enable_call, observe.instance_outputs: its own call "
+            "(`PUT`/`DELETE /instances/{id}/enabled`), observed as not `disabled`"
+        ),
+        outputs=(Output("enabled", "bool", "not `disabled`, as the platform shows it"),),
+        strategy=lambda st: st.booleans(),
+    ),
+    Input(
+        "takeover_company",
+        StrictBool,
+        False,
+        type_doc="bool",
+        default_doc="`false`",
+        effect_doc="not compared",
+        doc="bind the grant's company even though another instance of the organization "
+        "is bound to it: that instance then loses its authorization. Without it, such a "
+        "create or re-authorization is refused before any write (see "
+        "[When events stop](../README.md#when-events-stop))",
+        api=ProviderOnly(),
+        compare="not compared",
     ),
     Input(
         "adopt_id",
@@ -217,14 +249,14 @@ INPUTS: tuple[Input, ...] = (
         "on_delete",
         OnDelete,
         "delete",
-        type_doc="`delete` \\| `release`",
+        type_doc="`delete` \\| `release` \\| `disable`",
         default_doc="`delete`",
         effect="state",
-        doc="what removing the resource does: delete the instance, or release it (leave "
-        "it, without this stack's ownership tag)",
+        doc="what removing the resource does: delete the instance, release it (leave "
+        "it, without this stack's ownership and stack tags), or disable it and release it",
         api=ProviderOnly(),
         output_type="string",
-        strategy=lambda st: st.sampled_from(["delete", "release"]),
+        strategy=lambda st: st.sampled_from(["delete", "release", "disable"]),
     ),
 )
 
@@ -238,6 +270,7 @@ SCHEMA = Schema(
     trailing=(
         Output("valid", "bool", "the platform's verdict on the connection"),
         Output("disabled", "bool", "disabled instances answer 403"),
+        Output("health", "string", "`ok` \\| `disabled` \\| `authorization lost`"),
         Output("created_date", "string", "when the platform created it"),
         Output("configuration", "map", "every non-secret configuration value"),
         Output(

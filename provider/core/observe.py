@@ -12,6 +12,7 @@ from typing import Any
 from .catalog import ELEMENT_KEY, KEY_REALM, MASK, SECRET_KEYS
 from .declaration import Schema
 from .declaration import SpecBase as InstanceSpec
+from .health import health_of
 from .inputs import SCHEMA
 from .plan import event_configuration
 from .tags import stack_tag_of
@@ -40,6 +41,7 @@ def instance_outputs(
     }
     tags = [t for t in instance.get("tags") or [] if isinstance(t, str)]
     element = instance.get("element") or {}
+    valid, disabled = instance.get("valid") is not False, bool(instance.get("disabled", False))
     outputs = {
         "instance_id": str(instance["id"]),
         "element_key": element.get("key", ELEMENT_KEY),
@@ -51,8 +53,10 @@ def instance_outputs(
         "stack_tag": stack_tag if stack_tag in tags else None,
         "extra_configuration": {k: config[k] for k in sorted(extra_keys) if k in config},
         "realm_id": config.get(KEY_REALM) or prior.get("realm_id"),
-        "valid": bool(instance.get("valid", True)),
-        "disabled": bool(instance.get("disabled", False)),
+        "valid": valid,
+        "disabled": disabled,
+        "enabled": not disabled,
+        "health": health_of(valid, disabled),
         "created_date": instance.get("createdDate") or prior.get("created_date"),
         "configuration": dict(sorted(config.items())),
     }
@@ -89,6 +93,8 @@ def after_patch(
     config.update(sent.get("configuration") or {})
     if "providerData" in sent:
         config[KEY_REALM] = sent["providerData"]["realmId"]
+        if "valid" not in (patched or {}):
+            merged["valid"] = True  # a grant the platform accepted authorizes it again
     merged["configuration"] = config
     if "tags" in sent and not (patched or {}).get("tags"):
         merged["tags"] = sent["tags"]

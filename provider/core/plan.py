@@ -27,10 +27,21 @@ class Plan:
     changed: tuple[str, ...] = ()  # compared fields that differ
     replaces: tuple[str, ...] = ()  # input properties that force a replace
     patch: dict[str, Any] = field(default_factory=dict)
+    # The instance's own enable (True) or disable (False) call, after the PATCH; None: none.
+    enable: bool | None = None
 
     @property
     def has_changes(self) -> bool:
         return bool(self.changed)
+
+    @property
+    def authorization_lost(self) -> bool:
+        """The instance lost its authorization and the spec brings no new grant for it."""
+        return "valid" in self.changed and "oauth_fingerprint" not in self.changed
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.patch) or self.enable is not None
 
 
 def desired_view(spec: InstanceSpec, fingerprint_key: str) -> dict[str, Any]:
@@ -44,6 +55,9 @@ def desired_view(spec: InstanceSpec, fingerprint_key: str) -> dict[str, Any]:
         "ownership_tag": spec.ownership_tag,
         "realm_id": spec.realm_id,
         "extra_configuration": dict(spec.extra_configuration),
+        "enabled": spec.enabled,
+        # A working connection is always wanted; only a new grant restores a lost one.
+        "valid": True,
     }
 
 
@@ -51,6 +65,10 @@ def _observed_view(
     spec: InstanceSpec, desired: dict[str, Any], old: dict[str, Any]
 ) -> dict[str, Any]:
     observed = {k: old.get(k) for k in desired}
+    # Health is what the platform's flags say; a state written before `enabled` and
+    # `health` existed holds them too (`disabled`, `valid`).
+    observed["enabled"] = not old.get("disabled", False)
+    observed["valid"] = old.get("valid") is not False
     observed.update((k, v) for k, v in spec.schema_.observed_state(old).items() if k in desired)
     # Only the extra keys the spec manages are compared (removing one from the
     # spec stops managing it; the platform's own keys are not drift).
@@ -123,7 +141,17 @@ def plan(spec: InstanceSpec, old: dict[str, Any], fingerprint_key: str) -> Plan:
             }
         )
     )
-    return Plan(changed=changed, replaces=replaces, patch=patch_body(spec, changed, old))
+    return Plan(
+        changed=changed,
+        replaces=replaces,
+        patch=patch_body(spec, changed, old),
+        enable=enable_call(spec, changed),
+    )
+
+
+def enable_call(spec: InstanceSpec, changed: tuple[str, ...]) -> bool | None:
+    """Enabling and disabling are calls of their own, never part of a PATCH."""
+    return spec.enabled if "enabled" in changed else None
 
 
 def patch_body(spec: InstanceSpec, changed: tuple[str, ...], old: dict[str, Any]) -> dict:
@@ -196,5 +224,8 @@ def adoption_plan(spec: InstanceSpec, observed: dict[str, Any], fingerprint_key:
         **observed,
         "oauth_fingerprint": desired_view(spec, fingerprint_key)["oauth_fingerprint"],
         "realm_id": observed.get("realm_id") or spec.realm_id,
+        # Adopting takes no grant, so it cannot mend a lost authorization: the adopted
+        # instance's health shows in its outputs and the next preview.
+        "valid": True,
     }
     return plan(spec, observed, fingerprint_key)

@@ -188,6 +188,6 @@ def _owner_tag(tag: str) -> str:
 
 AdoptFrom = Annotated[StrictStr, Field(max_length=200), AfterValidator(_owner_tag)]
 # What `pulumi destroy` (or removing the resource) does to the instance: delete it,
-# or release it (leave it in place without this stack's ownership tag, free for
-# another stack to adopt).
-OnDelete = Literal["delete", "release"]
+# release it (leave it in place without this stack's ownership tag, free for
+# another stack to adopt), or disable it and release it (kept, but silent).
+OnDelete = Literal["delete", "release", "disable"]

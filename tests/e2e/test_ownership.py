@@ -137,7 +137,9 @@ def test_killed_up_recovers_by_the_book_without_a_second_instance(tmp_path, emu)
     )
     try:
         deadline = time.monotonic() + 120
-        while not any(r["method"] == "GET" and "tags" in r["query"] for r in emu.requests()):
+        while not any(
+            r["method"] == "GET" and r["path"].endswith("/instances") for r in emu.requests()
+        ):
             assert cli.poll() is None, "pulumi up ended before its create started"
             assert time.monotonic() < deadline, "the create never started"
             time.sleep(0.2)

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from harness.accounts import hand_made_instance, oauth_grant
+from harness.accounts import made_by_hand, oauth_grant
 from harness.companies import new_company
 from harness.emulator import writes
 from harness.native import INSTANCES_PROGRAM, program_files
@@ -178,9 +178,9 @@ def test_a_program_previews_creates_changes_and_destroys(tmp_path, emu, app, plu
 
 def test_import_takes_a_free_instance_and_refuses_another_stacks(tmp_path, emu, app, plugin_venv):
     stack = program_stack(tmp_path, emu, app, plugin_venv, "python", INSTANCES_PROGRAM)
-    free = hand_made_instance(emu, app, tags=["team:books"])
+    free = made_by_hand(emu, app, new_company(emu), tags=("team:books",))
     owner = "pulumi:other-project:prod:books"
-    taken = hand_made_instance(emu, app, tags=[owner])
+    taken = made_by_hand(emu, app, new_company(emu), tags=(owner,))
     flags = ("--yes", "--generate-code=false", "--protect=false")
 
     emu.clear_requests()

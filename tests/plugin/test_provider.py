@@ -22,7 +22,7 @@ from pulumi.provider.experimental.provider import (
     ReadRequest,
 )
 
-from harness.accounts import hand_made_instance, oauth_grant, provider_config
+from harness.accounts import made_by_hand, oauth_grant, provider_config
 from harness.companies import new_company
 from harness.emulator import writes
 from provider.core.check import UNKNOWN
@@ -143,7 +143,7 @@ def test_the_detailed_diff_shows_sets_by_element_secrets_by_name_and_the_replace
 
 
 def test_import_reads_a_free_instance_as_an_adoption_and_refuses_another_owners(plugin, emu, app):
-    free = hand_made_instance(emu, app, tags=["team:books"])
+    free = made_by_hand(emu, app, new_company(emu), tags=("team:books",))
     emu.clear_requests()
     read = run(plugin.read(ReadRequest(URN, str(free["id"]), {}, {})))
     assert writes(emu) == []
@@ -151,7 +151,7 @@ def test_import_reads_a_free_instance_as_an_adoption_and_refuses_another_owners(
     assert to_plain(read.properties)["ownership_tag"] is None  # not ours until the next up
 
     owner = "pulumi:other:prod:books"
-    taken = hand_made_instance(emu, app, tags=[owner])
+    taken = made_by_hand(emu, app, new_company(emu), tags=(owner,))
     emu.clear_requests()
     with pytest.raises(ProvisioningError) as refused:
         run(plugin.read(ReadRequest(URN, str(taken["id"]), {}, {})))
@@ -167,7 +167,7 @@ def test_import_reads_a_free_instance_as_an_adoption_and_refuses_another_owners(
 
 def test_get_instance_looks_up_by_id_or_by_name(plugin, emu, app):
     realm = new_company(emu)
-    made = hand_made_instance(emu, app, realm_id=realm, name="Lookup me")
+    made = made_by_hand(emu, app, realm, name="Lookup me")
     tok = "quickbooks:index:getInstance"
     by_id = run(plugin.invoke(InvokeRequest(tok, to_wire({"id": str(made["id"])}))))
     by_name = run(plugin.invoke(InvokeRequest(tok, to_wire({"name": "Lookup me"}))))
@@ -191,7 +191,7 @@ def test_a_warning_is_an_engine_diagnostic_on_its_resource(plugin, emu, app):
     engine = Engine()
     plugin._diagnostics._engine = engine
     other = "pulumi:other:prod:books"
-    taken = hand_made_instance(emu, app, tags=[other])
+    taken = made_by_hand(emu, app, new_company(emu), tags=(other,))
     props = to_wire({"ownership_tag": "pulumi:shop:dev:books"})
     run(plugin.delete(DeleteRequest(URN, str(taken["id"]), props, 60)))
     [log] = engine.logs

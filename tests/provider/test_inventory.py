@@ -1,10 +1,10 @@
-"""One list per provider process: refresh, ownership checks and the lost-create lookup
-answered from `GET /instances?tags[]=<stack tag>`, with safe fallbacks to GET by id."""
+"""One list per provider process: refresh, ownership checks, the lost-create lookup and
+the one-company rule answered from `GET /instances` (the organization's instances),
+with safe fallbacks to GET by id."""
 
 from __future__ import annotations
 
 import json
-from urllib.parse import unquote
 
 from harness.accounts import configured_provider
 from harness.emulator import calls
@@ -29,7 +29,7 @@ def test_refresh_of_n_is_one_list_call(emu, config, provider, make_inputs):
     for before, after in zip(created, reads, strict=True):
         assert after.id == before.id
         assert fresh.diff(after.id, after.outs, before.outs).changes is False
-    assert STACK_TAG in unquote(emu.requests()[0]["query"])
+    assert emu.requests()[0]["query"] == ""  # the whole organization: no tag filter
 
 
 def test_create_and_destroy_of_n_share_one_list(emu, config, make_inputs):
@@ -48,7 +48,7 @@ def test_create_and_destroy_of_n_share_one_list(emu, config, make_inputs):
     )
 
 
-def test_an_instance_without_the_stack_tag_is_read_by_id_and_tagged_by_the_next_patch(
+def test_an_instance_without_the_stack_tag_is_read_from_the_list_and_tagged_by_the_next_patch(
     emu, config, provider, make_inputs
 ):
     inputs = make_inputs()
@@ -61,7 +61,7 @@ def test_an_instance_without_the_stack_tag_is_read_by_id_and_tagged_by_the_next_
     fresh = configured_provider(config)
     emu.clear_requests()
     read = fresh.read(result.id, result.outs)
-    assert calls(emu) == [("GET", "/instances"), ("GET", f"/instances/{result.id}")]
+    assert calls(emu) == [("GET", "/instances")]
     assert read.outs["stack_tag"] is None
     assert fresh.diff(result.id, read.outs, inputs).changes is False  # no PATCH of its own
 
@@ -73,8 +73,8 @@ def test_an_instance_without_the_stack_tag_is_read_by_id_and_tagged_by_the_next_
 def fake_lister(entries, complete=True):
     calls_made = []
 
-    def lister(tag):
-        calls_made.append(tag)
+    def lister():
+        calls_made.append("list")
         return entries, complete
 
     return lister, calls_made
@@ -82,16 +82,16 @@ def fake_lister(entries, complete=True):
 
 def test_a_list_without_configuration_answers_ownership_but_not_reads():
     lister, made = fake_lister([{"id": 5, "tags": ["a", STACK_TAG]}])
-    inventory = Inventory(STACK_TAG, lister)
+    inventory = Inventory(lister)
     assert inventory.tags_of("5") == ["a", STACK_TAG]
     assert inventory.instance("5") is None  # read falls back to GET by id
     assert inventory.tags_of("6") is None
-    assert made == [STACK_TAG]  # listed once
+    assert made == ["list"]  # listed once
 
 
 def test_a_paged_list_never_answers_not_found_for_a_create():
     lister, _ = fake_lister([{"id": 5, "tags": [STACK_TAG], "configuration": {}}], complete=False)
-    inventory = Inventory(STACK_TAG, lister)
+    inventory = Inventory(lister)
     assert inventory.tagged(STACK_TAG) is None  # the create then looks up by tag
     assert inventory.instance("5") is not None  # what it did list is still true
 
@@ -112,5 +112,5 @@ def test_the_client_sees_a_next_page_token_as_a_partial_list():
 
     with serving(stub(Paging)) as url:
         client = CloudElementsClient(url, "u", "o", redactor=Redactor([]))
-        found, complete = client.list_tagged(STACK_TAG)
+        found, complete = client.list_instances()
         assert found == [entry] and complete is False

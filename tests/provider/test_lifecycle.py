@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pulumi.runtime import rpc
 
-from harness.accounts import configured_provider, hand_made_instance, oauth_grant, provider_config
+from harness.accounts import configured_provider, oauth_grant, provider_config
 from harness.companies import new_company
 from harness.emulator import calls, writes
 from provider.core.catalog import POLLER_RESOURCES
@@ -164,7 +164,22 @@ def test_create_adopts_an_instance_already_carrying_its_ownership_tag(emu, provi
 
 
 def test_adopt_id_takes_over_without_a_grant_and_reconciles(emu, app, provider, make_inputs):
-    existing = hand_made_instance(emu, app)
+    grant = oauth_grant(emu, app)
+    body = {
+        "element": {"key": "quickbooks"},
+        "name": "Made by hand",
+        "providerData": {"code": grant["code"], "realmId": grant["realm_id"]},
+        "configuration": {
+            "oauth.api.key": app.api_key,
+            "oauth.api.secret": app.api_secret,
+            "oauth.callback.url": app.callback_url,
+            "event.notification.enabled": "true",
+            "event.notification.callback.url": "https://hooks.example.com/old",
+            "event.poller.urls": "bills",
+            "authentication.type": "oauth2",
+        },
+    }
+    existing = emu.api("POST", "/instances", json=body).json()
     inputs = provider.check(
         {},
         {
@@ -203,7 +218,8 @@ def test_delete_removes_the_instance(emu, provider, make_inputs):
 def test_spent_grant_fails_clearly_without_leaking_it(emu, provider, make_inputs):
     inputs = make_inputs()
     create(provider, emu, inputs)
-    again = {**inputs, "ownership_tag": inputs["ownership_tag"] + "-2"}
+    # Past the one-company guard on purpose: the platform then refuses the spent grant.
+    again = {**inputs, "ownership_tag": inputs["ownership_tag"] + "-2", "takeover_company": True}
     with pytest.raises(ProvisioningError) as failure:
         provider.create(again)
     text = str(failure.value)
@@ -243,7 +259,7 @@ def test_wrong_credentials_fail_naming_the_operation_without_secrets(emu, app, m
     with pytest.raises(AuthenticationFailed) as failure:
         provider.read("1", {})
     text = str(failure.value)
-    assert "read instance 1" in text and "HTTP 401" in text
+    assert "list instances of the organization" in text and "HTTP 401" in text
     assert "wrong-user-secret-123" not in text and emu.accounts[0][0] not in text
 
 
@@ -258,8 +274,9 @@ def test_replace_for_another_company_creates_beside_the_old_instance(
 ):
     inputs = make_inputs()
     old_id, _ = create(provider, emu, inputs)
-    news = {**inputs, "oauth": oauth_grant(emu, app, realm_id="9130350000000002")}
+    news = {**inputs, "oauth": oauth_grant(emu, app)}
     new_id, outs = create(provider, emu, news)  # the engine creates first, then deletes old
     assert new_id != old_id and ("POST", "/instances") in calls(emu)
-    assert outs["realm_id"] == "9130350000000002"
+    realms = [rpc.unwrap_rpc_secret(i["oauth"])["realm_id"] for i in (news, inputs)]
+    assert outs["realm_id"] == realms[0] != realms[1]
     assert emu.api("GET", f"/instances/{old_id}").status_code == 200

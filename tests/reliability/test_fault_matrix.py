@@ -194,10 +194,6 @@ def _instances(_resource: Resource) -> str:
     return "/instances"
 
 
-def _stack_tag(resource: Resource) -> str:
-    return resource.raw["ownership_tag"].rsplit(":", 1)[0]  # pulumi:<project>:<stack>
-
-
 CREATE = Operation(
     "create",
     "POST",
@@ -208,16 +204,16 @@ CREATE = Operation(
     survives=_post_retried,
     names=lambda r: ["create instance", r.raw["name"], r.raw["ownership_tag"]],
 )
-# The ownership lookup (`GET /instances?tags[]=...`) runs before every POST, and again
-# after a POST whose outcome is unknown.
+# The ownership lookup (the run's `GET /instances`, then `?tags[]=...` after a POST whose
+# outcome is unknown) runs before every POST.
 LOOKUP = replace(
     CREATE,
     label="create (ownership lookup)",
     method="GET",
     after_failure=_after_failed_lookup,
     survives=_retried,
-    # The run's inventory is the first lookup: one list of the stack's instances.
-    names=lambda r: ["list instances", _stack_tag(r)],
+    # The run's inventory is the first lookup: one list of the organization's instances.
+    names=lambda r: ["list instances of the organization"],
 )
 # A refresh reads from that same list.
 READ = Operation(
@@ -226,7 +222,7 @@ READ = Operation(
     Resource.refresh,
     _after_failed_refresh,
     path=_instances,
-    names=lambda r: ["list instances", _stack_tag(r)],
+    names=lambda r: ["list instances of the organization"],
 )
 UPDATE = Operation("update", "PATCH", Resource.up, _after_failed_update, _created_then_changed)
 REAUTHORIZE = replace(

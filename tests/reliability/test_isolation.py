@@ -63,8 +63,8 @@ def test_the_provider_reports_a_wrong_secret_without_showing_any(emu, app, make_
     with pytest.raises(AuthenticationFailed) as failure:
         wrong.read(ours.id, ours.outs)
     text = str(failure.value)
-    # The refresh's first call is the run's list of the stack's instances.
-    assert "list instances tagged 'pulumi:" in text and "HTTP 401" in text
+    # The refresh's first call is the run's list of the organization's instances.
+    assert "list instances of the organization" in text and "HTTP 401" in text
     assert "wrong-user-secret-0123456789" not in text and not scan("exception text", text)
 
 

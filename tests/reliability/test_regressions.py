@@ -12,6 +12,7 @@ import requests
 from harness.accounts import (
     configured_provider,
     oauth_grant,
+    provider_config,
 )
 from harness.companies import new_company
 from harness.stub_server import QuietHandler, serving, stub
@@ -70,10 +71,13 @@ def test_a_grant_spent_elsewhere_still_fails_clearly_after_a_retried_5xx(
     realm = new_company(emu)
     inputs = make_inputs(oauth=oauth_grant(emu, app, realm_id=realm))
     created = provider.create(inputs)
-    spent = oauth_grant(emu, app, realm_id=realm)  # a re-consent for the same company
-    other = make_inputs(oauth=spent)
-    provider.create(other)  # spends `spent`
-    news = provider.check({}, {**inputs, "oauth": spent, "name": "Books v2"}).inputs
+    spent = oauth_grant(emu, app, realm_id=realm)
+    # Another stack spends it (past the one-company guard on purpose, as the PATCH below).
+    elsewhere = configured_provider(provider_config(emu, app))
+    other = {**inputs, "oauth": spent, "ownership_tag": "pulumi:p:other:books"}
+    elsewhere.create(elsewhere.check({}, {**other, "takeover_company": True}).inputs)
+    news = {**inputs, "oauth": spent, "name": "Books v2", "takeover_company": True}
+    news = provider.check({}, news).inputs
     emu.add_fault("PATCH", f"/instances/{created.id}", status=502)  # retried, then refused
     with pytest.raises(Exception) as failure:
         provider.update(created.id, created.outs, news)

@@ -52,3 +52,12 @@ def test_the_test_workflow_runs_what_ci_runs():
     assert workflow[True]["pull_request"] is None  # PyYAML reads the `on:` key as True
     assert workflow[True]["push"]["branches"] == ["main"]
     assert _runs(workflow)[-1].strip() == "bash .ci/run"
+
+
+def test_the_drift_job_fails_on_drift_and_on_every_night_an_instance_is_unhealthy():
+    steps = _load("drift.yml")["jobs"]["drift"]["steps"]
+    pulumi = [s["with"] for s in steps if s.get("uses", "").startswith("pulumi/actions@")]
+    assert [(w["command"], w["expect-no-changes"]) for w in pulumi] == [
+        ("refresh", True),
+        ("preview", True),  # health is desired state: an unhealthy instance is a change
+    ]

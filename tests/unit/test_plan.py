@@ -28,6 +28,7 @@ def outputs_of(s: InstanceSpec) -> dict:
         "tags": all_tags(s),
         "configuration": event_configuration(s),
         "createdDate": "2026-01-01T00:00:00Z",
+        "disabled": not s.enabled,  # create disables one declared `enabled: false`
     }
     prior = known_to_provider(s, {}, KEY)  # what create remembers
     return instance_outputs(

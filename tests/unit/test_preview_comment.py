@@ -164,3 +164,23 @@ def test_cli_reads_the_file_and_survives_a_preview_that_printed_no_json(tmp_path
     empty.write_text("")
     assert main(["--stack", "prod", str(empty)]) == 0
     assert "The preview printed no JSON" in capsys.readouterr().out
+
+
+def test_the_summary_names_an_unhealthy_instance_and_its_fix():
+    owner = "pulumi:quickbooks-instances:dev:books"
+    lost = {
+        "op": "update",
+        "urn": _urn("books"),
+        "oldState": _state(
+            {"name": "Books"}, instance_id="42", ownership_tag=owner, health="authorization lost"
+        ),
+        "newState": _state({"name": "Books"}),
+    }
+    text = comment(_preview(lost))
+    assert "Health: instance 42: authorization lost (valid: false)" in text
+    assert "`python -m provider.onboard --stack dev --instance books`, then `pulumi up`" in text
+
+    disabled = {**lost, "oldState": _state({}, instance_id="42", health="disabled")}
+    assert "Health: instance 42 is disabled" in comment(_preview(disabled))
+    on_purpose = {**disabled, "newState": _state({"enabled": False})}
+    assert "Health:" not in comment(_preview(on_purpose))

@@ -36,6 +36,8 @@ DOCUMENTED_INPUTS = (
     "signature_key",
     "extra_configuration",
     "oauth",
+    "enabled",
+    "takeover_company",
     "adopt_id",
     "adopt_from",
     "on_delete",
@@ -56,6 +58,8 @@ DOCUMENTED_OUTPUTS = {
     "realm_id",
     "valid",
     "disabled",
+    "enabled",
+    "health",
     "created_date",
     "configuration",
     "token",
@@ -129,7 +133,7 @@ WITH_JITTER = Schema(
     (*INPUTS, JITTER),
     ownership_tag=SCHEMA.model.model_fields["ownership_tag"].annotation,
     leading=SCHEMA.outputs[:2],
-    trailing=SCHEMA.outputs[-5:],
+    trailing=SCHEMA.outputs[-6:],
 )
 
 
@@ -175,8 +179,9 @@ def test_every_declared_strategy_is_valid_input_and_round_trips_through_the_api(
     assert failures == []
     spec = SCHEMA.model.model_validate(inputs)
     body = create_body(spec, "key", "secret", "https://app.example.com/cb")
+    created = {"id": 7, "name": spec.name, "tags": body["tags"], "disabled": not spec.enabled}
     read = instance_outputs(
-        {"id": 7, "name": spec.name, "tags": body["tags"], "configuration": body["configuration"]},
+        {**created, "configuration": body["configuration"]},
         ownership_tag=OWNER,
         extra_keys=list(spec.extra_configuration),
         prior=SCHEMA.known_to_provider(spec, {}, "k"),

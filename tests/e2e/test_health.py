@@ -1,0 +1,199 @@
+"""Connection health through the real CLI: a revoked instance is drift that names its
+fix, is refused without a new grant and mended in place by one; a disabled one is
+re-enabled by one call; `enabled: false`, `on_delete: disable`; the one-company guard.
+
+The emulator's token refresh stands in for the platform's nightly one, and the
+reference receiver proves that events stop and flow again.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from harness.accounts import made_by_hand, new_app
+from harness.companies import new_company
+from harness.emulator import calls, watched_emulator, writes
+from harness.pulumi_stack import PulumiStack
+from harness.receiver import start_receiver
+from provider.core import health
+from tests.onboarding.driver import local_callback_url, onboard_over_http
+
+KEY = "e2e-health-signature-key-5c1d"
+
+
+@pytest.fixture(scope="module")
+def emu():
+    with watched_emulator(accounts=2) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def receiver():
+    with start_receiver([KEY]) as started:
+        yield started
+
+
+def text(done) -> str:
+    return done.stdout + done.stderr
+
+
+def one_line(message: str) -> str:
+    """A message as the CLI may wrap it: compared word by word."""
+    return " ".join(message.split())
+
+
+def said(done, message: str) -> bool:
+    return one_line(message) in " ".join(text(done).split())
+
+
+def update_books(stack: PulumiStack, **changes) -> None:
+    doc = stack.read_config()
+    doc["config"]["quickbooks:instances"]["books"].update(changes)
+    stack.config_path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+def state_of(stack: PulumiStack) -> dict:
+    """The instance's outputs in the state (a refresh updates these; the stack outputs
+    follow at the next `up`, which runs the program)."""
+    [books] = stack.resources()
+    return books["outputs"]
+
+
+def delivered(emu, receiver, instance_id: str) -> dict:
+    delivery_id = emu.send_event(int(instance_id), "customers", "UPDATED", "health")
+    [got] = receiver.wait_for(lambda d: d["delivery_id"] == delivery_id)
+    return got
+
+
+def refused_event(emu, instance_id: str) -> int:
+    answer = emu.http.post(
+        f"{emu.root_url}/_emulator/instances/{instance_id}/events",
+        json={"objectType": "customers", "eventType": "UPDATED", "objectId": "1"},
+        headers={"Authorization": f"Bearer {emu.admin_token}"},
+        timeout=10,
+    )
+    return answer.status_code
+
+
+def test_a_broken_connection_is_drift_with_its_fix_and_is_mended_in_place(tmp_path, emu, receiver):
+    stack = PulumiStack(
+        tmp_path / "p", emu, new_app(callback_url=local_callback_url()), stack="health"
+    )
+    stack.set_instance(
+        "books", name="Books", callback_url=receiver.url("/hooks"), poller_resources=["customers"]
+    )
+    stack.set_secret("quickbooks:instances.books.signature_key", KEY)
+    realm = stack.grant("books")["realm_id"]
+    stack.up()
+    instance_id = stack.outputs()["books"]["instance_id"]
+    assert stack.outputs()["books"]["health"] == "ok"
+    assert delivered(emu, receiver, instance_id)["verified"]
+    owner = "pulumi:quickbooks-instances:health:books"
+    lost = health.authorization_lost(instance_id, owner)
+    fix = "python -m provider.onboard --stack health --instance books"
+    assert fix in lost
+
+    # 1. The company disconnects the app; the platform's next token refresh fails.
+    emu.revoke(instance_id)
+    emu.token_refresh()
+    drift = stack.refresh("--expect-no-changes", check=False)
+    assert drift.returncode != 0 and said(drift, lost)
+    stack.refresh()  # records it (whatever the failed check kept)
+    assert state_of(stack)["health"] == "authorization lost"
+    assert said(stack.preview("--diff"), lost)
+    emu.clear_requests()
+    refused = stack.up(check=False)
+    assert refused.returncode != 0
+    assert said(refused, health.needs_new_grant(instance_id, owner))
+    assert writes(emu) == []
+
+    onboard_over_http(stack, realm, "--instance", "books")  # a new consent, over HTTP
+    emu.clear_requests()
+    stack.up()
+    assert writes(emu) == [("PATCH", f"/instances/{instance_id}")]
+    live = emu.api("GET", f"/instances/{instance_id}").json()
+    assert live["valid"] is True and stack.outputs()["books"]["instance_id"] == instance_id
+    assert delivered(emu, receiver, instance_id)["verified"]
+
+    # 2. Revoked again, and five failed refreshes: the platform disables it too.
+    emu.revoke(instance_id)
+    emu.token_refresh(times=5)
+    assert refused_event(emu, instance_id) == 400  # no delivery
+    refreshed = stack.refresh("--diff")
+    assert re.search(r"~ enabled +: true => false", text(refreshed)) and said(refreshed, lost)
+    assert text(refreshed).count("warning: instance") == 1  # read and diff: said once
+    assert (state_of(stack)["enabled"], state_of(stack)["disabled"]) == (False, True)
+    onboard_over_http(stack, realm, "--instance", "books")
+    emu.clear_requests()
+    stack.up()
+    assert writes(emu) == [
+        ("PATCH", f"/instances/{instance_id}"),
+        ("PUT", f"/instances/{instance_id}/enabled"),
+    ]
+    assert stack.outputs()["books"]["health"] == "ok"
+    assert delivered(emu, receiver, instance_id)["verified"]
+
+    # 3. Disabled on purpose, then back on: one call each.
+    update_books(stack, enabled=False)
+    emu.clear_requests()
+    stack.up()
+    assert writes(emu) == [("DELETE", f"/instances/{instance_id}/enabled")]
+    assert refused_event(emu, instance_id) == 400
+    stack.preview("--expect-no-changes")  # wanted that way: no drift
+    update_books(stack, enabled=True)
+    emu.clear_requests()
+    stack.up()
+    assert writes(emu) == [("PUT", f"/instances/{instance_id}/enabled")]
+    assert delivered(emu, receiver, instance_id)["verified"]
+
+    # 4. on_delete: disable, then the resource removed: disabled and released.
+    update_books(stack, on_delete="disable")
+    emu.clear_requests()
+    stack.up()
+    assert writes(emu) == []  # remembered in the state only
+    destroyed = stack.destroy()
+    assert said(destroyed, health.disabled_and_released(instance_id))
+    assert writes(emu) == [
+        ("DELETE", f"/instances/{instance_id}/enabled"),
+        ("PATCH", f"/instances/{instance_id}"),
+    ]
+    live = emu.api("GET", f"/instances/{instance_id}").json()
+    assert live["disabled"] is True and stack.resources() == []
+    assert not [t for t in live["tags"] if t.startswith("pulumi:")]
+
+
+def test_a_company_bound_elsewhere_is_refused_before_any_write(tmp_path, emu):
+    app = new_app()
+    company = new_company(emu)
+    by_hand = made_by_hand(emu, app, company, account=1)
+    stack = PulumiStack(tmp_path / "p", emu, app, stack="company", account=1)
+    books = {"name": "Books", "callback_url": "https://hooks.example.com/e"}
+    stack.set_instance("books", **books)
+    stack.grant("books", realm_id=company)
+
+    emu.clear_requests()
+    refused = stack.up(check=False)
+    assert refused.returncode != 0
+    assert said(refused, health.company_taken(company, by_hand, "create instance 'Books'"))
+    assert f"instance {by_hand['id']} ('Made by hand', not managed" in " ".join(
+        text(refused).split()
+    )
+    assert writes(emu) == []
+
+    stack.set_instance("books", **books, takeover_company=True)
+    stack.up()
+    assert emu.api("GET", f"/instances/{by_hand['id']}", account=1).json()["valid"] is False
+
+    # Two resources of the stack, one company: preview fails naming both, with no call.
+    stack.set_instance("payroll", name="Payroll", callback_url=books["callback_url"])
+    stack.grant("payroll", realm_id=company)
+    emu.clear_requests()
+    twice = stack.preview(check=False)
+    assert twice.returncode != 0
+    assert said(twice, health.same_company_twice(company, "payroll", "books")) or said(
+        twice, health.same_company_twice(company, "books", "payroll")
+    )
+    assert calls(emu) == []
