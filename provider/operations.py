@@ -162,7 +162,9 @@ def _reconciled(session: Session, spec: InstanceSpec, instance: dict[str, Any]) 
         patched = session.client().patch_instance(str(instance["id"]), todo.patch)
         instance = after_patch(instance, patched, todo.patch)
     instance = _set_enabled(session, str(instance["id"]), instance, todo.enable)
-    return _applied(session, spec, instance, token=None)
+    # The platform returns the token on every read too, so an instance found after a
+    # lost create answer (or adopted) still gets its `token` output.
+    return _applied(session, spec, instance, token=instance.get("token"))
 
 
 def _set_enabled(

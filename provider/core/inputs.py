@@ -274,7 +274,12 @@ SCHEMA = Schema(
         Output("created_date", "string", "when the platform created it"),
         Output("configuration", "map", "every non-secret configuration value"),
         Output(
-            "token", "string", "the instance token, known only from the create answer", True, True
+            "token",
+            "string",
+            "the instance token (from the create answer, or the instance as read when "
+            "it was adopted or the create answer was lost)",
+            True,
+            True,
         ),
     ),
 )

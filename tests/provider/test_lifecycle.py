@@ -152,6 +152,9 @@ def test_lost_create_response_is_adopted_not_duplicated(emu, provider, make_inpu
     assert len(owned(emu, inputs["ownership_tag"])) == 1
     assert [c for c in writes(emu) if c[0] == "POST"] == [("POST", "/instances")]
     assert outs["instance_id"] == instance_id
+    # The answer with the token was lost; the lookup that found the instance has it.
+    live = emu.api("GET", f"/instances/{instance_id}").json()
+    assert outs["token"] and rpc.unwrap_rpc_secret(outs["token"]) == live["token"]
 
 
 def test_create_adopts_an_instance_already_carrying_its_ownership_tag(emu, provider, make_inputs):
