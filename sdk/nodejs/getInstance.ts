@@ -53,6 +53,10 @@ export interface GetInstanceResult {
      */
     readonly elementKey?: string;
     /**
+     * Not `disabled`, as the platform shows it.
+     */
+    readonly enabled?: boolean;
+    /**
      * `event.vendor.type`.
      */
     readonly eventVendorType?: string;
@@ -64,6 +68,10 @@ export interface GetInstanceResult {
      * The declared `extra_configuration` keys, as set.
      */
     readonly extraConfiguration?: {[key: string]: string};
+    /**
+     * `ok` \| `disabled` \| `authorization lost`.
+     */
+    readonly health?: string;
     /**
      * The Cloud Elements instance id.
      */
@@ -109,7 +117,7 @@ export interface GetInstanceResult {
      */
     readonly tags?: string[];
     /**
-     * The instance token, known only from the create answer.
+     * The instance token (from the create answer, or the instance as read when it was adopted or the create answer was lost).
      */
     readonly token?: string;
     /**

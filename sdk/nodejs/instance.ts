@@ -71,6 +71,10 @@ export class Instance extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly elementKey: pulumi.Output<string>;
     /**
+     * Not `disabled`, as the platform shows it.
+     */
+    declare public readonly enabled: pulumi.Output<boolean | undefined>;
+    /**
      * `event.vendor.type`.
      */
     declare public readonly eventVendorType: pulumi.Output<string | undefined>;
@@ -82,6 +86,10 @@ export class Instance extends pulumi.CustomResource {
      * The declared `extra_configuration` keys, as set.
      */
     declare public readonly extraConfiguration: pulumi.Output<{[key: string]: string} | undefined>;
+    /**
+     * `ok` \| `disabled` \| `authorization lost`.
+     */
+    declare public /*out*/ readonly health: pulumi.Output<string | undefined>;
     /**
      * The Cloud Elements instance id.
      */
@@ -127,7 +135,7 @@ export class Instance extends pulumi.CustomResource {
      */
     declare public readonly tags: pulumi.Output<string[] | undefined>;
     /**
-     * The instance token, known only from the create answer.
+     * The instance token (from the create answer, or the instance as read when it was adopted or the create answer was lost).
      */
     declare public /*out*/ readonly token: pulumi.Output<string | undefined>;
     /**
@@ -152,6 +160,7 @@ export class Instance extends pulumi.CustomResource {
             resourceInputs["adoptFrom"] = args?.adoptFrom;
             resourceInputs["adoptId"] = args?.adoptId;
             resourceInputs["callbackUrl"] = args?.callbackUrl;
+            resourceInputs["enabled"] = args?.enabled;
             resourceInputs["eventVendorType"] = args?.eventVendorType;
             resourceInputs["eventsEnabled"] = args?.eventsEnabled;
             resourceInputs["extraConfiguration"] = args?.extraConfiguration;
@@ -162,10 +171,12 @@ export class Instance extends pulumi.CustomResource {
             resourceInputs["pollerResources"] = args?.pollerResources;
             resourceInputs["signatureKey"] = args?.signatureKey ? pulumi.secret(args.signatureKey) : undefined;
             resourceInputs["tags"] = args?.tags;
+            resourceInputs["takeoverCompany"] = args?.takeoverCompany;
             resourceInputs["configuration"] = undefined /*out*/;
             resourceInputs["createdDate"] = undefined /*out*/;
             resourceInputs["disabled"] = undefined /*out*/;
             resourceInputs["elementKey"] = undefined /*out*/;
+            resourceInputs["health"] = undefined /*out*/;
             resourceInputs["instanceId"] = undefined /*out*/;
             resourceInputs["oauthFingerprint"] = undefined /*out*/;
             resourceInputs["ownershipTag"] = undefined /*out*/;
@@ -181,9 +192,11 @@ export class Instance extends pulumi.CustomResource {
             resourceInputs["createdDate"] = undefined /*out*/;
             resourceInputs["disabled"] = undefined /*out*/;
             resourceInputs["elementKey"] = undefined /*out*/;
+            resourceInputs["enabled"] = undefined /*out*/;
             resourceInputs["eventVendorType"] = undefined /*out*/;
             resourceInputs["eventsEnabled"] = undefined /*out*/;
             resourceInputs["extraConfiguration"] = undefined /*out*/;
+            resourceInputs["health"] = undefined /*out*/;
             resourceInputs["instanceId"] = undefined /*out*/;
             resourceInputs["name"] = undefined /*out*/;
             resourceInputs["oauthFingerprint"] = undefined /*out*/;
@@ -222,6 +235,10 @@ export interface InstanceArgs {
      */
     callbackUrl?: pulumi.Input<string | undefined>;
     /**
+     * `false` disables the instance on purpose (kept with its configuration, delivers no events); an instance found disabled while `true` is drift, and `pulumi up` re-enables it. Type: bool. Default: `true`. On change: update in place (one enable or disable call).
+     */
+    enabled?: pulumi.Input<boolean | undefined>;
+    /**
      * `event.vendor.type`. Type: `polling` \| `webhook`. Default: `polling`. On change: update in place.
      */
     eventVendorType?: pulumi.Input<string | undefined>;
@@ -242,7 +259,7 @@ export interface InstanceArgs {
      */
     oauth?: pulumi.Input<inputs.OauthGrantArgs | undefined>;
     /**
-     * What removing the resource does: delete the instance, or release it (leave it, without this stack's ownership tag). Type: `delete` \| `release`. Default: `delete`. On change: update in place (state only, no API call).
+     * What removing the resource does: delete the instance, release it (leave it, without this stack's ownership and stack tags), or disable it and release it. Type: `delete` \| `release` \| `disable`. Default: `delete`. On change: update in place (state only, no API call).
      */
     onDelete?: pulumi.Input<string | undefined>;
     /**
@@ -261,4 +278,8 @@ export interface InstanceArgs {
      * Order-insensitive. `pulumi:*` is reserved: the provider adds the ownership tag `pulumi:<project>:<stack>:<resource>` and the stack tag `pulumi:<project>:<stack>`. Type: list of strings (≤ 20, each 1–100 of `A-Za-z0-9_.:=/@+-`). Default: `[]`. On change: update in place.
      */
     tags?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * Bind the grant's company even though another instance of the organization is bound to it: that instance then loses its authorization. Without it, such a create or re-authorization is refused before any write (see [When events stop](../README.md#when-events-stop)). Type: bool. Default: `false`. On change: not compared.
+     */
+    takeoverCompany?: pulumi.Input<boolean | undefined>;
 }

@@ -23,7 +23,7 @@ __all__ = [
 
 @pulumi.output_type
 class GetInstanceResult:
-    def __init__(__self__, adopt_id=None, callback_url=None, configuration=None, created_date=None, disabled=None, element_key=None, event_vendor_type=None, events_enabled=None, extra_configuration=None, instance_id=None, name=None, oauth_fingerprint=None, on_delete=None, ownership_tag=None, poll_interval_minutes=None, poller_resources=None, realm_id=None, signature_key_fingerprint=None, stack_tag=None, tags=None, token=None, valid=None):
+    def __init__(__self__, adopt_id=None, callback_url=None, configuration=None, created_date=None, disabled=None, element_key=None, enabled=None, event_vendor_type=None, events_enabled=None, extra_configuration=None, health=None, instance_id=None, name=None, oauth_fingerprint=None, on_delete=None, ownership_tag=None, poll_interval_minutes=None, poller_resources=None, realm_id=None, signature_key_fingerprint=None, stack_tag=None, tags=None, token=None, valid=None):
         if adopt_id and not isinstance(adopt_id, str):
             raise TypeError("Expected argument 'adopt_id' to be a str")
         pulumi.set(__self__, "adopt_id", adopt_id)
@@ -42,6 +42,9 @@ class GetInstanceResult:
         if element_key and not isinstance(element_key, str):
             raise TypeError("Expected argument 'element_key' to be a str")
         pulumi.set(__self__, "element_key", element_key)
+        if enabled and not isinstance(enabled, bool):
+            raise TypeError("Expected argument 'enabled' to be a bool")
+        pulumi.set(__self__, "enabled", enabled)
         if event_vendor_type and not isinstance(event_vendor_type, str):
             raise TypeError("Expected argument 'event_vendor_type' to be a str")
         pulumi.set(__self__, "event_vendor_type", event_vendor_type)
@@ -51,6 +54,9 @@ class GetInstanceResult:
         if extra_configuration and not isinstance(extra_configuration, dict):
             raise TypeError("Expected argument 'extra_configuration' to be a dict")
         pulumi.set(__self__, "extra_configuration", extra_configuration)
+        if health and not isinstance(health, str):
+            raise TypeError("Expected argument 'health' to be a str")
+        pulumi.set(__self__, "health", health)
         if instance_id and not isinstance(instance_id, str):
             raise TypeError("Expected argument 'instance_id' to be a str")
         pulumi.set(__self__, "instance_id", instance_id)
@@ -140,6 +146,14 @@ class GetInstanceResult:
         return pulumi.get(self, "element_key")
 
     @_builtins.property
+    @pulumi.getter
+    def enabled(self) -> Optional[_builtins.bool]:
+        """
+        Not `disabled`, as the platform shows it.
+        """
+        return pulumi.get(self, "enabled")
+
+    @_builtins.property
     @pulumi.getter(name="eventVendorType")
     def event_vendor_type(self) -> Optional[_builtins.str]:
         """
@@ -162,6 +176,14 @@ class GetInstanceResult:
         The declared `extra_configuration` keys, as set.
         """
         return pulumi.get(self, "extra_configuration")
+
+    @_builtins.property
+    @pulumi.getter
+    def health(self) -> Optional[_builtins.str]:
+        """
+        `ok` \\| `disabled` \\| `authorization lost`.
+        """
+        return pulumi.get(self, "health")
 
     @_builtins.property
     @pulumi.getter(name="instanceId")
@@ -255,7 +277,7 @@ class GetInstanceResult:
     @pulumi.getter
     def token(self) -> Optional[_builtins.str]:
         """
-        The instance token, known only from the create answer.
+        The instance token (from the create answer, or the instance as read when it was adopted or the create answer was lost).
         """
         return pulumi.get(self, "token")
 
@@ -280,9 +302,11 @@ class AwaitableGetInstanceResult(GetInstanceResult):
             created_date=self.created_date,
             disabled=self.disabled,
             element_key=self.element_key,
+            enabled=self.enabled,
             event_vendor_type=self.event_vendor_type,
             events_enabled=self.events_enabled,
             extra_configuration=self.extra_configuration,
+            health=self.health,
             instance_id=self.instance_id,
             name=self.name,
             oauth_fingerprint=self.oauth_fingerprint,
@@ -320,9 +344,11 @@ def get_instance(id: Optional[_builtins.str] = None,
         created_date=pulumi.get(__ret__, 'created_date'),
         disabled=pulumi.get(__ret__, 'disabled'),
         element_key=pulumi.get(__ret__, 'element_key'),
+        enabled=pulumi.get(__ret__, 'enabled'),
         event_vendor_type=pulumi.get(__ret__, 'event_vendor_type'),
         events_enabled=pulumi.get(__ret__, 'events_enabled'),
         extra_configuration=pulumi.get(__ret__, 'extra_configuration'),
+        health=pulumi.get(__ret__, 'health'),
         instance_id=pulumi.get(__ret__, 'instance_id'),
         name=pulumi.get(__ret__, 'name'),
         oauth_fingerprint=pulumi.get(__ret__, 'oauth_fingerprint'),
@@ -357,9 +383,11 @@ def get_instance_output(id: pulumi.Input[Optional[Optional[_builtins.str]]] = No
         created_date=pulumi.get(__response__, 'created_date'),
         disabled=pulumi.get(__response__, 'disabled'),
         element_key=pulumi.get(__response__, 'element_key'),
+        enabled=pulumi.get(__response__, 'enabled'),
         event_vendor_type=pulumi.get(__response__, 'event_vendor_type'),
         events_enabled=pulumi.get(__response__, 'events_enabled'),
         extra_configuration=pulumi.get(__response__, 'extra_configuration'),
+        health=pulumi.get(__response__, 'health'),
         instance_id=pulumi.get(__response__, 'instance_id'),
         name=pulumi.get(__response__, 'name'),
         oauth_fingerprint=pulumi.get(__response__, 'oauth_fingerprint'),

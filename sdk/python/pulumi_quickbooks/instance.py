@@ -24,6 +24,7 @@ class InstanceArgs:
                  adopt_from: pulumi.Input[Optional[_builtins.str]] = None,
                  adopt_id: pulumi.Input[Optional[_builtins.str]] = None,
                  callback_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 enabled: pulumi.Input[Optional[_builtins.bool]] = None,
                  event_vendor_type: pulumi.Input[Optional[_builtins.str]] = None,
                  events_enabled: pulumi.Input[Optional[_builtins.bool]] = None,
                  extra_configuration: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
@@ -32,7 +33,8 @@ class InstanceArgs:
                  poll_interval_minutes: pulumi.Input[Optional[_builtins.int]] = None,
                  poller_resources: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  signature_key: pulumi.Input[Optional[_builtins.str]] = None,
-                 tags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
+                 tags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 takeover_company: pulumi.Input[Optional[_builtins.bool]] = None):
         """
         The set of arguments for constructing a Instance resource.
 
@@ -40,15 +42,17 @@ class InstanceArgs:
         :param pulumi.Input[_builtins.str] adopt_from: A deliberate takeover: must equal the current owner's tag of the `adopt_id` instance. Requires `adopt_id`. Type: ownership tag `pulumi:<project>:<stack>:<resource>`. Default: unset. On change: not compared.
         :param pulumi.Input[_builtins.str] adopt_id: Takes over an existing instance; no grant needed. Only an instance that is free (no ownership tag) or already this resource's; see [Operations](operations.md#ownership-takeover-and-protection). `pulumi import` does not work for dynamic providers. Type: numeric instance id. Default: unset. On change: a different id → **replace**.
         :param pulumi.Input[_builtins.str] callback_url: `event.notification.callback.url`. Its host must be in `allowedCallbackHosts`; no credentials or fragment allowed. Type: https URL (http only for localhost). Default: — (required when events are on). On change: update in place.
+        :param pulumi.Input[_builtins.bool] enabled: `false` disables the instance on purpose (kept with its configuration, delivers no events); an instance found disabled while `true` is drift, and `pulumi up` re-enables it. Type: bool. Default: `true`. On change: update in place (one enable or disable call).
         :param pulumi.Input[_builtins.str] event_vendor_type: `event.vendor.type`. Type: `polling` \\| `webhook`. Default: `polling`. On change: update in place.
         :param pulumi.Input[_builtins.bool] events_enabled: `event.notification.enabled`. Type: bool. Default: `true`. On change: update in place.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] extra_configuration: Only `event.notification.type`, `filter.response.nulls`, `quickbooks.minorversion`. Only the keys you declare are compared. Type: map of string → string. Default: `{}`. On change: update in place.
         :param pulumi.Input['OauthGrantArgs'] oauth: Single-use: a re-create needs a new consent. `realm_id` (the company id) is no secret and is an output in plain. Type: secret grant: OAuth 2.0 `{code, realm_id}` or OAuth 1.0a `{oauth_token, oauth_verifier, secret, realm_id, data_source, state}`. Default: — (required unless `adopt_id`). On change: new `realm_id` → **replace**; new code for the same realm → update in place (re-authorize).
-        :param pulumi.Input[_builtins.str] on_delete: What removing the resource does: delete the instance, or release it (leave it, without this stack's ownership tag). Type: `delete` \\| `release`. Default: `delete`. On change: update in place (state only, no API call).
+        :param pulumi.Input[_builtins.str] on_delete: What removing the resource does: delete the instance, release it (leave it, without this stack's ownership and stack tags), or disable it and release it. Type: `delete` \\| `release` \\| `disable`. Default: `delete`. On change: update in place (state only, no API call).
         :param pulumi.Input[_builtins.int] poll_interval_minutes: `event.poller.refresh_interval`. Type: int 1–1440. Default: unset (platform default). On change: update in place.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] poller_resources: `event.poller.urls`. Kept in canonical order, so reordering is no change. Duplicates and unknown names are rejected. Type: subset of the 22 QuickBooks resources. Default: all 22. On change: update in place.
         :param pulumi.Input[_builtins.str] signature_key: `event.notification.signature.key`. Write-only: compared by a keyed fingerprint. Type: secret string, 16–256 printable. Default: unset. On change: update in place.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] tags: Order-insensitive. `pulumi:*` is reserved: the provider adds the ownership tag `pulumi:<project>:<stack>:<resource>` and the stack tag `pulumi:<project>:<stack>`. Type: list of strings (≤ 20, each 1–100 of `A-Za-z0-9_.:=/@+-`). Default: `[]`. On change: update in place.
+        :param pulumi.Input[_builtins.bool] takeover_company: Bind the grant's company even though another instance of the organization is bound to it: that instance then loses its authorization. Without it, such a create or re-authorization is refused before any write (see [When events stop](../README.md#when-events-stop)). Type: bool. Default: `false`. On change: not compared.
         """
         pulumi.set(__self__, "name", name)
         if adopt_from is not None:
@@ -57,6 +61,8 @@ class InstanceArgs:
             pulumi.set(__self__, "adopt_id", adopt_id)
         if callback_url is not None:
             pulumi.set(__self__, "callback_url", callback_url)
+        if enabled is not None:
+            pulumi.set(__self__, "enabled", enabled)
         if event_vendor_type is not None:
             pulumi.set(__self__, "event_vendor_type", event_vendor_type)
         if events_enabled is not None:
@@ -75,6 +81,8 @@ class InstanceArgs:
             pulumi.set(__self__, "signature_key", signature_key)
         if tags is not None:
             pulumi.set(__self__, "tags", tags)
+        if takeover_company is not None:
+            pulumi.set(__self__, "takeover_company", takeover_company)
 
     @_builtins.property
     @pulumi.getter
@@ -123,6 +131,18 @@ class InstanceArgs:
     @callback_url.setter
     def callback_url(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "callback_url", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def enabled(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        `false` disables the instance on purpose (kept with its configuration, delivers no events); an instance found disabled while `true` is drift, and `pulumi up` re-enables it. Type: bool. Default: `true`. On change: update in place (one enable or disable call).
+        """
+        return pulumi.get(self, "enabled")
+
+    @enabled.setter
+    def enabled(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "enabled", value)
 
     @_builtins.property
     @pulumi.getter(name="eventVendorType")
@@ -176,7 +196,7 @@ class InstanceArgs:
     @pulumi.getter(name="onDelete")
     def on_delete(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        What removing the resource does: delete the instance, or release it (leave it, without this stack's ownership tag). Type: `delete` \\| `release`. Default: `delete`. On change: update in place (state only, no API call).
+        What removing the resource does: delete the instance, release it (leave it, without this stack's ownership and stack tags), or disable it and release it. Type: `delete` \\| `release` \\| `disable`. Default: `delete`. On change: update in place (state only, no API call).
         """
         return pulumi.get(self, "on_delete")
 
@@ -232,6 +252,18 @@ class InstanceArgs:
     def tags(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
         pulumi.set(self, "tags", value)
 
+    @_builtins.property
+    @pulumi.getter(name="takeoverCompany")
+    def takeover_company(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Bind the grant's company even though another instance of the organization is bound to it: that instance then loses its authorization. Without it, such a create or re-authorization is refused before any write (see [When events stop](../README.md#when-events-stop)). Type: bool. Default: `false`. On change: not compared.
+        """
+        return pulumi.get(self, "takeover_company")
+
+    @takeover_company.setter
+    def takeover_company(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "takeover_company", value)
+
 
 @pulumi.type_token("quickbooks:index:Instance")
 class Instance(pulumi.CustomResource):
@@ -242,6 +274,7 @@ class Instance(pulumi.CustomResource):
                  adopt_from: pulumi.Input[Optional[_builtins.str]] = None,
                  adopt_id: pulumi.Input[Optional[_builtins.str]] = None,
                  callback_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 enabled: pulumi.Input[Optional[_builtins.bool]] = None,
                  event_vendor_type: pulumi.Input[Optional[_builtins.str]] = None,
                  events_enabled: pulumi.Input[Optional[_builtins.bool]] = None,
                  extra_configuration: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
@@ -252,6 +285,7 @@ class Instance(pulumi.CustomResource):
                  poller_resources: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  signature_key: pulumi.Input[Optional[_builtins.str]] = None,
                  tags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 takeover_company: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         """
         A Cloud Elements QuickBooks Online element instance: its OAuth grant, event callback and polled resources. `pulumi import quickbooks:index:Instance <name> <id>` takes over an instance that is free or already this resource's.
@@ -261,16 +295,18 @@ class Instance(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] adopt_from: A deliberate takeover: must equal the current owner's tag of the `adopt_id` instance. Requires `adopt_id`. Type: ownership tag `pulumi:<project>:<stack>:<resource>`. Default: unset. On change: not compared.
         :param pulumi.Input[_builtins.str] adopt_id: Takes over an existing instance; no grant needed. Only an instance that is free (no ownership tag) or already this resource's; see [Operations](operations.md#ownership-takeover-and-protection). `pulumi import` does not work for dynamic providers. Type: numeric instance id. Default: unset. On change: a different id → **replace**.
         :param pulumi.Input[_builtins.str] callback_url: `event.notification.callback.url`. Its host must be in `allowedCallbackHosts`; no credentials or fragment allowed. Type: https URL (http only for localhost). Default: — (required when events are on). On change: update in place.
+        :param pulumi.Input[_builtins.bool] enabled: `false` disables the instance on purpose (kept with its configuration, delivers no events); an instance found disabled while `true` is drift, and `pulumi up` re-enables it. Type: bool. Default: `true`. On change: update in place (one enable or disable call).
         :param pulumi.Input[_builtins.str] event_vendor_type: `event.vendor.type`. Type: `polling` \\| `webhook`. Default: `polling`. On change: update in place.
         :param pulumi.Input[_builtins.bool] events_enabled: `event.notification.enabled`. Type: bool. Default: `true`. On change: update in place.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] extra_configuration: Only `event.notification.type`, `filter.response.nulls`, `quickbooks.minorversion`. Only the keys you declare are compared. Type: map of string → string. Default: `{}`. On change: update in place.
         :param pulumi.Input[_builtins.str] name: Type: string, 1–120 of `A-Za-z0-9 _.:()/@+-`. Default: the instance key. On change: update in place.
         :param pulumi.Input[Union['OauthGrantArgs', 'OauthGrantArgsDict']] oauth: Single-use: a re-create needs a new consent. `realm_id` (the company id) is no secret and is an output in plain. Type: secret grant: OAuth 2.0 `{code, realm_id}` or OAuth 1.0a `{oauth_token, oauth_verifier, secret, realm_id, data_source, state}`. Default: — (required unless `adopt_id`). On change: new `realm_id` → **replace**; new code for the same realm → update in place (re-authorize).
-        :param pulumi.Input[_builtins.str] on_delete: What removing the resource does: delete the instance, or release it (leave it, without this stack's ownership tag). Type: `delete` \\| `release`. Default: `delete`. On change: update in place (state only, no API call).
+        :param pulumi.Input[_builtins.str] on_delete: What removing the resource does: delete the instance, release it (leave it, without this stack's ownership and stack tags), or disable it and release it. Type: `delete` \\| `release` \\| `disable`. Default: `delete`. On change: update in place (state only, no API call).
         :param pulumi.Input[_builtins.int] poll_interval_minutes: `event.poller.refresh_interval`. Type: int 1–1440. Default: unset (platform default). On change: update in place.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] poller_resources: `event.poller.urls`. Kept in canonical order, so reordering is no change. Duplicates and unknown names are rejected. Type: subset of the 22 QuickBooks resources. Default: all 22. On change: update in place.
         :param pulumi.Input[_builtins.str] signature_key: `event.notification.signature.key`. Write-only: compared by a keyed fingerprint. Type: secret string, 16–256 printable. Default: unset. On change: update in place.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] tags: Order-insensitive. `pulumi:*` is reserved: the provider adds the ownership tag `pulumi:<project>:<stack>:<resource>` and the stack tag `pulumi:<project>:<stack>`. Type: list of strings (≤ 20, each 1–100 of `A-Za-z0-9_.:=/@+-`). Default: `[]`. On change: update in place.
+        :param pulumi.Input[_builtins.bool] takeover_company: Bind the grant's company even though another instance of the organization is bound to it: that instance then loses its authorization. Without it, such a create or re-authorization is refused before any write (see [When events stop](../README.md#when-events-stop)). Type: bool. Default: `false`. On change: not compared.
         """
         ...
     @overload
@@ -299,6 +335,7 @@ class Instance(pulumi.CustomResource):
                  adopt_from: pulumi.Input[Optional[_builtins.str]] = None,
                  adopt_id: pulumi.Input[Optional[_builtins.str]] = None,
                  callback_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 enabled: pulumi.Input[Optional[_builtins.bool]] = None,
                  event_vendor_type: pulumi.Input[Optional[_builtins.str]] = None,
                  events_enabled: pulumi.Input[Optional[_builtins.bool]] = None,
                  extra_configuration: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
@@ -309,6 +346,7 @@ class Instance(pulumi.CustomResource):
                  poller_resources: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  signature_key: pulumi.Input[Optional[_builtins.str]] = None,
                  tags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 takeover_company: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -321,6 +359,7 @@ class Instance(pulumi.CustomResource):
             __props__.__dict__["adopt_from"] = adopt_from
             __props__.__dict__["adopt_id"] = adopt_id
             __props__.__dict__["callback_url"] = callback_url
+            __props__.__dict__["enabled"] = enabled
             __props__.__dict__["event_vendor_type"] = event_vendor_type
             __props__.__dict__["events_enabled"] = events_enabled
             __props__.__dict__["extra_configuration"] = extra_configuration
@@ -333,10 +372,12 @@ class Instance(pulumi.CustomResource):
             __props__.__dict__["poller_resources"] = poller_resources
             __props__.__dict__["signature_key"] = None if signature_key is None else pulumi.Output.secret(signature_key)
             __props__.__dict__["tags"] = tags
+            __props__.__dict__["takeover_company"] = takeover_company
             __props__.__dict__["configuration"] = None
             __props__.__dict__["created_date"] = None
             __props__.__dict__["disabled"] = None
             __props__.__dict__["element_key"] = None
+            __props__.__dict__["health"] = None
             __props__.__dict__["instance_id"] = None
             __props__.__dict__["oauth_fingerprint"] = None
             __props__.__dict__["ownership_tag"] = None
@@ -375,9 +416,11 @@ class Instance(pulumi.CustomResource):
         __props__.__dict__["created_date"] = None
         __props__.__dict__["disabled"] = None
         __props__.__dict__["element_key"] = None
+        __props__.__dict__["enabled"] = None
         __props__.__dict__["event_vendor_type"] = None
         __props__.__dict__["events_enabled"] = None
         __props__.__dict__["extra_configuration"] = None
+        __props__.__dict__["health"] = None
         __props__.__dict__["instance_id"] = None
         __props__.__dict__["name"] = None
         __props__.__dict__["oauth_fingerprint"] = None
@@ -448,6 +491,14 @@ class Instance(pulumi.CustomResource):
         return pulumi.get(self, "element_key")
 
     @_builtins.property
+    @pulumi.getter
+    def enabled(self) -> pulumi.Output[Optional[_builtins.bool]]:
+        """
+        Not `disabled`, as the platform shows it.
+        """
+        return pulumi.get(self, "enabled")
+
+    @_builtins.property
     @pulumi.getter(name="eventVendorType")
     def event_vendor_type(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
@@ -470,6 +521,14 @@ class Instance(pulumi.CustomResource):
         The declared `extra_configuration` keys, as set.
         """
         return pulumi.get(self, "extra_configuration")
+
+    @_builtins.property
+    @pulumi.getter
+    def health(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        `ok` \\| `disabled` \\| `authorization lost`.
+        """
+        return pulumi.get(self, "health")
 
     @_builtins.property
     @pulumi.getter(name="instanceId")
@@ -563,7 +622,7 @@ class Instance(pulumi.CustomResource):
     @pulumi.getter
     def token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The instance token, known only from the create answer.
+        The instance token (from the create answer, or the instance as read when it was adopted or the create answer was lost).
         """
         return pulumi.get(self, "token")
 
