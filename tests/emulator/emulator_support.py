@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+from emulator.store import Store
 from harness.companies import new_company
 from harness.controls import Emulator
 
@@ -133,3 +138,18 @@ def wait_for_delivery(emu: Emulator, delivery_id: str, timeout: float = 10.0) ->
         if status["status"] != "pending" or time.monotonic() > deadline:
             return status
         time.sleep(0.02)
+
+
+@contextmanager
+def old_database(folder: Path, *statements: str) -> Iterator[Store]:
+    """A Store opened on a database an older emulator wrote: `statements` build it
+    (its tables as they were then, and rows), then the current Store migrates it."""
+    path = folder / "old.db"
+    with sqlite3.connect(path) as old:
+        for statement in statements:
+            old.execute(statement)
+    store = Store(str(path))
+    try:
+        yield store
+    finally:
+        store.close()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
-from emulator.store import Store
 from harness.emulator import start_emulator
 from tests.emulator.emulator_support import (
     CallbackServer,
@@ -13,6 +11,7 @@ from tests.emulator.emulator_support import (
     events_configuration,
     instance_body,
     new_grant,
+    old_database,
 )
 
 
@@ -95,23 +94,16 @@ def test_a_delivery_cut_short_by_a_restart_ends_failed(tmp_path):
 
 
 def test_a_database_from_before_connection_health_reads_healthy(tmp_path):
-    path = tmp_path / "old.db"
-    with sqlite3.connect(path) as old:
-        old.execute(
-            "CREATE TABLE accounts (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-            " org_secret TEXT NOT NULL UNIQUE, user_secret TEXT NOT NULL)"
-        )
-        old.execute(
-            "CREATE TABLE instances (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-            " account_id INTEGER NOT NULL REFERENCES accounts(id), name TEXT NOT NULL,"
-            " token TEXT NOT NULL UNIQUE, tags TEXT NOT NULL,"
-            " disabled INTEGER NOT NULL DEFAULT 0, created_date TEXT NOT NULL)"
-        )
-        old.execute("INSERT INTO accounts VALUES (1, 'org', 'user')")
-        old.execute("INSERT INTO instances VALUES (1, 1, 'old', 'tok-old-1', '[]', 0, '-')")
-    store = Store(str(path))
-    try:
+    with old_database(
+        tmp_path,
+        "CREATE TABLE accounts (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " org_secret TEXT NOT NULL UNIQUE, user_secret TEXT NOT NULL)",
+        "CREATE TABLE instances (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " account_id INTEGER NOT NULL REFERENCES accounts(id), name TEXT NOT NULL,"
+        " token TEXT NOT NULL UNIQUE, tags TEXT NOT NULL,"
+        " disabled INTEGER NOT NULL DEFAULT 0, created_date TEXT NOT NULL)",
+        "INSERT INTO accounts VALUES (1, 'org', 'user')",
+        "INSERT INTO instances VALUES (1, 1, 'old', 'tok-old-1', '[]', 0, '-')",
+    ) as store:
         record = store.get_instance(1)
         assert (record.valid, record.auth_lost, record.refresh_failures) == (True, None, 0)
-    finally:
-        store.close()

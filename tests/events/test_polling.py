@@ -4,7 +4,6 @@ that lost its authorization."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections import Counter
 
@@ -15,7 +14,12 @@ from emulator.catalog import POLLER_RESOURCES
 from emulator.health import Health
 from emulator.store import Store
 from harness.emulator import watched_emulator
-from tests.emulator.emulator_support import configuration, create_instance, events_configuration
+from tests.emulator.emulator_support import (
+    configuration,
+    create_instance,
+    events_configuration,
+    old_database,
+)
 from tests.events.support import deliveries_of, events_instance
 
 KEY = "polling-signature-key-51c2e9"
@@ -140,23 +144,18 @@ def test_an_instance_that_is_off_is_not_polled_and_starts_afresh_when_back(chang
 
 
 def test_a_database_from_before_the_delivery_details_gets_their_columns(tmp_path):
-    path = tmp_path / "old.db"
-    with sqlite3.connect(path) as old:
-        old.execute(
-            "CREATE TABLE deliveries (id TEXT PRIMARY KEY, instance_id INTEGER NOT NULL,"
-            " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)"
-        )
-        old.execute("INSERT INTO deliveries VALUES ('old', 1, 'delivered', 1)")
-    store = Store(str(path))
-    try:
+    with old_database(
+        tmp_path,
+        "CREATE TABLE deliveries (id TEXT PRIMARY KEY, instance_id INTEGER NOT NULL,"
+        " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)",
+        "INSERT INTO deliveries VALUES ('old', 1, 'delivered', 1)",
+    ) as store:
         [record] = store.list_deliveries()
         assert (record.id, record.status, record.url, record.verified) == (
             "old", "delivered", None, None,
         )  # fmt: skip
         store.add_delivery("new", 1, url="http://x/e", source="test", created_at=1.0)
         assert store.list_deliveries()[0].source == "test"
-    finally:
-        store.close()
 
 
 # -- the real thing: emulator process, reference receiver, real HTTP ---------------------

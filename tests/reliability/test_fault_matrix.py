@@ -18,7 +18,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
+from pulumi.runtime import rpc
 
+from harness.emulator import writes
 from harness.leaks import dumps, scan
 
 from .engine import (
@@ -337,7 +339,8 @@ def test_create_whose_answer_is_lost_and_whose_lookup_then_fails(emu, make_provi
         )
         assert len(owned(emu, resource.raw["ownership_tag"])) == 1  # committed, not in state
         resource.up(make_provider())
-        assert not resource.created_from_response  # adopted: the token died with the answer
+        # Adopted by its ownership tag, token included (the platform returns it on reads).
+        assert rpc.unwrap_rpc_secret(resource.outs["token"])
         assert_converged(emu, make_provider(), resource)
 
 
@@ -346,6 +349,7 @@ def test_parallel_creates_under_faults(emu, make_provider, grant):
     provider, _waits = _faulty_provider(make_provider, "503")
     resources = [Resource(desired(grant())).check(provider) for _ in range(4)]
     with LEDGER.fault("provider", "4 parallel creates × lost answers and 503 lookups × twice"):
+        emu.clear_requests()
         emu.add_fault("POST", "/instances", kind="drop_after_commit", count=2)
         emu.add_fault("GET", "/instances", status=503, count=2)
         errors: list[Exception | None] = [None] * len(resources)
@@ -360,6 +364,8 @@ def test_parallel_creates_under_faults(emu, make_provider, grant):
             thread.join()
         emu.clear_faults()
         assert errors == [None] * len(resources), errors
-        assert sum(not r.created_from_response for r in resources) == 2  # the lost answers
+        # Two answers lost, four instances, no duplicate; the adopted ones have tokens too.
+        assert [c for c in writes(emu) if c[0] == "POST"] == [("POST", "/instances")] * 4
+        assert all(rpc.unwrap_rpc_secret(r.outs["token"]) for r in resources)
         for resource in resources:
             assert_converged(emu, make_provider(), resource)

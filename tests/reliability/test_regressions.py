@@ -47,13 +47,18 @@ def test_a_404_during_an_update_keeps_operation_status_and_request_id(
     assert REQUEST_ID.search(text) and "pulumi refresh" in text, text
 
 
+def created_with_a_second_grant(emu, app, provider, make_inputs):
+    """An instance created on a company of its own, and a second grant for that same
+    company (a re-authorization's: a grant for another company would be a replace)."""
+    realm = new_company(emu)
+    inputs = make_inputs(oauth=oauth_grant(emu, app, realm_id=realm))
+    return inputs, provider.create(inputs), oauth_grant(emu, app, realm_id=realm)
+
+
 def test_a_reauthorization_whose_answer_was_lost_is_not_reported_as_a_spent_grant(
     emu, app, provider, make_inputs
 ):
-    realm = new_company(emu)
-    inputs = make_inputs(oauth=oauth_grant(emu, app, realm_id=realm))
-    created = provider.create(inputs)
-    same_company = oauth_grant(emu, app, realm_id=realm)
+    inputs, created, same_company = created_with_a_second_grant(emu, app, provider, make_inputs)
     news = {**inputs, "oauth": same_company, "name": "Books v2"}
     news = provider.check({}, news).inputs
     # The first PATCH is applied (spending the grant) but its answer never arrives;
@@ -68,10 +73,7 @@ def test_a_reauthorization_whose_answer_was_lost_is_not_reported_as_a_spent_gran
 def test_a_grant_spent_elsewhere_still_fails_clearly_after_a_retried_5xx(
     emu, app, provider, make_inputs
 ):
-    realm = new_company(emu)
-    inputs = make_inputs(oauth=oauth_grant(emu, app, realm_id=realm))
-    created = provider.create(inputs)
-    spent = oauth_grant(emu, app, realm_id=realm)
+    inputs, created, spent = created_with_a_second_grant(emu, app, provider, make_inputs)
     # Another stack spends it (past the one-company guard on purpose, as the PATCH below).
     elsewhere = configured_provider(provider_config(emu, app))
     other = {**inputs, "oauth": spent, "ownership_tag": "pulumi:p:other:books"}
