@@ -74,17 +74,21 @@ def plugin_venv(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def stack(request, tmp_path, emu, app, stack_name: str) -> PulumiStack:
-    """A temp copy of the project, with a stack configured for `emu` and `app`.
+def program(request) -> dict[str, str] | None:
+    """The files of the program a stack runs (`PulumiStack(files=...)`).
 
     A test parametrized with `front_end` runs on the repository's program
-    ("dynamic") or the same program on the installed plugin ("plugin")."""
+    ("dynamic": None) or the same program on the installed plugin ("plugin")."""
     params = getattr(request.node, "callspec", None)
-    files = None
-    if params is not None and params.params.get("front_end") == "plugin":
-        venv = request.getfixturevalue("plugin_venv")
-        files = program_files(venv, "python", INSTANCES_PROGRAM)
-    return PulumiStack(tmp_path / "project", emu, app, stack=stack_name, files=files)
+    if params is None or params.params.get("front_end") != "plugin":
+        return None
+    return program_files(request.getfixturevalue("plugin_venv"), "python", INSTANCES_PROGRAM)
+
+
+@pytest.fixture
+def stack(tmp_path, emu, app, stack_name: str, program) -> PulumiStack:
+    """A temp copy of the project, with a stack configured for `emu` and `app`."""
+    return PulumiStack(tmp_path / "project", emu, app, stack=stack_name, files=program)
 
 
 @pytest.fixture

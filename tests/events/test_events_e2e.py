@@ -78,8 +78,13 @@ def trigger(emu, receiver, instance_id: str, resource: str) -> dict:
     return got
 
 
-def test_events_follow_the_declaration_through_pulumi_up(tmp_path, emu, receiver):
-    stack = PulumiStack(tmp_path / "project", emu, new_app(), stack="events")
+# The same program on the repository's dynamic resource or on the installed plugin
+# (the `program` fixture): events are the core's, so they follow either front-end.
+@pytest.mark.parametrize("front_end", ["dynamic", "plugin"])
+def test_events_follow_the_declaration_through_pulumi_up(
+    tmp_path, emu, receiver, program, front_end
+):
+    stack = PulumiStack(tmp_path / "project", emu, new_app(), stack="events", files=program)
     stack.set_instance(
         "books",
         name="Books",
@@ -140,7 +145,8 @@ def test_events_follow_the_declaration_through_pulumi_up(tmp_path, emu, receiver
     assert refused.status_code == 400 and "not enabled" in refused.json()["message"]
     time.sleep(8 * SECONDS_PER_MINUTE)
     assert after(receiver, off_at + 0.5) == []
-    assert stack.outputs()["books"]["events_enabled"] is False
+    live = emu.api("GET", f"/instances/{instance_id}").json()["configuration"]
+    assert live["event.notification.enabled"] == "false"
 
     # No key in any CLI output (ups, config sets, outputs), the stack file or the state.
     state = stack.run("stack", "export").stdout
