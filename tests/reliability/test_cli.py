@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import secrets
 
+import pytest
+
 from harness.accounts import EVENTS_URL
 from harness.leaks import SECRETS, dumps, is_ciphertext, scan, without_ciphertext
 from harness.pulumi_stack import PulumiStack
@@ -27,8 +29,8 @@ BOOKS = {
 }
 
 
-def _stack(tmp_path, emu, app, name: str) -> PulumiStack:
-    stack = PulumiStack(tmp_path / name, emu, app, stack=name)
+def _stack(tmp_path, emu, app, name: str, program: dict[str, str] | None = None) -> PulumiStack:
+    stack = PulumiStack(tmp_path / name, emu, app, stack=name, files=program)
     # Small retry budgets (and the settings' path through stack config) for quick rows.
     stack.write_config({"quickbooks:maxRetries": "2", "quickbooks:maxRetryWaitSeconds": "5"})
     return stack
@@ -41,7 +43,7 @@ def _declare(stack: PulumiStack, key: str, **settings) -> str:
     signature = "sig-" + secrets.token_hex(14)
     SECRETS.add("signature key", signature)
     stack.set_secret(f"quickbooks:instances.{key}.signature_key", signature)
-    return f"pulumi:quickbooks-instances:{stack.stack}:{key}"
+    return f"pulumi:{stack.project}:{stack.stack}:{key}"
 
 
 def _state(stack: PulumiStack) -> dict:
@@ -129,12 +131,18 @@ def test_lifecycle_under_faults_converges_and_leaks_nothing(tmp_path, emu, app):
     _scan_everything(stack, emu, exports)
 
 
-def test_failed_create_then_next_up_converges_without_duplicates(tmp_path, emu, app):
-    stack = _stack(tmp_path, emu, app, "creates")
+# Retries, adoption and the lookup are the core's: the same rows hold on the plugin
+# (the `program` fixture), each recorded once per front-end.
+@pytest.mark.parametrize("front_end", ["dynamic", "plugin"])
+def test_failed_create_then_next_up_converges_without_duplicates(
+    tmp_path, emu, app, program, front_end
+):
+    stack = _stack(tmp_path, emu, app, "creates", program)
     books = _declare(stack, "books", **BOOKS)
     exports = []
+    on = "" if front_end == "dynamic" else f" ({front_end})"
 
-    with LEDGER.fault("pulumi CLI", "up (create) × 502 × once"):
+    with LEDGER.fault("pulumi CLI", f"up (create) × 502 × once{on}"):
         emu.add_fault("POST", "/instances", status=502)
         failed = stack.up(check=False)
         output = failed.stdout + failed.stderr
@@ -146,7 +154,7 @@ def test_failed_create_then_next_up_converges_without_duplicates(tmp_path, emu, 
         exports.append(_state(stack))
         assert owned(emu, books) == [_instances(exports[-1])["books"]["id"]]
 
-    with LEDGER.fault("pulumi CLI", "up (create) × response lost after commit × once"):
+    with LEDGER.fault("pulumi CLI", f"up (create) × response lost after commit × once{on}"):
         payroll = _declare(stack, "payroll", **{**BOOKS, "name": "Payroll"})
         emu.add_fault("POST", "/instances", kind="drop_after_commit")
         stack.up("--diff")
@@ -154,7 +162,7 @@ def test_failed_create_then_next_up_converges_without_duplicates(tmp_path, emu, 
         ids = {k: r["id"] for k, r in _instances(exports[-1]).items()}
         assert owned(emu, payroll) == [ids["payroll"]] and owned(emu, books) == [ids["books"]]
 
-    with LEDGER.fault("pulumi CLI", "refresh × read timeout × once"):
+    with LEDGER.fault("pulumi CLI", f"refresh × read timeout × once{on}"):
         stack.write_config({"quickbooks:requestTimeoutSeconds": "1"})
         # The refresh reads from one list of the stack's instances: that list times out once.
         emu.add_fault("GET", "/instances", kind="delay", delay_ms=2500)
