@@ -163,9 +163,11 @@ EMPTY = (
 
 
 def with_native_block(old: str, new: str) -> str:
-    """`new` (what `python -m bench` writes) ending with `old`'s native-plugin section."""
+    """`new` (what `python -m bench` writes) ending with `old`'s native-plugin section:
+    exactly one, whatever either already holds (a section is replaced, never added)."""
     found = BLOCK.search(old)
-    return f"{new.rstrip()}\n\n{found.group(0) if found else EMPTY}\n"
+    body = BLOCK.sub("", new).rstrip()
+    return f"{body}\n\n{found.group(0) if found else EMPTY}\n"
 
 
 def main(argv: list[str] | None = None) -> int:

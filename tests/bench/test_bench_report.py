@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bench import chart, profiling, prose, provider_cpu, report, runner
 from bench import results as bench_results
+from bench.native import EMPTY, with_native_block
 from bench.projects import Timing
 
 CALLS = {
@@ -129,3 +130,13 @@ def test_every_paragraph_of_the_prose_is_asked_for_and_filled_in():
     assert "Goals (issue 15): refresh <= floor + 1 s; create <= 1.3 x (N x 250 ms / 4)" in markdown
     assert "the same latency. Median of 2.\n" in markdown
     assert "State checkpoints at N=10: the engine rewrites the whole state file" in markdown
+
+
+def test_the_native_plugin_section_is_kept_once_whatever_writes_the_page():
+    measured = EMPTY.replace("not measured yet: run `python -m bench.native`", "| 1.2x |")
+    page = with_native_block(measured, "# Results\n\nthe bench's own sections\n")
+    assert page.count("## Native plugin") == 1 and "| 1.2x |" in page
+    # `python -m bench.native` rewrites the page it read; `python -m bench` a new one.
+    assert with_native_block(page, page) == page
+    assert with_native_block(page, with_native_block(page, page)) == page
+    assert with_native_block("", "# Results\n").count("not measured yet") == 1
