@@ -25,6 +25,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+from harness.companies import companies_for
 from harness.emulator import start_emulator
 from harness.native import INSTANCES_PROGRAM, install_package, program_files
 from provider.api.settings import MAX_CONCURRENCY
@@ -51,7 +52,11 @@ class PluginProject(QuickBooksProject):
 
     def __init__(self, workdir: Path, emu, count: int, venv: Path) -> None:
         super().__init__(
-            workdir, emu, count, files=program_files(venv, "python", INSTANCES_PROGRAM)
+            workdir,
+            emu,
+            count,
+            files=program_files(venv, "python", INSTANCES_PROGRAM),
+            first_company=count,  # past the dynamic resource's companies
         )
 
 
@@ -65,9 +70,15 @@ def _median(walls: list[float]) -> float:
     return statistics.median(walls)
 
 
+def _companies(size: int) -> tuple[str, ...]:
+    """The emulator's --companies for two projects of `size` instances (the dynamic
+    resource's and the plugin's), each instance on its own company."""
+    return ("--companies", str(companies_for(2 * size)))
+
+
 def overhead(work: Path, venv: Path, size: int, reps: int) -> dict[str, dict[str, float]]:
     walls: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    with start_emulator() as emu:
+    with start_emulator(extra_args=_companies(size)) as emu:
         projects = {
             NULL: NullProject(work / "null", size),
             DYNAMIC: QuickBooksProject(work / "dynamic", emu, size),
@@ -94,7 +105,7 @@ def concurrency(work: Path, venv: Path, size: int, latency_ms: int) -> dict[str,
     null.stack.write_config({"bench:changed": "*"})
     walls[NULL] = {"update all": null.run("create").wall}  # `up`; "update one" changes one
     null.run("destroy")
-    with start_emulator(latency_ms=latency_ms) as emu:
+    with start_emulator(latency_ms=latency_ms, extra_args=_companies(size)) as emu:
         projects = {
             PLUGIN: PluginProject(work / "slow-plugin", emu, size, venv),
             DYNAMIC: QuickBooksProject(work / "slow-dynamic", emu, size),

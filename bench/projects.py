@@ -114,9 +114,13 @@ class QuickBooksProject(BenchProject):
         emu: Emulator,
         count: int,
         files: dict[str, str] | None = None,
+        first_company: int = 0,
     ) -> None:
         self.emu = emu
         self.count = count
+        # Projects sharing one emulator's organization need companies of their own:
+        # QuickBooks keeps one authorized instance per company.
+        self.first_company = first_company
         self.app = new_app()
         # `files`: another program (the plugin's, bench/native.py) instead of the repository's.
         self.stack = PulumiStack(workdir, emu, self.app, stack="bench", files=files)
@@ -152,7 +156,7 @@ class QuickBooksProject(BenchProject):
                 self.app.api_key,
                 self.app.api_secret,
                 self.app.callback_url,
-                realm_id=generated_company(index),  # one company per instance
+                realm_id=generated_company(self.first_company + index),  # one per instance
             )
             path = f"quickbooks:instances.{key(index)}.oauth"
             args += ["--secret", f"{path}.code={granted['code']}"]
