@@ -19,7 +19,7 @@ from typing import Any
 
 from .catalog import KEY_REALM
 from .commands import ONBOARD_COMMAND
-from .tags import OWNERSHIP_PREFIX, is_ownership_tag
+from .tags import is_ownership_tag, parts_of
 
 OK = "ok"
 DISABLED = "disabled"
@@ -33,10 +33,8 @@ def health_of(valid: bool, disabled: bool) -> str:
 
 
 def _stack_and_key(ownership_tag: str | None) -> tuple[str, str]:
-    if ownership_tag and is_ownership_tag(ownership_tag):
-        _project, stack, key = ownership_tag.removeprefix(OWNERSHIP_PREFIX).split(":", 2)
-        return stack, key
-    return "<stack>", "<key>"
+    parts = parts_of(ownership_tag or "")
+    return (parts[1], parts[2]) if parts else ("<stack>", "<key>")
 
 
 def onboard_fix(ownership_tag: str | None) -> str:
@@ -136,7 +134,8 @@ def company_unchecked(realm_id: str, what: str) -> str:
 
 def resource_of(ownership_tag: str) -> str:
     """The resource's name in the stack, as a user declared it."""
-    return _stack_and_key(ownership_tag)[1] if is_ownership_tag(ownership_tag) else ownership_tag
+    parts = parts_of(ownership_tag)
+    return parts[2] if parts else ownership_tag
 
 
 # Every message above, with placeholders for its values: the README quotes each one

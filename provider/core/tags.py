@@ -17,7 +17,14 @@ def stack_tag_of(ownership_tag: str) -> str:
     return f"{OWNERSHIP_PREFIX}{project}:{stack}"
 
 
-def is_ownership_tag(tag: str) -> bool:
-    """`pulumi:<project>:<stack>:<resource>` (the resource name may hold colons)."""
+def parts_of(tag: str) -> tuple[str, str, str] | None:
+    """(project, stack, resource) of `pulumi:<project>:<stack>:<resource>` (the resource
+    name may hold colons); None for any other tag."""
+    if not tag.startswith(OWNERSHIP_PREFIX):
+        return None
     parts = tag.removeprefix(OWNERSHIP_PREFIX).split(":", 2)
-    return tag.startswith(OWNERSHIP_PREFIX) and len(parts) == 3 and all(parts)
+    return (parts[0], parts[1], parts[2]) if len(parts) == 3 and all(parts) else None
+
+
+def is_ownership_tag(tag: str) -> bool:
+    return parts_of(tag) is not None
