@@ -177,7 +177,8 @@ class Plugin:
         return CreateResult(response.resource_id, _from_engine(response.properties or {}))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """A refresh: the state's outputs, and its inputs (the outputs hold them all)."""
+        """A refresh. The engine sends the state and the inputs; the plugin hands the
+        inputs back unread, so the state stands in for them."""
         state = _to_engine(props)
         request = ReadRequest(urn(props["ownership_tag"]), id_, state, state)
         response = LOOP.run(self._plugin.read(request))
