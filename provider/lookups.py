@@ -18,6 +18,14 @@ from .core.observe import instance_outputs
 from .errors import InputError, InstanceNotFound, ProvisioningError
 from .operations import Applied
 
+# The engine asks the same Read of `Instance.get` as of `pulumi import` (no inputs,
+# no state: nothing tells them apart), so a get of someone else's instance is refused
+# as its import is; the lookup function reads any instance.
+READ_ONLY = (
+    "(`Instance.get` is refused alike: the engine asks the provider the same for both. "
+    "To read an instance without taking it over, use the getInstance function.)"
+)
+
 
 def imported(
     session: Session, instance_id: str, mine: str
@@ -30,9 +38,12 @@ def imported(
         return None
     # What an `adopt_id` spec of this resource would say about ownership: no grant
     # (the company stays), no takeover.
-    ownership.check_adoptable(
-        instance, InstanceSpec.model_construct(ownership_tag=mine, adopt_id=instance_id)
-    )
+    try:
+        ownership.check_adoptable(
+            instance, InstanceSpec.model_construct(ownership_tag=mine, adopt_id=instance_id)
+        )
+    except ProvisioningError as refused:
+        raise ProvisioningError(f"{refused} {READ_ONLY}") from None
     prior = {"adopt_id": instance_id}
     outputs = instance_outputs(instance, ownership_tag=mine, extra_keys=[], prior=prior)
     inputs = {
