@@ -102,7 +102,7 @@ func generateProgram(sources map[string]string, loaderTarget string, strict bool
 	}
 	program, diags, err := pcl.BindProgram(parser.Files, schema.NewCachedLoader(client), options...)
 	diags = append(parser.Diagnostics, diags...)
-	if err != nil {
+	if err != nil && !diags.HasErrors() { // with errors, err is the diagnostics themselves
 		return nil, err
 	}
 	if diags.HasErrors() || program == nil {

@@ -19,7 +19,6 @@ MISSING = (
     "run `. scripts/setup.sh` in the project's checkout (it builds it with Go), "
     "or import with --generate-code=false"
 )
-EXIT_WITH_ERRORS = 1  # the tool's "the response carries error diagnostics"
 
 
 def generator(record: str = TOOL_RECORD) -> str:
@@ -35,12 +34,12 @@ def generator(record: str = TOOL_RECORD) -> str:
 
 
 def generate_program(req: pb.GenerateProgramRequest, tool: str) -> pb.GenerateProgramResponse:
-    """The generated files and the diagnostics (binding errors among them, as the Go host
-    returns them: in the response, for the engine to show)."""
+    """The generated files and the warnings. Errors (the tool's diagnostics as text) are a
+    HostError: `pulumi import` drops the response's diagnostics and would write no code."""
     cmd = [tool, "program", *(["--strict"] if req.strict else []), req.loader_target]
     source = json.dumps(dict(req.source))
     result = subprocess.run(cmd, input=source, capture_output=True, text=True)
-    if result.returncode not in (0, EXIT_WITH_ERRORS) or not result.stdout:
+    if result.returncode != 0:
         reason = result.stderr.strip() or f"exit code {result.returncode}"
         raise HostError(f"generating the program failed: {reason}")
     return json_format.Parse(result.stdout, pb.GenerateProgramResponse())
