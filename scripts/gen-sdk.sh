@@ -26,7 +26,7 @@ if [ ! -x "$tool" ]; then
     say "ERROR: $CLI_BUILD/go.sum not found: build the CLI first (. scripts/setup.sh)"
     exit 2
   fi
-  say "building the SDK and program generator (once; ~1-3 min)"
+  say "building the SDK and program generator (once: seconds on the Go build cache the CLI build filled)"
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
   cp "$CLI_BUILD/go.mod" "$CLI_BUILD/go.sum" "$REPO_DIR"/scripts/gen-sdk/*.go "$work/"
