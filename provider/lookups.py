@@ -13,6 +13,7 @@ from typing import Any
 
 from .api.session import Session
 from .core import ownership
+from .core.declaration import ProviderOnly
 from .core.inputs import SCHEMA, InstanceSpec
 from .core.observe import instance_outputs
 from .errors import InputError, InstanceNotFound, ProvisioningError
@@ -46,11 +47,16 @@ def imported(
         raise ProvisioningError(f"{refused} {READ_ONLY}") from None
     prior = {"adopt_id": instance_id}
     outputs = instance_outputs(instance, ownership_tag=mine, extra_keys=[], prior=prior)
-    inputs = {
+    # The inputs the instance itself answers (what the provider alone decides, such as
+    # on_delete, stays at its default), and the adoption that makes it this resource's.
+    observed = {
         name: outputs[name]
         for name, i in SCHEMA.inputs.items()
-        if not i.secret and outputs.get(name) not in (None, [], {}) and name != "on_delete"
+        if not i.secret
+        and not isinstance(i.api, ProviderOnly)
+        and outputs.get(name) not in (None, [], {})
     }
+    inputs = {**observed, "adopt_id": instance_id}
     return Applied(instance_id, outputs), inputs
 
 
