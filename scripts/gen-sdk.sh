@@ -2,9 +2,12 @@
 # Generates the `quickbooks` package's SDKs from sdk/schema.json:
 #   bash scripts/gen-sdk.sh            # rewrite sdk/python and sdk/nodejs
 #   bash scripts/gen-sdk.sh --out DIR  # write them under DIR instead (the staleness test)
-# The generator (scripts/gen-sdk/main.go) is the CLI's own code generators, built
+#   bash scripts/gen-sdk.sh --tool     # only build the generator; print its path
+# The generator (scripts/gen-sdk/*.go) is the CLI's own code generators, built
 # once from the Go modules the CLI was built from (scripts/pulumi-cli.sh) into the
-# same cache; no download. Rebuilt when main.go changes.
+# same cache; no download. Rebuilt when its source changes. The same tool writes
+# `pulumi import`'s Python code for our language host (scripts/pulumi-cli.sh
+# builds it with --tool and records its path beside the host).
 set -euo pipefail
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,18 +19,19 @@ out="$REPO_DIR/sdk"
 
 say() { printf '[gen-sdk] %s\n' "$*" >&2; }
 
-src_hash=$(sha256sum "$REPO_DIR/scripts/gen-sdk/main.go" | cut -c1-16)
+src_hash=$(cat "$REPO_DIR"/scripts/gen-sdk/*.go | sha256sum | cut -c1-16)
 tool="$CACHE_ROOT/gen-sdk-$PULUMI_VERSION-$src_hash/gen-sdk"
 if [ ! -x "$tool" ]; then
   if [ ! -f "$CLI_BUILD/go.sum" ]; then
     say "ERROR: $CLI_BUILD/go.sum not found: build the CLI first (. scripts/setup.sh)"
     exit 2
   fi
-  say "building the SDK generator (once; ~1-3 min)"
+  say "building the SDK and program generator (once: seconds on the Go build cache the CLI build filled)"
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
-  cp "$CLI_BUILD/go.mod" "$CLI_BUILD/go.sum" "$REPO_DIR/scripts/gen-sdk/main.go" "$work/"
+  cp "$CLI_BUILD/go.mod" "$CLI_BUILD/go.sum" "$REPO_DIR"/scripts/gen-sdk/*.go "$work/"
   (cd "$work" && GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local go build -o "$tool.tmp" . && mv "$tool.tmp" "$tool")
 fi
+if [ "${1:-}" = "--tool" ]; then echo "$tool"; exit 0; fi
 "$tool" "$REPO_DIR/sdk/schema.json" "$out" python nodejs
 say "wrote $out/python and $out/nodejs"

@@ -50,6 +50,23 @@ install_plugin() {  # $1 = dir, $2 = plugin name; our launcher (one script for b
     hint="$REPO_DIR/.venv/bin/python"
     [ "$(cat "$dir/langhost/python" 2>/dev/null)" = "$hint" ] || echo "$hint" >"$dir/langhost/python"
   fi
+  [ "$2" != pulumi-language-python ] || install_program_generator "$dir"
+}
+
+# `pulumi import` asks the host for the imported resource's code (GenerateProgram), which
+# scripts/gen-sdk.sh's tool writes: built here from the CLI's Go modules (seconds on the
+# Go build cache the CLI build filled), its path recorded beside the host. Never fatal:
+# without it only that code generation fails, saying how to get it.
+install_program_generator() {  # $1 = dir
+  local tool why="it is built from the Go modules of a CLI built here"
+  put_file "$SCRIPT_DIR/langhost/program_gen.py" "$1/langhost/program_gen.py"
+  if [ -f "$CACHE_ROOT/build-$PULUMI_VERSION/go.sum" ] && why="its build failed" &&
+    tool=$(bash "$SCRIPT_DIR/gen-sdk.sh" --tool | tail -n1) && [ -x "$tool" ]; then
+    [ "$(cat "$1/langhost/gen-sdk" 2>/dev/null)" = "$tool" ] || echo "$tool" >"$1/langhost/gen-sdk"
+  else
+    rm -f "$1/langhost/gen-sdk"
+    say "  WARNING: no program generator ($why): \`pulumi import\` needs --generate-code=false"
+  fi
 }
 
 install_plugins() {  # $1 = dir

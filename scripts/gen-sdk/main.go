@@ -1,11 +1,14 @@
-// gen-sdk writes the Python and Node.js SDKs of a Pulumi package schema.
+// gen-sdk writes the Python and Node.js SDKs of a Pulumi package schema, and
+// the Python program of an imported resource.
 //
 // `pulumi package gen-sdk --language python` hands the generation to the
 // language host, and this project's Python host (scripts/langhost) does not
-// generate code; the generators themselves are Go packages of the same
-// pulumi/pulumi module the CLI is built from, so this calls them directly.
+// generate SDKs; the generators themselves are Go packages of the same
+// pulumi/pulumi module the CLI is built from, so this calls them directly. The
+// host does hand `pulumi import`'s program generation to this tool (program.go).
 //
 //	gen-sdk <schema.json> <out-dir> python|nodejs...
+//	gen-sdk program [--strict] <loader-target> < pcl-files.json
 package main
 
 import (
@@ -48,6 +51,9 @@ func (l noPackages) LoadPackageReferenceV2(
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "program" {
+		os.Exit(programMain(os.Args[2:]))
+	}
 	if len(os.Args) < 4 {
 		fmt.Fprintln(os.Stderr, "usage: gen-sdk <schema.json> <out-dir> python|nodejs...")
 		os.Exit(2)

@@ -1,6 +1,7 @@
 """The Pulumi language host for Python, in Python. Engine v3.274 calls GetPluginInfo, Run, About,
 GetRequiredPackages, Cancel, InstallDependencies (`pulumi install`), RuntimeOptionsPrompts (`pulumi
-new`), Handshake (PULUMI_DEBUG_LANGUAGES); UNIMPLEMENTED (the base class's) reads as "none"."""
+new`), Handshake (PULUMI_DEBUG_LANGUAGES), GenerateProgram (`pulumi import`, program_gen.py);
+UNIMPLEMENTED (the base class's) reads as "none"."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from concurrent import futures
 
 import grpc
+import program_gen
 import pythonenv
 from google.protobuf import json_format
 from google.protobuf.empty_pb2 import Empty
@@ -139,6 +141,14 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         except HostError as error:
             ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
         return pb.GetRequiredPackagesResponse(packages=[d for d in deps if d])
+
+    def GenerateProgram(
+        self, req: pb.GenerateProgramRequest, ctx: Ctx
+    ) -> pb.GenerateProgramResponse:
+        try:
+            return program_gen.generate_program(req, program_gen.generator())
+        except HostError as error:
+            ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
 
     def InstallDependencies(
         self, req: pb.InstallDependenciesRequest, ctx: Ctx

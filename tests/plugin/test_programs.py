@@ -18,7 +18,6 @@ from harness.companies import new_company
 from harness.emulator import writes
 from harness.native import INSTANCES_PROGRAM, program_files
 from harness.pulumi_stack import PulumiStack, yaml_host_dir
-from provider.plugin.names import snake
 
 PYTHON = """\
 import pulumi
@@ -181,7 +180,7 @@ def test_import_takes_a_free_instance_and_refuses_another_stacks(tmp_path, emu, 
     free = made_by_hand(emu, app, new_company(emu), tags=("team:books",))
     owner = "pulumi:other-project:prod:books"
     taken = made_by_hand(emu, app, new_company(emu), tags=(owner,))
-    flags = ("--yes", "--generate-code=false", "--protect=false")
+    flags = ("--yes", "--protect=false")
 
     emu.clear_requests()
     missing = stack.run(
@@ -196,16 +195,23 @@ def test_import_takes_a_free_instance_and_refuses_another_stacks(tmp_path, emu, 
     assert 'File "' not in refused.stdout  # the provider's message, without a traceback
     assert writes(emu) == [] and stack.resources() == []
 
-    stack.run("import", "quickbooks:index:Instance", "books", str(free["id"]), *flags)
+    # Without --generate-code=false: our language host writes the code (GenerateProgram).
+    code = tmp_path / "imported.py"
+    importing = ("import", "quickbooks:index:Instance", "books", str(free["id"]), *flags)
+    stack.run(*importing, "--out", str(code))
     assert writes(emu) == []
     [imported] = stack.resources()
     assert imported["id"] == str(free["id"])
     assert imported["inputs"]["adoptId"] == str(free["id"])
     assert imported["inputs"]["tags"] == ["team:books"]
+    generated = code.read_text()
+    compile(generated, str(code), "exec")
+    declared = generated[generated.index('books = quickbooks.Instance("books",') :]
+    assert f'adopt_id="{free["id"]}"' in declared and 'tags=["team:books"]' in declared
 
-    # The program declares it as the import wrote it: the next `up` makes it this
+    # The generated code is the program: the next `up` makes the instance this
     # stack's with one PATCH (the ownership and stack tags), and nothing else.
-    stack.set_instance("books", **{snake(k): v for k, v in imported["inputs"].items()})
+    (stack.dir / "__main__.py").write_text(generated)
     emu.clear_requests()
     stack.up()
     assert writes(emu) == [("PATCH", f"/instances/{free['id']}")]
