@@ -1,6 +1,7 @@
 """Which python runs a Pulumi program (Pulumi.yaml's `virtualenv`, relative to the project root)
-and which one our language host. Imported by the host; run by the launcher with any python as
-`pythonenv.py PLUGIN-NAME ARGS`. Only pip (+ `virtualenv`): other options fail in one line."""
+and which one our language hosts (Python's and Node.js's). Imported by the hosts; run by the
+launcher with any python as `pythonenv.py PLUGIN-NAME ARGS`. Only pip (+ `virtualenv`): other
+options fail in one line."""
 
 from __future__ import annotations
 
@@ -98,10 +99,12 @@ def host_python() -> str:
 
 
 def main(plugin: str, args: list[str]) -> int:
-    """Execs the language host, or (as pulumi-resource-*) the dynamic-provider host."""
+    """Execs a language host, or (as pulumi-resource-*) the dynamic-provider host."""
     try:
         if not plugin.startswith("pulumi-resource-"):
-            host = os.path.join(os.path.dirname(__file__), "pulumi_language_python.py")
+            # pulumi-language-python or pulumi-language-nodejs: our host of that language.
+            language = plugin.removeprefix("pulumi-language-")
+            host = os.path.join(os.path.dirname(__file__), f"pulumi_language_{language}.py")
             os.execv(python := host_python(), [python, "-u", host, *args])
         # The engine starts resource plugins in the project root, with each runtime
         # option of Pulumi.yaml in PULUMI_RUNTIME_<KEY>.

@@ -1,5 +1,7 @@
-"""The installed plugin through the real CLI: a Python and a YAML program, each outside
-the checkout, on the package pip-installed into a fresh virtualenv (`plugin_venv`).
+"""The installed plugin through the real CLI: a Python, a YAML and a TypeScript program,
+each outside the checkout, on the package pip-installed into a fresh virtualenv
+(`plugin_venv`); the TypeScript one on the Node.js SDK built from `sdk/nodejs`
+(`plugin_node_modules`), run by our Node.js language host.
 
 Each program wires one instance's `callbackUrl` to another's output, unknown in the
 first preview, and looks the other up with `quickbooks:index:getInstance`. The cycle: preview, create, no-op (0 writes), one changed field (1
@@ -94,7 +96,29 @@ outputs:
   lookedUp: ${lookedUp}
 """
 
-PROGRAMS = {"python": PYTHON, "yaml": YAML}
+TYPESCRIPT = """\
+import * as pulumi from "@pulumi/pulumi";
+import * as quickbooks from "@quickbooks-instances/quickbooks";
+
+const config = new pulumi.Config();
+const hooks = new quickbooks.Instance("hooks", {
+    name: "Hooks",
+    callbackUrl: "https://hooks.example.com/events",
+    oauth: { code: config.requireSecret("code1"), realmId: config.require("realm1") },
+    tags: [config.require("tagA")],
+});
+const instance = new quickbooks.Instance("books", {
+    name: "Books",
+    callbackUrl: pulumi.interpolate`https://hooks.example.com/${hooks.instanceId}`,
+    oauth: { code: config.requireSecret("code2"), realmId: config.require("realm2") },
+    tags: [config.require("tagA"), config.require("tagB")],
+    pollIntervalMinutes: config.requireNumber("poll"),
+});
+export const books = instance.instanceId;
+export const lookedUp = quickbooks.getInstanceOutput({ id: instance.instanceId }).name;
+"""
+
+PROGRAMS = {"python": PYTHON, "yaml": YAML, "typescript": TYPESCRIPT}
 
 
 def program_stack(tmp_path, emu, app, venv, runtime: str, program: str) -> PulumiStack:
@@ -112,8 +136,12 @@ def changed_lines(preview: str) -> list[str]:
 
 
 @pytest.mark.parametrize("runtime", PROGRAMS)
-def test_a_program_previews_creates_changes_and_destroys(tmp_path, emu, app, plugin_venv, runtime):
+def test_a_program_previews_creates_changes_and_destroys(
+    request, tmp_path, emu, app, plugin_venv, runtime
+):
     stack = program_stack(tmp_path, emu, app, plugin_venv, runtime, PROGRAMS[runtime])
+    if runtime == "typescript":  # npm only for this one (fails without node and npm)
+        (stack.dir / "node_modules").symlink_to(request.getfixturevalue("plugin_node_modules"))
     realms = {"realm1": new_company(emu), "realm2": new_company(emu)}  # one instance each
     for key, realm in (("code1", realms["realm1"]), ("code2", realms["realm2"])):
         stack.set_secret(key, oauth_grant(emu, app, realm)["code"])
