@@ -42,8 +42,8 @@ put_file() {  # $1 = source file, $2 = destination; copies (atomically) only whe
 install_plugin() {  # $1 = dir, $2 = plugin name; our launcher (one script for all three) + langhost/
   local dir="$1" f hint
   mkdir -p "$dir/langhost"
-  for f in pythonenv.py language_host.py pulumi_language_python.py pulumi-language-python-exec \
-    pulumi_language_nodejs.py; do
+  for f in launch.py pythonenv.py language_host.py pulumi_language_python.py \
+    pulumi-language-python-exec pulumi_language_nodejs.py; do
     put_file "$SCRIPT_DIR/langhost/$f" "$dir/langhost/$f"
   done
   # The launcher picks its role from the name it is started by.

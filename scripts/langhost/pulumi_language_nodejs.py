@@ -25,7 +25,7 @@ from pythonenv import HostError
 
 RUN_ENTRY = "@pulumi/pulumi/cmd/run"
 SUPPORTED = "this language host supports `packagemanager: npm` (the default) only"
-NO_NODE = "pulumi-language-nodejs: node was not found on PATH; install Node.js (18 or later)"
+NO_NODE = "pulumi-language-nodejs: node was not found on PATH; install Node.js (with npm)"
 
 
 class NodeProgram:

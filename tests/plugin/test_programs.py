@@ -12,6 +12,7 @@ added and removed), destroy. `pulumi import` needs no program of its own.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -121,8 +122,12 @@ export const lookedUp = quickbooks.getInstanceOutput({ id: instance.instanceId }
 PROGRAMS = {"python": PYTHON, "yaml": YAML, "typescript": TYPESCRIPT}
 
 
-def program_stack(tmp_path, emu, app, venv, runtime: str, program: str) -> PulumiStack:
+def program_stack(
+    tmp_path, emu, app, venv, runtime: str, program: str, node_modules: Path | None = None
+) -> PulumiStack:
     stack = PulumiStack(tmp_path / runtime, emu, app, files=program_files(venv, runtime, program))
+    if node_modules:  # a TypeScript program's packages (`plugin_node_modules`)
+        (stack.dir / "node_modules").symlink_to(node_modules)
     if runtime == "yaml":  # the YAML host (scripts/pulumi-yaml.sh); fails if it cannot be built
         stack.env["PATH"] = f"{yaml_host_dir()}:{stack.env['PATH']}"
     stack.env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
@@ -139,9 +144,9 @@ def changed_lines(preview: str) -> list[str]:
 def test_a_program_previews_creates_changes_and_destroys(
     request, tmp_path, emu, app, plugin_venv, runtime
 ):
-    stack = program_stack(tmp_path, emu, app, plugin_venv, runtime, PROGRAMS[runtime])
-    if runtime == "typescript":  # npm only for this one (fails without node and npm)
-        (stack.dir / "node_modules").symlink_to(request.getfixturevalue("plugin_node_modules"))
+    # npm only for TypeScript (and failing without node and npm)
+    modules = request.getfixturevalue("plugin_node_modules") if runtime == "typescript" else None
+    stack = program_stack(tmp_path, emu, app, plugin_venv, runtime, PROGRAMS[runtime], modules)
     realms = {"realm1": new_company(emu), "realm2": new_company(emu)}  # one instance each
     for key, realm in (("code1", realms["realm1"]), ("code2", realms["realm2"])):
         stack.set_secret(key, oauth_grant(emu, app, realm)["code"])
@@ -202,6 +207,27 @@ def test_a_program_previews_creates_changes_and_destroys(
     assert sorted(writes(emu)) == sorted(
         [("DELETE", f"/instances/{books}"), ("DELETE", f"/instances/{hooks_id}")]
     )
+
+
+def test_a_typescript_error_reaches_the_user_once(
+    tmp_path, emu, app, plugin_venv, plugin_node_modules
+):
+    # ts-node checks the program against the SDK's types before it runs anything.
+    program = TYPESCRIPT.replace('config.requireNumber("poll")', 'config.require("poll")')
+    stack = program_stack(
+        tmp_path, emu, app, plugin_venv, "typescript", program, plugin_node_modules
+    )
+    emu.clear_requests()
+    failed = stack.preview(check=False)
+    assert failed.returncode != 0
+    diagnostics = failed.stdout.split("Diagnostics:")[1]
+    message = "error TS2322: Type 'string' is not assignable to type 'Input<number | undefined>'"
+    line = 1 + next(i for i, text in enumerate(program.splitlines()) if "pollInterval" in text)
+    assert f"index.ts({line},5): {message}" in diagnostics, diagnostics
+    assert (failed.stdout + failed.stderr).count("TS2322") == 1, failed.stdout
+    # The run entry reported it (exit code 32): the host adds nothing of its own.
+    assert "exit code" not in failed.stdout + failed.stderr
+    assert writes(emu) == []
 
 
 def test_import_takes_a_free_instance_and_refuses_another_stacks(tmp_path, emu, app, plugin_venv):
