@@ -205,3 +205,27 @@ def test_without_node_the_host_says_so_in_one_line(tmp_path, node_launcher):
     )
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr == node_host.NO_NODE + "\n"
+
+
+def test_install_dependencies_runs_npm_install(tmp_path):
+    (tmp_path / "package.json").write_text(json.dumps({"name": "t", "version": "1.0.0"}))
+    lh = node_host.LanguageHost("", "")
+    request = language_pb2.InstallDependenciesRequest(info=program_info(tmp_path))
+    output = b"".join(r.stdout for r in lh.InstallDependencies(request, None))
+    assert output.startswith(f"$ {shutil.which('npm')} install\n".encode())
+    assert (tmp_path / "package-lock.json").exists()
+
+
+def test_install_dependencies_reports_a_failed_npm(tmp_path):
+    (tmp_path / "package.json").write_text("{not json")
+
+    class Aborted(Exception):
+        pass
+
+    class Context:
+        def abort(self, code, details):
+            raise Aborted(details)
+
+    request = language_pb2.InstallDependenciesRequest(info=program_info(tmp_path))
+    with pytest.raises(Aborted, match="npm install` failed with exit code"):
+        list(node_host.LanguageHost("", "").InstallDependencies(request, Context()))
