@@ -30,6 +30,23 @@ host = _load_host("pulumi_language_python")
 node_host = _load_host("pulumi_language_nodejs")
 
 
+def run_request(info: language_pb2.ProgramInfo, *, dry_run: bool) -> language_pb2.RunRequest:
+    """A RunRequest with every setting a host passes on to the program, in `info`'s directory."""
+    return language_pb2.RunRequest(
+        monitor_address="127.0.0.1:2",
+        project="p",
+        stack="s",
+        pwd=info.program_directory,
+        dryRun=dry_run,
+        parallel=8,
+        organization="org",
+        config={"p:a": "1", "p:b": "secret"},
+        configSecretKeys=["p:b"],
+        info=info,
+        args=["extra"],
+    )
+
+
 def program_info(root: Path, **options) -> language_pb2.ProgramInfo:
     opts = struct_pb2.Struct()
     opts.update(options)

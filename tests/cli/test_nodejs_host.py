@@ -15,7 +15,7 @@ import grpc
 import pytest
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc
 
-from tests.cli.langhost_support import LAUNCHER, VENV, node_host, program_info
+from tests.cli.langhost_support import LAUNCHER, VENV, node_host, program_info, run_request
 
 
 def _package(modules: Path, name: str, version: str, **extra) -> Path:
@@ -74,19 +74,7 @@ def test_run_command_and_env(tmp_path):
     lh = node_host.LanguageHost("127.0.0.1:1", "")
     info = program_info(tmp_path, nodeargs="--max-old-space-size=4096 --trace-warnings")
     info.options.update({"tsconfig": "tsconfig.deploy.json"})
-    request = language_pb2.RunRequest(
-        monitor_address="127.0.0.1:2",
-        project="p",
-        stack="s",
-        pwd=str(tmp_path),
-        dryRun=False,
-        parallel=8,
-        organization="org",
-        config={"p:a": "1", "p:b": "secret"},
-        configSecretKeys=["p:b"],
-        info=info,
-        args=["extra"],
-    )
+    request = run_request(info, dry_run=False)
     program = node_host.NodeProgram(request.info)
     cmd = lh.run_command(request, program, "/m/@pulumi/pulumi/cmd/run/index.js")
     assert cmd[:4] == [
