@@ -6,6 +6,11 @@ provider and the dynamic resource, and its concurrency at a slow API.
     virtualenv, `harness.native`), alternating the order, `--reps` times; the goal
     is the plugin <= 1.1x the null provider (no per-resource pickle, no Python
     dynamic-provider host);
+  * where that overhead goes: the same lifecycle once more with the engine's
+    per-step checkpoints off (`PULUMI_SKIP_CHECKPOINTS=true`), and each project's
+    state size per resource (the file backend rewrites the whole state after every
+    step, so a resource with real outputs costs the engine more than the null
+    provider's echo of its four inputs);
   * concurrency, API at `--latency-ms` (250): create, update-all and destroy of N
     instances on the plugin, against the bound N x latency / concurrency, where
     concurrency = min(the engine's default --parallel, quickbooks:maxConcurrency);
@@ -34,6 +39,7 @@ from provider.docs import replace_block
 from .machine import engine_default_parallel
 from .projects import (
     CHANGED_URL,
+    BenchProject,
     NullProject,
     QuickBooksProject,
     instance_settings,
@@ -76,14 +82,30 @@ def _companies(size: int) -> tuple[str, ...]:
     return ("--companies", str(companies_for(2 * size)))
 
 
-def overhead(work: Path, venv: Path, size: int, reps: int) -> dict[str, dict[str, float]]:
+SKIP_CHECKPOINTS = "PULUMI_SKIP_CHECKPOINTS"
+STATE_BYTES = "state bytes per resource"
+
+
+def state_bytes(project: BenchProject) -> float:
+    """The stack's exported state per declared resource (JSON bytes)."""
+    exported = project.stack.run("stack", "export").stdout
+    return len(exported.encode()) / project.count
+
+
+def overhead(
+    work: Path, venv: Path, size: int, reps: int, *, skip_checkpoints: bool = False
+) -> dict[str, dict[str, float]]:
+    """Median wall seconds per operation and front-end (and each one's state size)."""
     walls: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     with start_emulator(extra_args=_companies(size)) as emu:
-        projects = {
+        projects: dict[str, BenchProject] = {
             NULL: NullProject(work / "null", size),
             DYNAMIC: QuickBooksProject(work / "dynamic", emu, size),
             PLUGIN: PluginProject(work / "plugin", emu, size, venv),
         }
+        for project in projects.values():
+            if skip_checkpoints:
+                project.stack.env[SKIP_CHECKPOINTS] = "true"
         for rep in range(reps):
             order = list(projects.items())
             order = order if rep % 2 == 0 else order[::-1]
@@ -93,6 +115,8 @@ def overhead(work: Path, venv: Path, size: int, reps: int) -> dict[str, dict[str
                 for name, project in order:
                     walls[name][operation].append(project.run(operation).wall)
                     log(f"overhead N={size} rep {rep + 1}: {name} {operation}")
+                    if operation == "create":
+                        walls[name][STATE_BYTES].append(state_bytes(project))
     return {name: {op: _median(w) for op, w in ops.items()} for name, ops in walls.items()}
 
 
@@ -126,6 +150,7 @@ def markdown(
     latency_ms: int,
     parallel: int,
     at_zero: dict[str, dict[str, float]],
+    unsaved: dict[str, dict[str, float]],
     slow: dict[str, dict[str, float]],
 ) -> str:
     lines = [
@@ -142,6 +167,21 @@ def markdown(
             f"| {op} | {null:.2f} s | {dyn:.2f} s | {plug:.2f} s | {ratio:.2f}x | "
             f"{'yes' if ratio <= 1.1 else '**no**'} |"
         )
+    sizes = {name: at_zero[name][STATE_BYTES] / 1000 for name in (NULL, DYNAMIC, PLUGIN)}
+    lines += [
+        "",
+        f"State per resource after `create`: {NULL} {sizes[NULL]:.1f} kB, {DYNAMIC} "
+        f"{sizes[DYNAMIC]:.1f} kB, {PLUGIN} {sizes[PLUGIN]:.1f} kB. The file backend "
+        "rewrites the whole state after every step, so the engine's time grows with it. "
+        f"The same lifecycle with `{SKIP_CHECKPOINTS}=true` (1 repetition; the state is "
+        "written once, at the end):",
+        "",
+        f"| operation | {NULL} | {DYNAMIC} | {PLUGIN} | plugin / null |",
+        "|---|---|---|---|---|",
+    ]
+    for op in OPS:
+        null, dyn, plug = (unsaved[v][op] for v in (NULL, DYNAMIC, PLUGIN))
+        lines.append(f"| {op} | {null:.2f} s | {dyn:.2f} s | {plug:.2f} s | {plug / null:.2f}x |")
     workers = min(parallel, MAX_CONCURRENCY.default)
     bound = size * latency_ms / 1000 / workers
     lines += [
@@ -195,9 +235,10 @@ def main(argv: list[str] | None = None) -> int:
         log("installing the package into a fresh virtualenv")
         venv = install_package(work)
         at_zero = overhead(work / "zero", venv, args.size, args.reps)
+        unsaved = overhead(work / "unsaved", venv, args.size, 1, skip_checkpoints=True)
         slow = concurrency(work, venv, args.size, args.latency_ms)
     parallel = engine_default_parallel() or 0
-    table = markdown(args.size, args.reps, args.latency_ms, parallel, at_zero, slow)
+    table = markdown(args.size, args.reps, args.latency_ms, parallel, at_zero, unsaved, slow)
     print(table)
     old = args.out.read_text() if args.out.exists() else ""
     args.out.write_text(replace_block(with_native_block(old, old), "bench:native", table))

@@ -13,10 +13,19 @@ from typing import Any
 
 from .api.session import Session
 from .core import ownership
+from .core.declaration import ProviderOnly
 from .core.inputs import SCHEMA, InstanceSpec
 from .core.observe import instance_outputs
 from .errors import InputError, InstanceNotFound, ProvisioningError
 from .operations import Applied
+
+# The engine asks the same Read of `Instance.get` as of `pulumi import` (no inputs,
+# no state: nothing tells them apart), so a get of someone else's instance is refused
+# as its import is; the lookup function reads any instance.
+READ_ONLY = (
+    "(`Instance.get` is refused alike: the engine asks the provider the same for both. "
+    "To read an instance without taking it over, use the getInstance function.)"
+)
 
 
 def imported(
@@ -30,16 +39,24 @@ def imported(
         return None
     # What an `adopt_id` spec of this resource would say about ownership: no grant
     # (the company stays), no takeover.
-    ownership.check_adoptable(
-        instance, InstanceSpec.model_construct(ownership_tag=mine, adopt_id=instance_id)
-    )
+    try:
+        ownership.check_adoptable(
+            instance, InstanceSpec.model_construct(ownership_tag=mine, adopt_id=instance_id)
+        )
+    except ProvisioningError as refused:
+        raise ProvisioningError(f"{refused} {READ_ONLY}") from None
     prior = {"adopt_id": instance_id}
     outputs = instance_outputs(instance, ownership_tag=mine, extra_keys=[], prior=prior)
-    inputs = {
+    # The inputs the instance itself answers (what the provider alone decides, such as
+    # on_delete, stays at its default), and the adoption that makes it this resource's.
+    observed = {
         name: outputs[name]
         for name, i in SCHEMA.inputs.items()
-        if not i.secret and outputs.get(name) not in (None, [], {}) and name != "on_delete"
+        if not i.secret
+        and not isinstance(i.api, ProviderOnly)
+        and outputs.get(name) not in (None, [], {})
     }
+    inputs = {**observed, "adopt_id": instance_id}
     return Applied(instance_id, outputs), inputs
 
 

@@ -169,7 +169,17 @@ class Schema:
         ownership_tag: Any,
         leading: tuple[Output, ...],
         trailing: tuple[Output, ...],
+        open_keys: frozenset[str] = frozenset(),
     ) -> None:
+        # `open_keys`: configuration keys a map input (extra_configuration) sets as
+        # given. An input declared as one of them would be written twice, by two
+        # inputs that disagree, and compared against each other's value.
+        for i in inputs:
+            if isinstance(i.api, Config) and i.api.key in open_keys:
+                raise ValueError(
+                    f"input {i.name!r}: configuration key {i.api.key!r} is also one of the "
+                    "keys extra_configuration sets; declare it in one place only"
+                )
         self.inputs = {i.name: i for i in inputs}
         fields = {i.name: (i.value, ModelField(i.default, description=i.doc)) for i in inputs}
         self.model: type[SpecBase] = create_model(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pydantic import StrictBool
 
 from .catalog import (
+    EXTRA_CONFIGURATION_KEYS,
     KEY_EVENT_CALLBACK,
     KEY_EVENTS_ENABLED,
     KEY_POLL_INTERVAL,
@@ -282,6 +283,7 @@ SCHEMA = Schema(
             True,
         ),
     ),
+    open_keys=EXTRA_CONFIGURATION_KEYS,
 )
 
 InstanceSpec = SCHEMA.model

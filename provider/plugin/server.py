@@ -39,12 +39,28 @@ def _plain_errors(traced: Callable[..., Any]) -> Callable[..., Any]:
     return handler
 
 
+def _reading(read: Callable[..., Any]) -> Callable[..., Any]:
+    async def handler(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        response = await read(self, request, context)
+        if not response.id:
+            # No such instance. The SDK answers with empty maps, which the engine would
+            # take for an instance with no properties (an import or a get would then
+            # "succeed" with nothing); without them it reports "does not exist".
+            response.ClearField("properties")
+            response.ClearField("inputs")
+        return response
+
+    return handler
+
+
 class Servicer(sdk.ProviderServicer):
-    """The SDK's servicer; its resource handlers report our errors without a traceback."""
+    """The SDK's servicer; its resource handlers report our errors without a traceback,
+    and its Read tells a missing instance from an empty one."""
 
 
+Servicer.Read = _reading(sdk.ProviderServicer.Read)
 for _name in (*HANDLERS, "Invoke"):
-    setattr(Servicer, _name, _plain_errors(getattr(sdk.ProviderServicer, _name)))
+    setattr(Servicer, _name, _plain_errors(getattr(Servicer, _name)))
 
 
 def serve(args: list[str], version: str, provider: Provider, engine: str) -> None:

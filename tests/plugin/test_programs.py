@@ -238,6 +238,10 @@ def test_import_takes_a_free_instance_and_refuses_another_stacks(tmp_path, emu, 
     flags = ("--yes", "--generate-code=false", "--protect=false")
 
     emu.clear_requests()
+    missing = stack.run(
+        "import", "quickbooks:index:Instance", "gone", "999999", *flags, check=False
+    )
+    assert missing.returncode != 0 and "resource '999999' does not exist" in missing.stdout
     refused = stack.run(
         "import", "quickbooks:index:Instance", "theirs", str(taken["id"]), *flags, check=False
     )
@@ -264,6 +268,32 @@ def test_import_takes_a_free_instance_and_refuses_another_stacks(tmp_path, emu, 
     emu.clear_requests()
     stack.up("--expect-no-changes")
     assert writes(emu) == []
+
+
+GET_PROGRAM = """\
+import pulumi
+import pulumi_quickbooks as quickbooks
+
+config = pulumi.Config()
+found = quickbooks.Instance.get("found", config.require("foundId"))
+pulumi.export("name", found.name)
+"""
+
+
+def test_get_reads_an_instance_without_taking_it(tmp_path, emu, app, plugin_venv):
+    free = made_by_hand(emu, app, new_company(emu), name="Found", tags=("team:books",))
+    stack = program_stack(tmp_path, emu, app, plugin_venv, "python", GET_PROGRAM)
+    stack.write_config({f"{stack.project}:foundId": str(free["id"])})
+    emu.clear_requests()
+    stack.up()
+    assert stack.outputs() == {"name": "Found"}
+    stack.destroy()  # a read resource is only dropped from the stack
+    assert writes(emu) == []
+    assert emu.api("GET", f"/instances/{free['id']}").json()["tags"] == ["team:books"]
+
+    stack.write_config({f"{stack.project}:foundId": "999999"})
+    missing = stack.up(check=False)
+    assert missing.returncode != 0 and "resource '999999' does not exist" in missing.stdout
 
 
 TWO_ORGANIZATIONS = """\

@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+from google.protobuf.struct_pb2 import Struct
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.provider import (
     CheckRequest,
@@ -19,8 +20,8 @@ from pulumi.provider.experimental.provider import (
     DiffRequest,
     InvokeRequest,
     PropertyDiffKind,
-    ReadRequest,
 )
+from pulumi.runtime.proto import provider_pb2
 
 from harness.accounts import made_by_hand, oauth_grant, provider_config
 from harness.companies import new_company
@@ -29,6 +30,7 @@ from provider.core.check import UNKNOWN
 from provider.core.inputs import SCHEMA
 from provider.errors import InputError, ProvisioningError
 from provider.plugin.provider import QuickBooksProvider, ownership_tag
+from provider.plugin.server import Servicer
 from provider.plugin.wire import to_plain, to_wire
 
 URN = "urn:pulumi:dev::shop::quickbooks:index:Instance::books"
@@ -59,6 +61,28 @@ def checked(plugin, **inputs) -> dict[str, PropertyValue]:
 def created(plugin, inputs) -> tuple[str, dict[str, PropertyValue]]:
     response = run(plugin.create(CreateRequest(URN, inputs, 60, False)))
     return response.resource_id, response.properties
+
+
+class Aborted(Exception):
+    pass
+
+
+class Context:
+    """The gRPC context of one call: an abort ends the call with its message."""
+
+    async def abort(self, code, details):
+        raise Aborted(details)
+
+
+def served_read(plugin, instance_id: str):
+    """A Read of an instance the stack does not hold yet, as the engine sends it for
+    `pulumi import` and for `Instance.get` alike: an empty state, no inputs."""
+    request = provider_pb2.ReadRequest(id=instance_id, urn=URN, properties=Struct())
+    response = run(Servicer([], "0.0.0", plugin, engine_address="").Read(request, Context()))
+    if not response.HasField("properties"):
+        return None, None  # what the engine reports as "resource '<id>' does not exist"
+    plain = PropertyValue.unmarshal_map
+    return to_plain(plain(response.properties)), to_plain(plain(response.inputs))
 
 
 def new_inputs(emu, app, **changes):
@@ -145,24 +169,27 @@ def test_the_detailed_diff_shows_sets_by_element_secrets_by_name_and_the_replace
 def test_import_reads_a_free_instance_as_an_adoption_and_refuses_another_owners(plugin, emu, app):
     free = made_by_hand(emu, app, new_company(emu), tags=("team:books",))
     emu.clear_requests()
-    read = run(plugin.read(ReadRequest(URN, str(free["id"]), {}, {})))
+    outputs, inputs = served_read(plugin, str(free["id"]))
     assert writes(emu) == []
-    assert to_plain(read.inputs)["adopt_id"] == str(free["id"])
-    assert to_plain(read.properties)["ownership_tag"] is None  # not ours until the next up
+    assert inputs["adopt_id"] == str(free["id"])
+    assert outputs["ownership_tag"] is None  # not ours until the next up
 
     owner = "pulumi:other:prod:books"
     taken = made_by_hand(emu, app, new_company(emu), tags=(owner,))
     emu.clear_requests()
-    with pytest.raises(ProvisioningError) as refused:
-        run(plugin.read(ReadRequest(URN, str(taken["id"]), {}, {})))
+    with pytest.raises(Aborted) as refused:
+        served_read(plugin, str(taken["id"]))
+    assert "Traceback" not in str(refused.value)
     # The message adopt_id gives for the same instance.
     adopting = checked(
         plugin, name="Books", adopt_id=str(taken["id"]), callback_url="https://hooks.example.com/e"
     )
     with pytest.raises(ProvisioningError) as adopt_refused:
         created(plugin, adopting)
-    assert str(refused.value) == str(adopt_refused.value)
+    assert str(refused.value).startswith(str(adopt_refused.value))
+    assert "use the getInstance function" in str(refused.value)  # to read it only
     assert writes(emu) == []
+    assert served_read(plugin, "999999") == (None, None)  # "resource '999999' does not exist"
 
 
 def test_get_instance_looks_up_by_id_or_by_name(plugin, emu, app):

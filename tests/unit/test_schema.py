@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import dill
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -168,6 +169,25 @@ def test_an_input_added_as_one_table_entry_flows_through_check_diff_patch_read_a
     assert "`poll_jitter_seconds`" in inputs_table(WITH_JITTER)
     assert "`poll_jitter_seconds`" in outputs_table(WITH_JITTER)
     assert "poll_jitter_seconds" not in SCHEMA.output_names  # the real table is untouched
+
+
+def test_an_input_on_a_key_extra_configuration_sets_is_refused_by_the_declaration():
+    minor = Input(
+        "minor_version",
+        int | None,
+        None,
+        type_doc="int",
+        default_doc="unset",
+        api=Config("quickbooks.minorversion", INT),
+    )
+    with pytest.raises(ValueError, match="'minor_version'.*'quickbooks.minorversion'"):
+        Schema(
+            (*INPUTS, minor),
+            ownership_tag=SCHEMA.model.model_fields["ownership_tag"].annotation,
+            leading=SCHEMA.outputs[:2],
+            trailing=SCHEMA.outputs[-6:],
+            open_keys=frozenset({"quickbooks.minorversion"}),
+        )
 
 
 @settings(max_examples=60, deadline=None)
