@@ -1,5 +1,10 @@
 """Fixtures of the reliability suite, and the summary table it prints at the end.
 
+A test runs on the dynamic resource, or on both front-ends when it is parametrized
+with `front_end` (`front_ends.FRONT_ENDS`): `make_provider`, `provider` and what is
+built on them (`ours`, `make_inputs`) then drive that front-end, and the ledger
+records its rows under it.
+
 With `RELIABILITY_RECORD=1`, a passing run of exactly `tests/reliability` also writes
 that table into `docs/reliability.md` (any other run leaves the file alone).
 The emulator, the app and the leak scan come from tests/conftest.py."""
@@ -12,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.accounts import App, configured_provider, oauth_grant, provider_config
+from harness.accounts import App, oauth_grant, provider_config
 from harness.controls import Emulator
 
 from .engine import Resource, desired
+from .front_ends import configured
 from .ledger import DOC, LEDGER, record
 
 # Small budgets keep exhausted-retry rows fast; the rows assert the bounds hold.
@@ -72,10 +78,25 @@ def _not_recordable(terminalreporter, exitstatus, root: Path) -> str | None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
-    # Each test of test_isolation.py is one isolation check of the summary.
+    # Each test of test_isolation.py is one isolation check of the summary; one not
+    # parametrized with `front_end` checks the emulator alone.
     if report.when == "call" and item.module.__name__.endswith(".test_isolation"):
-        LEDGER.isolated(item.name, report.passed)
+        callspec = getattr(item, "callspec", None)
+        front_end = callspec.params.get("front_end", "") if callspec else ""
+        LEDGER.isolated(item.name, report.passed, front_end)
     return report
+
+
+@pytest.fixture
+def front_end() -> str:
+    """The front-end a test drives: the dynamic resource, unless the test is
+    parametrized with `front_end`, which overrides this."""
+    return "dynamic"
+
+
+@pytest.fixture(autouse=True)
+def _ledger_records_the_front_end(front_end: str) -> None:
+    LEDGER.front_end = front_end
 
 
 @pytest.fixture(autouse=True)
@@ -97,15 +118,20 @@ def grant(emu: Emulator, app: App):
 
 
 @pytest.fixture
-def make_provider(emu: Emulator, app: App):
+def make_provider(emu: Emulator, app: App, front_end: str):
     """A provider configured as the engine would, one per simulated `pulumi` command."""
 
     def make(account: int = 0, **settings: str):
-        return configured_provider(
-            provider_config(emu, app, account, **{**FAST_SETTINGS, **settings})
-        )
+        config = provider_config(emu, app, account, **{**FAST_SETTINGS, **settings})
+        return configured(config, front_end)
 
     return make
+
+
+@pytest.fixture
+def provider(config, front_end):
+    """The shared `provider` fixture (tests/conftest.py) on the test's front-end."""
+    return configured(config, front_end)
 
 
 @pytest.fixture

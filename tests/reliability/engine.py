@@ -1,5 +1,8 @@
-"""One resource driven through the provider as the engine drives it, and the invariants
-every fault row checks afterwards: converged, no duplicate, no orphan, no lost field."""
+"""One resource driven through a provider as the engine drives it, and the invariants
+every fault row checks afterwards: converged, no duplicate, no orphan, no lost field.
+
+The provider is either front-end (`front_ends.configured`): the rows below see one
+shape of answer from both."""
 
 from __future__ import annotations
 
@@ -15,8 +18,9 @@ from harness.accounts import EVENTS_URL
 from harness.controls import Emulator
 from harness.leaks import SECRETS, scan
 from provider.core.catalog import POLLER_RESOURCES
-from provider.lifecycle import QuickBooksInstanceProvider
-from provider.resource import SECRET_OUTPUTS
+from provider.errors import QuickBooksError
+
+from .front_ends import Provider, in_plain
 
 REQUEST_ID = re.compile(r"requestId [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -62,7 +66,8 @@ class Resource:
     """The state the engine keeps for one resource, and the commands that change it.
 
     Each command takes the provider it runs with: the engine starts a new
-    provider process per `pulumi` command.
+    provider process per `pulumi` command. The state keeps the dynamic resource's
+    shape on both front-ends (snake_case, each secret wrapped).
     """
 
     raw: dict[str, Any]
@@ -70,37 +75,28 @@ class Resource:
     id: str | None = None
     outs: dict[str, Any] = field(default_factory=dict)
 
-    def check(self, provider: QuickBooksInstanceProvider, raw: dict[str, Any] | None = None):
+    def check(self, provider: Provider, raw: dict[str, Any] | None = None):
         self.raw = raw or self.raw
         result = provider.check({}, self.raw)
         assert result.failures == [], result.failures
         self.inputs = result.inputs
         return self
 
-    def create(self, provider: QuickBooksInstanceProvider) -> None:
+    def create(self, provider: Provider) -> None:
         result = provider.create(self.inputs)
         token = rpc.unwrap_rpc_secret(result.outs.get("token"))
         SECRETS.add("instance token", token)
-        self.id, self.outs = result.id, self._stored(result.outs)
+        self.id, self.outs = result.id, stored(provider, result.outs)
 
-    def refresh(self, provider: QuickBooksInstanceProvider) -> None:
+    def refresh(self, provider: Provider) -> None:
         assert self.id is not None
         result = provider.read(self.id, self.outs)
         if result.id is None:
             self.id, self.outs = None, {}
         else:
-            self.outs = self._stored(result.outs)
+            self.outs = stored(provider, result.outs)
 
-    @staticmethod
-    def _stored(outs: dict[str, Any]) -> dict[str, Any]:
-        """Outputs as the engine stores them: what is not secret is stored in plain text,
-        so it is scanned for secrets every time."""
-        plain = {k: v for k, v in outs.items() if k not in SECRET_OUTPUTS}
-        found = scan("state outputs (plain part)", str(plain))
-        assert not found, f"secrets in plain outputs: {found}"
-        return outs
-
-    def up(self, provider: QuickBooksInstanceProvider, refresh: bool = False) -> None:
+    def up(self, provider: Provider, refresh: bool = False) -> None:
         """`pulumi up [--refresh]`: create if not in state, else update what differs."""
         if refresh and self.id is not None:
             self.refresh(provider)
@@ -108,12 +104,20 @@ class Resource:
             self.create(provider)
             return
         if provider.diff(self.id, self.outs, self.inputs).changes:
-            self.outs = self._stored(provider.update(self.id, self.outs, self.inputs).outs)
+            self.outs = stored(provider, provider.update(self.id, self.outs, self.inputs).outs)
 
-    def destroy(self, provider: QuickBooksInstanceProvider) -> None:
+    def destroy(self, provider: Provider) -> None:
         assert self.id is not None
         provider.delete(self.id, self.outs)
         self.id, self.outs = None, {}
+
+
+def stored(provider: Provider, outs: dict[str, Any]) -> dict[str, Any]:
+    """Outputs as the engine stores them: what is not secret is stored in plain text,
+    so it is scanned for secrets every time."""
+    found = scan("state outputs (plain part)", str(in_plain(provider, outs)))
+    assert not found, f"secrets in plain outputs: {found}"
+    return outs
 
 
 def attempt(step: Callable[[], None]) -> Exception | None:
@@ -140,9 +144,7 @@ def live_config(emu: Emulator, instance_id: str) -> dict[str, Any]:
     return response.json()
 
 
-def assert_converged(
-    emu: Emulator, provider: QuickBooksInstanceProvider, resource: Resource
-) -> None:
+def assert_converged(emu: Emulator, provider: Provider, resource: Resource) -> None:
     """Exactly one instance carries the ownership tag, it is the one in state, every
     desired field is live, and a refresh followed by a diff finds nothing to do."""
     raw = resource.raw
@@ -167,7 +169,7 @@ def assert_converged(
     assert {k: config.get(k) for k in expected} == expected
     read = provider.read(resource.id, resource.outs)
     assert read.id == resource.id
-    Resource._stored(read.outs)
+    stored(provider, read.outs)
     assert provider.diff(resource.id, read.outs, resource.inputs).changes is False
     # The token comes back on reads too: a lost create answer loses nothing.
     assert rpc.unwrap_rpc_secret(read.outs["token"]), "the instance token was lost"
@@ -180,7 +182,10 @@ def assert_gone(emu: Emulator, resource_raw: dict[str, Any], instance_id: str) -
 
 def assert_good_error(error: Exception, *, names: list[str], fault: dict[str, Any]) -> None:
     """The error names the operation and the instance, the HTTP status and the platform's
-    requestId (or what went wrong on the wire), and holds no secret."""
+    requestId (or what went wrong on the wire), and holds no secret. It is one of the
+    provider's own errors: the plugin's server shows those as they are (anything else
+    reaches the engine with a Python traceback)."""
+    assert isinstance(error, QuickBooksError), repr(error)
     text = str(error)
     for name in names:
         assert name in text, f"{name!r} not named in: {text}"
@@ -217,7 +222,7 @@ def make_by_hand(emu: Emulator, app: Any, grant: dict, name: str, tags: list[str
     return str(response.json()["id"])
 
 
-def break_lookups_after_the_post(emu: Emulator, provider: QuickBooksInstanceProvider) -> None:
+def break_lookups_after_the_post(emu: Emulator, provider: Provider) -> None:
     """The next create's POST commits but its answer is lost, and every ownership lookup
     after that POST fails (503): the instance exists, the provider cannot find out."""
     emu.add_fault("POST", "/instances", kind="drop_after_commit")

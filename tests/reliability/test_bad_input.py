@@ -1,15 +1,20 @@
 """Bad inputs are refused before any HTTP call: through the provider's `check` against a
-running emulator (whose request log must stay empty), and through `pulumi preview`."""
+running emulator (whose request log must stay empty), and through `pulumi preview`.
+Both on each front-end: the plugin's `check` names a property in the schema's words
+(`oauth.realmId`), which its seam turns back into the declaration's for `check` and
+the preview's output shows as they are."""
 
 from __future__ import annotations
 
 import pytest
 import yaml
 
-from harness.accounts import EVENTS_URL, configured_provider, new_app, provider_config
+from harness.accounts import EVENTS_URL, new_app, provider_config
 from harness.leaks import SECRETS, scan
 from harness.pulumi_stack import PulumiStack
+from provider.plugin.names import camel
 
+from .front_ends import FRONT_ENDS, configured
 from .ledger import LEDGER
 
 REALM = "9130350000000001"
@@ -190,20 +195,34 @@ def _names(failure_property: str, expected: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def checked(emu):
-    """A provider configured against the emulator, and its request log emptied."""
-    provider = configured_provider(provider_config(emu, new_app()))
-    assert provider.check({}, _valid()).failures == []  # the base input is valid
+def checkers(emu):
+    """A provider of each front-end configured against the emulator, and its request
+    log emptied."""
+    config = provider_config(emu, new_app())
+    providers = {front_end: configured(config, front_end) for front_end in FRONT_ENDS}
+    for provider in providers.values():
+        assert provider.check({}, _valid()).failures == []  # the base input is valid
     emu.clear_requests()
-    return provider
+    return providers
 
 
-@pytest.mark.parametrize("changes, prop", [pytest.param(c, p, id=name) for name, c, p in CASES])
-def test_check_refuses_before_any_http_call(emu, checked, request, changes, prop):
+@pytest.fixture
+def checked(checkers, front_end):
+    return checkers[front_end]
+
+
+both_front_ends = pytest.mark.parametrize("front_end", FRONT_ENDS)
+
+
+@both_front_ends
+@pytest.mark.parametrize(
+    "case, changes, prop", [pytest.param(name, c, p, id=name) for name, c, p in CASES]
+)
+def test_check_refuses_before_any_http_call(emu, checked, case, changes, prop):
     raw = {k: v for k, v in {**_valid(), **changes}.items() if v is not None}
     failures = checked.check({}, raw).failures
     named = [f for f in failures if _names(f.property, prop)]
-    LEDGER.bad_input("check", request.node.callspec.id, bool(named))
+    LEDGER.bad_input("check", case, bool(named))
     assert named, f"no failure names {prop!r}: {failures}"
     assert emu.requests() == [], "check made an HTTP call"
     assert not scan("check failure text", " ".join(f"{f.property}: {f.reason}" for f in failures))
@@ -213,6 +232,7 @@ def test_enough_cases():
     assert len(CASES) >= 30
 
 
+@both_front_ends
 @pytest.mark.parametrize(
     "changes",
     [
@@ -254,8 +274,9 @@ PREVIEW_CASES = [
 ]
 
 
-def test_preview_refuses_bad_input_before_any_http_call(tmp_path, emu, app):
-    stack = PulumiStack(tmp_path / "project", emu, app, stack="badinput")
+@both_front_ends
+def test_preview_refuses_bad_input_before_any_http_call(tmp_path, emu, app, program, front_end):
+    stack = PulumiStack(tmp_path / "project", emu, app, stack="badinput", files=program)
     stack.set_instance("books", name="Books", callback_url=EVENTS_URL)
     stack.set_secret("quickbooks:instances.books.oauth.code", "AB11placeholder0123")
     stack.set_secret("quickbooks:instances.books.oauth.realm_id", REALM)
@@ -270,6 +291,8 @@ def test_preview_refuses_bad_input_before_any_http_call(tmp_path, emu, app):
         emu.clear_requests()
         done = stack.preview("--diff", check=False)
         output = done.stdout + done.stderr
+        # The plugin names a property as its schema does (`callbackUrl`).
+        named = named if front_end == "dynamic" else camel(named)
         rejected = done.returncode != 0 and named in output and emu.requests() == []
         LEDGER.bad_input("pulumi preview", case, rejected)
         if not rejected:

@@ -14,9 +14,11 @@ import pytest
 from harness.accounts import EVENTS_URL
 from harness.leaks import SECRETS, dumps, is_ciphertext, scan, without_ciphertext
 from harness.pulumi_stack import PulumiStack
+from provider.plugin.names import camel
 from provider.resource import SECRET_OUTPUTS
 
 from .engine import REQUEST_ID, live_config, owned
+from .front_ends import FRONT_ENDS
 from .ledger import LEDGER
 
 BOOKS = {
@@ -62,10 +64,14 @@ def _instances(exported: dict) -> dict[str, dict]:
     return {r["urn"].rsplit("::", 1)[1]: r for r in resources if r["type"].endswith(":Instance")}
 
 
-def _assert_state_secrets_encrypted(exported: dict) -> None:
+def _assert_state_secrets_encrypted(exported: dict, front_end: str) -> None:
+    """Every secret output and input that is in the state (the plugin's under its
+    schema name; the token always is) is encrypted there."""
+    keys = SECRET_OUTPUTS if front_end == "dynamic" else [camel(k) for k in SECRET_OUTPUTS]
     for name, resource in _instances(exported).items():
+        assert resource["outputs"].get("token") is not None, name
         for section in ("inputs", "outputs"):
-            for key in SECRET_OUTPUTS:
+            for key in keys:
                 value = resource[section].get(key)
                 assert value is None or is_ciphertext(value), (name, section, key)
 
@@ -81,8 +87,12 @@ def _scan_everything(stack: PulumiStack, emu, exported: list[dict]) -> None:
     assert not any(hits.values()), hits
 
 
-def test_lifecycle_under_faults_converges_and_leaks_nothing(tmp_path, emu, app):
-    stack = _stack(tmp_path, emu, app, "faults")
+# Both front-ends: besides the retries (the core's), what each front-end hands the
+# engine differs: the plugin marks its secrets itself (no additional_secret_outputs),
+# shows its errors without a traceback, and logs its own gRPC payloads at -v=9.
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_lifecycle_under_faults_converges_and_leaks_nothing(tmp_path, emu, app, program, front_end):
+    stack = _stack(tmp_path, emu, app, "faults", program)
     tag = _declare(stack, "books", **BOOKS)
     emu.clear_requests()
     exports = []
@@ -121,7 +131,7 @@ def test_lifecycle_under_faults_converges_and_leaks_nothing(tmp_path, emu, app):
         assert live["configuration"]["filter.response.nulls"] == "true"  # no field lost
         stack.preview("--json", "--diff", "--expect-no-changes")
         exports.append(_state(stack))
-        _assert_state_secrets_encrypted(exports[-1])
+        _assert_state_secrets_encrypted(exports[-1], front_end)
 
     with LEDGER.fault("pulumi CLI", "destroy × response lost after commit × once"):
         emu.add_fault("DELETE", f"/instances/{instance_id}", kind="drop_after_commit")
@@ -131,18 +141,17 @@ def test_lifecycle_under_faults_converges_and_leaks_nothing(tmp_path, emu, app):
     _scan_everything(stack, emu, exports)
 
 
-# Retries, adoption and the lookup are the core's: the same rows hold on the plugin
-# (the `program` fixture), each recorded once per front-end.
-@pytest.mark.parametrize("front_end", ["dynamic", "plugin"])
+# Retries, adoption and the lookup are the core's, the errors and the state each
+# front-end's: the same rows hold on the plugin (the `program` fixture).
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
 def test_failed_create_then_next_up_converges_without_duplicates(
     tmp_path, emu, app, program, front_end
 ):
     stack = _stack(tmp_path, emu, app, "creates", program)
     books = _declare(stack, "books", **BOOKS)
     exports = []
-    on = "" if front_end == "dynamic" else f" ({front_end})"
 
-    with LEDGER.fault("pulumi CLI", f"up (create) × 502 × once{on}"):
+    with LEDGER.fault("pulumi CLI", "up (create) × 502 × once"):
         emu.add_fault("POST", "/instances", status=502)
         failed = stack.up(check=False)
         output = failed.stdout + failed.stderr
@@ -154,7 +163,7 @@ def test_failed_create_then_next_up_converges_without_duplicates(
         exports.append(_state(stack))
         assert owned(emu, books) == [_instances(exports[-1])["books"]["id"]]
 
-    with LEDGER.fault("pulumi CLI", f"up (create) × response lost after commit × once{on}"):
+    with LEDGER.fault("pulumi CLI", "up (create) × response lost after commit × once"):
         payroll = _declare(stack, "payroll", **{**BOOKS, "name": "Payroll"})
         emu.add_fault("POST", "/instances", kind="drop_after_commit")
         stack.up("--diff")
@@ -162,7 +171,7 @@ def test_failed_create_then_next_up_converges_without_duplicates(
         ids = {k: r["id"] for k, r in _instances(exports[-1]).items()}
         assert owned(emu, payroll) == [ids["payroll"]] and owned(emu, books) == [ids["books"]]
 
-    with LEDGER.fault("pulumi CLI", f"refresh × read timeout × once{on}"):
+    with LEDGER.fault("pulumi CLI", "refresh × read timeout × once"):
         stack.write_config({"quickbooks:requestTimeoutSeconds": "1"})
         # The refresh reads from one list of the stack's instances: that list times out once.
         emu.add_fault("GET", "/instances", kind="delay", delay_ms=2500)

@@ -34,7 +34,12 @@ from .engine import (
     desired,
     owned,
 )
+from .front_ends import FRONT_ENDS
 from .ledger import LEDGER
+
+# Every row runs on both front-ends: the retries, the lookup and adoption are the core's,
+# what each front-end adds (its wire form, its secrets, its event loop) is what differs.
+pytestmark = pytest.mark.parametrize("front_end", FRONT_ENDS)
 
 TIMEOUT_S = 0.5  # the provider's read timeout in the timeout rows
 DELAY_MS = 1500  # longer than that: the request is still running when the client gives up

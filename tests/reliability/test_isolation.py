@@ -11,6 +11,11 @@ from harness.leaks import dumps, scan
 from provider.errors import AuthenticationFailed
 
 from .engine import Resource, assert_converged, desired, live_config, make_by_hand, owned
+from .front_ends import FRONT_ENDS
+
+# What the provider does runs on both front-ends; what the emulator refuses (another
+# organization's calls, wrong secrets, its controls) involves no provider, and runs once.
+both_front_ends = pytest.mark.parametrize("front_end", FRONT_ENDS)
 
 
 def test_another_organization_gets_404_for_every_verb_and_sees_nothing(emu, ours):
@@ -25,6 +30,7 @@ def test_another_organization_gets_404_for_every_verb_and_sees_nothing(emu, ours
     assert live_config(emu, ours.id)["name"] == ours.raw["name"]  # untouched
 
 
+@both_front_ends
 def test_a_provider_of_another_organization_cannot_read_change_or_delete(emu, make_provider, ours):
     theirs = make_provider(account=1)
     assert theirs.read(ours.id, ours.outs).id is None  # invisible, i.e. gone for them
@@ -58,6 +64,7 @@ def test_wrong_or_missing_secrets_get_401(emu, ours, header):
     assert not scan("emulator 401 answer", response.text)
 
 
+@both_front_ends
 def test_the_provider_reports_a_wrong_secret_without_showing_any(emu, app, make_provider, ours):
     wrong = make_provider(**{"quickbooks:userSecret": "wrong-user-secret-0123456789"})
     with pytest.raises(AuthenticationFailed) as failure:
@@ -85,6 +92,7 @@ def test_emulator_controls_need_the_admin_token(emu, method, path, header):
     assert emu.faults() == []  # nothing was added behind the check
 
 
+@both_front_ends
 def test_create_and_destroy_never_touch_a_look_alike_without_the_ownership_tag(
     emu, app, make_provider, grant
 ):
@@ -115,6 +123,7 @@ def test_create_and_destroy_never_touch_a_look_alike_without_the_ownership_tag(
     assert not scan("emulator request log", dumps(emu.requests()))
 
 
+@both_front_ends
 def test_an_instance_made_by_hand_is_taken_over_only_through_adopt_id(
     emu, app, make_provider, grant
 ):

@@ -4,6 +4,8 @@ the command that repairs it (`pulumi refresh`), and the next run converges."""
 
 from __future__ import annotations
 
+import pytest
+
 from .engine import (
     Resource,
     assert_converged,
@@ -16,7 +18,12 @@ from .engine import (
     live_config,
     make_by_hand,
 )
+from .front_ends import FRONT_ENDS
 from .ledger import LEDGER
+
+# Every row runs on both front-ends: the retries, the lookup and adoption are the core's,
+# what each front-end adds (its wire form, its secrets, its event loop) is what differs.
+pytestmark = pytest.mark.parametrize("front_end", FRONT_ENDS)
 
 # --- 404 in the middle of an update, and changes made behind the provider's back -------
 

@@ -1,4 +1,7 @@
-"""Bugs the reliability matrix found, each pinned by the smallest test that shows it."""
+"""Bugs the reliability matrix found, each pinned by the smallest test that shows it.
+
+Those that go through a provider run on both front-ends (`provider` and `make_inputs`
+are the test's front-end's); those of the HTTP client or of the emulator alone, once."""
 
 from __future__ import annotations
 
@@ -9,21 +12,20 @@ import time
 import pytest
 import requests
 
-from harness.accounts import (
-    configured_provider,
-    oauth_grant,
-    provider_config,
-)
+from harness.accounts import oauth_grant, provider_config
 from harness.companies import new_company
 from harness.stub_server import QuietHandler, serving, stub
 from provider.api.client import CloudElementsClient, RetryPolicy
 from provider.api.redact import Redactor
 
 from .engine import break_lookups_after_the_post, make_by_hand
+from .front_ends import FRONT_ENDS, configured, in_plain
 
 REQUEST_ID = re.compile(r"\(requestId [0-9a-f-]{36}\)")
+both_front_ends = pytest.mark.parametrize("front_end", FRONT_ENDS)
 
 
+@both_front_ends
 def test_a_failed_create_names_the_instance_status_and_request_id(emu, app, provider, make_inputs):
     inputs = make_inputs()
     emu.add_fault("POST", "/instances", status=503)
@@ -34,6 +36,7 @@ def test_a_failed_create_names_the_instance_status_and_request_id(emu, app, prov
     assert REQUEST_ID.search(text), text
 
 
+@both_front_ends
 def test_a_404_during_an_update_keeps_operation_status_and_request_id(
     emu, app, provider, make_inputs
 ):
@@ -55,6 +58,7 @@ def created_with_a_second_grant(emu, app, provider, make_inputs):
     return inputs, provider.create(inputs), oauth_grant(emu, app, realm_id=realm)
 
 
+@both_front_ends
 def test_a_reauthorization_whose_answer_was_lost_is_not_reported_as_a_spent_grant(
     emu, app, provider, make_inputs
 ):
@@ -70,12 +74,13 @@ def test_a_reauthorization_whose_answer_was_lost_is_not_reported_as_a_spent_gran
     assert provider.diff(created.id, read.outs, news).changes is False
 
 
+@both_front_ends
 def test_a_grant_spent_elsewhere_still_fails_clearly_after_a_retried_5xx(
-    emu, app, provider, make_inputs
+    emu, app, provider, make_inputs, front_end
 ):
     inputs, created, spent = created_with_a_second_grant(emu, app, provider, make_inputs)
     # Another stack spends it (past the one-company guard on purpose, as the PATCH below).
-    elsewhere = configured_provider(provider_config(emu, app))
+    elsewhere = configured(provider_config(emu, app), front_end)
     other = {**inputs, "oauth": spent, "ownership_tag": "pulumi:p:other:books"}
     elsewhere.create(elsewhere.check({}, {**other, "takeover_company": True}).inputs)
     news = {**inputs, "oauth": spent, "name": "Books v2", "takeover_company": True}
@@ -128,11 +133,7 @@ def test_a_write_delayed_past_the_client_timeout_still_runs_on_the_emulator(emu,
         time.sleep(0.05)
 
 
-def _plain_outputs(outs: dict) -> str:
-    """The outputs the engine stores in plain text (the secret ones are encrypted)."""
-    return str({k: v for k, v in outs.items() if k not in ("token", "oauth", "signature_key")})
-
-
+@both_front_ends
 def test_a_signature_key_sent_in_a_patch_never_lands_in_the_plain_outputs(
     emu, app, provider, make_inputs
 ):
@@ -140,14 +141,15 @@ def test_a_signature_key_sent_in_a_patch_never_lands_in_the_plain_outputs(
     created = provider.create(inputs)
     news = provider.check({}, {**inputs, "signature_key": "second-signature-key-0123"}).inputs
     outs = provider.update(created.id, created.outs, news).outs
-    assert "second-signature-key-0123" not in _plain_outputs(outs)
+    assert "second-signature-key-0123" not in str(in_plain(provider, outs))
     # Adoption after a lost create answer reconciles with a PATCH carrying the key too.
     again = make_inputs(signature_key="third-signature-key-0123")
     emu.add_fault("POST", "/instances", kind="drop_after_commit")
     adopted = provider.create(again).outs
-    assert "third-signature-key-0123" not in _plain_outputs(adopted)
+    assert "third-signature-key-0123" not in str(in_plain(provider, adopted))
 
 
+@both_front_ends
 def test_a_lost_create_answer_followed_by_a_failed_lookup_says_the_instance_may_exist(
     emu, app, provider, make_inputs
 ):
@@ -164,8 +166,10 @@ def test_a_lost_create_answer_followed_by_a_failed_lookup_says_the_instance_may_
     assert "may exist" in text and "pulumi up" in text, text
 
 
-def test_parallel_steps_share_one_client(monkeypatch):
-    """The engine runs creates in parallel threads of one provider process."""
+@both_front_ends
+def test_parallel_steps_share_one_client(monkeypatch, front_end):
+    """The engine runs creates in parallel threads of one provider process (the plugin:
+    worker threads of its event loop)."""
     import provider.api.client as client_module
 
     class SlowToBuild(client_module.CloudElementsClient):
@@ -174,12 +178,13 @@ def test_parallel_steps_share_one_client(monkeypatch):
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(client_module, "CloudElementsClient", SlowToBuild)
-    provider = configured_provider(
+    provider = configured(
         {
             "quickbooks:baseUrl": "http://127.0.0.1:9/elements/api-v2",
             "quickbooks:userSecret": "user-secret-for-the-race",
             "quickbooks:organizationSecret": "org-secret-for-the-race",
-        }
+        },
+        front_end,
     )
     start = threading.Barrier(8)
     clients = []

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from provider.errors import RateLimited
 
 from .engine import assert_converged, assert_good_error, attempt
+from .front_ends import FRONT_ENDS
 from .ledger import LEDGER
+
+# Every row runs on both front-ends: the retries, the lookup and adoption are the core's,
+# what each front-end adds (its wire form, its secrets, its event loop) is what differs.
+pytestmark = pytest.mark.parametrize("front_end", FRONT_ENDS)
 
 # `quickbooks:maxRetryWaitSeconds` of `make_provider` (FAST_SETTINGS in conftest.py).
 WAIT_BUDGET_S = 5.0

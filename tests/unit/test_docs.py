@@ -3,6 +3,7 @@ front, and every link going somewhere that exists inside the repository."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from provider.api.settings import ALL_SETTINGS, Setting
 from provider.docs import GENERATED, REFERENCE, ROOT, anchors, render, stale
 from tests.reliability import ledger
 from tests.reliability import test_bad_input as bad_input
+from tests.reliability.front_ends import FRONT_ENDS
 
 README = ROOT / "README.md"
 DOC_FILES = [README, *sorted((ROOT / "docs").glob("*.md"))]
@@ -130,16 +132,22 @@ def test_the_link_check_can_fail():
 
 def test_the_recorded_reliability_figures_are_the_suites():
     rows = ledger.recorded_rows()
-    assert set(rows) == {
+    kinds = (
         "faults, provider",
         "faults, pulumi CLI",
         "bad inputs, check",
         "bad inputs, pulumi preview",
         "isolation checks",
+    )
+    on_both = [f"{kind} ({front_end})" for kind in kinds for front_end in FRONT_ENDS]
+    assert set(rows) == {
+        *on_both,
+        "isolation checks (emulator)",
         "secret-leak scans",
     }, f"record them: {ledger.RECORD_COMMAND}"
-    assert rows["bad inputs, check"][0] == len(bad_input.CASES)
-    assert rows["bad inputs, pulumi preview"][0] == len(bad_input.PREVIEW_CASES)
+    for front_end in FRONT_ENDS:
+        assert rows[f"bad inputs, check ({front_end})"][0] == len(bad_input.CASES)
+        assert rows[f"bad inputs, pulumi preview ({front_end})"][0] == len(bad_input.PREVIEW_CASES)
     for name, (tried, result) in rows.items():
         if name == "secret-leak scans":
             assert result.startswith("0 hits"), result
@@ -148,15 +156,19 @@ def test_the_recorded_reliability_figures_are_the_suites():
 
 
 def test_the_recorded_block_reads_back_what_the_ledger_wrote(tmp_path):
-    book = ledger.Ledger()
-    book.faults[("provider", "create × 503 × once")] = True
-    book.faults[("provider", "read × 503 × once")] = False
+    book = ledger.Ledger(front_end="plugin")
+    with book.fault("provider", "create × 503 × once"):
+        pass
+    with contextlib.suppress(AssertionError), book.fault("provider", "read × 503 × once"):
+        raise AssertionError("not survived")
     book.bad_input("check", "empty name", True)
-    book.isolated("other organization", True)
+    book.isolated("other organization", True, "")
     doc = tmp_path / "reliability.md"
     doc.write_text(f"intro\n<!-- {ledger.MARKER} -->\nold\n<!-- /{ledger.MARKER} -->\nrest\n")
     ledger.record(book.table(), passed=3, seconds=1.0, doc=doc)
-    assert ledger.recorded_rows(doc)["faults, provider"] == (2, "1 survived")
-    assert ledger.recorded_rows(doc)["bad inputs, check"] == (1, "1 rejected")
+    assert ledger.recorded_rows(doc)["faults, provider (plugin)"] == (2, "1 survived")
+    assert ledger.recorded_rows(doc)["bad inputs, check (plugin)"] == (1, "1 rejected")
+    assert ledger.recorded_rows(doc)["isolation checks (emulator)"] == (1, "1 held")
+    assert "  provider: read × 503 × once (plugin)" in doc.read_text()  # on one front-end
     assert doc.read_text().startswith("intro\n") and doc.read_text().endswith("rest\n")
     assert "old" not in doc.read_text()
