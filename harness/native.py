@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from . import REPO
+from .node_sdk import typescript_files
 
 # The repository's program (`__main__.py`) on the plugin: one instance per entry of
 # `quickbooks:instances`, exporting the outputs the shared e2e tests read. The e2e
@@ -54,16 +55,20 @@ PROJECT = "quickbooks-plugin"
 
 
 def project_yaml(venv: Path, runtime: str, name: str = PROJECT) -> str:
-    """`Pulumi.yaml` of a program on `venv`'s package (`runtime`: python or yaml)."""
+    """`Pulumi.yaml` of a program on `venv`'s plugin (`runtime`: python, yaml or typescript)."""
     options = f"  options:\n    virtualenv: {venv}\n" if runtime == "python" else ""
+    language = "nodejs" if runtime == "typescript" else runtime
     return (
-        f"name: {name}\nruntime:\n  name: {runtime}\n{options}stackConfigDir: stacks\n"
+        f"name: {name}\nruntime:\n  name: {language}\n{options}stackConfigDir: stacks\n"
         f"plugins:\n  providers:\n    - name: quickbooks\n      path: {venv / 'bin'}\n"
     )
 
 
 def program_files(venv: Path, runtime: str, program: str) -> dict[str, str]:
-    """The files of a project: a YAML program is Pulumi.yaml itself."""
+    """The files of a project: a YAML program is Pulumi.yaml itself; a TypeScript one
+    links node_modules to `install_node_packages`'s (harness.node_sdk)."""
     if runtime == "yaml":
         return {"Pulumi.yaml": project_yaml(venv, "yaml") + program}
+    if runtime == "typescript":
+        return typescript_files(project_yaml(venv, "typescript"), program)
     return {"Pulumi.yaml": project_yaml(venv, "python"), "__main__.py": program}

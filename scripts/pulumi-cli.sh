@@ -4,13 +4,16 @@
 # Uses a `pulumi` already on PATH when it is recent enough. Otherwise builds
 # `pulumi` from its Go module at one pinned release into a cache outside the
 # repo (the CLI cannot be downloaded on machines that reach only package
-# registries). Next to it go two plugins of our own:
+# registries). Next to it go three plugins of our own:
 #   - `pulumi-language-python`: the language host that runs __main__.py, our
 #     Python implementation (scripts/pulumi-language-python + scripts/langhost/),
 #     since the Go module of the upstream one is not served by the Go proxy;
+#   - `pulumi-language-nodejs`: the language host of Node.js (TypeScript)
+#     programs, the same launcher under that name (scripts/langhost/ too, for
+#     the same reason); it needs `node` on PATH;
 #   - `pulumi-resource-pulumi-python`: the shim that hosts dynamic providers, the
-#     same launcher under that name (both resolve the virtualenv the same way).
-# Both are re-copied whenever their source in the repo changed.
+#     same launcher under that name (it resolves the virtualenv as the host does).
+# They are re-copied whenever their source in the repo changed.
 #
 # Prints the directory to put on PATH as its last line of stdout; progress goes
 # to stderr. A second run with a warm cache takes about a second.
@@ -36,10 +39,11 @@ put_file() {  # $1 = source file, $2 = destination; copies (atomically) only whe
   fi
 }
 
-install_plugin() {  # $1 = dir, $2 = plugin name; our launcher (one script for both plugins) + langhost/
+install_plugin() {  # $1 = dir, $2 = plugin name; our launcher (one script for all three) + langhost/
   local dir="$1" f hint
   mkdir -p "$dir/langhost"
-  for f in pythonenv.py pulumi_language_python.py pulumi-language-python-exec; do
+  for f in launch.py pythonenv.py language_host.py pulumi_language_python.py \
+    pulumi-language-python-exec pulumi_language_nodejs.py; do
     put_file "$SCRIPT_DIR/langhost/$f" "$dir/langhost/$f"
   done
   # The launcher picks its role from the name it is started by.
@@ -69,9 +73,10 @@ install_program_generator() {  # $1 = dir
   fi
 }
 
+PLUGINS=(pulumi-language-python pulumi-language-nodejs pulumi-resource-pulumi-python)
 install_plugins() {  # $1 = dir
-  install_plugin "$1" pulumi-language-python
-  install_plugin "$1" pulumi-resource-pulumi-python
+  local plugin
+  for plugin in "${PLUGINS[@]}"; do install_plugin "$1" "$plugin"; done
 }
 
 # 1. A CLI already on PATH (and not our own cache) that is recent enough. Its
@@ -86,14 +91,14 @@ if existing=$(command -v pulumi 2>/dev/null) && ! ours "$existing"; then
   v=$(PULUMI_SKIP_UPDATE_CHECK=true pulumi version 2>/dev/null | sed 's/^v//; s/-.*//')
   if [ -n "$v" ] && version_ok "$v"; then
     dir=$(dirname "$existing")
-    if has_plugin pulumi-language-python "$dir" && has_plugin pulumi-resource-pulumi-python "$dir"; then
+    missing=()
+    for plugin in "${PLUGINS[@]}"; do has_plugin "$plugin" "$dir" || missing+=("$plugin"); done
+    if [ ${#missing[@]} -eq 0 ]; then
       say "using pulumi $v at $existing"
       echo "$dir"; exit 0
     fi
     mkdir -p "$CACHE_ROOT/shim"
-    for plugin in pulumi-language-python pulumi-resource-pulumi-python; do
-      has_plugin "$plugin" "$dir" || install_plugin "$CACHE_ROOT/shim" "$plugin"
-    done
+    for plugin in "${missing[@]}"; do install_plugin "$CACHE_ROOT/shim" "$plugin"; done
     say "using pulumi $v at $existing (with plugins from $CACHE_ROOT/shim)"
     echo "$dir:$CACHE_ROOT/shim"; exit 0
   fi
@@ -141,7 +146,7 @@ gowrap_build 100 -o "$BIN_DIR/" \
   -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
   github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 
-say "step 3/3: adding the language host and the dynamic-provider host shim"
+say "step 3/3: adding the language hosts and the dynamic-provider host shim"
 install_plugins "$BIN_DIR"
 "$BIN_DIR/pulumi" version >&2
 say "done in $(( $(date +%s) - start ))s"

@@ -29,6 +29,7 @@ from harness.accounts import (
 from harness.emulator import WATCHED, register_running_instance_tokens, watched_emulator
 from harness.leaks import assert_no_secrets
 from harness.native import INSTANCES_PROGRAM, install_package, program_files
+from harness.node_sdk import install_node_packages
 from harness.pulumi_stack import STACKS, PulumiStack
 
 
@@ -71,6 +72,13 @@ def stack_name() -> str:
 def plugin_venv(tmp_path_factory) -> Path:
     """A fresh virtualenv outside the checkout with `pip install <checkout>` (once a run)."""
     return install_package(tmp_path_factory.mktemp("package"))
+
+
+@pytest.fixture(scope="session")
+def plugin_node_modules(tmp_path_factory) -> Path:
+    """node_modules outside the checkout with @pulumi/pulumi and the Node.js SDK built from
+    `sdk/nodejs`, for TypeScript programs (once a run; fails without node and npm)."""
+    return install_node_packages(tmp_path_factory.mktemp("node-package"))
 
 
 @pytest.fixture

@@ -5,30 +5,27 @@ UNIMPLEMENTED (the base class's) reads as "none"."""
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from concurrent import futures
 
 import grpc
 import program_gen
 import pythonenv
 from google.protobuf import json_format
 from google.protobuf.empty_pb2 import Empty
+from language_host import Ctx, LanguageHostBase, command_output, plugin_dependency, serve
 from pulumi.runtime.proto import language_pb2 as pb
-from pulumi.runtime.proto import language_pb2_grpc, plugin_pb2
+from pulumi.runtime.proto import plugin_pb2
 from pythonenv import HostError
 
 EXEC_SCRIPT = os.path.join(os.path.dirname(__file__), "pulumi-language-python-exec")
-EXIT_ERROR_ALREADY_REPORTED = 32  # the executor's "the error has been shown already"
 NO_PLUGINS = {"pulumi-policy", "pulumi-esc-sdk"}  # as in the Go host
-Ctx = grpc.ServicerContext
 # Run by the program's python: name, version and pulumi-plugin.json of each distribution.
 LIST_PACKAGES = r"""
 import importlib.metadata as md, json, re
@@ -97,35 +94,13 @@ def package_dependency(pkg: dict) -> plugin_pb2.PackageDependency | None:
         version = info.get("version") or determine_plugin_version(pkg["version"])
     except ValueError:
         return None
-    dep = {
-        "name": info.get("name") or pkg["name"].removeprefix("pulumi-"),
-        "version": version if version.startswith("v") else "v" + version,
-        "kind": "resource",
-        "server": info.get("server"),
-        "parameterization": info.get("parameterization"),  # its bytes `value` is base64
-        "extension": info.get("extensionParameterization"),
-    }
-    dep = {key: value for key, value in dep.items() if value}
-    return json_format.ParseDict(dep, plugin_pb2.PackageDependency(), ignore_unknown_fields=True)
+    return plugin_dependency(info, info.get("name") or pkg["name"].removeprefix("pulumi-"), version)
 
 
-def _interrupt(proc: subprocess.Popen) -> None:
-    """SIGINT, then SIGKILL after 5 s (like the Go host's cmd.Cancel and WaitDelay)."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        kill = threading.Timer(5, lambda: proc.poll() is None and proc.kill())
-        kill.daemon = True  # never keeps the host alive
-        kill.start()
-
-
-class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
+class LanguageHost(LanguageHostBase):
     def __init__(self, exec_script: str, engine_address: str, tracing: str) -> None:
-        self.exec_script, self.engine_address, self.tracing = exec_script, engine_address, tracing
-        self._running: set[subprocess.Popen] = set()  # programs being run, for Cancel
-
-    def Handshake(self, req: pb.LanguageHandshakeRequest, ctx: Ctx) -> pb.LanguageHandshakeResponse:
-        self.engine_address = req.engine_address
-        return pb.LanguageHandshakeResponse()
+        super().__init__(engine_address, tracing)
+        self.exec_script = exec_script
 
     def GetPluginInfo(self, req: Empty, ctx: Ctx) -> plugin_pb2.PluginInfo:
         return plugin_pb2.PluginInfo(version=importlib.metadata.version("pulumi"))  # our SDK's
@@ -159,22 +134,10 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             commands = [[tc.python, "-m", "pip", "install", "-r", "requirements.txt"]]
             if tc.virtualenv and not os.path.exists(tc.virtualenv):
                 commands.insert(0, [sys.executable, "-m", "venv", tc.virtualenv])
-            for cmd in commands:
-                yield pb.InstallDependenciesResponse(stdout=f"$ {' '.join(cmd)}\n".encode())
-                out, err = subprocess.PIPE, subprocess.STDOUT
-                proc = subprocess.Popen(
-                    cmd, cwd=tc.program_dir, env=tc.env(), stdout=out, stderr=err
-                )
-                yield from (pb.InstallDependenciesResponse(stdout=line) for line in proc.stdout)
-                if proc.wait() != 0:
-                    raise HostError(f"`{' '.join(cmd)}` failed with exit code {proc.returncode}")
+            for line in command_output(commands, tc.program_dir, tc.env()):
+                yield pb.InstallDependenciesResponse(stdout=line)
         except HostError as error:
             ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
-
-    def RuntimeOptionsPrompts(
-        self, req: pb.RuntimeOptionsRequest, ctx: Ctx
-    ) -> pb.RuntimeOptionsResponse:
-        return pb.RuntimeOptionsResponse()  # pip is the only toolchain: nothing to ask
 
     def About(self, req: pb.AboutRequest, ctx: Ctx) -> pb.AboutResponse:
         try:
@@ -184,84 +147,23 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         metadata = {"toolchain": "pip", "toolchainVersion": pip, "typechecker": "none"}
         return pb.AboutResponse(executable=executable, version=version, metadata=metadata)
 
-    def Cancel(self, req: Empty, ctx: Ctx | None) -> Empty:
-        for proc in list(self._running):
-            _interrupt(proc)
-        return Empty()
-
     def run_command(self, req: pb.RunRequest, tc: Toolchain) -> list[str]:
-        """The executor's command line for a RunRequest (as the Go host's constructArguments)."""
-        info, dry_run = req.info, "true" if req.dryRun else "false"
-        names = "monitor engine project root_directory stack pwd organization dry_run parallel"
-        values = [req.monitor_address, self.engine_address, req.project, info.root_directory]
-        values += [req.stack, req.pwd, req.organization, dry_run, str(req.parallel)]
-        flags = [*zip(names.split(), values, strict=True), ("tracing", self.tracing)]
-        args = [arg for flag, value in flags if value for arg in ("--" + flag, value)]
-        entry = info.entry_point or req.program or "."
-        program_dir = info.program_directory or req.pwd
+        """The executor's command line for a RunRequest."""
+        entry, program_dir = req.info.entry_point or req.program or ".", req.info.program_directory
+        program_dir = program_dir or req.pwd
         if program_dir and not os.path.isabs(entry):
             entry = os.path.normpath(os.path.join(program_dir, entry))
-        return [tc.python, "-u", self.exec_script, *args, entry, *req.args]
+        return [tc.python, "-u", self.exec_script, *self.run_flags(req, "_"), entry, *req.args]
 
     def run_env(self, req: pb.RunRequest, tc: Toolchain) -> dict[str, str]:
         """The stack configuration goes in the environment variables the SDK reads."""
-        env = tc.env()
-        if req.config:
-            env["PULUMI_CONFIG"] = json.dumps(dict(req.config))
-        env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(req.configSecretKeys))
-        return env
+        return self.config_env(req, tc.env())
 
-    def Run(self, req: pb.RunRequest, ctx: Ctx) -> pb.RunResponse:
-        if not self.engine_address:
-            message = "when debugging or running explicitly, must call Handshake before Run"
-            ctx.abort(grpc.StatusCode.UNKNOWN, message)
-        if req.attach_debugger:
-            return pb.RunResponse(error="this language host cannot attach a debugger")
-        try:
-            tc = Toolchain(req.info)
-            tc.validate()
-        except HostError as error:
-            ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
-        # The program writes to our stdout/stderr, which the engine shows.
-        cmd, cwd, env = self.run_command(req, tc), req.pwd or tc.program_dir, self.run_env(req, tc)
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL)
-        self._running.add(proc)
-        ctx.add_callback(lambda: _interrupt(proc))  # the engine gave up on this Run
-        code = proc.wait()
-        self._running.discard(proc)
-        if code == EXIT_ERROR_ALREADY_REPORTED:
-            return pb.RunResponse(bail=True)
-        error = f"program exited with non-zero exit code: {code}" if code else ""
-        if code < 0:
-            error = f"program exited unexpectedly: signal: {signal.Signals(-code).name}"
-        return pb.RunResponse(error=error)
-
-
-def serve(argv: list[str]) -> int:
-    # The engine passes [--logtostderr] [-v=N] [--tracing ENDPOINT] ENGINE-ADDRESS.
-    tracing = argv[argv.index("--tracing") + 1] if "--tracing" in argv[:-1] else ""
-    engine = (
-        argv[-1] if argv and not argv[-1].startswith("-") and argv[-2:-1] != ["--tracing"] else ""
-    )
-    host = LanguageHost(EXEC_SCRIPT, engine, tracing)
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=32))
-    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    # The engine that started us (and passed its address) stops us with SIGINT; if it
-    # dies without doing so we are re-parented, and leave too. (Read before the port is
-    # printed: the engine may be gone as soon as it has read it.)
-    parent = os.getppid()
-    print(port, flush=True)  # the handshake: the port, alone on the first line of stdout
-    while not stop.wait(1.0) and not (engine and os.getppid() != parent):
-        pass
-    host.Cancel(Empty(), None)
-    server.stop(grace=1).wait(2)
-    return 0
+    def program_process(self, req: pb.RunRequest) -> tuple[list[str], str, dict[str, str]]:
+        tc = Toolchain(req.info)
+        tc.validate()
+        return self.run_command(req, tc), req.pwd or tc.program_dir, self.run_env(req, tc)
 
 
 if __name__ == "__main__":
-    sys.exit(serve(sys.argv[1:]))
+    sys.exit(serve(functools.partial(LanguageHost, EXEC_SCRIPT), sys.argv[1:]))

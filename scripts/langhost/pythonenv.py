@@ -1,6 +1,7 @@
 """Which python runs a Pulumi program (Pulumi.yaml's `virtualenv`, relative to the project root)
-and which one our language host. Imported by the host; run by the launcher with any python as
-`pythonenv.py PLUGIN-NAME ARGS`. Only pip (+ `virtualenv`): other options fail in one line."""
+and which one our language hosts (Python's and Node.js's). Imported by the hosts and by
+launch.py (so: the standard library only). Only pip (+ `virtualenv`): other options fail in
+one line."""
 
 from __future__ import annotations
 
@@ -95,25 +96,3 @@ def host_python() -> str:
         "Set PULUMI_LANGHOST_PYTHON or runtime.options.virtualenv in Pulumi.yaml to a "
         "virtualenv that has them."
     )
-
-
-def main(plugin: str, args: list[str]) -> int:
-    """Execs the language host, or (as pulumi-resource-*) the dynamic-provider host."""
-    try:
-        if not plugin.startswith("pulumi-resource-"):
-            host = os.path.join(os.path.dirname(__file__), "pulumi_language_python.py")
-            os.execv(python := host_python(), [python, "-u", host, *args])
-        # The engine starts resource plugins in the project root, with each runtime
-        # option of Pulumi.yaml in PULUMI_RUNTIME_<KEY>.
-        p = "PULUMI_RUNTIME_"
-        options = {k.removeprefix(p).lower(): v for k, v in os.environ.items() if k.startswith(p)}
-        tc = Toolchain(options, os.getcwd())
-        tc.validate()
-        os.execve(tc.python, [tc.python, "-u", "-m", "pulumi.dynamic", *args], tc.env())
-    except HostError as error:
-        print(f"{plugin}: {error}", file=sys.stderr)
-    return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2:]))

@@ -1,5 +1,5 @@
-"""What the language host's tests share: where the host and its launcher are, the host
-module itself (loaded from scripts/langhost/ as the launcher runs it), a ProgramInfo."""
+"""What the language hosts' tests share: where the hosts and their launcher are, the host
+modules themselves (loaded from scripts/langhost/ as the launcher runs them), a ProgramInfo."""
 
 from __future__ import annotations
 
@@ -15,17 +15,36 @@ LAUNCHER = REPO / "scripts" / "pulumi-language-python"
 VENV = REPO / ".venv" if (REPO / ".venv" / "bin" / "python").exists() else Path(sys.prefix)
 
 
-def _load_host():
-    # The host imports its sibling pythonenv.py, as it does when run as a script.
-    sys.path.insert(0, str(REPO / "scripts" / "langhost"))
-    path = REPO / "scripts" / "langhost" / "pulumi_language_python.py"
-    spec = importlib.util.spec_from_file_location("pulumi_language_python", path)
+def _load_host(name: str):
+    # A host imports its siblings (pythonenv.py, language_host.py), as when run as a script.
+    if str(REPO / "scripts" / "langhost") not in sys.path:
+        sys.path.insert(0, str(REPO / "scripts" / "langhost"))
+    path = REPO / "scripts" / "langhost" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-host = _load_host()
+host = _load_host("pulumi_language_python")
+node_host = _load_host("pulumi_language_nodejs")
+
+
+def run_request(info: language_pb2.ProgramInfo, *, dry_run: bool) -> language_pb2.RunRequest:
+    """A RunRequest with every setting a host passes on to the program, in `info`'s directory."""
+    return language_pb2.RunRequest(
+        monitor_address="127.0.0.1:2",
+        project="p",
+        stack="s",
+        pwd=info.program_directory,
+        dryRun=dry_run,
+        parallel=8,
+        organization="org",
+        config={"p:a": "1", "p:b": "secret"},
+        configSecretKeys=["p:b"],
+        info=info,
+        args=["extra"],
+    )
 
 
 def program_info(root: Path, **options) -> language_pb2.ProgramInfo:

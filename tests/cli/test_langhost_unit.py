@@ -12,7 +12,7 @@ import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import language_pb2
 
-from tests.cli.langhost_support import VENV, host, program_info
+from tests.cli.langhost_support import VENV, host, program_info, run_request
 
 
 # Same table as the Go host's TestDeterminePluginVersion.
@@ -97,19 +97,7 @@ def test_toolchain_rejects_missing_virtualenv(tmp_path):
 
 def test_run_command_and_env(tmp_path):
     lh = host.LanguageHost("/x/exec", "127.0.0.1:1", "")
-    request = language_pb2.RunRequest(
-        monitor_address="127.0.0.1:2",
-        project="p",
-        stack="s",
-        pwd=str(tmp_path),
-        dryRun=True,
-        parallel=8,
-        organization="org",
-        config={"p:a": "1", "p:b": "secret"},
-        configSecretKeys=["p:b"],
-        info=program_info(tmp_path, virtualenv=str(VENV)),
-        args=["extra"],
-    )
+    request = run_request(program_info(tmp_path, virtualenv=str(VENV)), dry_run=True)
     tc = host.Toolchain(request.info)
     cmd = lh.run_command(request, tc)
     assert cmd[:3] == [str(VENV / "bin" / "python"), "-u", "/x/exec"]

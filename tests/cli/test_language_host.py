@@ -342,9 +342,10 @@ def test_other_toolchains_are_one_clear_line(cli_path, tmp_path, option):
     assert not stack.events(), "the program must not have run"
 
 
-def test_a_pulumi_with_its_own_host_gets_only_the_shim(cli_path, tmp_path):
-    """A `pulumi` on PATH that brings its language host: scripts/pulumi-cli.sh adds only
-    the dynamic-provider shim, in a directory of its own, and the stack runs with both."""
+def test_a_pulumi_with_its_own_host_gets_only_what_it_lacks(cli_path, tmp_path):
+    """A `pulumi` on PATH that brings its Python language host: scripts/pulumi-cli.sh adds
+    only the dynamic-provider shim and the Node.js host, in a directory of its own, and the
+    stack runs with both."""
     own = tmp_path / "own-bin"
     own.mkdir()
     pulumi = next(
@@ -370,6 +371,7 @@ def test_a_pulumi_with_its_own_host_gets_only_the_shim(cli_path, tmp_path):
     assert proc.stdout.strip().splitlines()[-1] == f"{own}{os.pathsep}{cache / 'shim'}"
     assert sorted(p.name for p in (cache / "shim").iterdir()) == [
         "langhost",
+        "pulumi-language-nodejs",
         "pulumi-resource-pulumi-python",
     ]
     stack = Stack(tmp_path / "run", proc.stdout.strip().splitlines()[-1], "venv")

@@ -1,5 +1,7 @@
-"""The installed plugin through the real CLI: a Python and a YAML program, each outside
-the checkout, on the package pip-installed into a fresh virtualenv (`plugin_venv`).
+"""The installed plugin through the real CLI: a Python, a YAML and a TypeScript program,
+each outside the checkout, on the package pip-installed into a fresh virtualenv
+(`plugin_venv`); the TypeScript one on the Node.js SDK built from `sdk/nodejs`
+(`plugin_node_modules`), run by our Node.js language host.
 
 Each program wires one instance's `callbackUrl` to another's output, unknown in the
 first preview, and looks the other up with `quickbooks:index:getInstance`. The cycle: preview, create, no-op (0 writes), one changed field (1
@@ -10,6 +12,7 @@ added and removed), destroy. `pulumi import` needs no program of its own.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -93,11 +96,37 @@ outputs:
   lookedUp: ${lookedUp}
 """
 
-PROGRAMS = {"python": PYTHON, "yaml": YAML}
+TYPESCRIPT = """\
+import * as pulumi from "@pulumi/pulumi";
+import * as quickbooks from "@quickbooks-instances/quickbooks";
+
+const config = new pulumi.Config();
+const hooks = new quickbooks.Instance("hooks", {
+    name: "Hooks",
+    callbackUrl: "https://hooks.example.com/events",
+    oauth: { code: config.requireSecret("code1"), realmId: config.require("realm1") },
+    tags: [config.require("tagA")],
+});
+const instance = new quickbooks.Instance("books", {
+    name: "Books",
+    callbackUrl: pulumi.interpolate`https://hooks.example.com/${hooks.instanceId}`,
+    oauth: { code: config.requireSecret("code2"), realmId: config.require("realm2") },
+    tags: [config.require("tagA"), config.require("tagB")],
+    pollIntervalMinutes: config.requireNumber("poll"),
+});
+export const books = instance.instanceId;
+export const lookedUp = quickbooks.getInstanceOutput({ id: instance.instanceId }).name;
+"""
+
+PROGRAMS = {"python": PYTHON, "yaml": YAML, "typescript": TYPESCRIPT}
 
 
-def program_stack(tmp_path, emu, app, venv, runtime: str, program: str) -> PulumiStack:
+def program_stack(
+    tmp_path, emu, app, venv, runtime: str, program: str, node_modules: Path | None = None
+) -> PulumiStack:
     stack = PulumiStack(tmp_path / runtime, emu, app, files=program_files(venv, runtime, program))
+    if node_modules:  # a TypeScript program's packages (`plugin_node_modules`)
+        (stack.dir / "node_modules").symlink_to(node_modules)
     if runtime == "yaml":  # the YAML host (scripts/pulumi-yaml.sh); fails if it cannot be built
         stack.env["PATH"] = f"{yaml_host_dir()}:{stack.env['PATH']}"
     stack.env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
@@ -111,8 +140,12 @@ def changed_lines(preview: str) -> list[str]:
 
 
 @pytest.mark.parametrize("runtime", PROGRAMS)
-def test_a_program_previews_creates_changes_and_destroys(tmp_path, emu, app, plugin_venv, runtime):
-    stack = program_stack(tmp_path, emu, app, plugin_venv, runtime, PROGRAMS[runtime])
+def test_a_program_previews_creates_changes_and_destroys(
+    request, tmp_path, emu, app, plugin_venv, runtime
+):
+    # npm only for TypeScript (and failing without node and npm)
+    modules = request.getfixturevalue("plugin_node_modules") if runtime == "typescript" else None
+    stack = program_stack(tmp_path, emu, app, plugin_venv, runtime, PROGRAMS[runtime], modules)
     realms = {"realm1": new_company(emu), "realm2": new_company(emu)}  # one instance each
     for key, realm in (("code1", realms["realm1"]), ("code2", realms["realm2"])):
         stack.set_secret(key, oauth_grant(emu, app, realm)["code"])
@@ -173,6 +206,27 @@ def test_a_program_previews_creates_changes_and_destroys(tmp_path, emu, app, plu
     assert sorted(writes(emu)) == sorted(
         [("DELETE", f"/instances/{books}"), ("DELETE", f"/instances/{hooks_id}")]
     )
+
+
+def test_a_typescript_error_reaches_the_user_once(
+    tmp_path, emu, app, plugin_venv, plugin_node_modules
+):
+    # ts-node checks the program against the SDK's types before it runs anything.
+    program = TYPESCRIPT.replace('config.requireNumber("poll")', 'config.require("poll")')
+    stack = program_stack(
+        tmp_path, emu, app, plugin_venv, "typescript", program, plugin_node_modules
+    )
+    emu.clear_requests()
+    failed = stack.preview(check=False)
+    assert failed.returncode != 0
+    diagnostics = failed.stdout.split("Diagnostics:")[1]
+    message = "error TS2322: Type 'string' is not assignable to type 'Input<number | undefined>'"
+    line = 1 + next(i for i, text in enumerate(program.splitlines()) if "pollInterval" in text)
+    assert f"index.ts({line},5): {message}" in diagnostics, diagnostics
+    assert (failed.stdout + failed.stderr).count("TS2322") == 1, failed.stdout
+    # The run entry reported it (exit code 32): the host adds nothing of its own.
+    assert "exit code" not in failed.stdout + failed.stderr
+    assert writes(emu) == []
 
 
 def test_import_takes_a_free_instance_and_refuses_another_stacks(tmp_path, emu, app, plugin_venv):
