@@ -29,7 +29,10 @@ for key, settings in sorted(instances.items()):
     if isinstance(inputs.get("oauth"), dict):
         inputs["oauth"] = quickbooks.OauthGrantArgs(**inputs["oauth"])
     instance = quickbooks.Instance(key, **inputs)
-    pulumi.export(key, {"instance_id": instance.instance_id, "valid": instance.valid})
+    pulumi.export(
+        key,
+        {"instance_id": instance.instance_id, "valid": instance.valid, "health": instance.health},
+    )
 """
 
 

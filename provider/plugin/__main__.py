@@ -15,7 +15,8 @@ from .version import version
 
 def main() -> None:
     args = sys.argv[1:]
-    engine = next((a for a in args if not a.startswith("-")), None)
+    # The engine's address comes last, after flags such as `--tracing <endpoint>`.
+    engine = args[-1] if args and not args[-1].startswith("-") else None
     if engine is None:
         print(
             "usage: pulumi-resource-quickbooks <engine address> (the engine starts it)",

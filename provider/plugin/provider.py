@@ -119,6 +119,7 @@ class QuickBooksProvider(Provider):
     # --- the resource --------------------------------------------------------------
 
     async def check(self, request: CheckRequest) -> CheckResponse:
+        CURRENT_URN.set(request.urn)
         news = to_plain(request.new_inputs)
         news["ownership_tag"] = ownership_tag(request.urn)
         inputs, failures = operations.check(self.session, news)
@@ -128,6 +129,7 @@ class QuickBooksProvider(Provider):
         )
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
+        CURRENT_URN.set(request.urn)  # a health warning of the diff names its resource
         olds, news = to_plain(request.old_state), to_plain(request.new_inputs)
         result = operations.diff(self.session, olds, news)
         diffs = detailed(result, olds, news)

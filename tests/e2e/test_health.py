@@ -19,7 +19,8 @@ from harness.emulator import calls, watched_emulator, writes
 from harness.pulumi_stack import PulumiStack
 from harness.receiver import start_receiver
 from provider.core import health
-from tests.onboarding.driver import local_callback_url, onboard_over_http
+from provider.core.commands import ONBOARD_COMMAND, ONBOARD_SCRIPT
+from tests.onboarding.driver import REPOSITORY_ONBOARD, local_callback_url, onboard_over_http
 
 KEY = "e2e-health-signature-key-5c1d"
 
@@ -78,10 +79,18 @@ def refused_event(emu, instance_id: str) -> int:
     return answer.status_code
 
 
-def test_a_broken_connection_is_drift_with_its_fix_and_is_mended_in_place(tmp_path, emu, receiver):
-    stack = PulumiStack(
-        tmp_path / "p", emu, new_app(callback_url=local_callback_url()), stack="health"
-    )
+@pytest.mark.parametrize("front_end", ["dynamic", "plugin"])
+def test_a_broken_connection_is_drift_with_its_fix_and_is_mended_in_place(
+    tmp_path, emu, receiver, front_end, program, request
+):
+    """On both front-ends: the plugin says it as engine diagnostics, naming the
+    onboarding command its package installs, and that command mends it."""
+    app = new_app(callback_url=local_callback_url())
+    stack = PulumiStack(tmp_path / "p", emu, app, stack="health", files=program)
+    command, onboard = ONBOARD_COMMAND, REPOSITORY_ONBOARD
+    if front_end == "plugin":
+        command = ONBOARD_SCRIPT
+        onboard = (str(request.getfixturevalue("plugin_venv") / "bin" / ONBOARD_SCRIPT),)
     stack.set_instance(
         "books", name="Books", callback_url=receiver.url("/hooks"), poller_resources=["customers"]
     )
@@ -91,10 +100,9 @@ def test_a_broken_connection_is_drift_with_its_fix_and_is_mended_in_place(tmp_pa
     instance_id = stack.outputs()["books"]["instance_id"]
     assert stack.outputs()["books"]["health"] == "ok"
     assert delivered(emu, receiver, instance_id)["verified"]
-    owner = "pulumi:quickbooks-instances:health:books"
-    lost = health.authorization_lost(instance_id, owner)
-    fix = "python -m provider.onboard --stack health --instance books"
-    assert fix in lost
+    owner = f"pulumi:{stack.project}:health:books"
+    lost = health.authorization_lost(instance_id, owner).replace(ONBOARD_COMMAND, command)
+    assert f"{command} --stack health --instance books" in lost
 
     # 1. The company disconnects the app; the platform's next token refresh fails.
     emu.revoke(instance_id)
@@ -107,10 +115,14 @@ def test_a_broken_connection_is_drift_with_its_fix_and_is_mended_in_place(tmp_pa
     emu.clear_requests()
     refused = stack.up(check=False)
     assert refused.returncode != 0
-    assert said(refused, health.needs_new_grant(instance_id, owner))
+    assert said(
+        refused, health.needs_new_grant(instance_id, owner).replace(ONBOARD_COMMAND, command)
+    )
     assert writes(emu) == []
 
-    onboard_over_http(stack, realm, "--instance", "books")  # a new consent, over HTTP
+    onboard_over_http(
+        stack, realm, "--instance", "books", onboard=onboard
+    )  # a new consent, over HTTP
     emu.clear_requests()
     stack.up()
     assert writes(emu) == [("PATCH", f"/instances/{instance_id}")]
@@ -123,10 +135,10 @@ def test_a_broken_connection_is_drift_with_its_fix_and_is_mended_in_place(tmp_pa
     emu.token_refresh(times=5)
     assert refused_event(emu, instance_id) == 400  # no delivery
     refreshed = stack.refresh("--diff")
-    assert re.search(r"~ enabled +: true => false", text(refreshed)) and said(refreshed, lost)
+    assert re.search(r"~ enabled *: true => false", text(refreshed)) and said(refreshed, lost)
     assert text(refreshed).count("warning: instance") == 1  # read and diff: said once
     assert (state_of(stack)["enabled"], state_of(stack)["disabled"]) == (False, True)
-    onboard_over_http(stack, realm, "--instance", "books")
+    onboard_over_http(stack, realm, "--instance", "books", onboard=onboard)
     emu.clear_requests()
     stack.up()
     assert writes(emu) == [

@@ -44,13 +44,20 @@ class Finished:
         return self.stdout + self.stderr
 
 
-class OnboardRun:
-    """`python -m provider.onboard --no-browser` in the stack's project directory."""
+# This checkout's onboarding; an installed package has the `quickbooks-onboard` script.
+REPOSITORY_ONBOARD = (sys.executable, "-m", "provider.onboard")
 
-    def __init__(self, stack: PulumiStack, *args: str) -> None:
+
+class OnboardRun:
+    """`python -m provider.onboard --no-browser` (or `onboard`, another command that
+    runs it) in the stack's project directory."""
+
+    def __init__(
+        self, stack: PulumiStack, *args: str, onboard: tuple[str, ...] = REPOSITORY_ONBOARD
+    ) -> None:
         self.command = ["--stack", stack.stack, "--no-browser", *args]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "provider.onboard", *self.command],
+            [*onboard, *self.command],
             cwd=stack.dir,
             env=stack.env,
             stdin=subprocess.DEVNULL,
@@ -120,10 +127,12 @@ def consent_over_http(
         return location, http.get(location, timeout=120)
 
 
-def onboard_over_http(stack: PulumiStack, realm_id: str, *args: str) -> tuple[Finished, str]:
+def onboard_over_http(
+    stack: PulumiStack, realm_id: str, *args: str, onboard: tuple[str, ...] = REPOSITORY_ONBOARD
+) -> tuple[Finished, str]:
     """A whole onboarding run with the consent submitted over HTTP; returns the
     finished run and the redirect URL (which holds the grant)."""
-    run = OnboardRun(stack, *args)
+    run = OnboardRun(stack, *args, onboard=onboard)
     location, page = consent_over_http(run.consent_url(), realm_id)
     finished = run.finish()
     assert finished.returncode == 0, finished.output

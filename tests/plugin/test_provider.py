@@ -225,6 +225,15 @@ def test_a_warning_is_an_engine_diagnostic_on_its_resource(plugin, emu, app):
     assert log.urn == URN and f"is managed by {other}" in log.message
     assert emu.api("GET", f"/instances/{taken['id']}").status_code == 200
 
+    # The diff's health warning (what a preview says of a lost authorization) too.
+    inputs = checked(plugin, **new_inputs(emu, app))
+    _id, outputs = created(plugin, inputs)
+    lost = {**outputs, "valid": PropertyValue(False)}
+    run(plugin.diff(DiffRequest(URN, _id, lost, inputs, [])))
+    assert [(log.urn, "authorization lost" in log.message) for log in engine.logs[1:]] == [
+        (URN, True)
+    ]
+
 
 def test_operations_run_concurrently_up_to_max_concurrency(emu, app):
     plugin = configured(emu, app, **{"quickbooks:maxConcurrency": "3"})
