@@ -174,5 +174,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# What the installed `quickbooks-emulator` needs beyond the package's own dependencies.
+EXTRA = ("fastapi", "starlette", "uvicorn")
+
+
+def cli() -> int:
+    """`quickbooks-emulator`, the installed command: `main`, or one line naming the
+    extra to install when the package came without it."""
+    try:
+        return main()
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").split(".")[0] not in EXTRA:
+            raise
+        print(
+            f"quickbooks-emulator: {missing.name} is not installed; the emulator comes with "
+            "the package's `emulator` extra: pip install 'pulumi-quickbooks[emulator]'",
+            file=sys.stderr,
+        )
+        return 2
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -34,9 +34,11 @@ def start_emulator(
     fast_retries: bool = True,
     extra_args: tuple[str, ...] | list[str] = (),
     timeout: float = 20.0,
+    program: tuple[str, ...] = (sys.executable, "-m", "emulator"),
 ) -> Emulator:
-    """Start ``python -m emulator --port 0`` and wait for its ``listening on`` line."""
-    command = [sys.executable, "-m", "emulator", "--port", "0"]
+    """Start ``python -m emulator --port 0`` (or `program`, such as the installed
+    ``quickbooks-emulator``) and wait for its ``listening on`` line."""
+    command = [*program, "--port", "0"]
     if db is not None:
         command += ["--db", str(db)]
     for org, user in accounts or []:

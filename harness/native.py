@@ -36,19 +36,21 @@ for key, settings in sorted(instances.items()):
 """
 
 
-def install_package(root: Path) -> Path:
-    """A new virtualenv under `root` with `pip install <checkout>`; its directory."""
+def install_package(root: Path, extra: str | None = None) -> Path:
+    """A new virtualenv under `root` with `pip install <checkout>` (`<checkout>[extra]`);
+    its directory."""
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    package = f"{REPO}[{extra}]" if extra else str(REPO)
     done = subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", str(REPO)],
+        [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", package],
         capture_output=True,
         text=True,
         timeout=900,
     )
     if done.returncode != 0:
         output = done.stdout[-2000:] + done.stderr[-3000:]
-        raise RuntimeError(f"pip install {REPO} failed:\n{output}")
+        raise RuntimeError(f"pip install {package} failed:\n{output}")
     return venv
 
 

@@ -10,6 +10,10 @@ import tomllib
 import zipfile
 
 from harness import REPO
+from harness.accounts import made_by_hand, new_app
+from harness.companies import new_company
+from harness.emulator import start_emulator
+from harness.native import install_package
 from provider.core.commands import onboard_command
 from provider.core.inputs import SCHEMA
 from provider.plugin import schema
@@ -73,6 +77,7 @@ def test_the_wheel_holds_only_runtime_code_under_names_of_its_own(tmp_path):
     assert tops == {
         "pulumi_quickbooks",
         "pulumi_quickbooks_provider",
+        "pulumi_quickbooks_emulator",
         f"pulumi_quickbooks-{VERSION}.dist-info",
     }
     for part in ("tests", "bench", "harness", "scripts", "emulator", "receiver", "__pycache__"):
@@ -89,6 +94,7 @@ def test_the_wheel_holds_only_runtime_code_under_names_of_its_own(tmp_path):
         in entry_points
     )
     assert "quickbooks-onboard = pulumi_quickbooks_provider.onboard.command:main" in entry_points
+    assert "quickbooks-emulator = pulumi_quickbooks_emulator.__main__:cli" in entry_points
 
 
 def test_messages_name_the_onboarding_command_where_they_are_read(plugin_venv):
@@ -108,3 +114,25 @@ def test_messages_name_the_onboarding_command_where_they_are_read(plugin_venv):
     assert "`quickbooks-onboard --stack <stack> --instance <key>`" in message
     assert versions.split() == [VERSION, VERSION]  # the plugin and the SDK report the package's
     assert (plugin_venv / "bin" / "quickbooks-onboard").exists()
+
+
+def test_the_emulator_installed_without_its_extra_names_the_extra(plugin_venv):
+    done = subprocess.run(
+        [str(plugin_venv / "bin" / "quickbooks-emulator"), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "pip install 'pulumi-quickbooks[emulator]'" in done.stderr
+
+
+def test_the_emulator_installed_with_its_extra_serves_the_api(tmp_path):
+    """What a team's own tests do: the package with `[emulator]`, the emulator on a
+    free port, the API with the account it printed."""
+    venv = install_package(tmp_path, extra="emulator")
+    program = (str(venv / "bin" / "quickbooks-emulator"),)
+    with start_emulator(program=program) as emu:
+        made = made_by_hand(emu, new_app(), new_company(emu), name="Installed")
+        listed = emu.api("GET", "/instances").json()
+        assert [(i["id"], i["name"]) for i in listed] == [(made["id"], "Installed")]
