@@ -9,6 +9,8 @@ import pytest
 from harness.accounts import EVENTS_URL
 from harness.emulator import calls, writes
 from harness.pulumi_stack import PulumiStack
+from provider.core.commands import ONBOARD_COMMAND, ONBOARD_SCRIPT
+from provider.plugin.names import camel
 
 BOOKS = {
     "name": "Books",
@@ -104,7 +106,13 @@ def test_another_company_is_a_replace(stack, emu):
     stack.up_replacing("books", old_id)
 
 
-def test_deleted_behind_pulumis_back_is_dropped_by_refresh_and_recreated(stack, emu):
+def state_name(front_end: str, name: str) -> str:
+    """An input's or output's name in the state: the plugin's schema camelCases it."""
+    return camel(name) if front_end == "plugin" else name
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_deleted_behind_pulumis_back_is_dropped_by_refresh_and_recreated(stack, emu, front_end):
     declare(stack, books=BOOKS)
     stack.up()
     old_id = stack.outputs()["books"]["instance_id"]
@@ -115,14 +123,17 @@ def test_deleted_behind_pulumis_back_is_dropped_by_refresh_and_recreated(stack, 
     # The spent grant cannot create again: a clear message, not a raw 400.
     failed = stack.up(check=False)
     assert failed.returncode != 0
-    assert "python -m provider.onboard" in failed.stdout + failed.stderr
+    # The onboarding command that front-end's user has.
+    command = ONBOARD_SCRIPT if front_end == "plugin" else ONBOARD_COMMAND
+    assert command in failed.stdout + failed.stderr
     stack.grant("books")  # a new consent
     stack.up()
     new_id = stack.outputs()["books"]["instance_id"]
     assert new_id != old_id and emu.api("GET", f"/instances/{new_id}").status_code == 200
 
 
-def test_out_of_band_edit_is_drift_that_refresh_shows_and_up_repairs(stack, emu):
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_out_of_band_edit_is_drift_that_refresh_shows_and_up_repairs(stack, emu, front_end):
     declare(stack, books=BOOKS)
     stack.up()
     instance_id = stack.outputs()["books"]["instance_id"]
@@ -174,7 +185,8 @@ def test_removing_an_instance_from_config_deletes_only_it(stack, emu):
     assert writes(emu) == [("DELETE", f"/instances/{outputs['payroll']['instance_id']}")]
 
 
-def test_no_secret_in_any_output_or_in_the_exported_state(stack, emu, app):
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_no_secret_in_any_output_or_in_the_exported_state(stack, emu, app, front_end):
     grant = None
     stack.set_instance("books", **{**BOOKS, "signature_key": None})
     stack.set_instance("books", **BOOKS)
@@ -199,5 +211,6 @@ def test_no_secret_in_any_output_or_in_the_exported_state(stack, emu, app):
     resource = [r for r in state["deployment"]["resources"] if r["type"].endswith(":Instance")][0]
     for name in ("token", "oauth", "signature_key"):
         for section in ("inputs", "outputs"):
-            value = resource[section].get(name)
+            value = resource[section].get(state_name(front_end, name))
             assert value is None or "ciphertext" in json.dumps(value), (section, name)
+    assert "ciphertext" in json.dumps(resource["outputs"][state_name(front_end, "token")])
