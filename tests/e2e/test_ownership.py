@@ -6,6 +6,7 @@ dev and prod stacks (or two teams) would.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -22,7 +23,11 @@ BOOKS = {"name": "Books", "callback_url": EVENTS_URL, "tags": ["env:e2e"]}
 
 
 def owner(stack: str, resource: str) -> str:
-    return f"pulumi:{PROJECT}:{stack}:{resource}"
+    return owner_in(PROJECT, stack, resource)
+
+
+def owner_in(project: str, stack: str, resource: str) -> str:
+    return f"pulumi:{project}:{stack}:{resource}"
 
 
 def output_of(done: subprocess.CompletedProcess) -> str:
@@ -30,16 +35,20 @@ def output_of(done: subprocess.CompletedProcess) -> str:
 
 
 @pytest.fixture
-def two_stacks(tmp_path, emu):
+def two_stacks(tmp_path, emu, program):
     app = new_app()
     backend = tmp_path / "backend"  # one backend, as one team's stacks would share
-    a = PulumiStack(tmp_path / "a", emu, app, stack="team-a", backend=backend)
-    b = PulumiStack(tmp_path / "b", emu, app, stack="team-b", backend=backend)
+    a = PulumiStack(tmp_path / "a", emu, app, stack="team-a", backend=backend, files=program)
+    b = PulumiStack(tmp_path / "b", emu, app, stack="team-b", backend=backend, files=program)
     return a, b
 
 
-def test_a_stack_never_takes_over_or_deletes_another_stacks_instance(two_stacks, emu):
+@pytest.mark.parametrize("front_end", ["dynamic", "plugin"])
+def test_a_stack_never_takes_over_or_deletes_another_stacks_instance(two_stacks, emu, front_end):
+    """On both front-ends: the plugin's refusal is its error, its warnings diagnostics."""
     a, b = two_stacks
+    owner = functools.partial(owner_in, a.project)  # the plugin's program has its own
+
     for key in ("books", "payroll"):
         a.set_instance(key, **BOOKS)
         a.grant(key)
