@@ -7,6 +7,7 @@ import json
 import pytest
 
 from harness.accounts import EVENTS_URL
+from harness.companies import new_company
 from harness.emulator import calls, writes
 from harness.pulumi_stack import PulumiStack
 from provider.core.commands import ONBOARD_COMMAND, ONBOARD_SCRIPT
@@ -98,11 +99,12 @@ def test_changed_callback_is_an_in_place_update_with_one_patch(stack, emu, front
     )
 
 
-def test_another_company_is_a_replace(stack, emu):
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_another_company_is_a_replace(stack, emu, front_end):
     declare(stack, books=BOOKS)
     stack.up()
     old_id = stack.outputs()["books"]["instance_id"]
-    stack.grant("books", realm_id="9130350000000002")
+    stack.grant("books", realm_id=new_company(emu))  # one no instance is bound to
     stack.up_replacing("books", old_id)
 
 
