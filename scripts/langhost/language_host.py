@@ -4,6 +4,8 @@ for Run, streaming `pulumi install`'s commands, and the plugin a Pulumi package 
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 import signal
@@ -21,6 +23,30 @@ from pythonenv import HostError
 
 EXIT_ERROR_ALREADY_REPORTED = 32  # the SDKs' "the error has been shown already"
 Ctx = grpc.ServicerContext
+
+
+def host_errors(handler: Callable) -> Callable:
+    """A gRPC handler (unary or streaming) whose HostError ends the call with its message,
+    as the Go hosts answer; any other exception stays a bug with its traceback."""
+    if inspect.isgeneratorfunction(handler):
+
+        @functools.wraps(handler)
+        def streaming(self, req, ctx: Ctx) -> Iterator:
+            try:
+                yield from handler(self, req, ctx)
+            except HostError as error:
+                ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
+
+        return streaming
+
+    @functools.wraps(handler)
+    def unary(self, req, ctx: Ctx):
+        try:
+            return handler(self, req, ctx)
+        except HostError as error:
+            ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
+
+    return unary
 
 
 def plugin_dependency(info: Mapping, name: str, version: str) -> plugin_pb2.PackageDependency:

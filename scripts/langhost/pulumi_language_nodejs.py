@@ -15,10 +15,16 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-import grpc
 from google.protobuf import json_format
 from google.protobuf.empty_pb2 import Empty
-from language_host import Ctx, LanguageHostBase, command_output, plugin_dependency, serve
+from language_host import (
+    Ctx,
+    LanguageHostBase,
+    command_output,
+    host_errors,
+    plugin_dependency,
+    serve,
+)
 from pulumi.runtime.proto import language_pb2 as pb
 from pulumi.runtime.proto import plugin_pb2
 from pythonenv import HostError
@@ -146,22 +152,18 @@ class LanguageHost(LanguageHostBase):
                 deps.setdefault((dep.name, dep.version), dep)  # nested copies: once
         return list(deps.values())
 
+    @host_errors
     def GetRequiredPackages(
         self, req: pb.GetRequiredPackagesRequest, ctx: Ctx
     ) -> pb.GetRequiredPackagesResponse:
-        try:
-            return pb.GetRequiredPackagesResponse(packages=self.required_packages(req.info))
-        except HostError as error:
-            ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
+        return pb.GetRequiredPackagesResponse(packages=self.required_packages(req.info))
 
+    @host_errors
     def GetRequiredPlugins(
         self, req: pb.GetRequiredPluginsRequest, ctx: Ctx
     ) -> pb.GetRequiredPluginsResponse:
         """What older engines ask instead of GetRequiredPackages."""
-        try:
-            deps = self.required_packages(req.info)
-        except HostError as error:
-            ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
+        deps = self.required_packages(req.info)
         plugins = [
             plugin_pb2.PluginDependency(
                 name=d.name, kind=d.kind, version=d.version, server=d.server
@@ -170,42 +172,36 @@ class LanguageHost(LanguageHostBase):
         ]
         return pb.GetRequiredPluginsResponse(plugins=plugins)
 
+    @host_errors
     def GetProgramDependencies(
         self, req: pb.GetProgramDependenciesRequest, ctx: Ctx
     ) -> pb.GetProgramDependenciesResponse:
         """package.json's dependencies, at the version installed (else the range asked for)."""
-        try:
-            root = NodeProgram(req.info).package_root
-            manifest = read_manifest(os.path.join(root, "package.json")) or {}
-            wanted = {**manifest.get("devDependencies", {}), **manifest.get("dependencies", {})}
-            deps = []
-            for name, requested in sorted(wanted.items()):
-                installed = read_manifest(os.path.join(root, "node_modules", name, "package.json"))
-                version = (installed or {}).get("version") or requested
-                deps.append(pb.DependencyInfo(name=name, version=version))
-        except HostError as error:
-            ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
+        root = NodeProgram(req.info).package_root
+        manifest = read_manifest(os.path.join(root, "package.json")) or {}
+        wanted = {**manifest.get("devDependencies", {}), **manifest.get("dependencies", {})}
+        deps = []
+        for name, requested in sorted(wanted.items()):
+            installed = read_manifest(os.path.join(root, "node_modules", name, "package.json"))
+            version = (installed or {}).get("version") or requested
+            deps.append(pb.DependencyInfo(name=name, version=version))
         return pb.GetProgramDependenciesResponse(dependencies=deps)
 
+    @host_errors
     def InstallDependencies(
         self, req: pb.InstallDependenciesRequest, ctx: Ctx
     ) -> Iterator[pb.InstallDependenciesResponse]:
         """`pulumi install`: `npm install` in the program's package."""
-        try:
-            program = NodeProgram(req.info)
-            if not (npm := shutil.which("npm")):
-                raise HostError("npm was not found on PATH; install Node.js with npm")
-            for line in command_output([[npm, "install"]], program.package_root, dict(os.environ)):
-                yield pb.InstallDependenciesResponse(stdout=line)
-        except HostError as error:
-            ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
+        program = NodeProgram(req.info)
+        if not (npm := shutil.which("npm")):
+            raise HostError("npm was not found on PATH; install Node.js with npm")
+        for line in command_output([[npm, "install"]], program.package_root, dict(os.environ)):
+            yield pb.InstallDependenciesResponse(stdout=line)
 
+    @host_errors
     def About(self, req: pb.AboutRequest, ctx: Ctx) -> pb.AboutResponse:
-        try:
-            version = NodeProgram(req.info).node("--version").removeprefix("v")
-            return pb.AboutResponse(executable=node_executable(), version=version)
-        except HostError as error:
-            ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
+        version = NodeProgram(req.info).node("--version").removeprefix("v")
+        return pb.AboutResponse(executable=node_executable(), version=version)
 
     def run_command(self, req: pb.RunRequest, program: NodeProgram, run_entry: str) -> list[str]:
         """`node` on the run entry, which reads these flags (the entry point stays relative to

@@ -14,12 +14,18 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-import grpc
 import program_gen
 import pythonenv
 from google.protobuf import json_format
 from google.protobuf.empty_pb2 import Empty
-from language_host import Ctx, LanguageHostBase, command_output, plugin_dependency, serve
+from language_host import (
+    Ctx,
+    LanguageHostBase,
+    command_output,
+    host_errors,
+    plugin_dependency,
+    serve,
+)
 from pulumi.runtime.proto import language_pb2 as pb
 from pulumi.runtime.proto import plugin_pb2
 from pythonenv import HostError
@@ -105,45 +111,37 @@ class LanguageHost(LanguageHostBase):
     def GetPluginInfo(self, req: Empty, ctx: Ctx) -> plugin_pb2.PluginInfo:
         return plugin_pb2.PluginInfo(version=importlib.metadata.version("pulumi"))  # our SDK's
 
+    @host_errors
     def GetRequiredPackages(
         self, req: pb.GetRequiredPackagesRequest, ctx: Ctx
     ) -> pb.GetRequiredPackagesResponse:
-        try:
-            tc = Toolchain(req.info)
-            tc.validate()
-            packages = json.loads(tc.run(LIST_PACKAGES, "failed to list the packages of "))
-            deps = [package_dependency(p) for p in packages if p["name"] not in NO_PLUGINS]
-        except HostError as error:
-            ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
+        tc = Toolchain(req.info)
+        tc.validate()
+        packages = json.loads(tc.run(LIST_PACKAGES, "failed to list the packages of "))
+        deps = [package_dependency(p) for p in packages if p["name"] not in NO_PLUGINS]
         return pb.GetRequiredPackagesResponse(packages=[d for d in deps if d])
 
+    @host_errors
     def GenerateProgram(
         self, req: pb.GenerateProgramRequest, ctx: Ctx
     ) -> pb.GenerateProgramResponse:
-        try:
-            return program_gen.generate_program(req, program_gen.generator())
-        except HostError as error:
-            ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
+        return program_gen.generate_program(req, program_gen.generator())
 
+    @host_errors
     def InstallDependencies(
         self, req: pb.InstallDependenciesRequest, ctx: Ctx
     ) -> Iterator[pb.InstallDependenciesResponse]:
         """`pulumi install` for pip: create the virtualenv if missing, install requirements.txt."""
-        try:
-            tc = Toolchain(req.info)
-            commands = [[tc.python, "-m", "pip", "install", "-r", "requirements.txt"]]
-            if tc.virtualenv and not os.path.exists(tc.virtualenv):
-                commands.insert(0, [sys.executable, "-m", "venv", tc.virtualenv])
-            for line in command_output(commands, tc.program_dir, tc.env()):
-                yield pb.InstallDependenciesResponse(stdout=line)
-        except HostError as error:
-            ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
+        tc = Toolchain(req.info)
+        commands = [[tc.python, "-m", "pip", "install", "-r", "requirements.txt"]]
+        if tc.virtualenv and not os.path.exists(tc.virtualenv):
+            commands.insert(0, [sys.executable, "-m", "venv", tc.virtualenv])
+        for line in command_output(commands, tc.program_dir, tc.env()):
+            yield pb.InstallDependenciesResponse(stdout=line)
 
+    @host_errors
     def About(self, req: pb.AboutRequest, ctx: Ctx) -> pb.AboutResponse:
-        try:
-            executable, version, pip = Toolchain(req.info).run(ABOUT).split("\n")[:3]
-        except HostError as error:
-            ctx.abort(grpc.StatusCode.UNKNOWN, str(error))
+        executable, version, pip = Toolchain(req.info).run(ABOUT).split("\n")[:3]
         metadata = {"toolchain": "pip", "toolchainVersion": pip, "typechecker": "none"}
         return pb.AboutResponse(executable=executable, version=version, metadata=metadata)
 
