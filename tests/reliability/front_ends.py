@@ -47,6 +47,7 @@ from provider.api.client import CloudElementsClient
 from provider.api.session import Session
 from provider.api.settings import ALL_SETTINGS, NAMESPACE
 from provider.core.inputs import SCHEMA
+from provider.core.tags import parts_of
 from provider.lifecycle import QuickBooksInstanceProvider
 from provider.plugin.names import snake
 from provider.plugin.provider import QuickBooksProvider
@@ -83,7 +84,9 @@ def in_plain(provider: Any, outs: dict[str, Any]) -> dict[str, Any]:
 def urn(ownership_tag: str) -> str:
     """The URN whose resource the plugin tags `ownership_tag` (`pulumi:<project>:<stack>:
     <name>`): the dynamic resource takes the tag as an input, the plugin from the URN."""
-    _pulumi, project, stack, name = ownership_tag.split(":", 3)
+    parts = parts_of(ownership_tag)
+    assert parts is not None, f"not an ownership tag: {ownership_tag!r}"
+    project, stack, name = parts
     return f"urn:pulumi:{stack}::{project}::{TYPE}::{name}"
 
 
