@@ -43,6 +43,12 @@ def company_count(value: str) -> int:
     return int(value)
 
 
+def page_size(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError("expected a whole number from 1")
+    return int(value)
+
+
 def parse_args(argv: list[str] | None = None) -> ServerOptions:
     parser = argparse.ArgumentParser(
         prog="python -m emulator",
@@ -104,6 +110,14 @@ def parse_args(argv: list[str] | None = None) -> ServerOptions:
         help="QuickBooks companies on the consent page: the three sandbox ones first, then "
         "generated ones (default 3; one authorized instance per company, so tests that "
         "make many instances need as many)",
+    )
+    parser.add_argument(
+        "--max-page-size",
+        type=page_size,
+        default=200,
+        metavar="N",
+        help="the default and the maximum pageSize of every list (default 200, the "
+        "platform's; tests use a small one to make many pages of few instances)",
     )
     # Each option's dest is a field of ServerOptions.
     return ServerOptions(**vars(parser.parse_args(argv)))

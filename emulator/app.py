@@ -15,6 +15,7 @@ from .health import Health
 from .instances import Instances
 from .oauth import OAuth
 from .options import ServerOptions
+from .paging import Pager
 from .requestlog import RequestLog, RequestLogMiddleware
 from .routes import controls, dashboard, element_instances, instances, oauth
 from .store import Store
@@ -39,6 +40,7 @@ def build_context(options: ServerOptions, store: Store, admin_token: str) -> Con
         faults=FaultRules(),
         request_log=RequestLog(),
         events=events,
+        pager=Pager(options.max_page_size),
         activity=activity,
     )
 

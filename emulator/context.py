@@ -14,6 +14,7 @@ from .health import Health
 from .instances import Instances
 from .oauth import OAuth
 from .options import ServerOptions
+from .paging import Pager
 from .requestlog import RequestLog
 from .store import Store
 
@@ -29,6 +30,7 @@ class Context:
     faults: FaultRules
     request_log: RequestLog
     events: EventDispatcher
+    pager: Pager
     activity: ActivitySimulator | None = None  # --simulate-activity
 
 

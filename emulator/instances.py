@@ -101,8 +101,6 @@ class Instances:
             if set(tags) <= set(record.tags)
             and (not search_text or search_text.lower() in record.name.lower())
         ]
-        if not found:
-            raise NotFound("No instances found")
         return found
 
     def delete(self, account_id: int, instance_id: int) -> None:

@@ -19,3 +19,4 @@ class ServerOptions:
     poll_seconds_per_minute: float = 60.0
     activity_changes: int = 1
     companies: int = 3  # on the consent page: the three sandbox ones, then generated
+    max_page_size: int = 200  # the default and the cap of pageSize on every list

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
 from .. import configuration as config_rules
 from ..auth import NamedInstance, Organization
@@ -71,9 +72,17 @@ def create_instance(account_id: Organization, body: JsonBody, ctx: Ctx):
 def list_instances(request: Request, account_id: Organization, ctx: Ctx):
     query = request.query_params
     tags = query.getlist("tags[]") + query.getlist("tags")
-    return [
-        render(record) for record in ctx.instances.search(account_id, tags, query.get("searchText"))
-    ]
+    found = ctx.instances.search(account_id, tags, query.get("searchText"))
+    scope = ctx.pager.scope_of(account_id, request.url.path, query, *LIST_FILTERS)
+    page = ctx.pager.page(found, query, scope=scope)
+    if not found:  # after the token's check: a bad token is a 400 whatever the list
+        raise NotFound("No instances found")
+    return JSONResponse([render(record) for record in page.items], headers=page.headers)
+
+
+# The query parameters that select what a list holds (a nextPage token continues only
+# the list of the same ones).
+LIST_FILTERS = ("tags[]", "tags", "searchText", "hydrate")
 
 
 # Declared before /instances/{instance_id}, whose PUT and DELETE would take "enabled"
