@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .configuration import REALM_KEY
-from .exceptions import NotFound
+from .catalog import ELEMENT_KEY
+from .exceptions import BadRequest, NotFound
 from .records import InstanceRecord
 from .store import Store
 
@@ -63,6 +63,11 @@ class Health:
         """
         with self.store.transaction():
             record = self._existing(instance_id)
+            if record.element_key != ELEMENT_KEY:
+                raise BadRequest(
+                    f"Instance {instance_id} is a {record.element_key} instance: only "
+                    "QuickBooks instances hold OAuth tokens a company can revoke"
+                )
             self.store.set_health(
                 instance_id,
                 valid=record.valid,
@@ -74,7 +79,12 @@ class Health:
     def refresh_all(self) -> list[RefreshOutcome]:
         """Run the platform's token refresh once for every instance of every organization."""
         with self.store.transaction():
-            return [self._refresh(record) for record in self.store.all_instances()]
+            # Only OAuth (QuickBooks) instances have tokens to refresh.
+            return [
+                self._refresh(record)
+                for record in self.store.all_instances()
+                if record.element_key == ELEMENT_KEY
+            ]
 
     def _refresh(self, record: InstanceRecord) -> RefreshOutcome:
         if record.disabled:
@@ -101,9 +111,8 @@ class Health:
         Call inside the transaction that redeems the grant.
         """
         self.store.set_health(record.id, valid=True, auth_lost=None, refresh_failures=0)
-        realm = record.configuration[REALM_KEY]
         for other in self.store.list_instances(record.account_id):
-            if other.id != record.id and other.configuration.get(REALM_KEY) == realm:
+            if other.id != record.id and other.realm_id == record.realm_id:
                 self.store.set_health(
                     other.id,
                     valid=False,

@@ -61,12 +61,15 @@ class Store(DeliveryRows):
         tags: list[str],
         created_date: str,
         configuration: dict[str, str],
+        element_key: str,
+        realm_id: str | None,
     ) -> int:
         with self.transaction() as db:
             cursor = db.execute(
-                "INSERT INTO instances (account_id, name, token, tags, created_date)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (account_id, name, token, json.dumps(tags), created_date),
+                "INSERT INTO instances"
+                " (account_id, name, token, tags, created_date, element_key, realm_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (account_id, name, token, json.dumps(tags), created_date, element_key, realm_id),
             )
             instance_id = cursor.lastrowid
             assert instance_id is not None
@@ -91,16 +94,25 @@ class Store(DeliveryRows):
 
     def all_instances(self) -> list[InstanceRecord]:
         """Every organization's instances (for the poller and the dashboard), by id."""
-        with self.transaction() as db:
-            rows = db.execute("SELECT * FROM instances ORDER BY id").fetchall()
-            return [self._record(db, row) for row in rows]
+        return self._records("", ())
 
     def list_instances(self, account_id: int) -> list[InstanceRecord]:
+        return self._records("WHERE account_id = ?", (account_id,))
+
+    def _records(self, where: str, args: tuple) -> list[InstanceRecord]:
+        """The instances `where` selects, by id, with their configurations read in one
+        query (an organization of thousands of instances is listed page after page)."""
         with self.transaction() as db:
-            rows = db.execute(
-                "SELECT * FROM instances WHERE account_id = ? ORDER BY id", (account_id,)
-            ).fetchall()
-            return [self._record(db, row) for row in rows]
+            rows = db.execute(f"SELECT * FROM instances {where} ORDER BY id", args).fetchall()
+            configurations: dict[int, dict[str, str]] = {row["id"]: {} for row in rows}
+            entries = db.execute(
+                "SELECT c.instance_id, c.key, c.value FROM configuration c"
+                f" JOIN instances ON instances.id = c.instance_id {where} ORDER BY c.id",
+                args,
+            )
+            for entry in entries:
+                configurations[entry["instance_id"]][entry["key"]] = entry["value"]
+            return [self._from_row(row, configurations[row["id"]]) for row in rows]
 
     def update_instance(
         self,
@@ -172,8 +184,8 @@ class Store(DeliveryRows):
             ).fetchall()
         return [(row["id"], row["key"], row["value"]) for row in rows]
 
-    @staticmethod
-    def _record(db: sqlite3.Connection, row: sqlite3.Row) -> InstanceRecord:
+    @classmethod
+    def _record(cls, db: sqlite3.Connection, row: sqlite3.Row) -> InstanceRecord:
         configuration = {
             entry["key"]: entry["value"]
             for entry in db.execute(
@@ -181,6 +193,10 @@ class Store(DeliveryRows):
                 (row["id"],),
             )
         }
+        return cls._from_row(row, configuration)
+
+    @staticmethod
+    def _from_row(row: sqlite3.Row, configuration: dict[str, str]) -> InstanceRecord:
         return InstanceRecord(
             id=row["id"],
             account_id=row["account_id"],
@@ -193,6 +209,8 @@ class Store(DeliveryRows):
             valid=bool(row["valid"]),
             auth_lost=row["auth_lost"],
             refresh_failures=row["refresh_failures"],
+            element_key=row["element_key"],
+            realm_id=row["realm_id"],
         )
 
     # -- OAuth records -----------------------------------------------------
