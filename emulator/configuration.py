@@ -3,6 +3,7 @@ required keys, value checks, masking."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -58,6 +59,16 @@ REFRESH_INTERVAL = ConfigKey("event.poller.refresh_interval", check=Check.MINUTE
 REALM_ID = ConfigKey("quickbooks.realm.id")
 # What an older emulator showed instead; accepted back (read-only) and never shown.
 LEGACY_REALM_KEY = "realmId"
+# Keys the platform itself keeps in a QuickBooks instance's configuration (ce-go
+# ce/elements.go, InstanceConfiguration): the OAuth tokens it holds, when it last
+# refreshed them, the vendor's base URL. A client's values for them are ignored; they
+# survive a PUT that leaves them out.
+PLATFORM_KEYS = (
+    "base_url",
+    "oauth.user.token",
+    "oauth.user.refresh_token",
+    "oauth.user.refresh_time",
+)
 
 # The one table: validation, masking and the dashboard read their keys from it.
 CONFIG_KEYS = (
@@ -215,3 +226,13 @@ def _unknown_resources(value: str) -> list[str]:
 def _is_http_url(value: str) -> bool:
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def platform_keys(realm_id: str, now_ms: int) -> dict[str, str]:
+    """The platform's own keys of a QuickBooks instance just authorized for `realm_id`."""
+    return {
+        "base_url": f"https://quickbooks.api.intuit.com/v3/company/{realm_id}",
+        "oauth.user.token": secrets.token_urlsafe(24),
+        "oauth.user.refresh_token": secrets.token_urlsafe(24),
+        "oauth.user.refresh_time": str(now_ms),
+    }

@@ -12,6 +12,7 @@ instance again, but never re-enables it: enabling is its own call.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from .exceptions import BadRequest, NotFound
 from .records import InstanceRecord
 from .store import Store
 
+REFRESH_TIME = "oauth.user.refresh_time"
 # The platform disables an instance after this many failed refreshes in a row.
 FAILED_REFRESHES_TO_DISABLE = 5
 REVOKED = "the company disconnected the app"
@@ -94,6 +96,9 @@ class Health:
             )
         if record.auth_lost is None:
             self.store.set_health(record.id, valid=True, auth_lost=None, refresh_failures=0)
+            if REFRESH_TIME in record.configuration:  # what the platform keeps of it
+                refreshed = {**record.configuration, REFRESH_TIME: str(int(time.time() * 1000))}
+                self.store.write_configuration(record.id, refreshed)
             return RefreshOutcome(record.id, "refreshed", True, False, 0)
         failures = record.refresh_failures + 1
         disable = failures >= FAILED_REFRESHES_TO_DISABLE

@@ -25,6 +25,10 @@ from .store import Store
 HTML_TAG = re.compile(r"<[^>]*>")
 
 
+def now_ms() -> int:
+    return int(datetime.now(UTC).timestamp() * 1000)
+
+
 def realm_of(record: InstanceRecord) -> str:
     """The QuickBooks company the instance is bound to."""
     assert record.realm_id is not None, "only QuickBooks instances are bound to a company"
@@ -65,10 +69,12 @@ class Instances:
         with self.store.transaction():
             # Inside the transaction: a refused company rolls the spent grant back.
             realm_id = self.oauth.redeem(instance.grant, configuration)
-            configuration = config_rules.strip_realm(configuration, realm_id)
-            record = self._insert(
-                account_id, instance, name, {**configuration, REALM_KEY: realm_id}, realm_id
-            )
+            configuration = {
+                **self._from_client(config_rules.strip_realm(configuration, realm_id)),
+                REALM_KEY: realm_id,
+                **config_rules.platform_keys(realm_id, now_ms()),
+            }
+            record = self._insert(account_id, instance, name, configuration, realm_id)
             self.health.authorized(record)
             return self.get(account_id, record.id)
 
@@ -102,7 +108,7 @@ class Instances:
             self.store.update_instance(
                 instance_id, name=sanitized(instance.name), tags=instance.tags
             )
-            self.store.write_configuration(instance_id, self._with_realm(record, configuration))
+            self.store.write_configuration(instance_id, self._kept(record, configuration))
             return self.get(account_id, instance_id)
 
     def patch(self, account_id: int, instance_id: int, changes: InstanceChanges) -> InstanceRecord:
@@ -133,14 +139,20 @@ class Instances:
         configuration = config_rules.keep_masked_secrets(configuration, record.configuration)
         if not is_quickbooks(record):
             return configuration
-        return config_rules.strip_realm(configuration, realm_of(record))
+        return self._from_client(config_rules.strip_realm(configuration, realm_of(record)))
 
     @staticmethod
-    def _with_realm(record: InstanceRecord, configuration: dict[str, str]) -> dict[str, str]:
-        """A replaced configuration, still showing the company where it showed it."""
-        if REALM_KEY not in record.configuration:
-            return configuration
-        return {**configuration, REALM_KEY: record.configuration[REALM_KEY]}
+    def _from_client(configuration: dict[str, str]) -> dict[str, str]:
+        """What a client sent, without the platform's own keys (never the client's)."""
+        return {k: v for k, v in configuration.items() if k not in config_rules.PLATFORM_KEYS}
+
+    @staticmethod
+    def _kept(record: InstanceRecord, configuration: dict[str, str]) -> dict[str, str]:
+        """A replaced configuration, keeping the platform's own keys and showing the
+        company where it showed it."""
+        owned = (REALM_KEY, *config_rules.PLATFORM_KEYS)
+        kept = {k: v for k, v in record.configuration.items() if k in owned}
+        return {**configuration, **kept}
 
     def hide_company(self, instance_id: int) -> InstanceRecord:
         """A test control: the instance stays bound to its company, but its configuration

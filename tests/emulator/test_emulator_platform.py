@@ -225,3 +225,23 @@ def test_search_text_and_tags_combine_and_no_match_is_404(emu):
     assert [i["id"] for i in emu.api("GET", "/instances", params=both).json()] == [match["id"]]
     none = {"searchText": "somelongrandomstringwithnocolisions", "tags[]": "churros-instance"}
     assert_error(emu.api("GET", "/instances", params=none), 404, "No instances found")
+
+
+def test_the_platform_keeps_its_own_keys_in_the_configuration(emu):
+    """ce-go ce/elements.go (InstanceConfiguration): base_url, oauth.user.token,
+    oauth.user.refresh_token, oauth.user.refresh_time beside the client's keys; the tokens
+    masked. A PUT that leaves them out keeps them (the platform's, not the client's)."""
+    created = create_instance(emu)
+    config = created["configuration"]
+    assert config["base_url"].endswith(config["quickbooks.realm.id"])
+    assert config["oauth.user.token"] == config["oauth.user.refresh_token"] == "********"
+    assert config["oauth.user.refresh_time"].isdigit()
+    body = {
+        "element": {"key": "quickbooks"},
+        "name": "kept",
+        "configuration": {
+            k: v for k, v in config.items() if k not in ("base_url", "oauth.user.refresh_time")
+        },
+    }
+    put = emu.api("PUT", f"/instances/{created['id']}", json=body).json()
+    assert put["configuration"]["base_url"] == config["base_url"]
