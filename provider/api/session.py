@@ -14,8 +14,9 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..core.catalog import KEY_REALM
+from ..core.catalog import KEY_REALM, element_of, is_quickbooks
 from ..core.declaration import SpecBase as InstanceSpec
+from ..core.ownership import not_quickbooks
 from ..errors import InstanceNotFound, ProvisioningError
 from . import settings as s
 from .inventory import Inventory
@@ -96,14 +97,19 @@ class Session:
         return None if first == ownership_tag else first
 
     def instance_now(self, instance_id: str) -> dict[str, Any] | None:
-        """The instance as a GET shows it (None: gone), from the inventory where it can."""
+        """The instance as a GET shows it, from the inventory where it can. None: gone,
+        or (said once) an instance of another element, which is never this provider's."""
         listed = self.inventory().instance(instance_id)
         if listed is not None:
             return listed
         try:
-            return self.client().get_instance(instance_id)
+            instance = self.client().get_instance(instance_id)
         except InstanceNotFound:
             return None
+        if not is_quickbooks(instance):
+            self.warn(f"left untouched: {not_quickbooks(instance_id, element_of(instance))}")
+            return None
+        return instance
 
     def tags_now(self, instance_id: str) -> list[str] | None:
         """The instance's tags (None: gone), from the inventory where it can."""
@@ -117,16 +123,17 @@ class Session:
 
     def find_owned(self, spec: InstanceSpec, fresh: bool = False) -> dict[str, Any] | None:
         """This resource's instance from an earlier attempt whose answer was lost, if one
-        exists: from the inventory, or (`fresh`, or when the inventory may be partial)
-        a lookup by the ownership tag.
+        exists: from the inventory, or (`fresh`: after a failed POST, when the inventory
+        is older than it) a lookup by the ownership tag, every page of it.
 
         An owned instance bound to another QuickBooks company is the one being
         replaced (a replace creates first, then deletes): not a twin to adopt.
         """
         client = self.client()
-        listed = None if fresh else self.inventory().tagged(spec.ownership_tag)
-        if listed is None:
+        if fresh:
             listed = client.find_instances(spec.ownership_tag)
+        else:
+            listed = self.inventory().tagged(spec.ownership_tag)
         twins = []
         for found in listed:
             instance = found
