@@ -121,3 +121,32 @@ def made_by_hand(
     )
     assert answer.status_code == 200, answer.text
     return answer.json()
+
+
+JIRA_PASSWORD = "jira-password-7c1e0b"
+
+
+def made_jira(
+    emu: Emulator, name: str = "Helpdesk", tags: tuple[str, ...] = (), account: int = 0
+) -> dict:
+    """An instance of the organization's other connector, Jira (basic authentication:
+    username and password in the configuration), as a company using Cloud Elements for
+    more than QuickBooks has. Returns the API's answer (with its id)."""
+    SECRETS.add("jira password", JIRA_PASSWORD)
+    answer = emu.api(
+        "POST",
+        "/instances",
+        account=account,
+        json={
+            "element": {"key": "jira"},
+            "name": name,
+            "tags": list(tags),
+            "configuration": {
+                "username": "helpdesk-bot",
+                "password": JIRA_PASSWORD,
+                "base.url": "https://example.atlassian.net",
+            },
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
