@@ -19,10 +19,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..api.settings import ALL_SETTINGS
+from ..api.settings import ALL_SETTINGS, API_SETTINGS
 from ..core.declaration import REQUIRED, Input, Output
 from ..core.inputs import SCHEMA
 from ..setting_docs import SETTING_DOCS
+from .messages import in_schema_names
 from .names import camel
 from .types import PACKAGE, input_type, object_types, output_type
 from .version import version
@@ -52,11 +53,12 @@ def _input_doc(i: Input) -> str:
     parts = [i.doc[:1].upper() + i.doc[1:] + "." if i.doc else "", f"Type: {i.type_doc}."]
     parts.append(f"Default: {i.default_doc}.")
     parts.append(f"On change: {i.on_change_doc}.")
-    return " ".join(p for p in parts if p)
+    return in_schema_names(" ".join(p for p in parts if p))
 
 
 def _output(o: Output) -> dict[str, Any]:
-    prop = {**output_type(o.name, o.type), "description": o.doc[:1].upper() + o.doc[1:] + "."}
+    doc = in_schema_names(o.doc[:1].upper() + o.doc[1:] + ".")
+    prop = {**output_type(o.name, o.type), "description": doc}
     if o.secret or o.name in SCHEMA.secret_inputs:
         prop["secret"] = True
     return prop
@@ -78,7 +80,11 @@ def _settings() -> dict[str, dict[str, Any]]:
         doc = SETTING_DOCS[s.config_key]
         # The env fallback is the plugin's own (never an SDK default: a value the SDK
         # filled in would be stored as the provider resource's input).
-        text = f"{doc[:1].upper()}{doc[1:]}; else the environment variable `{s.env_var}`."
+        required = "Required. " if s in API_SETTINGS else ""
+        text = (
+            f"{doc[:1].upper()}{doc[1:]}; else the environment variable `{s.env_var}`. "
+            f"{required}Valid: {s.rule_doc}."
+        )
         prop: dict[str, Any] = {"type": kind, "description": text}
         if s.secret:
             prop["secret"] = True
