@@ -36,6 +36,17 @@ GET_INSTANCE = f"{PACKAGE}:index:getInstance"
 PYTHON_PACKAGE = "pulumi_quickbooks"
 NODE_PACKAGE = "@quickbooks-instances/quickbooks"
 
+# Where the project lives and its releases are published (`make release` writes the
+# archives; a team hosting its own passes its URL: `make release URL=...`, which
+# regenerates the released SDKs with it). `github://api.github.com/<owner>` is the
+# engine's name for the releases of `<owner>/pulumi-quickbooks`.
+OWNER = "quickbooks-instances"
+REPOSITORY = f"https://github.com/{OWNER}/pulumi-{PACKAGE}"
+PLUGIN_DOWNLOAD_URL = f"github://api.github.com/{OWNER}"
+# The Go SDK's module (sdk/go, package `quickbooks`): the repository's path.
+GO_MODULE = f"github.com/{OWNER}/pulumi-{PACKAGE}/sdk/go"
+GO_IMPORT = f"{GO_MODULE}/{PACKAGE}"
+
 # What no declaration says: the package, the resource and the lookup in one line each.
 DESCRIPTION = "Cloud Elements QuickBooks Online element instances"
 INSTANCE_DOC = (
@@ -96,7 +107,7 @@ def outputs() -> dict[str, dict[str, Any]]:
     return {camel(o.name): _output(o) for o in SCHEMA.outputs}
 
 
-def build() -> dict[str, Any]:
+def build(plugin_download_url: str = PLUGIN_DOWNLOAD_URL) -> dict[str, Any]:
     inputs = {camel(i.name): _input(i) for i in SCHEMA.inputs.values()}
     required = [camel(i.name) for i in SCHEMA.inputs.values() if i.default is REQUIRED]
     settings = _settings()
@@ -107,6 +118,13 @@ def build() -> dict[str, Any]:
         "description": DESCRIPTION,
         "keywords": ["pulumi", "quickbooks", "cloud-elements", "category/utility"],
         "license": "Apache-2.0",
+        "publisher": "quickbooks-instances",
+        "repository": REPOSITORY,
+        "homepage": REPOSITORY,
+        "logoUrl": f"{REPOSITORY}/raw/main/docs/logo.svg",
+        "pluginDownloadURL": plugin_download_url,
+        # One module per SDK language (sdk/go holds its own go.mod).
+        "meta": {"supportPack": True},
         "config": {"variables": settings},
         "provider": {
             "description": "The provider's settings: where the API is and who you are. "
@@ -144,12 +162,18 @@ def build() -> dict[str, Any]:
                 "pyproject": {"enabled": True},
             },
             "nodejs": {"packageName": NODE_PACKAGE, "respectSchemaVersion": True},
+            "go": {
+                "importBasePath": GO_IMPORT,
+                "modulePath": GO_MODULE,
+                "respectSchemaVersion": True,
+                "generateResourceContainerTypes": True,
+            },
         },
     }
 
 
-def text() -> str:
-    return json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
+def text(plugin_download_url: str = PLUGIN_DOWNLOAD_URL) -> str:
+    return json.dumps(build(plugin_download_url), indent=2, ensure_ascii=False) + "\n"
 
 
 def main(argv: list[str]) -> int:
