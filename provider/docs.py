@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from .api.settings import ALL_SETTINGS, NAMESPACE, ProviderSettings
+from .api.settings import ALL_SETTINGS, API_SETTINGS, NAMESPACE, ProviderSettings
 from .core.declaration import Schema
 from .core.inputs import SCHEMA
 from .plugin.reference import BLOCKS as PLUGIN_BLOCKS
@@ -67,11 +67,18 @@ def settings_table() -> str:
             f"unknown {sorted(set(SETTING_DOCS) - declared)}"
         )
     defaults = {f.name: f.default for f in dataclasses.fields(ProviderSettings)}
-    rows = ["| config key | env fallback | default | meaning |", "|---|---|---|---|"]
+    rows = [
+        "| config key | env fallback | default | valid values | meaning |",
+        "|---|---|---|---|---|",
+    ]
     for s in ALL_SETTINGS:
         key = f"`{NAMESPACE}:{s.config_key}`" + (" (secret)" if s.secret else "")
         default = _default(defaults[s.field])
-        rows.append(f"| {key} | `{s.env_var}` | {default} | {SETTING_DOCS[s.config_key]} |")
+        required = "; required" if s in API_SETTINGS else ""
+        valid = s.rule_doc + required
+        rows.append(
+            f"| {key} | `{s.env_var}` | {default} | {valid} | {SETTING_DOCS[s.config_key]} |"
+        )
     return "\n".join(rows)
 
 

@@ -29,7 +29,7 @@ from pulumi.runtime import rpc
 
 from . import operations
 from .api.session import Session
-from .api.settings import ProviderSettings
+from .api.settings import API_SETTINGS, ProviderSettings, validate
 from .core.check import UNKNOWN, is_unknown
 from .core.inputs import SECRET_INPUTS
 from .errors import ProvisioningError as ProvisioningError  # re-exported: tests and callers
@@ -81,6 +81,9 @@ class QuickBooksInstanceProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         """Called once per provider process with the stack's (decrypted) config."""
+        # The rules of the plugin's CheckConfig, on the same declaration: a bad or
+        # missing setting fails here, in preview, naming its key, before any call.
+        validate(req.config.get, required=API_SETTINGS)
         self._session = Session(ProviderSettings.load(req.config.get))
 
     @property

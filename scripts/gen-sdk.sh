@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Generates the `quickbooks` package's SDKs from sdk/schema.json:
-#   bash scripts/gen-sdk.sh            # rewrite sdk/python and sdk/nodejs
+#   bash scripts/gen-sdk.sh            # rewrite sdk/python, sdk/nodejs and sdk/go
+#   SCHEMA=FILE bash scripts/gen-sdk.sh --out DIR   # from another schema (the release's)
 #   bash scripts/gen-sdk.sh --out DIR  # write them under DIR instead (the staleness test)
 #   bash scripts/gen-sdk.sh --tool     # only build the generator; print its path
 # The generator (scripts/gen-sdk/*.go) is the CLI's own code generators, built
@@ -33,5 +34,6 @@ if [ ! -x "$tool" ]; then
   (cd "$work" && GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local go build -o "$tool.tmp" . && mv "$tool.tmp" "$tool")
 fi
 if [ "${1:-}" = "--tool" ]; then echo "$tool"; exit 0; fi
-"$tool" "$REPO_DIR/sdk/schema.json" "$out" python nodejs
-say "wrote $out/python and $out/nodejs"
+schema="${SCHEMA:-$REPO_DIR/sdk/schema.json}"
+"$tool" "$schema" "$out" python nodejs go
+say "wrote $out/python, $out/nodejs and $out/go"

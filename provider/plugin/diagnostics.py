@@ -16,6 +16,8 @@ from typing import Any
 import grpc
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
+from .messages import in_schema_names
+
 CURRENT_URN: contextvars.ContextVar[str] = contextvars.ContextVar("urn", default="")
 
 
@@ -26,6 +28,7 @@ class Diagnostics:
             self._engine = engine_pb2_grpc.EngineStub(grpc.insecure_channel(engine_address))
 
     def warn(self, message: str) -> None:
+        message = in_schema_names(message)
         if self._engine is None:  # not started by an engine (tests, `--help`)
             print(f"warning: {message}", file=sys.stderr, flush=True)
             return

@@ -45,9 +45,10 @@ from ..api.settings import NAMESPACE, ProviderSettings
 from ..core.inputs import SCHEMA
 from ..core.tags import ownership_tag_of
 from ..errors import InputError
-from . import schema
+from . import config, schema
 from .diagnostics import CURRENT_URN, Diagnostics
 from .diff import detailed
+from .messages import in_schema_names
 from .names import camel
 from .wire import to_plain, to_wire
 
@@ -98,6 +99,12 @@ class QuickBooksProvider(Provider):
     async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
         return GetSchemaResponse(schema.text())
 
+    async def check_config(self, request: CheckRequest) -> CheckResponse:
+        return config.check_config(request)
+
+    async def diff_config(self, request: DiffRequest) -> DiffResponse:
+        return config.diff_config(request)
+
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         """Today's settings: the provider's inputs (the stack config `quickbooks:*` for
         the default provider), else the environment."""
@@ -125,7 +132,7 @@ class QuickBooksProvider(Provider):
         inputs, failures = operations.check(self.session, news)
         return CheckResponse(
             to_wire(inputs, secrets=SCHEMA.secret_inputs),
-            [CheckFailure(_property_path(f.property), f.reason) for f in failures],
+            [CheckFailure(_property_path(f.property), in_schema_names(f.reason)) for f in failures],
         )
 
     async def diff(self, request: DiffRequest) -> DiffResponse:

@@ -19,10 +19,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..api.settings import ALL_SETTINGS
+from ..api.settings import ALL_SETTINGS, API_SETTINGS
 from ..core.declaration import REQUIRED, Input, Output
 from ..core.inputs import SCHEMA
 from ..setting_docs import SETTING_DOCS
+from .messages import in_schema_names
 from .names import camel
 from .types import PACKAGE, input_type, object_types, output_type
 from .version import version
@@ -34,6 +35,17 @@ INSTANCE = f"{PACKAGE}:index:Instance"
 GET_INSTANCE = f"{PACKAGE}:index:getInstance"
 PYTHON_PACKAGE = "pulumi_quickbooks"
 NODE_PACKAGE = "@quickbooks-instances/quickbooks"
+
+# Where the project lives and its releases are published (`make release` writes the
+# archives; a team hosting its own passes its URL: `make release URL=...`, which
+# regenerates the released SDKs with it). `github://api.github.com/<owner>` is the
+# engine's name for the releases of `<owner>/pulumi-quickbooks`.
+OWNER = "quickbooks-instances"
+REPOSITORY = f"https://github.com/{OWNER}/pulumi-{PACKAGE}"
+PLUGIN_DOWNLOAD_URL = f"github://api.github.com/{OWNER}"
+# The Go SDK's module (sdk/go, package `quickbooks`): the repository's path.
+GO_MODULE = f"github.com/{OWNER}/pulumi-{PACKAGE}/sdk/go"
+GO_IMPORT = f"{GO_MODULE}/{PACKAGE}"
 
 # What no declaration says: the package, the resource and the lookup in one line each.
 DESCRIPTION = "Cloud Elements QuickBooks Online element instances"
@@ -52,11 +64,12 @@ def _input_doc(i: Input) -> str:
     parts = [i.doc[:1].upper() + i.doc[1:] + "." if i.doc else "", f"Type: {i.type_doc}."]
     parts.append(f"Default: {i.default_doc}.")
     parts.append(f"On change: {i.on_change_doc}.")
-    return " ".join(p for p in parts if p)
+    return in_schema_names(" ".join(p for p in parts if p))
 
 
 def _output(o: Output) -> dict[str, Any]:
-    prop = {**output_type(o.name, o.type), "description": o.doc[:1].upper() + o.doc[1:] + "."}
+    doc = in_schema_names(o.doc[:1].upper() + o.doc[1:] + ".")
+    prop = {**output_type(o.name, o.type), "description": doc}
     if o.secret or o.name in SCHEMA.secret_inputs:
         prop["secret"] = True
     return prop
@@ -78,7 +91,11 @@ def _settings() -> dict[str, dict[str, Any]]:
         doc = SETTING_DOCS[s.config_key]
         # The env fallback is the plugin's own (never an SDK default: a value the SDK
         # filled in would be stored as the provider resource's input).
-        text = f"{doc[:1].upper()}{doc[1:]}; else the environment variable `{s.env_var}`."
+        required = "Required. " if s in API_SETTINGS else ""
+        text = (
+            f"{doc[:1].upper()}{doc[1:]}; else the environment variable `{s.env_var}`. "
+            f"{required}Valid: {s.rule_doc}."
+        )
         prop: dict[str, Any] = {"type": kind, "description": text}
         if s.secret:
             prop["secret"] = True
@@ -90,7 +107,7 @@ def outputs() -> dict[str, dict[str, Any]]:
     return {camel(o.name): _output(o) for o in SCHEMA.outputs}
 
 
-def build() -> dict[str, Any]:
+def build(plugin_download_url: str = PLUGIN_DOWNLOAD_URL) -> dict[str, Any]:
     inputs = {camel(i.name): _input(i) for i in SCHEMA.inputs.values()}
     required = [camel(i.name) for i in SCHEMA.inputs.values() if i.default is REQUIRED]
     settings = _settings()
@@ -101,6 +118,13 @@ def build() -> dict[str, Any]:
         "description": DESCRIPTION,
         "keywords": ["pulumi", "quickbooks", "cloud-elements", "category/utility"],
         "license": "Apache-2.0",
+        "publisher": "quickbooks-instances",
+        "repository": REPOSITORY,
+        "homepage": REPOSITORY,
+        "logoUrl": f"{REPOSITORY}/raw/main/docs/logo.svg",
+        "pluginDownloadURL": plugin_download_url,
+        # One module per SDK language (sdk/go holds its own go.mod).
+        "meta": {"supportPack": True},
         "config": {"variables": settings},
         "provider": {
             "description": "The provider's settings: where the API is and who you are. "
@@ -138,12 +162,18 @@ def build() -> dict[str, Any]:
                 "pyproject": {"enabled": True},
             },
             "nodejs": {"packageName": NODE_PACKAGE, "respectSchemaVersion": True},
+            "go": {
+                "importBasePath": GO_IMPORT,
+                "modulePath": GO_MODULE,
+                "respectSchemaVersion": True,
+                "generateResourceContainerTypes": True,
+            },
         },
     }
 
 
-def text() -> str:
-    return json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
+def text(plugin_download_url: str = PLUGIN_DOWNLOAD_URL) -> str:
+    return json.dumps(build(plugin_download_url), indent=2, ensure_ascii=False) + "\n"
 
 
 def main(argv: list[str]) -> int:

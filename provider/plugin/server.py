@@ -3,7 +3,8 @@
 `pulumi.provider.experimental.server` turns any exception of a handler into an
 error carrying the handler's Python traceback. A `QuickBooksError` is a message
 for the person running `pulumi` (a refused import, a spent grant, a missing
-setting: what happened and what to do), so it goes to the engine as it is; any
+setting: what happened and what to do), so it goes to the engine as it is (in
+the schema's names: `messages.py`); any
 other exception keeps the SDK's traceback, which a bug report needs.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import grpc
@@ -22,8 +24,19 @@ from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 
 from ..errors import QuickBooksError
+from .messages import in_schema_names
 
-HANDLERS = ("CheckConfig", "Configure", "Check", "Diff", "Create", "Read", "Update", "Delete")
+HANDLERS = (
+    "CheckConfig",
+    "DiffConfig",
+    "Configure",
+    "Check",
+    "Diff",
+    "Create",
+    "Read",
+    "Update",
+    "Delete",
+)
 
 
 def _plain_errors(traced: Callable[..., Any]) -> Callable[..., Any]:
@@ -33,7 +46,7 @@ def _plain_errors(traced: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:
             cause = exc.__context__  # the SDK's wrapper re-raises with the traceback added
             if isinstance(cause, QuickBooksError):
-                await context.abort(grpc.StatusCode.UNKNOWN, str(cause))
+                await context.abort(grpc.StatusCode.UNKNOWN, in_schema_names(str(cause)))
             raise
 
     return handler
@@ -53,9 +66,21 @@ def _reading(read: Callable[..., Any]) -> Callable[..., Any]:
     return handler
 
 
+class _ConfigDiffer:
+    """The SDK's Diff handler over the provider's `diff_config` (the SDK's own
+    DiffConfig handler sends `changes` as a bool where the engine reads an enum)."""
+
+    def __init__(self, provider: Provider) -> None:
+        self._provider = SimpleNamespace(diff=provider.diff_config)
+
+
 class Servicer(sdk.ProviderServicer):
     """The SDK's servicer; its resource handlers report our errors without a traceback,
-    and its Read tells a missing instance from an empty one."""
+    its Read tells a missing instance from an empty one, and its DiffConfig answers
+    as its Diff does."""
+
+    async def DiffConfig(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
+        return await sdk.ProviderServicer.Diff(_ConfigDiffer(self._provider), request, context)
 
 
 Servicer.Read = _reading(sdk.ProviderServicer.Read)

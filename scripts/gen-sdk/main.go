@@ -1,4 +1,4 @@
-// gen-sdk writes the Python and Node.js SDKs of a Pulumi package schema, and
+// gen-sdk writes the Python, Node.js and Go SDKs of a Pulumi package schema, and
 // the Python program of an imported resource.
 //
 // `pulumi package gen-sdk --language python` hands the generation to the
@@ -7,7 +7,7 @@
 // pulumi/pulumi module the CLI is built from, so this calls them directly. The
 // host does hand `pulumi import`'s program generation to this tool (program.go).
 //
-//	gen-sdk <schema.json> <out-dir> python|nodejs...
+//	gen-sdk <schema.json> <out-dir> python|nodejs|go...
 //	gen-sdk program [--strict] <loader-target> < pcl-files.json
 package main
 
@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 
+	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	nodegen "github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
 	pygen "github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
@@ -55,7 +56,7 @@ func main() {
 		os.Exit(programMain(os.Args[2:]))
 	}
 	if len(os.Args) < 4 {
-		fmt.Fprintln(os.Stderr, "usage: gen-sdk <schema.json> <out-dir> python|nodejs...")
+		fmt.Fprintln(os.Stderr, "usage: gen-sdk <schema.json> <out-dir> python|nodejs|go...")
 		os.Exit(2)
 	}
 	if err := run(os.Args[1], os.Args[2], os.Args[3:]); err != nil {
@@ -87,8 +88,10 @@ func run(schemaPath, outDir string, languages []string) error {
 			files, err = pygen.GeneratePackage("quickbooks-gen-sdk", pkg, nil, noPackages{})
 		case "nodejs":
 			files, err = nodegen.GeneratePackage("quickbooks-gen-sdk", pkg, nil, nil, false, noPackages{})
+		case "go":
+			files, err = gogen.GeneratePackage("quickbooks-gen-sdk", pkg, nil)
 		default:
-			err = fmt.Errorf("unknown language %q (python, nodejs)", language)
+			err = fmt.Errorf("unknown language %q (python, nodejs, go)", language)
 		}
 		if err != nil {
 			return err

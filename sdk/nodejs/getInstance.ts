@@ -65,7 +65,7 @@ export interface GetInstanceResult {
      */
     readonly eventsEnabled?: boolean;
     /**
-     * The declared `extra_configuration` keys, as set.
+     * The declared `extraConfiguration` keys, as set.
      */
     readonly extraConfiguration?: {[key: string]: string};
     /**
@@ -105,7 +105,7 @@ export interface GetInstanceResult {
      */
     readonly realmId?: string;
     /**
-     * Keyed fingerprint of `signature_key`.
+     * Keyed fingerprint of `signatureKey`.
      */
     readonly signatureKeyFingerprint?: string;
     /**

@@ -83,7 +83,7 @@ export class Instance extends pulumi.CustomResource {
      */
     declare public readonly eventsEnabled: pulumi.Output<boolean | undefined>;
     /**
-     * The declared `extra_configuration` keys, as set.
+     * The declared `extraConfiguration` keys, as set.
      */
     declare public readonly extraConfiguration: pulumi.Output<{[key: string]: string} | undefined>;
     /**
@@ -123,7 +123,7 @@ export class Instance extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly realmId: pulumi.Output<string | undefined>;
     /**
-     * Keyed fingerprint of `signature_key`.
+     * Keyed fingerprint of `signatureKey`.
      */
     declare public /*out*/ readonly signatureKeyFingerprint: pulumi.Output<string | undefined>;
     /**
@@ -223,7 +223,7 @@ export class Instance extends pulumi.CustomResource {
  */
 export interface InstanceArgs {
     /**
-     * A deliberate takeover: must equal the current owner's tag of the `adopt_id` instance. Requires `adopt_id`. Type: ownership tag `pulumi:<project>:<stack>:<resource>`. Default: unset. On change: not compared.
+     * A deliberate takeover: must equal the current owner's tag of the `adoptId` instance. Requires `adoptId`. Type: ownership tag `pulumi:<project>:<stack>:<resource>`. Default: unset. On change: not compared.
      */
     adoptFrom?: pulumi.Input<string | undefined>;
     /**
@@ -255,7 +255,7 @@ export interface InstanceArgs {
      */
     name: pulumi.Input<string>;
     /**
-     * Single-use: a re-create needs a new consent. `realm_id` (the company id) is no secret and is an output in plain. Type: secret grant: OAuth 2.0 `{code, realm_id}` or OAuth 1.0a `{oauth_token, oauth_verifier, secret, realm_id, data_source, state}`. Default: — (required unless `adopt_id`). On change: new `realm_id` → **replace**; new code for the same realm → update in place (re-authorize).
+     * Single-use: a re-create needs a new consent. `realmId` (the company id) is no secret and is an output in plain. Type: secret grant: OAuth 2.0 `{code, realmId}` or OAuth 1.0a `{oauthToken, oauthVerifier, secret, realmId, dataSource, state}`. Default: — (required unless `adoptId`). On change: new `realmId` → **replace**; new code for the same realm → update in place (re-authorize).
      */
     oauth?: pulumi.Input<inputs.OauthGrantArgs | undefined>;
     /**

@@ -56,47 +56,47 @@ export class Provider extends pulumi.ProviderResource {
  */
 export interface ProviderArgs {
     /**
-     * List (or comma-separated) of hosts the event callback may use; `*.example.com` wildcards; empty = any; else the environment variable `QUICKBOOKS_ALLOWED_CALLBACK_HOSTS`.
+     * List (or comma-separated) of hosts the event callback may use; `*.example.com` wildcards; empty = any; else the environment variable `QUICKBOOKS_ALLOWED_CALLBACK_HOSTS`. Valid: host names or `*.domain` wildcards, a list or comma-separated.
      */
     allowedCallbackHosts?: pulumi.Input<string | undefined>;
     /**
-     * The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and white-label hosts work too); else the environment variable `QUICKBOOKS_BASE_URL`.
+     * The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and white-label hosts work too); else the environment variable `QUICKBOOKS_BASE_URL`. Required. Valid: https:// URL (http:// only for a loopback host), without credentials, query or fragment.
      */
     baseUrl?: pulumi.Input<string | undefined>;
     /**
-     * Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`.
+     * Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 1–100.
      */
     maxConcurrency?: pulumi.Input<number | undefined>;
     /**
-     * Retries of a retryable failure; else the environment variable `QUICKBOOKS_MAX_RETRIES`.
+     * Retries of a retryable failure; else the environment variable `QUICKBOOKS_MAX_RETRIES`. Valid: integer 0–20.
      */
     maxRetries?: pulumi.Input<number | undefined>;
     /**
-     * Bound on the total back-off of one call; else the environment variable `QUICKBOOKS_MAX_RETRY_WAIT_SECONDS`.
+     * Bound on the total back-off of one call; else the environment variable `QUICKBOOKS_MAX_RETRY_WAIT_SECONDS`. Valid: number 0–3600.
      */
     maxRetryWaitSeconds?: pulumi.Input<number | undefined>;
     /**
-     * The QuickBooks app's key (`oauth.api.key`); else the environment variable `QUICKBOOKS_OAUTH_API_KEY`.
+     * The QuickBooks app's key (`oauth.api.key`); else the environment variable `QUICKBOOKS_OAUTH_API_KEY`. Valid: non-empty text.
      */
     oauthApiKey?: pulumi.Input<string | undefined>;
     /**
-     * The app's secret (`oauth.api.secret`); else the environment variable `QUICKBOOKS_OAUTH_API_SECRET`.
+     * The app's secret (`oauth.api.secret`); else the environment variable `QUICKBOOKS_OAUTH_API_SECRET`. Valid: non-empty text.
      */
     oauthApiSecret?: pulumi.Input<string | undefined>;
     /**
-     * The app's OAuth redirect (`oauth.callback.url`); else the environment variable `QUICKBOOKS_OAUTH_CALLBACK_URL`.
+     * The app's OAuth redirect (`oauth.callback.url`); else the environment variable `QUICKBOOKS_OAUTH_CALLBACK_URL`. Valid: http(s):// URL without credentials or fragment.
      */
     oauthCallbackUrl?: pulumi.Input<string | undefined>;
     /**
-     * Organization secret; also keys the fingerprints of write-only secrets; else the environment variable `QUICKBOOKS_ORGANIZATION_SECRET`.
+     * Organization secret; also keys the fingerprints of write-only secrets; else the environment variable `QUICKBOOKS_ORGANIZATION_SECRET`. Required. Valid: non-empty text.
      */
     organizationSecret?: pulumi.Input<string | undefined>;
     /**
-     * Read timeout per request (the connect timeout is 5 s); else the environment variable `QUICKBOOKS_REQUEST_TIMEOUT_SECONDS`.
+     * Read timeout per request (the connect timeout is 5 s); else the environment variable `QUICKBOOKS_REQUEST_TIMEOUT_SECONDS`. Valid: number 0.1–600.
      */
     requestTimeoutSeconds?: pulumi.Input<number | undefined>;
     /**
-     * Cloud Elements user secret; else the environment variable `QUICKBOOKS_USER_SECRET`.
+     * Cloud Elements user secret; else the environment variable `QUICKBOOKS_USER_SECRET`. Required. Valid: non-empty text.
      */
     userSecret?: pulumi.Input<string | undefined>;
 }

@@ -63,7 +63,17 @@ def test_a_stack_never_takes_over_or_deletes_another_stacks_instance(two_stacks,
     assert writes(emu) == []
     text = output_of(refused)
     assert f"is managed by {owner('team-a', 'books')}" in text
-    assert "on_delete: release" in text and f"adopt_from: {owner('team-a', 'books')}" in text
+    # In the names the program wrote: Python's for the dynamic resource, the schema's
+    # for the plugin.
+    on_delete, adopt_from = (
+        ("onDelete", "adoptFrom")
+        if front_end == "plugin"
+        else (
+            "on_delete",
+            "adopt_from",
+        )
+    )
+    assert f"{on_delete}: release" in text and f"{adopt_from}: {owner('team-a', 'books')}" in text
 
     # A deliberate takeover names the current owner: one PATCH swaps the tag.
     for key in ("books", "payroll"):

@@ -47,7 +47,7 @@ def test_the_committed_sdks_are_what_the_schema_generates(tmp_path):
         timeout=900,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    for language in ("python", "nodejs"):
+    for language in ("python", "nodejs", "go"):
         fresh = {
             p.relative_to(tmp_path / language): p.read_bytes()
             for p in (tmp_path / language).rglob("*")

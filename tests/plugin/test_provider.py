@@ -29,6 +29,7 @@ from harness.emulator import writes
 from provider.core.check import UNKNOWN
 from provider.core.inputs import SCHEMA
 from provider.errors import InputError, ProvisioningError
+from provider.plugin.messages import in_schema_names
 from provider.plugin.provider import QuickBooksProvider, ownership_tag
 from provider.plugin.server import Servicer
 from provider.plugin.wire import to_plain, to_wire
@@ -186,7 +187,9 @@ def test_import_reads_a_free_instance_as_an_adoption_and_refuses_another_owners(
     )
     with pytest.raises(ProvisioningError) as adopt_refused:
         created(plugin, adopting)
-    assert str(refused.value).startswith(str(adopt_refused.value))
+    # The same message, in the schema's names (`adoptId`) as the plugin serves it.
+    assert "adopt_id" in str(adopt_refused.value) and "adopt_id" not in str(refused.value)
+    assert str(refused.value).startswith(in_schema_names(str(adopt_refused.value)))
     assert "use the getInstance function" in str(refused.value)  # to read it only
     assert writes(emu) == []
     assert served_read(plugin, "999999") == (None, None)  # "resource '999999' does not exist"

@@ -8,7 +8,7 @@ declare var exports: any;
 const __config = new pulumi.Config("quickbooks");
 
 /**
- * List (or comma-separated) of hosts the event callback may use; `*.example.com` wildcards; empty = any; else the environment variable `QUICKBOOKS_ALLOWED_CALLBACK_HOSTS`.
+ * List (or comma-separated) of hosts the event callback may use; `*.example.com` wildcards; empty = any; else the environment variable `QUICKBOOKS_ALLOWED_CALLBACK_HOSTS`. Valid: host names or `*.domain` wildcards, a list or comma-separated.
  */
 export declare const allowedCallbackHosts: string | undefined;
 Object.defineProperty(exports, "allowedCallbackHosts", {
@@ -19,7 +19,7 @@ Object.defineProperty(exports, "allowedCallbackHosts", {
 });
 
 /**
- * The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and white-label hosts work too); else the environment variable `QUICKBOOKS_BASE_URL`.
+ * The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and white-label hosts work too); else the environment variable `QUICKBOOKS_BASE_URL`. Required. Valid: https:// URL (http:// only for a loopback host), without credentials, query or fragment.
  */
 export declare const baseUrl: string | undefined;
 Object.defineProperty(exports, "baseUrl", {
@@ -30,7 +30,7 @@ Object.defineProperty(exports, "baseUrl", {
 });
 
 /**
- * Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`.
+ * Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 1–100.
  */
 export declare const maxConcurrency: number | undefined;
 Object.defineProperty(exports, "maxConcurrency", {
@@ -41,7 +41,7 @@ Object.defineProperty(exports, "maxConcurrency", {
 });
 
 /**
- * Retries of a retryable failure; else the environment variable `QUICKBOOKS_MAX_RETRIES`.
+ * Retries of a retryable failure; else the environment variable `QUICKBOOKS_MAX_RETRIES`. Valid: integer 0–20.
  */
 export declare const maxRetries: number | undefined;
 Object.defineProperty(exports, "maxRetries", {
@@ -52,7 +52,7 @@ Object.defineProperty(exports, "maxRetries", {
 });
 
 /**
- * Bound on the total back-off of one call; else the environment variable `QUICKBOOKS_MAX_RETRY_WAIT_SECONDS`.
+ * Bound on the total back-off of one call; else the environment variable `QUICKBOOKS_MAX_RETRY_WAIT_SECONDS`. Valid: number 0–3600.
  */
 export declare const maxRetryWaitSeconds: number | undefined;
 Object.defineProperty(exports, "maxRetryWaitSeconds", {
@@ -63,7 +63,7 @@ Object.defineProperty(exports, "maxRetryWaitSeconds", {
 });
 
 /**
- * The QuickBooks app's key (`oauth.api.key`); else the environment variable `QUICKBOOKS_OAUTH_API_KEY`.
+ * The QuickBooks app's key (`oauth.api.key`); else the environment variable `QUICKBOOKS_OAUTH_API_KEY`. Valid: non-empty text.
  */
 export declare const oauthApiKey: string | undefined;
 Object.defineProperty(exports, "oauthApiKey", {
@@ -74,7 +74,7 @@ Object.defineProperty(exports, "oauthApiKey", {
 });
 
 /**
- * The app's secret (`oauth.api.secret`); else the environment variable `QUICKBOOKS_OAUTH_API_SECRET`.
+ * The app's secret (`oauth.api.secret`); else the environment variable `QUICKBOOKS_OAUTH_API_SECRET`. Valid: non-empty text.
  */
 export declare const oauthApiSecret: string | undefined;
 Object.defineProperty(exports, "oauthApiSecret", {
@@ -85,7 +85,7 @@ Object.defineProperty(exports, "oauthApiSecret", {
 });
 
 /**
- * The app's OAuth redirect (`oauth.callback.url`); else the environment variable `QUICKBOOKS_OAUTH_CALLBACK_URL`.
+ * The app's OAuth redirect (`oauth.callback.url`); else the environment variable `QUICKBOOKS_OAUTH_CALLBACK_URL`. Valid: http(s):// URL without credentials or fragment.
  */
 export declare const oauthCallbackUrl: string | undefined;
 Object.defineProperty(exports, "oauthCallbackUrl", {
@@ -96,7 +96,7 @@ Object.defineProperty(exports, "oauthCallbackUrl", {
 });
 
 /**
- * Organization secret; also keys the fingerprints of write-only secrets; else the environment variable `QUICKBOOKS_ORGANIZATION_SECRET`.
+ * Organization secret; also keys the fingerprints of write-only secrets; else the environment variable `QUICKBOOKS_ORGANIZATION_SECRET`. Required. Valid: non-empty text.
  */
 export declare const organizationSecret: string | undefined;
 Object.defineProperty(exports, "organizationSecret", {
@@ -107,7 +107,7 @@ Object.defineProperty(exports, "organizationSecret", {
 });
 
 /**
- * Read timeout per request (the connect timeout is 5 s); else the environment variable `QUICKBOOKS_REQUEST_TIMEOUT_SECONDS`.
+ * Read timeout per request (the connect timeout is 5 s); else the environment variable `QUICKBOOKS_REQUEST_TIMEOUT_SECONDS`. Valid: number 0.1–600.
  */
 export declare const requestTimeoutSeconds: number | undefined;
 Object.defineProperty(exports, "requestTimeoutSeconds", {
@@ -118,7 +118,7 @@ Object.defineProperty(exports, "requestTimeoutSeconds", {
 });
 
 /**
- * Cloud Elements user secret; else the environment variable `QUICKBOOKS_USER_SECRET`.
+ * Cloud Elements user secret; else the environment variable `QUICKBOOKS_USER_SECRET`. Required. Valid: non-empty text.
  */
 export declare const userSecret: string | undefined;
 Object.defineProperty(exports, "userSecret", {

@@ -173,7 +173,7 @@ class GetInstanceResult:
     @pulumi.getter(name="extraConfiguration")
     def extra_configuration(self) -> Optional[Mapping[str, _builtins.str]]:
         """
-        The declared `extra_configuration` keys, as set.
+        The declared `extraConfiguration` keys, as set.
         """
         return pulumi.get(self, "extra_configuration")
 
@@ -253,7 +253,7 @@ class GetInstanceResult:
     @pulumi.getter(name="signatureKeyFingerprint")
     def signature_key_fingerprint(self) -> Optional[_builtins.str]:
         """
-        Keyed fingerprint of `signature_key`.
+        Keyed fingerprint of `signatureKey`.
         """
         return pulumi.get(self, "signature_key_fingerprint")
 

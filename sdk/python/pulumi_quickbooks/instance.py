@@ -39,14 +39,14 @@ class InstanceArgs:
         The set of arguments for constructing a Instance resource.
 
         :param pulumi.Input[_builtins.str] name: Type: string, 1–120 of `A-Za-z0-9 _.:()/@+-`. Default: the instance key. On change: update in place.
-        :param pulumi.Input[_builtins.str] adopt_from: A deliberate takeover: must equal the current owner's tag of the `adopt_id` instance. Requires `adopt_id`. Type: ownership tag `pulumi:<project>:<stack>:<resource>`. Default: unset. On change: not compared.
+        :param pulumi.Input[_builtins.str] adopt_from: A deliberate takeover: must equal the current owner's tag of the `adoptId` instance. Requires `adoptId`. Type: ownership tag `pulumi:<project>:<stack>:<resource>`. Default: unset. On change: not compared.
         :param pulumi.Input[_builtins.str] adopt_id: Takes over an existing instance; no grant needed. Only an instance that is free (no ownership tag) or already this resource's; see [Operations](operations.md#ownership-takeover-and-protection). `pulumi import` does not work for dynamic providers. Type: numeric instance id. Default: unset. On change: a different id → **replace**.
         :param pulumi.Input[_builtins.str] callback_url: `event.notification.callback.url`. Its host must be in `allowedCallbackHosts`; no credentials or fragment allowed. Type: https URL (http only for localhost). Default: — (required when events are on). On change: update in place.
         :param pulumi.Input[_builtins.bool] enabled: `false` disables the instance on purpose (kept with its configuration, delivers no events); an instance found disabled while `true` is drift, and `pulumi up` re-enables it. Type: bool. Default: `true`. On change: update in place (one enable or disable call).
         :param pulumi.Input[_builtins.str] event_vendor_type: `event.vendor.type`. Type: `polling` \\| `webhook`. Default: `polling`. On change: update in place.
         :param pulumi.Input[_builtins.bool] events_enabled: `event.notification.enabled`. Type: bool. Default: `true`. On change: update in place.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] extra_configuration: Only `event.notification.type`, `filter.response.nulls`, `quickbooks.minorversion`. Only the keys you declare are compared. Type: map of string → string. Default: `{}`. On change: update in place.
-        :param pulumi.Input['OauthGrantArgs'] oauth: Single-use: a re-create needs a new consent. `realm_id` (the company id) is no secret and is an output in plain. Type: secret grant: OAuth 2.0 `{code, realm_id}` or OAuth 1.0a `{oauth_token, oauth_verifier, secret, realm_id, data_source, state}`. Default: — (required unless `adopt_id`). On change: new `realm_id` → **replace**; new code for the same realm → update in place (re-authorize).
+        :param pulumi.Input['OauthGrantArgs'] oauth: Single-use: a re-create needs a new consent. `realmId` (the company id) is no secret and is an output in plain. Type: secret grant: OAuth 2.0 `{code, realmId}` or OAuth 1.0a `{oauthToken, oauthVerifier, secret, realmId, dataSource, state}`. Default: — (required unless `adoptId`). On change: new `realmId` → **replace**; new code for the same realm → update in place (re-authorize).
         :param pulumi.Input[_builtins.str] on_delete: What removing the resource does: delete the instance, release it (leave it, without this stack's ownership and stack tags), or disable it and release it. Type: `delete` \\| `release` \\| `disable`. Default: `delete`. On change: update in place (state only, no API call).
         :param pulumi.Input[_builtins.int] poll_interval_minutes: `event.poller.refresh_interval`. Type: int 1–1440. Default: unset (platform default). On change: update in place.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] poller_resources: `event.poller.urls`. Kept in canonical order, so reordering is no change. Duplicates and unknown names are rejected. Type: subset of the 22 QuickBooks resources. Default: all 22. On change: update in place.
@@ -100,7 +100,7 @@ class InstanceArgs:
     @pulumi.getter(name="adoptFrom")
     def adopt_from(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        A deliberate takeover: must equal the current owner's tag of the `adopt_id` instance. Requires `adopt_id`. Type: ownership tag `pulumi:<project>:<stack>:<resource>`. Default: unset. On change: not compared.
+        A deliberate takeover: must equal the current owner's tag of the `adoptId` instance. Requires `adoptId`. Type: ownership tag `pulumi:<project>:<stack>:<resource>`. Default: unset. On change: not compared.
         """
         return pulumi.get(self, "adopt_from")
 
@@ -184,7 +184,7 @@ class InstanceArgs:
     @pulumi.getter
     def oauth(self) -> pulumi.Input[Optional['OauthGrantArgs']]:
         """
-        Single-use: a re-create needs a new consent. `realm_id` (the company id) is no secret and is an output in plain. Type: secret grant: OAuth 2.0 `{code, realm_id}` or OAuth 1.0a `{oauth_token, oauth_verifier, secret, realm_id, data_source, state}`. Default: — (required unless `adopt_id`). On change: new `realm_id` → **replace**; new code for the same realm → update in place (re-authorize).
+        Single-use: a re-create needs a new consent. `realmId` (the company id) is no secret and is an output in plain. Type: secret grant: OAuth 2.0 `{code, realmId}` or OAuth 1.0a `{oauthToken, oauthVerifier, secret, realmId, dataSource, state}`. Default: — (required unless `adoptId`). On change: new `realmId` → **replace**; new code for the same realm → update in place (re-authorize).
         """
         return pulumi.get(self, "oauth")
 
@@ -292,7 +292,7 @@ class Instance(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] adopt_from: A deliberate takeover: must equal the current owner's tag of the `adopt_id` instance. Requires `adopt_id`. Type: ownership tag `pulumi:<project>:<stack>:<resource>`. Default: unset. On change: not compared.
+        :param pulumi.Input[_builtins.str] adopt_from: A deliberate takeover: must equal the current owner's tag of the `adoptId` instance. Requires `adoptId`. Type: ownership tag `pulumi:<project>:<stack>:<resource>`. Default: unset. On change: not compared.
         :param pulumi.Input[_builtins.str] adopt_id: Takes over an existing instance; no grant needed. Only an instance that is free (no ownership tag) or already this resource's; see [Operations](operations.md#ownership-takeover-and-protection). `pulumi import` does not work for dynamic providers. Type: numeric instance id. Default: unset. On change: a different id → **replace**.
         :param pulumi.Input[_builtins.str] callback_url: `event.notification.callback.url`. Its host must be in `allowedCallbackHosts`; no credentials or fragment allowed. Type: https URL (http only for localhost). Default: — (required when events are on). On change: update in place.
         :param pulumi.Input[_builtins.bool] enabled: `false` disables the instance on purpose (kept with its configuration, delivers no events); an instance found disabled while `true` is drift, and `pulumi up` re-enables it. Type: bool. Default: `true`. On change: update in place (one enable or disable call).
@@ -300,7 +300,7 @@ class Instance(pulumi.CustomResource):
         :param pulumi.Input[_builtins.bool] events_enabled: `event.notification.enabled`. Type: bool. Default: `true`. On change: update in place.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] extra_configuration: Only `event.notification.type`, `filter.response.nulls`, `quickbooks.minorversion`. Only the keys you declare are compared. Type: map of string → string. Default: `{}`. On change: update in place.
         :param pulumi.Input[_builtins.str] name: Type: string, 1–120 of `A-Za-z0-9 _.:()/@+-`. Default: the instance key. On change: update in place.
-        :param pulumi.Input[Union['OauthGrantArgs', 'OauthGrantArgsDict']] oauth: Single-use: a re-create needs a new consent. `realm_id` (the company id) is no secret and is an output in plain. Type: secret grant: OAuth 2.0 `{code, realm_id}` or OAuth 1.0a `{oauth_token, oauth_verifier, secret, realm_id, data_source, state}`. Default: — (required unless `adopt_id`). On change: new `realm_id` → **replace**; new code for the same realm → update in place (re-authorize).
+        :param pulumi.Input[Union['OauthGrantArgs', 'OauthGrantArgsDict']] oauth: Single-use: a re-create needs a new consent. `realmId` (the company id) is no secret and is an output in plain. Type: secret grant: OAuth 2.0 `{code, realmId}` or OAuth 1.0a `{oauthToken, oauthVerifier, secret, realmId, dataSource, state}`. Default: — (required unless `adoptId`). On change: new `realmId` → **replace**; new code for the same realm → update in place (re-authorize).
         :param pulumi.Input[_builtins.str] on_delete: What removing the resource does: delete the instance, release it (leave it, without this stack's ownership and stack tags), or disable it and release it. Type: `delete` \\| `release` \\| `disable`. Default: `delete`. On change: update in place (state only, no API call).
         :param pulumi.Input[_builtins.int] poll_interval_minutes: `event.poller.refresh_interval`. Type: int 1–1440. Default: unset (platform default). On change: update in place.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] poller_resources: `event.poller.urls`. Kept in canonical order, so reordering is no change. Duplicates and unknown names are rejected. Type: subset of the 22 QuickBooks resources. Default: all 22. On change: update in place.
@@ -518,7 +518,7 @@ class Instance(pulumi.CustomResource):
     @pulumi.getter(name="extraConfiguration")
     def extra_configuration(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
-        The declared `extra_configuration` keys, as set.
+        The declared `extraConfiguration` keys, as set.
         """
         return pulumi.get(self, "extra_configuration")
 
@@ -598,7 +598,7 @@ class Instance(pulumi.CustomResource):
     @pulumi.getter(name="signatureKeyFingerprint")
     def signature_key_fingerprint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Keyed fingerprint of `signature_key`.
+        Keyed fingerprint of `signatureKey`.
         """
         return pulumi.get(self, "signature_key_fingerprint")
 

@@ -33,17 +33,17 @@ class ProviderArgs:
         """
         The set of arguments for constructing a Provider resource.
 
-        :param pulumi.Input[_builtins.str] allowed_callback_hosts: List (or comma-separated) of hosts the event callback may use; `*.example.com` wildcards; empty = any; else the environment variable `QUICKBOOKS_ALLOWED_CALLBACK_HOSTS`.
-        :param pulumi.Input[_builtins.str] base_url: The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and white-label hosts work too); else the environment variable `QUICKBOOKS_BASE_URL`.
-        :param pulumi.Input[_builtins.int] max_concurrency: Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`.
-        :param pulumi.Input[_builtins.int] max_retries: Retries of a retryable failure; else the environment variable `QUICKBOOKS_MAX_RETRIES`.
-        :param pulumi.Input[_builtins.float] max_retry_wait_seconds: Bound on the total back-off of one call; else the environment variable `QUICKBOOKS_MAX_RETRY_WAIT_SECONDS`.
-        :param pulumi.Input[_builtins.str] oauth_api_key: The QuickBooks app's key (`oauth.api.key`); else the environment variable `QUICKBOOKS_OAUTH_API_KEY`.
-        :param pulumi.Input[_builtins.str] oauth_api_secret: The app's secret (`oauth.api.secret`); else the environment variable `QUICKBOOKS_OAUTH_API_SECRET`.
-        :param pulumi.Input[_builtins.str] oauth_callback_url: The app's OAuth redirect (`oauth.callback.url`); else the environment variable `QUICKBOOKS_OAUTH_CALLBACK_URL`.
-        :param pulumi.Input[_builtins.str] organization_secret: Organization secret; also keys the fingerprints of write-only secrets; else the environment variable `QUICKBOOKS_ORGANIZATION_SECRET`.
-        :param pulumi.Input[_builtins.float] request_timeout_seconds: Read timeout per request (the connect timeout is 5 s); else the environment variable `QUICKBOOKS_REQUEST_TIMEOUT_SECONDS`.
-        :param pulumi.Input[_builtins.str] user_secret: Cloud Elements user secret; else the environment variable `QUICKBOOKS_USER_SECRET`.
+        :param pulumi.Input[_builtins.str] allowed_callback_hosts: List (or comma-separated) of hosts the event callback may use; `*.example.com` wildcards; empty = any; else the environment variable `QUICKBOOKS_ALLOWED_CALLBACK_HOSTS`. Valid: host names or `*.domain` wildcards, a list or comma-separated.
+        :param pulumi.Input[_builtins.str] base_url: The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and white-label hosts work too); else the environment variable `QUICKBOOKS_BASE_URL`. Required. Valid: https:// URL (http:// only for a loopback host), without credentials, query or fragment.
+        :param pulumi.Input[_builtins.int] max_concurrency: Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 1–100.
+        :param pulumi.Input[_builtins.int] max_retries: Retries of a retryable failure; else the environment variable `QUICKBOOKS_MAX_RETRIES`. Valid: integer 0–20.
+        :param pulumi.Input[_builtins.float] max_retry_wait_seconds: Bound on the total back-off of one call; else the environment variable `QUICKBOOKS_MAX_RETRY_WAIT_SECONDS`. Valid: number 0–3600.
+        :param pulumi.Input[_builtins.str] oauth_api_key: The QuickBooks app's key (`oauth.api.key`); else the environment variable `QUICKBOOKS_OAUTH_API_KEY`. Valid: non-empty text.
+        :param pulumi.Input[_builtins.str] oauth_api_secret: The app's secret (`oauth.api.secret`); else the environment variable `QUICKBOOKS_OAUTH_API_SECRET`. Valid: non-empty text.
+        :param pulumi.Input[_builtins.str] oauth_callback_url: The app's OAuth redirect (`oauth.callback.url`); else the environment variable `QUICKBOOKS_OAUTH_CALLBACK_URL`. Valid: http(s):// URL without credentials or fragment.
+        :param pulumi.Input[_builtins.str] organization_secret: Organization secret; also keys the fingerprints of write-only secrets; else the environment variable `QUICKBOOKS_ORGANIZATION_SECRET`. Required. Valid: non-empty text.
+        :param pulumi.Input[_builtins.float] request_timeout_seconds: Read timeout per request (the connect timeout is 5 s); else the environment variable `QUICKBOOKS_REQUEST_TIMEOUT_SECONDS`. Valid: number 0.1–600.
+        :param pulumi.Input[_builtins.str] user_secret: Cloud Elements user secret; else the environment variable `QUICKBOOKS_USER_SECRET`. Required. Valid: non-empty text.
         """
         if allowed_callback_hosts is not None:
             pulumi.set(__self__, "allowed_callback_hosts", allowed_callback_hosts)
@@ -72,7 +72,7 @@ class ProviderArgs:
     @pulumi.getter(name="allowedCallbackHosts")
     def allowed_callback_hosts(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        List (or comma-separated) of hosts the event callback may use; `*.example.com` wildcards; empty = any; else the environment variable `QUICKBOOKS_ALLOWED_CALLBACK_HOSTS`.
+        List (or comma-separated) of hosts the event callback may use; `*.example.com` wildcards; empty = any; else the environment variable `QUICKBOOKS_ALLOWED_CALLBACK_HOSTS`. Valid: host names or `*.domain` wildcards, a list or comma-separated.
         """
         return pulumi.get(self, "allowed_callback_hosts")
 
@@ -84,7 +84,7 @@ class ProviderArgs:
     @pulumi.getter(name="baseUrl")
     def base_url(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and white-label hosts work too); else the environment variable `QUICKBOOKS_BASE_URL`.
+        The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and white-label hosts work too); else the environment variable `QUICKBOOKS_BASE_URL`. Required. Valid: https:// URL (http:// only for a loopback host), without credentials, query or fragment.
         """
         return pulumi.get(self, "base_url")
 
@@ -96,7 +96,7 @@ class ProviderArgs:
     @pulumi.getter(name="maxConcurrency")
     def max_concurrency(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`.
+        Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 1–100.
         """
         return pulumi.get(self, "max_concurrency")
 
@@ -108,7 +108,7 @@ class ProviderArgs:
     @pulumi.getter(name="maxRetries")
     def max_retries(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Retries of a retryable failure; else the environment variable `QUICKBOOKS_MAX_RETRIES`.
+        Retries of a retryable failure; else the environment variable `QUICKBOOKS_MAX_RETRIES`. Valid: integer 0–20.
         """
         return pulumi.get(self, "max_retries")
 
@@ -120,7 +120,7 @@ class ProviderArgs:
     @pulumi.getter(name="maxRetryWaitSeconds")
     def max_retry_wait_seconds(self) -> pulumi.Input[Optional[_builtins.float]]:
         """
-        Bound on the total back-off of one call; else the environment variable `QUICKBOOKS_MAX_RETRY_WAIT_SECONDS`.
+        Bound on the total back-off of one call; else the environment variable `QUICKBOOKS_MAX_RETRY_WAIT_SECONDS`. Valid: number 0–3600.
         """
         return pulumi.get(self, "max_retry_wait_seconds")
 
@@ -132,7 +132,7 @@ class ProviderArgs:
     @pulumi.getter(name="oauthApiKey")
     def oauth_api_key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The QuickBooks app's key (`oauth.api.key`); else the environment variable `QUICKBOOKS_OAUTH_API_KEY`.
+        The QuickBooks app's key (`oauth.api.key`); else the environment variable `QUICKBOOKS_OAUTH_API_KEY`. Valid: non-empty text.
         """
         return pulumi.get(self, "oauth_api_key")
 
@@ -144,7 +144,7 @@ class ProviderArgs:
     @pulumi.getter(name="oauthApiSecret")
     def oauth_api_secret(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The app's secret (`oauth.api.secret`); else the environment variable `QUICKBOOKS_OAUTH_API_SECRET`.
+        The app's secret (`oauth.api.secret`); else the environment variable `QUICKBOOKS_OAUTH_API_SECRET`. Valid: non-empty text.
         """
         return pulumi.get(self, "oauth_api_secret")
 
@@ -156,7 +156,7 @@ class ProviderArgs:
     @pulumi.getter(name="oauthCallbackUrl")
     def oauth_callback_url(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The app's OAuth redirect (`oauth.callback.url`); else the environment variable `QUICKBOOKS_OAUTH_CALLBACK_URL`.
+        The app's OAuth redirect (`oauth.callback.url`); else the environment variable `QUICKBOOKS_OAUTH_CALLBACK_URL`. Valid: http(s):// URL without credentials or fragment.
         """
         return pulumi.get(self, "oauth_callback_url")
 
@@ -168,7 +168,7 @@ class ProviderArgs:
     @pulumi.getter(name="organizationSecret")
     def organization_secret(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Organization secret; also keys the fingerprints of write-only secrets; else the environment variable `QUICKBOOKS_ORGANIZATION_SECRET`.
+        Organization secret; also keys the fingerprints of write-only secrets; else the environment variable `QUICKBOOKS_ORGANIZATION_SECRET`. Required. Valid: non-empty text.
         """
         return pulumi.get(self, "organization_secret")
 
@@ -180,7 +180,7 @@ class ProviderArgs:
     @pulumi.getter(name="requestTimeoutSeconds")
     def request_timeout_seconds(self) -> pulumi.Input[Optional[_builtins.float]]:
         """
-        Read timeout per request (the connect timeout is 5 s); else the environment variable `QUICKBOOKS_REQUEST_TIMEOUT_SECONDS`.
+        Read timeout per request (the connect timeout is 5 s); else the environment variable `QUICKBOOKS_REQUEST_TIMEOUT_SECONDS`. Valid: number 0.1–600.
         """
         return pulumi.get(self, "request_timeout_seconds")
 
@@ -192,7 +192,7 @@ class ProviderArgs:
     @pulumi.getter(name="userSecret")
     def user_secret(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Cloud Elements user secret; else the environment variable `QUICKBOOKS_USER_SECRET`.
+        Cloud Elements user secret; else the environment variable `QUICKBOOKS_USER_SECRET`. Required. Valid: non-empty text.
         """
         return pulumi.get(self, "user_secret")
 
@@ -224,17 +224,17 @@ class Provider(pulumi.ProviderResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] allowed_callback_hosts: List (or comma-separated) of hosts the event callback may use; `*.example.com` wildcards; empty = any; else the environment variable `QUICKBOOKS_ALLOWED_CALLBACK_HOSTS`.
-        :param pulumi.Input[_builtins.str] base_url: The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and white-label hosts work too); else the environment variable `QUICKBOOKS_BASE_URL`.
-        :param pulumi.Input[_builtins.int] max_concurrency: Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`.
-        :param pulumi.Input[_builtins.int] max_retries: Retries of a retryable failure; else the environment variable `QUICKBOOKS_MAX_RETRIES`.
-        :param pulumi.Input[_builtins.float] max_retry_wait_seconds: Bound on the total back-off of one call; else the environment variable `QUICKBOOKS_MAX_RETRY_WAIT_SECONDS`.
-        :param pulumi.Input[_builtins.str] oauth_api_key: The QuickBooks app's key (`oauth.api.key`); else the environment variable `QUICKBOOKS_OAUTH_API_KEY`.
-        :param pulumi.Input[_builtins.str] oauth_api_secret: The app's secret (`oauth.api.secret`); else the environment variable `QUICKBOOKS_OAUTH_API_SECRET`.
-        :param pulumi.Input[_builtins.str] oauth_callback_url: The app's OAuth redirect (`oauth.callback.url`); else the environment variable `QUICKBOOKS_OAUTH_CALLBACK_URL`.
-        :param pulumi.Input[_builtins.str] organization_secret: Organization secret; also keys the fingerprints of write-only secrets; else the environment variable `QUICKBOOKS_ORGANIZATION_SECRET`.
-        :param pulumi.Input[_builtins.float] request_timeout_seconds: Read timeout per request (the connect timeout is 5 s); else the environment variable `QUICKBOOKS_REQUEST_TIMEOUT_SECONDS`.
-        :param pulumi.Input[_builtins.str] user_secret: Cloud Elements user secret; else the environment variable `QUICKBOOKS_USER_SECRET`.
+        :param pulumi.Input[_builtins.str] allowed_callback_hosts: List (or comma-separated) of hosts the event callback may use; `*.example.com` wildcards; empty = any; else the environment variable `QUICKBOOKS_ALLOWED_CALLBACK_HOSTS`. Valid: host names or `*.domain` wildcards, a list or comma-separated.
+        :param pulumi.Input[_builtins.str] base_url: The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and white-label hosts work too); else the environment variable `QUICKBOOKS_BASE_URL`. Required. Valid: https:// URL (http:// only for a loopback host), without credentials, query or fragment.
+        :param pulumi.Input[_builtins.int] max_concurrency: Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 1–100.
+        :param pulumi.Input[_builtins.int] max_retries: Retries of a retryable failure; else the environment variable `QUICKBOOKS_MAX_RETRIES`. Valid: integer 0–20.
+        :param pulumi.Input[_builtins.float] max_retry_wait_seconds: Bound on the total back-off of one call; else the environment variable `QUICKBOOKS_MAX_RETRY_WAIT_SECONDS`. Valid: number 0–3600.
+        :param pulumi.Input[_builtins.str] oauth_api_key: The QuickBooks app's key (`oauth.api.key`); else the environment variable `QUICKBOOKS_OAUTH_API_KEY`. Valid: non-empty text.
+        :param pulumi.Input[_builtins.str] oauth_api_secret: The app's secret (`oauth.api.secret`); else the environment variable `QUICKBOOKS_OAUTH_API_SECRET`. Valid: non-empty text.
+        :param pulumi.Input[_builtins.str] oauth_callback_url: The app's OAuth redirect (`oauth.callback.url`); else the environment variable `QUICKBOOKS_OAUTH_CALLBACK_URL`. Valid: http(s):// URL without credentials or fragment.
+        :param pulumi.Input[_builtins.str] organization_secret: Organization secret; also keys the fingerprints of write-only secrets; else the environment variable `QUICKBOOKS_ORGANIZATION_SECRET`. Required. Valid: non-empty text.
+        :param pulumi.Input[_builtins.float] request_timeout_seconds: Read timeout per request (the connect timeout is 5 s); else the environment variable `QUICKBOOKS_REQUEST_TIMEOUT_SECONDS`. Valid: number 0.1–600.
+        :param pulumi.Input[_builtins.str] user_secret: Cloud Elements user secret; else the environment variable `QUICKBOOKS_USER_SECRET`. Required. Valid: non-empty text.
         """
         ...
     @overload

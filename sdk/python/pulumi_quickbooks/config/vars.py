@@ -23,77 +23,77 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def allowed_callback_hosts(self) -> Optional[str]:
         """
-        List (or comma-separated) of hosts the event callback may use; `*.example.com` wildcards; empty = any; else the environment variable `QUICKBOOKS_ALLOWED_CALLBACK_HOSTS`.
+        List (or comma-separated) of hosts the event callback may use; `*.example.com` wildcards; empty = any; else the environment variable `QUICKBOOKS_ALLOWED_CALLBACK_HOSTS`. Valid: host names or `*.domain` wildcards, a list or comma-separated.
         """
         return __config__.get('allowedCallbackHosts')
 
     @_builtins.property
     def base_url(self) -> Optional[str]:
         """
-        The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and white-label hosts work too); else the environment variable `QUICKBOOKS_BASE_URL`.
+        The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and white-label hosts work too); else the environment variable `QUICKBOOKS_BASE_URL`. Required. Valid: https:// URL (http:// only for a loopback host), without credentials, query or fragment.
         """
         return __config__.get('baseUrl')
 
     @_builtins.property
     def max_concurrency(self) -> Optional[int]:
         """
-        Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`.
+        Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 1–100.
         """
         return __config__.get_int('maxConcurrency')
 
     @_builtins.property
     def max_retries(self) -> Optional[int]:
         """
-        Retries of a retryable failure; else the environment variable `QUICKBOOKS_MAX_RETRIES`.
+        Retries of a retryable failure; else the environment variable `QUICKBOOKS_MAX_RETRIES`. Valid: integer 0–20.
         """
         return __config__.get_int('maxRetries')
 
     @_builtins.property
     def max_retry_wait_seconds(self) -> Optional[float]:
         """
-        Bound on the total back-off of one call; else the environment variable `QUICKBOOKS_MAX_RETRY_WAIT_SECONDS`.
+        Bound on the total back-off of one call; else the environment variable `QUICKBOOKS_MAX_RETRY_WAIT_SECONDS`. Valid: number 0–3600.
         """
         return __config__.get_float('maxRetryWaitSeconds')
 
     @_builtins.property
     def oauth_api_key(self) -> Optional[str]:
         """
-        The QuickBooks app's key (`oauth.api.key`); else the environment variable `QUICKBOOKS_OAUTH_API_KEY`.
+        The QuickBooks app's key (`oauth.api.key`); else the environment variable `QUICKBOOKS_OAUTH_API_KEY`. Valid: non-empty text.
         """
         return __config__.get('oauthApiKey')
 
     @_builtins.property
     def oauth_api_secret(self) -> Optional[str]:
         """
-        The app's secret (`oauth.api.secret`); else the environment variable `QUICKBOOKS_OAUTH_API_SECRET`.
+        The app's secret (`oauth.api.secret`); else the environment variable `QUICKBOOKS_OAUTH_API_SECRET`. Valid: non-empty text.
         """
         return __config__.get('oauthApiSecret')
 
     @_builtins.property
     def oauth_callback_url(self) -> Optional[str]:
         """
-        The app's OAuth redirect (`oauth.callback.url`); else the environment variable `QUICKBOOKS_OAUTH_CALLBACK_URL`.
+        The app's OAuth redirect (`oauth.callback.url`); else the environment variable `QUICKBOOKS_OAUTH_CALLBACK_URL`. Valid: http(s):// URL without credentials or fragment.
         """
         return __config__.get('oauthCallbackUrl')
 
     @_builtins.property
     def organization_secret(self) -> Optional[str]:
         """
-        Organization secret; also keys the fingerprints of write-only secrets; else the environment variable `QUICKBOOKS_ORGANIZATION_SECRET`.
+        Organization secret; also keys the fingerprints of write-only secrets; else the environment variable `QUICKBOOKS_ORGANIZATION_SECRET`. Required. Valid: non-empty text.
         """
         return __config__.get('organizationSecret')
 
     @_builtins.property
     def request_timeout_seconds(self) -> Optional[float]:
         """
-        Read timeout per request (the connect timeout is 5 s); else the environment variable `QUICKBOOKS_REQUEST_TIMEOUT_SECONDS`.
+        Read timeout per request (the connect timeout is 5 s); else the environment variable `QUICKBOOKS_REQUEST_TIMEOUT_SECONDS`. Valid: number 0.1–600.
         """
         return __config__.get_float('requestTimeoutSeconds')
 
     @_builtins.property
     def user_secret(self) -> Optional[str]:
         """
-        Cloud Elements user secret; else the environment variable `QUICKBOOKS_USER_SECRET`.
+        Cloud Elements user secret; else the environment variable `QUICKBOOKS_USER_SECRET`. Required. Valid: non-empty text.
         """
         return __config__.get('userSecret')
 

@@ -1,0 +1,2 @@
+// Cloud Elements QuickBooks Online element instances
+package quickbooks
