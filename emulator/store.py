@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from . import configuration as config_rules
 from .delivery_rows import DeliveryRows
 from .records import ConsentSession, Grant, InstanceRecord, RequestToken
+from .subscription_rows import SubscriptionRows
 
 
-class Store(DeliveryRows):
+class Store(DeliveryRows, SubscriptionRows):
     # -- meta --------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         with self.transaction() as db:
@@ -138,13 +140,19 @@ class Store(DeliveryRows):
     def delete_instance(self, instance_id: int) -> None:
         with self.transaction() as db:
             db.execute("DELETE FROM instances WHERE id = ?", (instance_id,))
+            db.execute("DELETE FROM subscriptions WHERE instance_id = ?", (instance_id,))
 
     def write_configuration(self, instance_id: int, configuration: dict[str, str]) -> None:
         """Make the stored configuration equal ``configuration``.
 
         A key that stays keeps its entry id, because clients address single
-        values by that id (PATCH /instances/{id}/configuration/{configId}).
+        values by that id (PATCH /instances/{id}/configuration/{configId}). The
+        subscription id is the platform's, never stored from a client; an
+        events-enabled instance gets its subscription here.
         """
+        configuration = {
+            k: v for k, v in configuration.items() if k != config_rules.SUBSCRIPTION_KEY
+        }
         with self.transaction() as db:
             stored = {
                 row["key"]
@@ -163,6 +171,9 @@ class Store(DeliveryRows):
                     " ON CONFLICT (instance_id, key) DO UPDATE SET value = excluded.value",
                     (instance_id, key, value),
                 )
+            url = configuration.get(config_rules.EVENT_CALLBACK_URL.name)
+            if config_rules.events_enabled(configuration) and url:
+                self.subscribe(instance_id, url)
 
     def configuration_entries(self, instance_id: int) -> list[tuple[int, str, str]]:
         with self.transaction() as db:
@@ -181,6 +192,11 @@ class Store(DeliveryRows):
                 (row["id"],),
             )
         }
+        subscription = db.execute(
+            "SELECT id FROM subscriptions WHERE instance_id = ?", (row["id"],)
+        ).fetchone()
+        if subscription and config_rules.events_enabled(configuration):
+            configuration[config_rules.SUBSCRIPTION_KEY] = str(subscription["id"])
         return InstanceRecord(
             id=row["id"],
             account_id=row["account_id"],
