@@ -104,13 +104,20 @@ def test_a_broken_connection_is_drift_with_its_fix_and_is_mended_in_place(
     lost = health.authorization_lost(instance_id, owner).replace(ONBOARD_COMMAND, command)
     assert f"{command} --stack health --instance books" in lost
 
-    # 1. The company disconnects the app; the platform's next token refresh fails.
+    # 1. The company disconnects the app. One token refresh episode of the platform
+    # (5 attempts 10 s apart) fails: the instance is invalid *and* disabled.
     emu.revoke(instance_id)
-    emu.token_refresh()
+    outcome = emu.token_refresh()[int(instance_id)]
+    assert (outcome["attempts"], outcome["valid"], outcome["disabled"]) == (5, False, True)
+    assert refused_event(emu, instance_id) == 400  # no delivery
     drift = stack.refresh("--expect-no-changes", check=False)
     assert drift.returncode != 0 and said(drift, lost)
-    stack.refresh()  # records it (whatever the failed check kept)
+    emu.clear_requests()
+    refreshed = stack.refresh("--diff")  # records it (whatever the failed check kept)
+    assert re.search(r"~ enabled *: true => false", text(refreshed)) and said(refreshed, lost)
+    assert text(refreshed).count("warning: instance") == 1  # read and diff: said once
     assert state_of(stack)["health"] == "authorization lost"
+    assert (state_of(stack)["enabled"], state_of(stack)["disabled"]) == (False, True)
     assert said(stack.preview("--diff"), lost)
     emu.clear_requests()
     refused = stack.up(check=False)
@@ -120,24 +127,7 @@ def test_a_broken_connection_is_drift_with_its_fix_and_is_mended_in_place(
     )
     assert writes(emu) == []
 
-    onboard_over_http(
-        stack, realm, "--instance", "books", onboard=onboard
-    )  # a new consent, over HTTP
-    emu.clear_requests()
-    stack.up()
-    assert writes(emu) == [("PATCH", f"/instances/{instance_id}")]
-    live = emu.api("GET", f"/instances/{instance_id}").json()
-    assert live["valid"] is True and stack.outputs()["books"]["instance_id"] == instance_id
-    assert delivered(emu, receiver, instance_id)["verified"]
-
-    # 2. Revoked again, and five failed refreshes: the platform disables it too.
-    emu.revoke(instance_id)
-    emu.token_refresh(times=5)
-    assert refused_event(emu, instance_id) == 400  # no delivery
-    refreshed = stack.refresh("--diff")
-    assert re.search(r"~ enabled *: true => false", text(refreshed)) and said(refreshed, lost)
-    assert text(refreshed).count("warning: instance") == 1  # read and diff: said once
-    assert (state_of(stack)["enabled"], state_of(stack)["disabled"]) == (False, True)
+    # A new consent, over HTTP; then one `up` is 1 PATCH + 1 enable.
     onboard_over_http(stack, realm, "--instance", "books", onboard=onboard)
     emu.clear_requests()
     stack.up()
@@ -145,6 +135,8 @@ def test_a_broken_connection_is_drift_with_its_fix_and_is_mended_in_place(
         ("PATCH", f"/instances/{instance_id}"),
         ("PUT", f"/instances/{instance_id}/enabled"),
     ]
+    live = emu.api("GET", f"/instances/{instance_id}").json()
+    assert live["valid"] is True and stack.outputs()["books"]["instance_id"] == instance_id
     assert stack.outputs()["books"]["health"] == "ok"
     assert delivered(emu, receiver, instance_id)["verified"]
 
