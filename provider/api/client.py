@@ -41,6 +41,9 @@ log = logging.getLogger("quickbooks.client")
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 # How Cloud Elements' list endpoints say that more pages follow (case-insensitive).
 NEXT_PAGE_HEADER = "Elements-Next-Page-Token"
+DELIVERIES_PATH = "/notifications/subscriptions/deliveries"
+QUEUED_WHERE = "channel='webhook' and status='queued'"  # devportal, event-management/tips.md
+DELIVERIES_PAGE_SIZE = 200
 CONNECT_TIMEOUT_SECONDS = 5.0
 # The OAuth calls of the QuickBooks element, under the base URL.
 OAUTH_PATH = "/elements/quickbooks/oauth"
@@ -213,6 +216,43 @@ class CloudElementsClient:
         retried like any other write that repeating cannot harm."""
         method, verb = ("PUT", "enable") if enabled else ("DELETE", "disable")
         self._call(method, f"/instances/{instance_id}/enabled", f"{verb} instance {instance_id}")
+
+    # --- events held back (core/health.py: EventFlow) ---------------------------
+
+    def queued_deliveries(self) -> list[dict[str, Any]]:
+        """Every queued webhook delivery of the organization, all pages followed (each
+        page is one counted call)."""
+        found: list[dict[str, Any]] = []
+        params = {"where": QUEUED_WHERE, "pageSize": str(DELIVERIES_PAGE_SIZE)}
+        while True:
+            try:
+                page, headers = self._call(
+                    "GET",
+                    DELIVERIES_PATH,
+                    "list queued event deliveries",
+                    params=params,
+                    with_headers=True,
+                )
+            except InstanceNotFound:
+                return found  # nothing queued, answered as "not found"
+            found += [d for d in page or [] if isinstance(d, dict)]
+            token = headers.get(NEXT_PAGE_HEADER)
+            if not token:
+                return found
+            params = {**params, "nextPage": token}
+
+    def redeliver(self, callback_url: str) -> list[dict[str, Any]]:
+        """Reactivates the subscriptions of `callback_url` and delivers their queued
+        events (one PUT; repeating it sends only what is still queued, and every event
+        keeps its eventId, so a retry is safe); the deliveries it sent, as answered."""
+        where = f"{QUEUED_WHERE} and config.url='{callback_url}'"
+        answer = self._call(
+            "PUT",
+            DELIVERIES_PATH,
+            f"redeliver queued events to {callback_url}",
+            params={"where": where},
+        )
+        return [d for d in answer or [] if isinstance(d, dict)]
 
     # --- the OAuth consent (python -m provider.onboard) ---------------------------
 

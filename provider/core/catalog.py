@@ -45,6 +45,8 @@ KEY_SIGNATURE = "event.notification.signature.key"
 KEY_AUTH_TYPE = "authentication.type"
 KEY_SCOPE = "scope"
 KEY_REALM = "realmId"
+# Set by the platform: the id of the instance's webhook subscription (read-only).
+KEY_SUBSCRIPTION = "event_notification_subscription_id"
 
 OAUTH2_SCOPE = "com.intuit.quickbooks.accounting"
 

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 import pytest
 
 from emulator.schedule import FAST_SCALE, RETRIES, retry_at
+from harness.controls import queued_where
 from tests.emulator.emulator_support import (
     CallbackServer,
     create_instance,
@@ -22,10 +23,6 @@ from tests.emulator.emulator_support import (
 
 POLICY = "notification.webhook.failure.policy"
 DELIVERIES = "/notifications/subscriptions/deliveries"
-
-
-def queued_where(url: str) -> dict[str, str]:
-    return {"where": f"channel='webhook' and status='queued' and config.url='{url}'"}
 
 
 def event_ids(receiver: CallbackServer) -> list[str]:
