@@ -9,6 +9,8 @@ reference receiver proves that events stop and flow again.
 from __future__ import annotations
 
 import re
+import time
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -201,3 +203,50 @@ def test_a_company_bound_elsewhere_is_refused_before_any_write(tmp_path, emu):
         twice, health.same_company_twice(company, "books", "payroll")
     )
     assert calls(emu) == []
+
+
+def wait_queued(emu, delivery_id: str, timeout: float = 15.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while (status := emu.delivery(delivery_id))["status"] == "pending":
+        assert time.monotonic() < deadline, status
+        time.sleep(0.05)
+    return status
+
+
+@pytest.mark.parametrize("front_end", ["dynamic", "plugin"])
+def test_a_receiver_down_past_the_retries_loses_no_event(tmp_path, emu, front_end, program):
+    """The platform's timeline (devportal tips.md), scaled: 9 failed retries deactivate
+    the subscription, later events are queued; refresh names it, one `up` delivers
+    every queued event, and the receiver processes each eventId once."""
+    down = start_receiver([KEY])
+    port = urlsplit(down.base_url).port
+    callback = down.url("/outage")
+    stack = PulumiStack(tmp_path / "p", emu, new_app(), stack="outage", files=program)
+    stack.set_instance("books", name="Books", callback_url=callback, poller_resources=["vendors"])
+    stack.set_secret("quickbooks:instances.books.signature_key", KEY)
+    stack.grant("books")
+    stack.up()
+    instance_id = stack.outputs()["books"]["instance_id"]
+    down.stop()  # the receiver is down over a long weekend
+
+    first = emu.send_event(int(instance_id), "vendors", "UPDATED", "0")
+    assert wait_queued(emu, first) == {"deliveryId": first, "status": "queued", "attempts": 10}
+    later = [emu.send_event(int(instance_id), "vendors", "UPDATED", str(n)) for n in range(5)]
+    assert [emu.delivery(d)["status"] for d in later] == ["queued"] * 5  # never pushed
+    fix = health.events_deactivated(instance_id, callback, 6)
+    drift = stack.refresh("--expect-no-changes", check=False)
+    assert drift.returncode != 0 and said(drift, fix)
+    stack.refresh()  # records it
+    assert state_of(stack)["health"] == "events deactivated (6 queued)"
+
+    with start_receiver([KEY], port=port) as up_again:
+        emu.clear_requests()
+        done = stack.up()
+        assert writes(emu) == [("PUT", "/notifications/subscriptions/deliveries")]
+        assert said(done, health.redelivered(instance_id, callback, 6))
+        processed = [p["event_id"] for p in up_again.processed()]
+    assert len(processed) == len(set(processed)) == 6
+    history = emu.events_of(instance_id)
+    assert {e["id"] for e in history} == set(processed)
+    assert {e["status"] for e in history} == {"NOTIFIED"}
+    stack.refresh("--expect-no-changes")  # healthy again
