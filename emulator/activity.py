@@ -189,7 +189,6 @@ def _deliver(
     return events.deliver(
         record.id,
         configuration[config_rules.EVENT_CALLBACK_URL.name],
-        configuration.get(config_rules.SIGNATURE_KEY.name),
         batch_notification(record.id, realm_of(record), changes, polled_at or timestamp()),
         source=source,
     )

@@ -13,17 +13,19 @@ from .exceptions import install_error_handlers
 from .faults import FaultMiddleware, FaultRules
 from .health import Health
 from .instances import Instances
+from .notifications import Notifications
 from .oauth import OAuth
 from .options import ServerOptions
 from .paging import Pager
 from .requestlog import RequestLog, RequestLogMiddleware
-from .routes import controls, dashboard, element_instances, instances, oauth
+from .routes import controls, dashboard, element_instances, instances, notifications, oauth
+from .schedule import scale_of
 from .store import Store
 
 
 def build_context(options: ServerOptions, store: Store, admin_token: str) -> Context:
     oauth_flow = OAuth(store, options.code_ttl, companies(options.companies))
-    health = Health(store)
+    health = Health(store, scale_of(options.fast_retries))
     events = EventDispatcher(store, options.fast_retries)
     activity = None
     if options.simulate_activity:
@@ -40,6 +42,7 @@ def build_context(options: ServerOptions, store: Store, admin_token: str) -> Con
         faults=FaultRules(),
         request_log=RequestLog(),
         events=events,
+        notifications=Notifications(store),
         pager=Pager(options.max_page_size),
         activity=activity,
     )
@@ -52,6 +55,7 @@ def create_app(ctx: Context) -> FastAPI:
     )
     app.state.context = ctx
     install_error_handlers(app)
+    app.include_router(notifications.router)  # before /instances/{id}
     app.include_router(instances.router)
     app.include_router(element_instances.router)
     app.include_router(oauth.router)

@@ -85,6 +85,9 @@ CONFIG_KEYS = (
     REALM_ID,
 )
 REALM_KEY = REALM_ID.name
+# Set by the platform, read-only: the id of the instance's webhook subscription,
+# shown while events are enabled (ce-go lists it among the configuration keys).
+SUBSCRIPTION_KEY = "event_notification_subscription_id"
 SECRET_KEYS = frozenset(key.name for key in CONFIG_KEYS if key.secret)
 # Unknown keys that look like credentials are masked too.
 SECRET_WORDS = ("secret", "token", "password")

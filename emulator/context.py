@@ -12,6 +12,7 @@ from .events import EventDispatcher
 from .faults import FaultRules
 from .health import Health
 from .instances import Instances
+from .notifications import Notifications
 from .oauth import OAuth
 from .options import ServerOptions
 from .paging import Pager
@@ -30,6 +31,7 @@ class Context:
     faults: FaultRules
     request_log: RequestLog
     events: EventDispatcher
+    notifications: Notifications
     pager: Pager
     activity: ActivitySimulator | None = None  # --simulate-activity
 

@@ -91,6 +91,7 @@ def dashboard_page(
     deliveries: list[dict[str, Any]],
     notice: str | None = None,
     notice_ok: bool = True,
+    subscriptions: dict[int, str] | None = None,
 ) -> str:
     banner = ""
     if notice:
@@ -102,21 +103,25 @@ def dashboard_page(
         "<h1>Cloud Elements emulator: events</h1>"
         '<p class="sub">Instances of every organization, and the latest event deliveries. '
         f"Refreshes every {REFRESH_MS // 1000} s.</p>"
-        f'{banner}<div id="live">{live_section(instances, deliveries)}</div>',
+        f'{banner}<div id="live">{live_section(instances, deliveries, subscriptions)}</div>',
         SCRIPT,
     )
 
 
-def live_section(instances: list[InstanceRecord], deliveries: list[dict[str, Any]]) -> str:
+def live_section(
+    instances: list[InstanceRecord],
+    deliveries: list[dict[str, Any]],
+    subscriptions: dict[int, str] | None = None,
+) -> str:
     return (
-        f"<h2>Instances ({len(instances)})</h2>{instances_table(instances)}"
+        f"<h2>Instances ({len(instances)})</h2>{instances_table(instances, subscriptions or {})}"
         f"<h2>Deliveries (latest {len(deliveries)})</h2>{deliveries_table(deliveries)}"
     )
 
 
 INSTANCE_COLUMNS = (
-    "id", "name", "element", "org", "state", "events", "deliveries", "callback URL",
-    "polled resources", "interval", "vendor type", "signature key", "",
+    "id", "name", "element", "org", "state", "events", "deliveries", "subscription",
+    "callback URL", "polled resources", "interval", "vendor type", "signature key", "",
 )  # fmt: skip
 DELIVERY_COLUMNS = (
     "time (UTC)", "delivery", "instance", "source", "events", "URL", "status", "attempts",
@@ -124,13 +129,14 @@ DELIVERY_COLUMNS = (
 )  # fmt: skip
 
 
-def instances_table(instances: list[InstanceRecord]) -> str:
+def instances_table(instances: list[InstanceRecord], subscriptions: dict[int, str]) -> str:
     if not instances:
         return '<p id="no-instances">No instances yet: run <code>make up</code>.</p>'
-    return _table("instances", INSTANCE_COLUMNS, map(_instance_row, instances))
+    rows = (_instance_row(record, subscriptions.get(record.id, "-")) for record in instances)
+    return _table("instances", INSTANCE_COLUMNS, rows)
 
 
-def _instance_row(record: InstanceRecord) -> str:
+def _instance_row(record: InstanceRecord, subscription: str) -> str:
     config = record.configuration
     events_on = config_rules.events_enabled(config)
     polled = config_rules.poller_resources(config)
@@ -156,6 +162,7 @@ def _instance_row(record: InstanceRecord) -> str:
         f'<td class="state">{_state_badges(record)}</td>'
         f'<td class="events">{_badge("on", "ok") if events_on else _badge("off", "off")}</td>'
         f'<td class="delivery">{escape(_delivery_note(record, events_on))}</td>'
+        f'<td class="subscription">{_badge(subscription, _subscription_kind(subscription))}</td>'
         f'<td class="callback"><code>{escape(callback)}'
         f'</code></td><td class="resources">{escape(resources)}</td>'
         f"<td>{escape(interval_text)}</td><td>{escape(vendor_type)}</td>"
@@ -184,6 +191,12 @@ def _delivery_note(record: InstanceRecord, events_on: bool) -> str:
     return "delivers events"
 
 
+def _subscription_kind(note: str) -> str:
+    if note.startswith("deactivated"):
+        return "bad"
+    return "wait" if "queued" in note else ("ok" if note == "active" else "off")
+
+
 def deliveries_table(deliveries: list[dict[str, Any]]) -> str:
     if not deliveries:
         return '<p id="no-deliveries">No deliveries yet: press <em>Send test event</em>.</p>'
@@ -199,7 +212,7 @@ def _table(table_id: str, columns: Iterable[str], rows: Iterable[str]) -> str:
 
 
 def _delivery_row(d: dict[str, Any]) -> str:
-    status_kind = {"delivered": "ok", "failed": "bad"}.get(d["status"], "wait")
+    status_kind = {"delivered": "ok", "queued": "bad"}.get(d["status"], "wait")
     verified = {True: ("verified", "ok"), False: ("rejected", "bad")}.get(
         d["verified"], ("not reported", "off")
     )

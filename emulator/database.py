@@ -75,6 +75,15 @@ CREATE TABLE IF NOT EXISTS grants (
     expires_at REAL NOT NULL,
     spent INTEGER NOT NULL DEFAULT 0
 );
+-- One webhook subscription per events-enabled instance (its id is the instance's
+-- configuration key event_notification_subscription_id); inactive once all 9
+-- retries of a delivery failed, until a PUT of the queued deliveries.
+CREATE TABLE IF NOT EXISTS subscriptions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    instance_id INTEGER NOT NULL UNIQUE,
+    url TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1
+);
 CREATE TABLE IF NOT EXISTS deliveries (
     id TEXT PRIMARY KEY,
     instance_id INTEGER NOT NULL,
@@ -94,6 +103,14 @@ DELIVERY_DETAILS = {
     "finished_at": "REAL",
     "response_code": "INTEGER",  # of the last attempt; NULL when no answer came
     "verified": "INTEGER",  # the receiver's X-Signature-Verified; NULL when it did not say
+    "event_id": "TEXT",  # the notification's message.eventId, kept across redeliveries
+    "subscription_id": "INTEGER",
+    "body": "TEXT",  # the notification as sent: what a redelivery sends again
+    "updated_at": "REAL",
+}
+ACCOUNT_SETTINGS = {
+    # notification.webhook.failure.policy: retry (the platform's default) | queue
+    "failure_policy": "TEXT NOT NULL DEFAULT 'retry'",
 }
 INSTANCE_HEALTH = {
     "valid": "INTEGER NOT NULL DEFAULT 1",
@@ -133,6 +150,7 @@ class Database:
         self._add_missing_columns("instances", INSTANCE_HEALTH)
         self._add_missing_columns("instances", INSTANCE_ELEMENT)
         self._db.executescript(LEGACY_REALM)
+        self._add_missing_columns("accounts", ACCOUNT_SETTINGS)
 
     def close(self) -> None:
         with self._lock:

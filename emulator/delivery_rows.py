@@ -1,9 +1,19 @@
-"""The deliveries table: one row per notification sent, with its outcome."""
+"""The deliveries table: one row per notification sent, with its outcome.
+
+A row is also the event's history entry (its `event_id` is the notification's
+`message.eventId`) and, while queued, the platform's queued delivery.
+"""
 
 from __future__ import annotations
 
+import time
+
 from .database import Database
 from .records import DeliveryRecord
+
+PENDING = "pending"  # being pushed, or waiting for its next retry
+DELIVERED = "delivered"
+QUEUED = "queued"  # waits for a PUT of the queued deliveries
 
 
 class DeliveryRows(Database):
@@ -16,12 +26,29 @@ class DeliveryRows(Database):
         source: str = "manual",
         event_count: int = 1,
         created_at: float | None = None,
+        event_id: str | None = None,
+        subscription_id: int | None = None,
+        body: str | None = None,
+        status: str = PENDING,
     ) -> None:
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO deliveries (id, instance_id, status, url, source, event_count,"
-                " created_at) VALUES (?, ?, 'pending', ?, ?, ?, ?)",
-                (delivery_id, instance_id, url, source, event_count, created_at),
+                " created_at, updated_at, event_id, subscription_id, body)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    delivery_id,
+                    instance_id,
+                    status,
+                    url,
+                    source,
+                    event_count,
+                    created_at,
+                    created_at,
+                    event_id,
+                    subscription_id,
+                    body,
+                ),
             )
 
     def update_delivery(
@@ -37,13 +64,14 @@ class DeliveryRows(Database):
         with self.transaction() as db:
             db.execute(
                 "UPDATE deliveries SET status = ?, attempts = ?, response_code = ?, verified = ?,"
-                " finished_at = ? WHERE id = ?",
+                " finished_at = ?, updated_at = ? WHERE id = ?",
                 (
                     status,
                     attempts,
                     response_code,
                     None if verified is None else int(verified),
                     finished_at,
+                    time.time(),
                     delivery_id,
                 ),
             )
@@ -53,10 +81,32 @@ class DeliveryRows(Database):
     ) -> list[DeliveryRecord]:
         """The latest deliveries, newest first."""
         where, args = ("WHERE instance_id = ?", (instance_id,)) if instance_id else ("", ())
+        return self._deliveries(f"{where} ORDER BY rowid DESC LIMIT ?", (*args, limit))
+
+    def events_of(self, instance_ids: list[int]) -> list[DeliveryRecord]:
+        """The event history of these instances, oldest first."""
+        marks = ", ".join("?" for _ in instance_ids) or "NULL"
+        return self._deliveries(
+            f"WHERE event_id IS NOT NULL AND instance_id IN ({marks}) ORDER BY rowid",
+            tuple(instance_ids),
+        )
+
+    def queued_deliveries(self, subscription_ids: list[int]) -> list[DeliveryRecord]:
+        """The queued deliveries of these subscriptions, oldest first."""
+        marks = ", ".join("?" for _ in subscription_ids) or "NULL"
+        return self._deliveries(
+            f"WHERE status = '{QUEUED}' AND subscription_id IN ({marks}) ORDER BY rowid",
+            tuple(subscription_ids),
+        )
+
+    def delivery_record(self, delivery_id: str) -> DeliveryRecord | None:
+        found = self._deliveries("WHERE id = ?", (delivery_id,))
+        return found[0] if found else None
+
+    def _deliveries(self, clause: str, args: tuple) -> list[DeliveryRecord]:
         with self.transaction() as db:
-            rows = db.execute(
-                f"SELECT * FROM deliveries {where} ORDER BY rowid DESC LIMIT ?", (*args, limit)
-            ).fetchall()
+            query = f"SELECT rowid AS number, * FROM deliveries {clause}"
+            rows = db.execute(query, args).fetchall()
         return [
             DeliveryRecord(
                 **{
@@ -74,7 +124,8 @@ class DeliveryRows(Database):
             ).fetchone()
         return (row["status"], row["attempts"]) if row else None
 
-    def fail_pending_deliveries(self) -> None:
-        """Deliveries cut short by a restart end as failed: their threads are gone."""
+    def queue_pending_deliveries(self) -> None:
+        """Deliveries cut short by a restart are queued, not lost: their threads are gone,
+        and a PUT of the queued deliveries sends them again."""
         with self.transaction() as db:
-            db.execute("UPDATE deliveries SET status = 'failed' WHERE status = 'pending'")
+            db.execute(f"UPDATE deliveries SET status = '{QUEUED}' WHERE status = '{PENDING}'")

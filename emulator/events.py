@@ -1,4 +1,5 @@
-"""Event delivery to an instance's callback URL: signed, in the background, with retries."""
+"""Event delivery to an instance's callback URL: signed, in the background, retried on
+the platform's schedule, then queued."""
 
 from __future__ import annotations
 
@@ -11,14 +12,18 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from .catalog import ELEMENT_KEY, POLLER_RESOURCES
+from .configuration import SIGNATURE_KEY
+from .delivery_rows import DELIVERED, PENDING, QUEUED
+from .records import DeliveryRecord
+from .schedule import RETRIES, retry_at, scale_of
 from .store import Store
+from .subscription_rows import QUEUE, RETRY, Subscription
 
-MAX_RETRIES = 9
 MAX_EVENTS_PER_NOTIFICATION = 10
 # The reference receiver (receiver/app.py) answers with this header; any receiver
 # may. It is how the dashboard tells "verified" from "accepted without checking".
@@ -100,46 +105,61 @@ class Attempt:
     verified: bool | None  # the receiver's X-Signature-Verified, if it sent one
 
 
+def with_event_ids(body: dict) -> tuple[str, dict]:
+    """The notification with its unique `message.eventId` and an id per event inside
+    (`<eventId>-<n>`); a redelivery sends the same ids again (at least once)."""
+    event_id = str(uuid.uuid4())
+    message = {**body["message"], "eventId": event_id}
+    message["events"] = [
+        {**event, "id": f"{event_id}-{n}"} for n, event in enumerate(message["events"], 1)
+    ]
+    return event_id, {**body, "message": message}
+
+
 class EventDispatcher:
+    """Pushes notifications to subscriptions as the platform does (schedule.py): a
+    failed push is retried 9 times, the x-th 4^x seconds after the first failure;
+    then the subscription is deactivated and the delivery, like every later one,
+    queued until a PUT of the queued deliveries. With the account's failure policy
+    `queue`, a failed push is queued at once."""
+
     def __init__(self, store: Store, fast_retries: bool):
         self.store = store
-        # Back-off after the n-th failed attempt is 2**(n-1) units: seconds as
-        # on the platform, or milliseconds so tests can watch all 9 retries.
-        self.unit = 0.001 if fast_retries else 1.0
+        self.scale = scale_of(fast_retries)  # real seconds per platform second
         self.timeout = 2.0 if fast_retries else 10.0
         self._stopping = threading.Event()
         # Callbacks are local test servers or the user's own endpoint: never
         # route them through a proxy picked up from the environment.
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
-    def deliver(
-        self,
-        instance_id: int,
-        url: str,
-        signature_key: str | None,
-        body: dict,
-        source: str = "manual",
-    ) -> str:
+    def deliver(self, instance_id: int, url: str, body: dict, source: str = "manual") -> str:
         delivery_id = str(uuid.uuid4())
-        self.store.add_delivery(
-            delivery_id,
-            instance_id,
-            url=url,
-            source=source,
-            event_count=len(body["message"]["events"]),
-            created_at=time.time(),
-        )
-        raw = json.dumps(body).encode()
-        headers = {"Content-Type": "application/json", "Elements-Webhook-Id": delivery_id}
-        if signature_key:
-            headers["Elements-Webhook-Signature"] = signature(signature_key, raw)
-        worker = threading.Thread(
-            target=self._run,
-            args=(delivery_id, url, raw, headers),
-            name=f"delivery-{delivery_id}",
-            daemon=True,
-        )
-        worker.start()
+        event_id, body = with_event_ids(body)
+        with self.store.transaction():
+            subscription = self.store.subscription(self.store.subscribe(instance_id, url))
+            assert subscription is not None
+            # A deactivated subscription pushes nothing: the event waits, queued.
+            status = PENDING if subscription.active else QUEUED
+            self.store.add_delivery(
+                delivery_id,
+                instance_id,
+                url=url,
+                source=source,
+                event_count=len(body["message"]["events"]),
+                created_at=time.time(),
+                event_id=event_id,
+                subscription_id=subscription.id,
+                body=json.dumps(body),
+                status=status,
+            )
+        if status == PENDING:
+            worker = threading.Thread(
+                target=self._run,
+                args=(delivery_id, instance_id, subscription.id, url, json.dumps(body).encode()),
+                name=f"delivery-{delivery_id}",
+                daemon=True,
+            )
+            worker.start()
         return delivery_id
 
     def status(self, delivery_id: str) -> dict[str, Any] | None:
@@ -154,7 +174,9 @@ class EventDispatcher:
         return [
             {
                 "deliveryId": record.id,
+                "eventId": record.event_id,
                 "instanceId": record.instance_id,
+                "subscriptionId": record.subscription_id,
                 "status": record.status,
                 "attempts": record.attempts,
                 "url": record.url,
@@ -168,23 +190,99 @@ class EventDispatcher:
             for record in self.store.list_deliveries(limit, instance_id)
         ]
 
+    def redeliver(self, subscriptions: list[Subscription]) -> list[DeliveryRecord]:
+        """The PUT of the queued deliveries: reactivates `subscriptions` and pushes each of
+        their queued deliveries once, oldest first, to the subscription's URL. When a
+        callback still fails, its remaining deliveries stay queued and (policy `retry`)
+        its subscription deactivated: it is past its retry window already."""
+        for subscription in subscriptions:
+            self.store.set_subscription_active(subscription.id, True)
+        queued = self.store.queued_deliveries([s.id for s in subscriptions])
+        urls = {s.id: s.url for s in subscriptions}
+        still_failing: set[int] = set()
+        for record in queued:
+            sub = record.subscription_id or 0
+            if sub in still_failing:
+                continue
+            raw = (record.body or "{}").encode()
+            headers = self._headers(record.id, record.instance_id, raw)
+            result = self._attempt(urls[sub], raw, headers)
+            attempts = record.attempts + 1
+            if result.delivered:
+                self._finish(record.id, DELIVERED, attempts, result)
+                continue
+            still_failing.add(sub)
+            self._finish(record.id, QUEUED, attempts, result)
+            if self._policy(record.instance_id) == RETRY:
+                self.store.set_subscription_active(sub, False)
+        return [self.store.delivery_record(record.id) or record for record in queued]
+
     def stop(self) -> None:
         self._stopping.set()
 
-    def _run(self, delivery_id: str, url: str, raw: bytes, headers: dict[str, str]) -> None:
-        for attempt in range(1, MAX_RETRIES + 2):
-            result = self._attempt(url, raw, headers)
-            details = asdict(result)
-            del details["delivered"]
-            if result.delivered or attempt > MAX_RETRIES:
-                status = "delivered" if result.delivered else "failed"
-                self.store.update_delivery(
-                    delivery_id, status=status, attempts=attempt, finished_at=time.time(), **details
-                )
+    def _run(
+        self, delivery_id: str, instance_id: int, subscription_id: int, url: str, raw: bytes
+    ) -> None:
+        first_failure = 0.0
+        for attempt in range(1, RETRIES + 2):
+            result = self._attempt(url, raw, self._headers(delivery_id, instance_id, raw))
+            if result.delivered:
+                self._finish(delivery_id, DELIVERED, attempt, result)
                 return
-            self.store.update_delivery(delivery_id, status="pending", attempts=attempt, **details)
-            if self._stopping.wait(self.unit * 2 ** (attempt - 1)):
+            retry = attempt  # the number of the retry that would come next
+            if retry == 1:
+                first_failure = time.monotonic()
+            if retry > RETRIES:
+                # All 9 retries failed: the subscription is deactivated, this delivery
+                # and every later one queued (tips.md, "Retry Logic").
+                self.store.set_subscription_active(subscription_id, False)
+                self._finish(delivery_id, QUEUED, attempt, result)
                 return
+            if self._policy(instance_id) == QUEUE:
+                self._finish(delivery_id, QUEUED, attempt, result)
+                return
+            self._record_attempt(delivery_id, PENDING, attempt, result)
+            wait = first_failure + retry_at(retry) * self.scale - time.monotonic()
+            if self._stopping.wait(max(0.0, wait)):
+                return
+            subscription = self.store.subscription(subscription_id)
+            if subscription is None or not subscription.active:
+                # Another delivery spent its retries meanwhile: no more pushes.
+                self._finish(delivery_id, QUEUED, attempt, result)
+                return
+
+    def _policy(self, instance_id: int) -> str:
+        record = self.store.get_instance(instance_id)
+        return self.store.failure_policy(record.account_id) if record else QUEUE
+
+    def _headers(self, delivery_id: str, instance_id: int, raw: bytes) -> dict[str, str]:
+        """Signed with the instance's key as it is now (a redelivery after a key change
+        is signed with the new one)."""
+        headers = {"Content-Type": "application/json", "Elements-Webhook-Id": delivery_id}
+        record = self.store.get_instance(instance_id)
+        key = record.configuration.get(SIGNATURE_KEY.name) if record else None
+        if key:
+            headers["Elements-Webhook-Signature"] = signature(key, raw)
+        return headers
+
+    def _record_attempt(self, delivery_id: str, status: str, attempts: int, result: Attempt):
+        self.store.update_delivery(
+            delivery_id,
+            status=status,
+            attempts=attempts,
+            response_code=result.response_code,
+            verified=result.verified,
+        )
+
+    def _finish(self, delivery_id: str, status: str, attempts: int, result: Attempt) -> None:
+        self.store.update_delivery(
+            delivery_id,
+            status=status,
+            attempts=attempts,
+            response_code=result.response_code,
+            verified=result.verified,
+            finished_at=time.time(),
+        )
 
     def _attempt(self, url: str, raw: bytes, headers: dict[str, str]) -> Attempt:
         request = urllib.request.Request(url, data=raw, headers=headers, method="POST")

@@ -18,6 +18,11 @@ class DeliveryRecord:
     finished_at: float | None
     response_code: int | None
     verified: bool | None
+    number: int = 0  # the platform's numeric notificationId (the row's number)
+    event_id: str | None = None
+    subscription_id: int | None = None
+    body: str | None = None
+    updated_at: float | None = None
 
 
 @dataclass

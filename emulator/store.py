@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from . import configuration as config_rules
 from .delivery_rows import DeliveryRows
 from .records import ConsentSession, Grant, InstanceRecord, RequestToken
+from .subscription_rows import SubscriptionRows
 
 
-class Store(DeliveryRows):
+class Store(DeliveryRows, SubscriptionRows):
     # -- meta --------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         with self.transaction() as db:
@@ -112,7 +114,18 @@ class Store(DeliveryRows):
             )
             for entry in entries:
                 configurations[entry["instance_id"]][entry["key"]] = entry["value"]
-            return [self._from_row(row, configurations[row["id"]]) for row in rows]
+            subscriptions = {
+                entry["instance_id"]: entry["id"]
+                for entry in db.execute(
+                    "SELECT s.instance_id, s.id FROM subscriptions s"
+                    f" JOIN instances ON instances.id = s.instance_id {where}",
+                    args,
+                )
+            }
+            return [
+                self._from_row(row, configurations[row["id"]], subscriptions.get(row["id"]))
+                for row in rows
+            ]
 
     def update_instance(
         self,
@@ -150,13 +163,19 @@ class Store(DeliveryRows):
     def delete_instance(self, instance_id: int) -> None:
         with self.transaction() as db:
             db.execute("DELETE FROM instances WHERE id = ?", (instance_id,))
+            db.execute("DELETE FROM subscriptions WHERE instance_id = ?", (instance_id,))
 
     def write_configuration(self, instance_id: int, configuration: dict[str, str]) -> None:
         """Make the stored configuration equal ``configuration``.
 
         A key that stays keeps its entry id, because clients address single
-        values by that id (PATCH /instances/{id}/configuration/{configId}).
+        values by that id (PATCH /instances/{id}/configuration/{configId}). The
+        subscription id is the platform's, never stored from a client; an
+        events-enabled instance gets its subscription here.
         """
+        configuration = {
+            k: v for k, v in configuration.items() if k != config_rules.SUBSCRIPTION_KEY
+        }
         with self.transaction() as db:
             stored = {
                 row["key"]
@@ -175,6 +194,9 @@ class Store(DeliveryRows):
                     " ON CONFLICT (instance_id, key) DO UPDATE SET value = excluded.value",
                     (instance_id, key, value),
                 )
+            url = configuration.get(config_rules.EVENT_CALLBACK_URL.name)
+            if config_rules.events_enabled(configuration) and url:
+                self.subscribe(instance_id, url)
 
     def configuration_entries(self, instance_id: int) -> list[tuple[int, str, str]]:
         with self.transaction() as db:
@@ -193,10 +215,17 @@ class Store(DeliveryRows):
                 (row["id"],),
             )
         }
-        return cls._from_row(row, configuration)
+        subscription = db.execute(
+            "SELECT id FROM subscriptions WHERE instance_id = ?", (row["id"],)
+        ).fetchone()
+        return cls._from_row(row, configuration, subscription["id"] if subscription else None)
 
     @staticmethod
-    def _from_row(row: sqlite3.Row, configuration: dict[str, str]) -> InstanceRecord:
+    def _from_row(
+        row: sqlite3.Row, configuration: dict[str, str], subscription_id: int | None
+    ) -> InstanceRecord:
+        if subscription_id is not None and config_rules.events_enabled(configuration):
+            configuration[config_rules.SUBSCRIPTION_KEY] = str(subscription_id)
         return InstanceRecord(
             id=row["id"],
             account_id=row["account_id"],

@@ -36,6 +36,11 @@ CONTROL_ENDPOINTS = [
 ]
 
 
+def queued_where(callback_url: str) -> dict[str, str]:
+    """The `where` of the queued deliveries of one callback (devportal tips.md)."""
+    return {"where": f"channel='webhook' and status='queued' and config.url='{callback_url}'"}
+
+
 class EmulatorError(RuntimeError):
     """The emulator did not start, or a control call got an error status."""
 
@@ -150,13 +155,34 @@ class Emulator(ServerProcess):
         return self.control("POST", f"/instances/{instance_id}/hide-company").json()
 
     def token_refresh(self, times: int = 1) -> dict[int, dict]:
-        """Run the platform's token refresh `times` times (the fifth failure in a row
-        disables an instance); the last run's outcome per instance id."""
+        """Run `times` token refresh episodes (one of a revoked instance locks and
+        disables it); the last run's outcome per instance id."""
         outcomes: dict[int, dict] = {}
         for _ in range(times):
             summary = self.control("POST", "/token-refresh").json()
             outcomes = {entry["id"]: entry for entry in summary["instances"]}
         return outcomes
+
+    def queued(self, callback_url: str, account: int = 0) -> list[dict]:
+        """The platform's queued deliveries for `callback_url` (first page)."""
+        answer = self.api(
+            "GET",
+            "/notifications/subscriptions/deliveries",
+            account=account,
+            params=queued_where(callback_url),
+        )
+        answer.raise_for_status()
+        return answer.json()
+
+    def events_of(self, instance_id: int | str, account: int = 0) -> list[dict]:
+        """The instance's event history (first page), oldest first."""
+        answer = self.api("GET", f"/instances/{instance_id}/events", account=account)
+        answer.raise_for_status()
+        return answer.json()
+
+    def set_failure_policy(self, policy: str, account: int = 0) -> None:
+        body = {"notification.webhook.failure.policy": policy}
+        self.api("PATCH", "/accounts/settings", account=account, json=body).raise_for_status()
 
     def instance_tokens(self) -> list[str]:
         """Every instance token the emulator issued, deleted instances' included."""

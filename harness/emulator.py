@@ -108,5 +108,9 @@ def calls(emu: Emulator) -> list[tuple[str, str]]:
     return [(r["method"], r["path"].split("/elements/api-v2", 1)[-1]) for r in emu.requests()]
 
 
+# The provider's one list of queued event deliveries per command (a refresh's second call).
+QUEUED_LIST = ("GET", "/notifications/subscriptions/deliveries")
+
+
 def writes(emu: Emulator) -> list[tuple[str, str]]:
     return [c for c in calls(emu) if c[0] != "GET"]

@@ -37,6 +37,12 @@ class Receiver(ServerProcess):
         response.raise_for_status()
         return response.json()
 
+    def processed(self) -> list[dict[str, Any]]:
+        """The notifications it processed, each eventId once, oldest first."""
+        response = self.http.get(self.base_url + "/processed", timeout=10)
+        response.raise_for_status()
+        return response.json()
+
     def clear(self) -> None:
         self.http.delete(self.base_url + "/deliveries", timeout=10).raise_for_status()
 

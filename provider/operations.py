@@ -42,6 +42,7 @@ class Diff:
     changes: bool
     replaces: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()  # compared fields that differ (unknown: not yet known)
+    redeliver: bool = False  # held-back events to deliver (no input changed for that)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,12 @@ def diff(session: Session, olds: dict[str, Any], news: dict[str, Any]) -> Diff:
     spec = spec_of(news)
     result = plan(spec, olds, key)
     _say_health(session, olds, spec, result)
-    return Diff(changes=result.has_changes, replaces=result.replaces, changed=result.changed)
+    return Diff(
+        changes=result.has_changes,
+        replaces=result.replaces,
+        changed=result.changed,
+        redeliver=result.redeliver,
+    )
 
 
 def _say_health(session: Session, olds: dict[str, Any], spec: InstanceSpec, todo: Plan) -> None:
@@ -97,6 +103,10 @@ def _say_health(session: Session, olds: dict[str, Any], spec: InstanceSpec, todo
         session.warn(health.authorization_lost(instance_id, spec.ownership_tag))
     elif todo.enable is True and not todo.replaces:
         session.warn(health.found_disabled(instance_id))
+    elif todo.redeliver and not todo.replaces:
+        held = health.held_events(olds.get("health"))
+        assert held is not None  # redeliver says so
+        session.warn(health.events_held_back(instance_id, spec.callback_url, held))
 
 
 # --- create ---------------------------------------------------------------------
@@ -192,12 +202,20 @@ def read(session: Session, instance_id: str, props: dict[str, Any]) -> Applied |
         session.warn(ownership.let_go(instance_id, owner, mine))
         return None
     extra_keys = list((props.get("extra_configuration") or {}).keys())
-    outputs = instance_outputs(instance, ownership_tag=mine, extra_keys=extra_keys, prior=props)
+    # Held-back events matter only while the instance otherwise works: one list of the
+    # queued deliveries per run, taken at the first such instance.
+    working = instance.get("valid") is not False and not instance.get("disabled")
+    events = session.event_flow(instance) if working else None
+    outputs = instance_outputs(
+        instance, ownership_tag=mine, extra_keys=extra_keys, prior=props, events=events
+    )
     # The log of `pulumi refresh` (the nightly drift job's) names what broke and the fix.
     if not outputs["valid"]:
         session.warn(health.authorization_lost(instance_id, mine))
     elif outputs["disabled"] and props.get("disabled") is False:
         session.warn(health.found_disabled(instance_id))
+    elif events is not None and events.held:
+        session.warn(health.events_held_back(instance_id, outputs.get("callback_url"), events))
     return Applied(instance_id, outputs)
 
 
@@ -233,9 +251,23 @@ def update(
             patched, sent = applied, {}  # the instance as it is now: nothing to merge
         instance = after_patch(instance, patched, sent)
     instance = _set_enabled(session, instance_id, instance, todo.enable)
+    if todo.redeliver:
+        _redeliver(session, instance_id, spec.callback_url or "")
     if todo.writes:
         session.forget(instance_id)
     return spec_outputs(spec, instance, prior=_known(session, spec, olds))
+
+
+def _redeliver(session: Session, instance_id: str, callback: str) -> None:
+    """One PUT: the platform reactivates the subscription and delivers what it queued
+    for `callback`. A callback that still fails is an error that says so."""
+    sent = session.client().redeliver(callback)
+    delivered = sum(1 for d in sent if d.get("status") in ("delivered", "notified"))
+    if delivered < len(sent):
+        raise ProvisioningError(
+            health.callback_still_fails(instance_id, callback, delivered, len(sent) - delivered)
+        )
+    session.warn(health.redelivered(instance_id, callback, delivered))
 
 
 def _applied_by_lost_attempt(

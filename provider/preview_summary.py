@@ -72,6 +72,10 @@ def health_note(step: dict) -> str | None:
         return health.authorization_lost(instance, old.get("ownership_tag"))
     if old.get("health") == health.DISABLED and new.get("enabled") is not False:
         return health.found_disabled(instance)
+    held = health.held_events(old.get("health"))
+    if held is not None and new.get("events_enabled") is not False:
+        callback = new.get("callback_url") or old.get("callback_url")
+        return health.events_held_back(instance, callback, held)
     return None
 
 

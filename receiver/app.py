@@ -13,6 +13,14 @@ Every answer carries ``X-Signature-Verified: true|false``, which is how the
 emulator's dashboard learns whether the receiver accepted the signature.
 ``GET /deliveries`` lists the last ``keep`` deliveries, oldest first;
 ``DELETE /deliveries`` forgets them.
+
+The platform delivers at least once: a retry, or a redelivery of queued events,
+sends the same ``message.eventId`` again. A verified notification is processed
+once per ``eventId`` (``Processed``); a repeat is answered 200 (so the platform
+stops sending it) with ``"duplicate": true`` and not processed again.
+``GET /processed`` lists what was processed, oldest first. A team's own receiver
+follows the same order: verify, skip a seen eventId, process, then answer 2xx; and
+keeps its seen ids where its processing commits (this one keeps them in memory).
 """
 
 from __future__ import annotations
@@ -54,6 +62,46 @@ class Delivery:
     error: str | None
     instance_id: int | None = None
     events: list[dict[str, str]] = field(default_factory=list)
+    event_id: str | None = None  # message.eventId
+    duplicate: bool = False  # an eventId already processed: acknowledged, not processed
+
+
+@dataclass
+class ProcessedEvent:
+    """One notification processed: the first delivery of its eventId."""
+
+    event_id: str | None
+    instance_id: int
+    delivery_id: str | None
+    processed_at: float
+    events: list[dict[str, str]]
+
+
+class Processed:
+    """Each eventId processed once: the check and the record are one step, so two
+    concurrent deliveries of the same event cannot both be processed."""
+
+    def __init__(self, remember: int = 100_000):
+        self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._entries: collections.deque[ProcessedEvent] = collections.deque(maxlen=remember)
+        self._remember = remember
+        self._lock = threading.Lock()
+
+    def first_time(self, entry: ProcessedEvent) -> bool:
+        """Records `entry` unless its eventId was processed already; whether it was new."""
+        with self._lock:
+            if entry.event_id is not None:
+                if entry.event_id in self._seen:
+                    return False
+                self._seen[entry.event_id] = None
+                if len(self._seen) > self._remember:
+                    self._seen.popitem(last=False)
+            self._entries.append(entry)
+            return True
+
+    def listing(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [asdict(entry) for entry in self._entries]
 
 
 class DeliveryLog:
@@ -84,8 +132,14 @@ def create_app(
         raise ValueError("the receiver needs at least one signature key")
     keys = list(keys)
     log = DeliveryLog(keep)
+    processed = Processed()
     app = FastAPI(title="QuickBooks events receiver (reference)")
     app.state.deliveries = log
+    app.state.processed = processed
+
+    @app.get("/processed")
+    def processed_events() -> list[dict[str, Any]]:
+        return processed.listing()
 
     @app.get("/deliveries")
     def deliveries() -> list[dict[str, Any]]:
@@ -128,6 +182,7 @@ def create_app(
             delivery.status, delivery.error = 400, str(exc)
         else:
             delivery.instance_id = notification.instance_id
+            delivery.event_id = notification.event_id
             delivery.events = [
                 {
                     "objectType": event.object_type,
@@ -136,6 +191,14 @@ def create_app(
                 }
                 for event in notification.events
             ]
+            entry = ProcessedEvent(
+                notification.event_id,
+                notification.instance_id,
+                delivery.delivery_id,
+                time.time(),
+                delivery.events,
+            )
+            delivery.duplicate = not processed.first_time(entry)
         log.add(delivery)
         if on_delivery is not None:
             on_delivery(delivery)
@@ -144,6 +207,7 @@ def create_app(
             body["error"] = delivery.error
         else:
             body["events"] = len(delivery.events)
+            body["duplicate"] = delivery.duplicate
         return JSONResponse(
             body,
             status_code=delivery.status,
@@ -165,7 +229,9 @@ def describe(delivery: Delivery, key_count: int) -> str:
         f"{e['objectType']} {e['eventType']} {e['objectId']}" for e in delivery.events
     )
     count = len(delivery.events)
+    if delivery.duplicate:
+        return f"{what} signature verified ({key}), event {delivery.event_id} already processed"
     return (
         f"{what} signature verified ({key}), instance {delivery.instance_id}, "
-        f"{count} event{'s' if count != 1 else ''}: {events}"
+        f"event {delivery.event_id or '-'}, {count} event{'s' if count != 1 else ''}: {events}"
     )

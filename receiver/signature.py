@@ -78,6 +78,9 @@ class Notification:
     events: tuple[Event, ...]
     raw: dict[str, Any] = field(default_factory=dict)  # the vendor's own payload, as sent
     delivery_id: str | None = None  # the Elements-Webhook-Id header; the same on retries
+    # message.eventId: unique per notification, the same on every retry and redelivery
+    # (the platform delivers at least once): what a receiver deduplicates by.
+    event_id: str | None = None
 
 
 def sign(key: Key, raw_body: bytes) -> str:
@@ -146,11 +149,15 @@ def parse_notification(raw_body: bytes, delivery_id: str | None = None) -> Notif
     if not isinstance(events, list):
         raise NotificationError("message.events must be a list")
     raw = message.get("raw")
+    event_id = message.get("eventId")
+    if event_id is not None and (not isinstance(event_id, str | int) or event_id == ""):
+        raise NotificationError("message.eventId must be a non-empty string")
     return Notification(
         instance_id=instance_id,
         events=tuple(_event(item, index) for index, item in enumerate(events)),
         raw=raw if isinstance(raw, dict) else {},
         delivery_id=delivery_id,
+        event_id=None if event_id is None else str(event_id),
     )
 
 

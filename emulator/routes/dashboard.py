@@ -56,7 +56,11 @@ def dashboard(ok: SignedIn, ctx: Ctx, sent: str | None = None, error: str | None
     elif error:
         notice, notice_ok = error, False
     html = dashboard_page(
-        ctx.store.all_instances(), ctx.events.listing(DELIVERIES_SHOWN), notice, notice_ok
+        ctx.store.all_instances(),
+        ctx.events.listing(DELIVERIES_SHOWN),
+        notice,
+        notice_ok,
+        ctx.notifications.subscription_notes(),
     )
     return HTMLResponse(html, headers=NO_STORE)
 
@@ -65,7 +69,11 @@ def dashboard(ok: SignedIn, ctx: Ctx, sent: str | None = None, error: str | None
 def live(ok: SignedIn, ctx: Ctx):
     if not ok:
         return HTMLResponse("", status_code=401)
-    html = live_section(ctx.store.all_instances(), ctx.events.listing(DELIVERIES_SHOWN))
+    html = live_section(
+        ctx.store.all_instances(),
+        ctx.events.listing(DELIVERIES_SHOWN),
+        ctx.notifications.subscription_notes(),
+    )
     return HTMLResponse(html, headers=NO_STORE)
 
 

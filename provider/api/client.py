@@ -47,6 +47,9 @@ NEXT_PAGE_HEADER = "Elements-Next-Page-Token"
 QUICKBOOKS_INSTANCES = f"/elements/{ELEMENT_KEY}/instances"
 PAGE_SIZE = 200
 LIST_OPERATION = "list instances of the organization"
+DELIVERIES_PATH = "/notifications/subscriptions/deliveries"
+QUEUED_WHERE = "channel='webhook' and status='queued'"  # devportal, event-management/tips.md
+DELIVERIES_PAGE_SIZE = 200
 CONNECT_TIMEOUT_SECONDS = 5.0
 # The OAuth calls of the QuickBooks element, under the base URL.
 OAUTH_PATH = "/elements/quickbooks/oauth"
@@ -184,25 +187,8 @@ class CloudElementsClient:
         never taken for the whole. Calls: ceil(QuickBooks instances / PAGE_SIZE), at
         least one."""
         query: dict[str, str] = {**(filters or {}), "pageSize": str(PAGE_SIZE)}
-        found: list[dict[str, Any]] = []
-        seen_tokens: set[str] = set()
-        while True:
-            try:
-                page, headers = self._call(
-                    "GET", QUICKBOOKS_INSTANCES, operation, params=query, with_headers=True
-                )
-            except InstanceNotFound:
-                return found  # the platform answers "no instances" with a 404
-            if not isinstance(page, list):
-                raise ApiError(operation, "the answer is not a list of instances")
-            found += [i for i in page if isinstance(i, dict) and is_quickbooks(i)]
-            token = headers.get(NEXT_PAGE_HEADER)
-            if not token:
-                return found
-            if token in seen_tokens:  # a platform that loops would never end the list
-                raise ApiError(operation, "the platform sent the same next-page token twice")
-            seen_tokens.add(token)
-            query = {**query, "nextPage": token}
+        page = self._every_page(QUICKBOOKS_INSTANCES, operation, query, "instances")
+        return [i for i in page if is_quickbooks(i)]
 
     def create_instance(self, body: dict[str, Any], owner: str) -> dict[str, Any]:
         # Before it has an id, an instance is known by its name and ownership tag.
@@ -222,6 +208,53 @@ class CloudElementsClient:
         retried like any other write that repeating cannot harm."""
         method, verb = ("PUT", "enable") if enabled else ("DELETE", "disable")
         self._call(method, f"/instances/{instance_id}/enabled", f"{verb} instance {instance_id}")
+
+    # --- events held back (core/health.py: EventFlow) ---------------------------
+
+    def queued_deliveries(self) -> list[dict[str, Any]]:
+        """Every queued webhook delivery of the organization, all pages followed (each
+        page is one counted call)."""
+        params = {"where": QUEUED_WHERE, "pageSize": str(DELIVERIES_PAGE_SIZE)}
+        return self._every_page(
+            DELIVERIES_PATH, "list queued event deliveries", params, "deliveries"
+        )
+
+    def _every_page(
+        self, path: str, operation: str, query: dict[str, str], what: str
+    ) -> list[dict[str, Any]]:
+        """Every entry of a paged list: follows `nextPage` until an answer carries no
+        `Elements-Next-Page-Token` (one counted call per page). A page that fails fails
+        the list: a partial list is never taken for the whole."""
+        found: list[dict[str, Any]] = []
+        seen_tokens: set[str] = set()
+        while True:
+            try:
+                page, headers = self._call("GET", path, operation, params=query, with_headers=True)
+            except InstanceNotFound:
+                return found  # the platform answers an empty list with a 404
+            if not isinstance(page, list):
+                raise ApiError(operation, f"the answer is not a list of {what}")
+            found += [entry for entry in page if isinstance(entry, dict)]
+            token = headers.get(NEXT_PAGE_HEADER)
+            if not token:
+                return found
+            if token in seen_tokens:  # a platform that loops would never end the list
+                raise ApiError(operation, "the platform sent the same next-page token twice")
+            seen_tokens.add(token)
+            query = {**query, "nextPage": token}
+
+    def redeliver(self, callback_url: str) -> list[dict[str, Any]]:
+        """Reactivates the subscriptions of `callback_url` and delivers their queued
+        events (one PUT; repeating it sends only what is still queued, and every event
+        keeps its eventId, so a retry is safe); the deliveries it sent, as answered."""
+        where = f"{QUEUED_WHERE} and config.url='{callback_url}'"
+        answer = self._call(
+            "PUT",
+            DELIVERIES_PATH,
+            f"redeliver queued events to {callback_url}",
+            params={"where": where},
+        )
+        return [d for d in answer or [] if isinstance(d, dict)]
 
     # --- the OAuth consent (python -m provider.onboard) ---------------------------
 

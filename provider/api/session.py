@@ -14,11 +14,20 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..core.catalog import KEY_REALM, element_of, is_quickbooks
+from ..core.catalog import (
+    KEY_EVENT_CALLBACK,
+    KEY_EVENTS_ENABLED,
+    KEY_REALM,
+    KEY_SUBSCRIPTION,
+    element_of,
+    is_quickbooks,
+)
 from ..core.declaration import SpecBase as InstanceSpec
+from ..core.health import EventFlow
 from ..core.ownership import not_quickbooks
 from ..errors import InstanceNotFound, ProvisioningError
 from . import settings as s
+from .event_queue import EventQueue
 from .inventory import Inventory
 from .settings import ProviderSettings
 
@@ -44,6 +53,7 @@ class Session:
         self._said: set[str] = set()
         self._client: CloudElementsClient | None = None
         self._inventory: Inventory | None = None
+        self._event_queue: EventQueue | None = None
         self._claims: dict[str, str] = {}  # QuickBooks company -> the resource declaring it
         self._lock = threading.Lock()
 
@@ -83,6 +93,19 @@ class Session:
             if self._inventory is None:
                 self._inventory = Inventory(client.list_instances)
             return self._inventory
+
+    def event_flow(self, instance: dict[str, Any]) -> EventFlow | None:
+        """What the platform holds back of the instance's events (None: events off), from
+        the one list of queued deliveries per process."""
+        config = instance.get("configuration") or {}
+        if str(config.get(KEY_EVENTS_ENABLED, instance.get("eventsEnabled"))).lower() != "true":
+            return None
+        client = self.client()
+        with self._lock:
+            if self._event_queue is None:
+                self._event_queue = EventQueue(client.queued_deliveries)
+            queue = self._event_queue
+        return queue.flow(config.get(KEY_SUBSCRIPTION), config.get(KEY_EVENT_CALLBACK))
 
     def forget(self, instance_id: str, *, gone: bool = False) -> None:
         self.inventory().forget(instance_id, gone=gone)

@@ -51,6 +51,8 @@ KEY_SCOPE = "scope"
 # The company an instance is bound to (devportal quickbooksonline/authenticate.md,
 # token-based provisioning); the grant's `providerData` calls it `realmId`.
 KEY_REALM = "quickbooks.realm.id"
+# Set by the platform: the id of the instance's webhook subscription (read-only).
+KEY_SUBSCRIPTION = "event_notification_subscription_id"
 
 OAUTH2_SCOPE = "com.intuit.quickbooks.accounting"
 

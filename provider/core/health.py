@@ -1,12 +1,17 @@
 """Connection health: whether an instance can deliver events, and what fixes it.
 
-Three things stop a QuickBooks instance's events, and the platform says so only
+Four things stop a QuickBooks instance's events. The platform says three of them
 through the instance's `valid` and `disabled` flags:
-- the company disconnected the app, or the refresh token expired: refreshes fail,
-  the instance turns `valid: false`; after five failures it is also disabled;
+- the company disconnected the app, or the refresh token expired: one refresh
+  episode (5 attempts 10 s apart) fails, the instance turns `valid: false` and,
+  after the fifth attempt, disabled;
 - another instance of the organization was authorized for the same company:
   QuickBooks keeps one authorized instance per company and wipes the older one;
 - someone disabled it.
+The fourth only through the queued deliveries of its webhook subscription: its
+callback failed through all 9 retries (about 73 hours), so the subscription was
+deactivated and every later event is queued instead of pushed (or the account's
+failure policy is `queue`).
 Health is part of the desired state: `enabled` is an input, and a lost
 authorization is drift whose fix needs a person (a new consent). These functions
 say what happened and which commands fix it; they make no call.
@@ -14,7 +19,9 @@ say what happened and which commands fix it; they make no call.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from .catalog import KEY_REALM
@@ -24,12 +31,97 @@ from .tags import is_ownership_tag, parts_of
 OK = "ok"
 DISABLED = "disabled"
 AUTHORIZATION_LOST = "authorization lost"
+HEALTH_DOC = (
+    "`ok` \\| `disabled` \\| `authorization lost` \\| `events deactivated (N queued)` "
+    "\\| `events queued (N)`"
+)
 
 
-def health_of(valid: bool, disabled: bool) -> str:
+@dataclass(frozen=True)
+class EventFlow:
+    """What the platform holds back of an instance's events: how many deliveries are
+    queued for it, and whether its subscription is deactivated."""
+
+    queued: int = 0
+    deactivated: bool = False
+
+    @property
+    def held(self) -> bool:
+        return self.deactivated or self.queued > 0
+
+
+def health_of(valid: bool, disabled: bool, events: EventFlow | None = None) -> str:
     if not valid:
         return AUTHORIZATION_LOST
-    return DISABLED if disabled else OK
+    if disabled:
+        return DISABLED
+    if events is not None and events.deactivated:
+        return f"events deactivated ({events.queued} queued)"
+    if events is not None and events.queued:
+        return f"events queued ({events.queued})"
+    return OK
+
+
+_HELD = re.compile(r"^events (deactivated|queued) \((\d+)(?: queued)?\)$")
+
+
+def held_events(health: str | None) -> EventFlow | None:
+    """The EventFlow a `health` output says, when it says events are held back."""
+    match = _HELD.match(health or "")
+    if match is None:
+        return None
+    return EventFlow(int(match[2]), match[1] == "deactivated")
+
+
+def events_held_back(instance_id: str, callback: str | None, events: EventFlow) -> str:
+    """Why the instance's events stopped though it is valid and enabled, and the fix."""
+    said = events_deactivated if events.deactivated else events_queued
+    return said(instance_id, callback or "its callback URL", events.queued)
+
+
+def events_deactivated(instance_id: str, callback: str, queued: int) -> str:
+    return _held_back(
+        instance_id,
+        callback,
+        f"events deactivated ({queued} queued)",
+        f"every push to {callback} failed through the platform's 9 retries (the last "
+        "about 73 hours after the first failure), so the platform deactivated the "
+        "instance's event subscription and queues every later event instead of pushing it",
+    )
+
+
+def events_queued(instance_id: str, callback: str, queued: int) -> str:
+    return _held_back(
+        instance_id,
+        callback,
+        f"events queued ({queued})",
+        f"the account's failure policy is `queue`: a push to {callback} that failed was "
+        "queued, not retried",
+    )
+
+
+def _held_back(instance_id: str, callback: str, state: str, why: str) -> str:
+    return (
+        f"instance {instance_id}: {state}: {why}. Fix: make {callback} answer 2xx, then "
+        "run `pulumi up`: it reactivates the subscription and delivers the queued events "
+        "(one call). Each keeps its eventId: a receiver that skips the eventIds it already "
+        "processed loses nothing and does nothing twice."
+    )
+
+
+def redelivered(instance_id: str, callback: str, count: int) -> str:
+    return (
+        f"instance {instance_id}: event subscription reactivated and {count} queued "
+        f"events delivered to {callback} (one call)"
+    )
+
+
+def callback_still_fails(instance_id: str, callback: str, delivered: int, queued: int) -> str:
+    return (
+        f"instance {instance_id}: {callback} still fails: {delivered} queued events "
+        f"delivered, {queued} still queued and the subscription deactivated again; "
+        f"nothing else was changed. Make {callback} answer 2xx, then run `pulumi up` again."
+    )
 
 
 def _stack_and_key(ownership_tag: str | None) -> tuple[str, str]:
@@ -174,4 +266,8 @@ MESSAGES = (
     taking_over_company("<realm>", SAMPLE_INSTANCE, "create instance '<name>'"),
     same_company_twice("<realm>", "<key>", "<other key>"),
     company_unknown("<realm>", [SAMPLE_INSTANCE], "create instance '<name>'"),
+    events_deactivated("<id>", "<callback>", "<N>"),  # type: ignore[arg-type]
+    events_queued("<id>", "<callback>", "<N>"),  # type: ignore[arg-type]
+    redelivered("<id>", "<callback>", "<N>"),  # type: ignore[arg-type]
+    callback_still_fails("<id>", "<callback>", "<N>", "<M>"),  # type: ignore[arg-type]
 )

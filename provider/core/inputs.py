@@ -23,6 +23,7 @@ from .catalog import (
 from .codecs import BOOL, INT, TEXT, pipe_list
 from .declaration import REQUIRED, Config, Explicit, Input, Output, ProviderOnly, Schema, TopLevel
 from .grants import Grant
+from .health import HEALTH_DOC
 from .values import (
     AdoptFrom,
     AdoptId,
@@ -271,7 +272,7 @@ SCHEMA = Schema(
     trailing=(
         Output("valid", "bool", "the platform's verdict on the connection"),
         Output("disabled", "bool", "disabled instances answer 403"),
-        Output("health", "string", "`ok` \\| `disabled` \\| `authorization lost`"),
+        Output("health", "string", HEALTH_DOC),
         Output("created_date", "string", "when the platform created it"),
         Output("configuration", "map", "every non-secret configuration value"),
         Output(

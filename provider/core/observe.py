@@ -12,7 +12,7 @@ from typing import Any
 from .catalog import ELEMENT_KEY, KEY_REALM, MASK, SECRET_KEYS, is_platform_key
 from .declaration import Schema
 from .declaration import SpecBase as InstanceSpec
-from .health import health_of
+from .health import EventFlow, health_of
 from .inputs import SCHEMA
 from .plan import event_configuration
 from .tags import stack_tag_of
@@ -25,13 +25,15 @@ def instance_outputs(
     extra_keys: list[str],
     prior: dict[str, Any],
     schema: Schema = SCHEMA,
+    events: EventFlow | None = None,
 ) -> dict[str, Any]:
     """Maps an instance as the API shows it to outputs.
 
     `extra_keys` are the `extra_configuration` keys this resource manages (only
     they are observed, so platform-set keys are not mistaken for drift); `prior`
     supplies what the API cannot show (token, fingerprints) and values the API
-    withheld (a configuration missing from a PATCH response).
+    withheld (a configuration missing from a PATCH response); `events` what the
+    platform holds back of its events (the queued deliveries), when that was read.
     """
     stack_tag = stack_tag_of(ownership_tag) if ownership_tag else None
     config = {
@@ -56,7 +58,7 @@ def instance_outputs(
         "valid": valid,
         "disabled": disabled,
         "enabled": not disabled,
-        "health": health_of(valid, disabled),
+        "health": health_of(valid, disabled, events),
         "created_date": instance.get("createdDate") or prior.get("created_date"),
         "configuration": dict(sorted(config.items())),
     }

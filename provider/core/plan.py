@@ -20,6 +20,7 @@ from .catalog import (
 )
 from .declaration import SpecBase as InstanceSpec
 from .grants import OAuth2Grant
+from .health import held_events
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,13 @@ class Plan:
     patch: dict[str, Any] = field(default_factory=dict)
     # The instance's own enable (True) or disable (False) call, after the PATCH; None: none.
     enable: bool | None = None
+    # The platform holds back this instance's events (health `events deactivated (N
+    # queued)`): one PUT of the queued deliveries reactivates and delivers them.
+    redeliver: bool = False
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changed)
+        return bool(self.changed) or self.redeliver
 
     @property
     def authorization_lost(self) -> bool:
@@ -41,7 +45,7 @@ class Plan:
 
     @property
     def writes(self) -> bool:
-        return bool(self.patch) or self.enable is not None
+        return bool(self.patch) or self.enable is not None or self.redeliver
 
 
 def desired_view(spec: InstanceSpec, fingerprint_key: str) -> dict[str, Any]:
@@ -146,7 +150,15 @@ def plan(spec: InstanceSpec, old: dict[str, Any], fingerprint_key: str) -> Plan:
         replaces=replaces,
         patch=patch_body(spec, changed, old),
         enable=enable_call(spec, changed),
+        redeliver=redelivery(spec, old),
     )
+
+
+def redelivery(spec: InstanceSpec, old: dict[str, Any]) -> bool:
+    """Events held back are drift of a spec that wants them delivered: events on, to a
+    callback (the redelivery goes to the declared one)."""
+    wanted = bool(getattr(spec, "events_enabled", False) and getattr(spec, "callback_url", None))
+    return wanted and held_events(old.get("health")) is not None
 
 
 def enable_call(spec: InstanceSpec, changed: tuple[str, ...]) -> bool | None:

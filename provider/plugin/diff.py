@@ -76,4 +76,7 @@ def detailed(result: Diff, olds: dict[str, Any], news: dict[str, Any]) -> dict[s
             diffs[camel(name)] = PropertyDiff(PropertyDiffKind.UPDATE, True)
         else:
             diffs[camel(field)] = PropertyDiff(_kind(old, new, replace), False)
+    if result.redeliver and not diffs:
+        # Held-back events change no input: shown on the one that wants them delivered.
+        diffs[camel("events_enabled")] = PropertyDiff(PropertyDiffKind.UPDATE, False)
     return diffs

@@ -69,7 +69,7 @@ export interface GetInstanceResult {
      */
     readonly extraConfiguration?: {[key: string]: string};
     /**
-     * `ok` \| `disabled` \| `authorization lost`.
+     * `ok` \| `disabled` \| `authorization lost` \| `events deactivated (N queued)` \| `events queued (N)`.
      */
     readonly health?: string;
     /**

@@ -87,7 +87,7 @@ export class Instance extends pulumi.CustomResource {
      */
     declare public readonly extraConfiguration: pulumi.Output<{[key: string]: string} | undefined>;
     /**
-     * `ok` \| `disabled` \| `authorization lost`.
+     * `ok` \| `disabled` \| `authorization lost` \| `events deactivated (N queued)` \| `events queued (N)`.
      */
     declare public /*out*/ readonly health: pulumi.Output<string | undefined>;
     /**

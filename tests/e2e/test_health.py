@@ -9,6 +9,8 @@ reference receiver proves that events stop and flow again.
 from __future__ import annotations
 
 import re
+import time
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -104,13 +106,18 @@ def test_a_broken_connection_is_drift_with_its_fix_and_is_mended_in_place(
     lost = health.authorization_lost(instance_id, owner).replace(ONBOARD_COMMAND, command)
     assert f"{command} --stack health --instance books" in lost
 
-    # 1. The company disconnects the app; the platform's next token refresh fails.
+    # 1. The company disconnects the app. One token refresh episode of the platform
+    # (5 attempts 10 s apart) fails: the instance is invalid *and* disabled.
     emu.revoke(instance_id)
-    emu.token_refresh()
-    drift = stack.refresh("--expect-no-changes", check=False)
-    assert drift.returncode != 0 and said(drift, lost)
-    stack.refresh()  # records it (whatever the failed check kept)
+    outcome = emu.token_refresh()[int(instance_id)]
+    assert (outcome["attempts"], outcome["valid"], outcome["disabled"]) == (5, False, True)
+    assert refused_event(emu, instance_id) == 400  # no delivery
+    refreshed = stack.refresh("--expect-no-changes", "--diff", check=False)  # and records
+    assert refreshed.returncode != 0 and said(refreshed, lost)
+    assert re.search(r"~ enabled *: true => false", text(refreshed))
+    assert text(refreshed).count("warning: instance") == 1  # read and diff: said once
     assert state_of(stack)["health"] == "authorization lost"
+    assert (state_of(stack)["enabled"], state_of(stack)["disabled"]) == (False, True)
     assert said(stack.preview("--diff"), lost)
     emu.clear_requests()
     refused = stack.up(check=False)
@@ -120,24 +127,7 @@ def test_a_broken_connection_is_drift_with_its_fix_and_is_mended_in_place(
     )
     assert writes(emu) == []
 
-    onboard_over_http(
-        stack, realm, "--instance", "books", onboard=onboard
-    )  # a new consent, over HTTP
-    emu.clear_requests()
-    stack.up()
-    assert writes(emu) == [("PATCH", f"/instances/{instance_id}")]
-    live = emu.api("GET", f"/instances/{instance_id}").json()
-    assert live["valid"] is True and stack.outputs()["books"]["instance_id"] == instance_id
-    assert delivered(emu, receiver, instance_id)["verified"]
-
-    # 2. Revoked again, and five failed refreshes: the platform disables it too.
-    emu.revoke(instance_id)
-    emu.token_refresh(times=5)
-    assert refused_event(emu, instance_id) == 400  # no delivery
-    refreshed = stack.refresh("--diff")
-    assert re.search(r"~ enabled *: true => false", text(refreshed)) and said(refreshed, lost)
-    assert text(refreshed).count("warning: instance") == 1  # read and diff: said once
-    assert (state_of(stack)["enabled"], state_of(stack)["disabled"]) == (False, True)
+    # A new consent, over HTTP; then one `up` is 1 PATCH + 1 enable.
     onboard_over_http(stack, realm, "--instance", "books", onboard=onboard)
     emu.clear_requests()
     stack.up()
@@ -145,6 +135,8 @@ def test_a_broken_connection_is_drift_with_its_fix_and_is_mended_in_place(
         ("PATCH", f"/instances/{instance_id}"),
         ("PUT", f"/instances/{instance_id}/enabled"),
     ]
+    live = emu.api("GET", f"/instances/{instance_id}").json()
+    assert live["valid"] is True and stack.outputs()["books"]["instance_id"] == instance_id
     assert stack.outputs()["books"]["health"] == "ok"
     assert delivered(emu, receiver, instance_id)["verified"]
 
@@ -209,3 +201,49 @@ def test_a_company_bound_elsewhere_is_refused_before_any_write(tmp_path, emu):
         twice, health.same_company_twice(company, "books", "payroll")
     )
     assert calls(emu) == []
+
+
+def wait_queued(emu, delivery_id: str, timeout: float = 15.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while (status := emu.delivery(delivery_id))["status"] == "pending":
+        assert time.monotonic() < deadline, status
+        time.sleep(0.05)
+    return status
+
+
+@pytest.mark.parametrize("front_end", ["dynamic", "plugin"])
+def test_a_receiver_down_past_the_retries_loses_no_event(tmp_path, emu, front_end, program):
+    """The platform's timeline (devportal tips.md), scaled: 9 failed retries deactivate
+    the subscription, later events are queued; refresh names it, one `up` delivers
+    every queued event, and the receiver processes each eventId once."""
+    down = start_receiver([KEY])
+    port = urlsplit(down.base_url).port
+    callback = down.url("/outage")
+    stack = PulumiStack(tmp_path / "p", emu, new_app(), stack="outage", files=program)
+    stack.set_instance("books", name="Books", callback_url=callback, poller_resources=["vendors"])
+    stack.set_secret("quickbooks:instances.books.signature_key", KEY)
+    stack.grant("books")
+    stack.up()
+    instance_id = stack.outputs()["books"]["instance_id"]
+    down.stop()  # the receiver is down over a long weekend
+
+    first = emu.send_event(int(instance_id), "vendors", "UPDATED", "0")
+    assert wait_queued(emu, first) == {"deliveryId": first, "status": "queued", "attempts": 10}
+    later = [emu.send_event(int(instance_id), "vendors", "UPDATED", str(n)) for n in range(5)]
+    assert [emu.delivery(d)["status"] for d in later] == ["queued"] * 5  # never pushed
+    fix = health.events_deactivated(instance_id, callback, 6)
+    drift = stack.refresh("--expect-no-changes", check=False)  # fails, and records it
+    assert drift.returncode != 0 and said(drift, fix)
+    assert state_of(stack)["health"] == "events deactivated (6 queued)"
+
+    with start_receiver([KEY], port=port) as up_again:
+        emu.clear_requests()
+        done = stack.up()
+        assert writes(emu) == [("PUT", "/notifications/subscriptions/deliveries")]
+        assert said(done, health.redelivered(instance_id, callback, 6))
+        processed = [p["event_id"] for p in up_again.processed()]
+    assert len(processed) == len(set(processed)) == 6
+    history = emu.events_of(instance_id)
+    assert {e["id"] for e in history} == set(processed)
+    assert {e["status"] for e in history} == {"NOTIFIED"}
+    stack.refresh("--expect-no-changes")  # healthy again

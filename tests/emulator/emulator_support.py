@@ -101,6 +101,7 @@ class CallbackServer:
     def __init__(self, fail_first: int = 0):
         self.fail_first = fail_first
         self.received: list[tuple[dict[str, str], bytes]] = []
+        self.times: list[float] = []  # time.monotonic() of each POST
         self._lock = threading.Lock()
         server = self
 
@@ -109,6 +110,7 @@ class CallbackServer:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with server._lock:
                     server.received.append((dict(self.headers.items()), body))
+                    server.times.append(time.monotonic())
                     failing = len(server.received) <= server.fail_first
                 self.send_response(500 if failing else 200)
                 self.send_header("Content-Length", "0")
@@ -120,6 +122,11 @@ class CallbackServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/events"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def recover(self) -> None:
+        """From now on every POST gets a 200."""
+        with self._lock:
+            self.fail_first = len(self.received)
 
     def __enter__(self) -> CallbackServer:
         self._thread.start()

@@ -98,7 +98,9 @@ def test_wrong_secrets_with_an_element_token_are_401(emu):
 # -- revocation and the token refresh -------------------------------------------
 
 
-def test_revoke_then_one_refresh_loses_the_authorization(emu):
+def test_one_refresh_episode_of_a_revoked_instance_locks_and_disables_it(emu):
+    # SAP Open Connectors, "Automatic Disabling of Connector Instances after Failed
+    # Token Refresh": up to 5 attempts 10 s apart, then locked and disabled.
     created = create_instance(emu)
     healthy = create_instance(emu)
     answer = emu.revoke(created["id"])
@@ -106,24 +108,14 @@ def test_revoke_then_one_refresh_loses_the_authorization(emu):
     assert answer["valid"] is True and instance(emu, created["id"])["valid"] is True
 
     outcomes = emu.token_refresh()
-    assert outcomes[created["id"]]["result"] == "failed"
-    assert outcomes[created["id"]]["refreshFailures"] == 1
+    failed = outcomes[created["id"]]
+    assert (failed["result"], failed["attempts"], failed["refreshFailures"]) == ("failed", 5, 5)
+    assert failed["locked"] is True and failed["disabled"] is True
     assert outcomes[healthy["id"]]["result"] == "refreshed"
-    shown = instance(emu, created["id"])
-    assert shown["valid"] is False and shown["disabled"] is False
-    assert instance(emu, healthy["id"])["valid"] is True
-
-
-def test_the_fifth_failed_refresh_disables(emu):
-    created = create_instance(emu)
-    emu.revoke(created["id"])
-    for expected in range(1, 5):
-        outcome = emu.token_refresh()[created["id"]]
-        assert (outcome["refreshFailures"], outcome["disabled"]) == (expected, False)
-    fifth = emu.token_refresh()[created["id"]]
-    assert (fifth["result"], fifth["refreshFailures"], fifth["disabled"]) == ("failed", 5, True)
+    assert outcomes[healthy["id"]]["attempts"] == 1
     shown = instance(emu, created["id"])
     assert shown["valid"] is False and shown["disabled"] is True
+    assert instance(emu, healthy["id"])["valid"] is True
     # A disabled instance is not refreshed any more.
     assert emu.token_refresh()[created["id"]]["result"] == "skipped"
 
@@ -131,8 +123,7 @@ def test_the_fifth_failed_refresh_disables(emu):
 def test_reauthorization_heals_but_does_not_enable(emu):
     created = create_instance(emu)
     emu.revoke(created["id"])
-    for _ in range(5):
-        emu.token_refresh()
+    emu.token_refresh()
     response = reauthorize(emu, created)
     assert response.status_code == 200, response.text
     assert response.json()["valid"] is True and response.json()["disabled"] is True
@@ -145,16 +136,16 @@ def test_reauthorization_heals_but_does_not_enable(emu):
     assert instance(emu, created["id"])["valid"] is True
 
 
-def test_reauthorization_resets_the_failure_count(emu):
+def test_a_revoked_instance_revoked_again_after_recovery_gets_a_whole_new_episode(emu):
     created = create_instance(emu)
     emu.revoke(created["id"])
-    for _ in range(4):
-        emu.token_refresh()
+    emu.token_refresh()
     assert reauthorize(emu, created).status_code == 200
+    emu.api("PUT", f"/instances/{created['id']}/enabled")
     emu.revoke(created["id"])
     outcome = emu.token_refresh()[created["id"]]
-    # Counting starts again: one failure, not five.
-    assert (outcome["refreshFailures"], outcome["disabled"]) == (1, False)
+    # Counting starts again: 5 attempts in the new episode, not one.
+    assert (outcome["attempts"], outcome["disabled"]) == (5, True)
 
 
 def test_revoking_an_unknown_instance_is_404(emu):
@@ -220,8 +211,7 @@ def test_disabled_and_invalid_instances_get_no_test_events(emu):
         invalid = create_instance(emu, config=config)
         healthy = create_instance(emu, config=config)
         emu.api("DELETE", "/instances/enabled", headers=auth_with_element(emu, disabled["token"]))
-        emu.revoke(invalid["id"])
-        emu.token_refresh()
+        wipe(emu, invalid)
 
         refused = send_event(emu, disabled["id"])
         assert refused.status_code == 400 and "disabled" in refused.json()["message"]
@@ -232,6 +222,12 @@ def test_disabled_and_invalid_instances_get_no_test_events(emu):
         assert sent.status_code == 202
         assert wait_for_delivery(emu, sent.json()["deliveryId"])["status"] == "delivered"
     assert len(receiver.received) == 1
+
+
+def wipe(emu, created) -> None:
+    """Another instance authorized for the company: `created` is invalid, not disabled."""
+    realm = instance(emu, created["id"])["configuration"]["realmId"]
+    create_instance(emu, realm_id=realm)
 
 
 def test_a_put_without_a_grant_does_not_heal(emu):
@@ -249,8 +245,7 @@ def test_the_dashboard_says_why_an_instance_gets_no_events(emu):
     invalid = create_instance(emu, config=config)
     healthy = create_instance(emu, config=config)
     emu.api("DELETE", f"/instances/{disabled['id']}/enabled")
-    emu.revoke(invalid["id"])
-    emu.token_refresh()
+    wipe(emu, invalid)
     page = control(emu, "GET", "/dashboard/live").text
 
     def row(instance_id: int) -> str:

@@ -70,7 +70,7 @@ def test_without_db_state_is_not_kept():
         assert second.api("GET", "/instances").status_code == 404
 
 
-def test_a_delivery_cut_short_by_a_restart_ends_failed(tmp_path):
+def test_a_delivery_cut_short_by_a_restart_ends_queued(tmp_path):
     db = tmp_path / "emulator.sqlite"
     with CallbackServer(fail_first=100) as receiver:
         # Second-scale back-off: the delivery is still pending when the emulator stops.
@@ -85,10 +85,11 @@ def test_a_delivery_cut_short_by_a_restart_ends_failed(tmp_path):
                 "status": "pending",
                 "attempts": 1,
             }
+    # Queued, not lost: a PUT of the queued deliveries sends it again.
     with start_emulator(db=db) as second:
         assert second.delivery(delivery_id) == {
             "deliveryId": delivery_id,
-            "status": "failed",
+            "status": "queued",
             "attempts": 1,
         }
 

@@ -133,12 +133,12 @@ def test_send_a_test_event_and_watch_it_arrive_verified(emu, receiver, instances
     assert kept["verified"] and kept["events"][0]["objectType"] == "customers"
     delivered_png = screenshot(page, ARTIFACTS / "dashboard-verified.png")
 
-    # Another instance signs with a key the receiver does not hold: 401, retried, rejected.
+    # Another instance signs with a key the receiver does not hold: 401, retried, queued.
     page.locator(f'tr[data-instance-id="{instances["wrong"]}"] button.send-test').click()
     rejected_id = delivery_id_from_notice(page)
     rejected = page.locator(f'tr[data-delivery-id="{rejected_id}"]')
     # The live table refreshes itself (no reload) until the retries are spent.
-    expect(rejected.locator(".status")).to_have_text("failed", timeout=20_000)
+    expect(rejected.locator(".status")).to_have_text("queued", timeout=20_000)
     expect(rejected.locator(".verified")).to_have_text("rejected")
     expect(rejected.locator(".code")).to_have_text("401")
     expect(rejected.locator(".attempts")).to_have_text("10")

@@ -11,7 +11,7 @@ import pytest
 
 from emulator.activity import DEFAULT_REFRESH_MINUTES, ActivitySimulator
 from emulator.catalog import POLLER_RESOURCES
-from emulator.health import Health
+from emulator.health import REVOKED, Health
 from emulator.store import Store
 from harness.emulator import watched_emulator
 from tests.emulator.emulator_support import (
@@ -33,10 +33,12 @@ class Recorder:
     """Stands in for the dispatcher: records what would be delivered."""
 
     def __init__(self):
-        self.sent: list[tuple[int, str, str | None, dict, str]] = []
+        self.sent: list[tuple[int, str, dict, str]] = []
 
-    def deliver(self, instance_id, url, key, body, source="manual"):
-        self.sent.append((instance_id, url, key, body, source))
+    def deliver(self, instance_id, url, body, source="manual"):
+        # The dispatcher signs each push with the instance's key as stored then
+        # (tests/emulator/test_emulator_events.py checks the signature).
+        self.sent.append((instance_id, url, body, source))
         return f"d{len(self.sent)}"
 
 
@@ -74,7 +76,7 @@ def test_without_a_refresh_interval_the_default_applies():
     assert len(poller.poll_due(float(DEFAULT_REFRESH_MINUTES))) == 1
 
 
-def test_only_polled_resources_are_delivered_signed_with_the_instances_key():
+def test_only_polled_resources_are_delivered_to_the_instances_callback():
     store, recorder = Store(), Recorder()
     instance = stored_instance(
         store,
@@ -84,13 +86,8 @@ def test_only_polled_resources_are_delivered_signed_with_the_instances_key():
     for now in range(0, 10):
         poller.poll_due(float(now))
     types = Counter()
-    for instance_id, url, key, body, source in recorder.sent:
-        assert (instance_id, url, key, source) == (
-            instance,
-            "http://127.0.0.1:9/e",
-            KEY,
-            "activity",
-        )
+    for instance_id, url, body, source in recorder.sent:
+        assert (instance_id, url, source) == (instance, "http://127.0.0.1:9/e", "activity")
         assert 1 <= len(body["message"]["events"]) <= 10
         types.update(event["objectType"] for event in body["message"]["events"])
     assert set(types) == {"invoices", "customers"}
@@ -124,8 +121,8 @@ def test_an_instance_that_is_off_is_not_polled_and_starts_afresh_when_back(chang
     if change == "disabled":
         store.update_instance(instance, disabled=True)
     elif change == "authorization-lost":
-        health.revoke(instance)
-        health.refresh_all()  # the first failed refresh: valid false
+        # The first failed refresh of an episode: valid false (not yet disabled).
+        store.set_health(instance, valid=False, auth_lost=REVOKED, refresh_failures=1)
     else:
         record = store.get_instance(instance)
         store.write_configuration(
@@ -215,7 +212,7 @@ def test_off_disabled_and_unsigned_instances(emu, receiver):
     disabled = events_instance(emu, receiver, "/disabled", "invoices", minutes=1)
     assert emu.api("DELETE", f"/instances/{disabled}/enabled").status_code == 200
     unsigned = events_instance(emu, receiver, "/unsigned", "invoices", minutes=1)
-    # The unsigned instance's first poll is rejected (401) and retried 9 times.
+    # The unsigned instance's first poll is rejected (401) and retried 9 times (4 s).
     receiver.wait_for(lambda d: d["path"] == "/unsigned", count=10, timeout=15)
     time.sleep(4 * SECONDS_PER_MINUTE)  # several more polling intervals for the other two
     paths = {d["path"] for d in receiver.deliveries()}
@@ -224,8 +221,13 @@ def test_off_disabled_and_unsigned_instances(emu, receiver):
         assert deliveries_of(emu, instance_id) == []
     rejected = [d for d in receiver.deliveries() if d["path"] == "/unsigned"]
     assert all(not d["verified"] and d["status"] == 401 for d in rejected)
-    failed = [d for d in deliveries_of(emu, unsigned) if d["status"] == "failed"]
-    assert failed and failed[-1]["attempts"] == 10
+    # All 9 retries refused (the 9th 4 s after the first failure): queued, and the
+    # subscription deactivated (later polls are queued at once, never pushed).
+    deadline = time.monotonic() + 15
+    while not (failed := [d for d in deliveries_of(emu, unsigned) if d["attempts"] == 10]):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert failed[-1]["status"] == "queued"
     assert failed[-1]["responseCode"] == 401 and failed[-1]["verified"] is False
 
 

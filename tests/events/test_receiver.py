@@ -38,12 +38,38 @@ def test_a_signed_notification_is_accepted_and_kept(client):
     response = post(client, signature=sign(NEW_KEY, BODY))
     assert response.status_code == 200
     assert response.headers[VERIFIED_HEADER] == "true"
-    assert response.json() == {"verified": True, "events": 1}
+    assert response.json() == {"verified": True, "events": 1, "duplicate": False}
     [kept] = client.get("/deliveries").json()
     assert kept["verified"] is True and kept["key_index"] == 0 and kept["status"] == 200
     assert kept["delivery_id"] == "d-1" and kept["path"] == "/quickbooks/events"
     assert kept["instance_id"] == 7
     assert kept["events"] == [{"objectType": "invoices", "objectId": "31", "eventType": "CREATED"}]
+
+
+def with_event_id(event_id: str) -> bytes:
+    document = json.loads(BODY)
+    document["message"]["eventId"] = event_id
+    return json.dumps(document).encode()
+
+
+def test_each_event_id_is_processed_once_and_a_repeat_is_acknowledged(client):
+    # The platform delivers at least once: a retry or a redelivery of queued events
+    # carries the same message.eventId (churros platform/events/events.js).
+    first, other = with_event_id("ev-1"), with_event_id("ev-2")
+    assert post(client, first, sign(NEW_KEY, first)).json()["duplicate"] is False
+    again = post(client, first, sign(NEW_KEY, first), delivery_id="d-2")
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert post(client, other, sign(NEW_KEY, other)).json()["duplicate"] is False
+    processed = client.get("/processed").json()
+    assert [p["event_id"] for p in processed] == ["ev-1", "ev-2"]
+    assert processed[0]["delivery_id"] == "d-1" and processed[0]["instance_id"] == 7
+    assert [d["duplicate"] for d in client.get("/deliveries").json()] == [False, True, False]
+
+
+def test_an_unverified_repeat_is_not_processed(client):
+    body = with_event_id("ev-3")
+    assert post(client, body, sign("some-other-key-000000", body)).status_code == 401
+    assert client.get("/processed").json() == []
 
 
 def test_the_previous_key_still_verifies_during_a_rotation(client):

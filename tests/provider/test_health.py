@@ -9,6 +9,7 @@ instance per company *per organization*, so the sandbox companies are free in ea
 from __future__ import annotations
 
 import itertools
+import json
 
 import pytest
 
@@ -22,6 +23,7 @@ from harness.accounts import (
 from harness.emulator import calls, watched_emulator, writes
 from provider.core import health
 from provider.errors import ProvisioningError
+from tests.emulator.emulator_support import CallbackServer, wait_for_delivery
 
 X, Y = "9130350000000002", "9130350000000003"
 _accounts = itertools.count()
@@ -228,3 +230,61 @@ def test_a_takeover_of_the_company_leaves_the_older_instance_unauthorized(org, e
     second = other_stack.create(payroll)
     assert org.live(first.id)["valid"] is False and org.live(second.id)["valid"] is True
     assert org.fresh().read(first.id, first.outs).outs["health"] == "authorization lost"
+
+
+# -- events held back: a deactivated subscription and its queue ----------------
+
+
+def queued_event(emu, instance_id: str) -> str:
+    delivery = emu.send_event(int(instance_id), "invoices")
+    assert wait_for_delivery(emu, delivery)["status"] == "queued"
+    return delivery
+
+
+def test_held_back_events_are_drift_with_their_fix_and_one_put_delivers_them(org, emu):
+    with CallbackServer(fail_first=10**6) as receiver:
+        url = receiver.url.replace("127.0.0.1", "localhost")  # an allowed callback host
+        inputs = org.inputs(callback_url=url)
+        created = org.provider.create(inputs)
+        queued_event(emu, created.id)  # all 9 retries fail: deactivated
+        for _ in range(2):
+            queued_event(emu, created.id)  # queued at once
+        assert len(receiver.received) == 10
+
+        refresh = org.fresh()
+        read = refresh.read(created.id, created.outs)
+        assert read.outs["health"] == "events deactivated (3 queued)"
+        fix = health.events_deactivated(created.id, url, 3)
+        assert org.warnings == [fix]
+        assert refresh.diff(created.id, read.outs, inputs).changes  # preview: an update
+        assert org.warnings == [fix, fix]  # the preview says it too
+
+        emu.clear_requests()
+        with pytest.raises(ProvisioningError) as still:
+            org.fresh().update(created.id, read.outs, inputs)
+        assert str(still.value).endswith(health.callback_still_fails(created.id, url, 0, 3))
+        assert writes(emu) == [("PUT", "/notifications/subscriptions/deliveries")]
+
+        receiver.recover()
+        emu.clear_requests()
+        outs = org.fresh().update(created.id, read.outs, inputs).outs
+        assert writes(emu) == [("PUT", "/notifications/subscriptions/deliveries")]  # only
+        assert outs["health"] == "ok"
+        assert org.warnings[-1] == health.redelivered(created.id, url, 3)
+        assert org.fresh().read(created.id, outs).outs["health"] == "ok"
+    ids = [json.loads(body)["message"]["eventId"] for _, body in receiver.received]
+    assert len(set(ids)) == 3  # every event delivered; the repeats carry their own id
+
+
+def test_the_queue_policy_shows_queued_events_without_a_deactivation(org, emu):
+    emu.set_failure_policy("queue", account=org.account)
+    with CallbackServer(fail_first=1) as receiver:
+        url = receiver.url.replace("127.0.0.1", "localhost")
+        inputs = org.inputs(callback_url=url)
+        created = org.provider.create(inputs)
+        queued_event(emu, created.id)
+        read = org.fresh().read(created.id, created.outs)
+        assert read.outs["health"] == "events queued (1)"
+        assert org.warnings == [health.events_queued(created.id, url, 1)]
+        outs = org.fresh().update(created.id, read.outs, inputs).outs
+        assert outs["health"] == "ok" and len(receiver.received) == 2

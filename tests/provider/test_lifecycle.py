@@ -7,7 +7,7 @@ from pulumi.runtime import rpc
 
 from harness.accounts import configured_provider, oauth_grant, provider_config
 from harness.companies import new_company
-from harness.emulator import calls, writes
+from harness.emulator import QUEUED_LIST, calls, writes
 from provider.core.catalog import POLLER_RESOURCES
 from provider.errors import AuthenticationFailed
 from provider.lifecycle import ProvisioningError
@@ -40,7 +40,7 @@ def test_create_is_one_lookup_and_one_post_and_reads_back_identical(emu, provide
 
     emu.clear_requests()
     read = provider.read(instance_id, outs)
-    assert calls(emu) == [("GET", f"/instances/{instance_id}")]
+    assert calls(emu) == [("GET", f"/instances/{instance_id}"), QUEUED_LIST]
     assert read.outs["token"] == outs["token"]  # remembered: the API never shows it again
     for key in (
         "name",

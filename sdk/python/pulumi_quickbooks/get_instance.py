@@ -181,7 +181,7 @@ class GetInstanceResult:
     @pulumi.getter
     def health(self) -> Optional[_builtins.str]:
         """
-        `ok` \\| `disabled` \\| `authorization lost`.
+        `ok` \\| `disabled` \\| `authorization lost` \\| `events deactivated (N queued)` \\| `events queued (N)`.
         """
         return pulumi.get(self, "health")
 

@@ -526,7 +526,7 @@ class Instance(pulumi.CustomResource):
     @pulumi.getter
     def health(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        `ok` \\| `disabled` \\| `authorization lost`.
+        `ok` \\| `disabled` \\| `authorization lost` \\| `events deactivated (N queued)` \\| `events queued (N)`.
         """
         return pulumi.get(self, "health")
 
