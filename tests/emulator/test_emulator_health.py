@@ -226,7 +226,7 @@ def test_disabled_and_invalid_instances_get_no_test_events(emu):
 
 def wipe(emu, created) -> None:
     """Another instance authorized for the company: `created` is invalid, not disabled."""
-    realm = instance(emu, created["id"])["configuration"]["realmId"]
+    realm = instance(emu, created["id"])["configuration"]["quickbooks.realm.id"]
     create_instance(emu, realm_id=realm)
 
 
