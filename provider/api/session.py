@@ -55,6 +55,7 @@ class Session:
         self._inventory: Inventory | None = None
         self._event_queue: EventQueue | None = None
         self._claims: dict[str, str] = {}  # QuickBooks company -> the resource declaring it
+        self._foreign: set[str] = set()  # ids a read found to be another element's
         self._lock = threading.Lock()
 
     def warn(self, message: str) -> None:
@@ -130,9 +131,16 @@ class Session:
         except InstanceNotFound:
             return None
         if not is_quickbooks(instance):
+            with self._lock:
+                self._foreign.add(instance_id)
             self.warn(f"left untouched: {not_quickbooks(instance_id, element_of(instance))}")
             return None
         return instance
+
+    def is_foreign(self, instance_id: str) -> bool:
+        """Whether a read found `instance_id` to be another element's instance."""
+        with self._lock:
+            return instance_id in self._foreign
 
     def tags_now(self, instance_id: str) -> list[str] | None:
         """The instance's tags (None: gone), from the inventory where it can."""

@@ -63,6 +63,15 @@ def ours(stack: PulumiStack, key: str) -> tuple[str, str]:
     return f"{owner}:{key}", owner
 
 
+def refused_up(stack: PulumiStack, emu) -> str:
+    """`pulumi up` that fails before any write; what it said."""
+    emu.clear_requests()
+    refused = stack.up(check=False)
+    assert refused.returncode != 0
+    assert writes(emu) == []
+    return refused.stdout + refused.stderr
+
+
 @pytest.mark.parametrize("front_end", FRONT_ENDS)
 def test_a_stack_in_a_paged_organization_refreshes_by_list_and_never_touches_jira(
     stack, emu, front_end
@@ -114,12 +123,8 @@ def test_the_company_guard_sees_the_last_page_and_names_an_unknown_company(
 
     stack.set_instance("books", **BOOKS)
     stack.grant("books", realm_id=taken_realm)
-    emu.clear_requests()
-    refused = stack.up(check=False)
-    assert refused.returncode != 0
-    said = refused.stdout + refused.stderr
+    said = refused_up(stack, emu)
     assert f"QuickBooks company {taken_realm} is already bound to instance {taken['id']}" in said
-    assert writes(emu) == []
 
     stack.grant("books", realm_id=new_company(emu))
     done = stack.up()
@@ -132,12 +137,8 @@ def test_the_company_guard_sees_the_last_page_and_names_an_unknown_company(
 def test_adopting_or_importing_a_jira_instance_is_refused_naming_its_element(stack, emu, front_end):
     jira = made_jira(emu, name="Not QuickBooks")
     stack.set_instance("books", **BOOKS, adopt_id=str(jira["id"]))
-    emu.clear_requests()
-    refused = stack.up(check=False)
-    assert refused.returncode != 0
-    said = refused.stdout + refused.stderr
+    said = refused_up(stack, emu)
     assert f"instance {jira['id']} is an instance of the jira element" in said
-    assert writes(emu) == []
     if front_end == "plugin":
         stack.remove_instance("books")
         flags = ("--yes", "--protect=false")
