@@ -120,6 +120,7 @@ def test_all_retries_failed_deactivates_then_queues_until_the_put(emu):
         assert {d["subscription"]["active"] for d in listed} == {False}
         history = emu.api("GET", f"/instances/{created['id']}/events").json()
         assert {e["status"] for e in history} == {"DISPATCHED"}
+        assert "deactivated (6 queued)" in dashboard_row(emu, created["id"])
 
         receiver.recover()
         answer = emu.api("PUT", DELIVERIES, params=queued_where(receiver.url))
@@ -130,6 +131,15 @@ def test_all_retries_failed_deactivates_then_queues_until_the_put(emu):
     assert emu.api("GET", DELIVERIES, params=queued_where(receiver.url)).json() == []
     history = emu.api("GET", f"/instances/{created['id']}/events").json()
     assert {e["status"] for e in history} == {"NOTIFIED"}
+    assert 'class="subscription"><span class="badge ok">active<' in dashboard_row(
+        emu, created["id"]
+    )
+
+
+def dashboard_row(emu, instance_id: int) -> str:
+    page = emu.control("GET", "/dashboard/live").text
+    start = page.index(f'<tr data-instance-id="{instance_id}">')
+    return page[start : page.index("</tr>", start)]
 
 
 def test_a_put_while_the_callback_still_fails_keeps_the_queue(emu):
