@@ -265,24 +265,20 @@ class EventDispatcher:
             headers["Elements-Webhook-Signature"] = signature(key, raw)
         return headers
 
-    def _record_attempt(self, delivery_id: str, status: str, attempts: int, result: Attempt):
+    def _record_attempt(
+        self, delivery_id: str, status: str, attempts: int, result: Attempt, finished=False
+    ) -> None:
         self.store.update_delivery(
             delivery_id,
             status=status,
             attempts=attempts,
             response_code=result.response_code,
             verified=result.verified,
+            finished_at=time.time() if finished else None,
         )
 
     def _finish(self, delivery_id: str, status: str, attempts: int, result: Attempt) -> None:
-        self.store.update_delivery(
-            delivery_id,
-            status=status,
-            attempts=attempts,
-            response_code=result.response_code,
-            verified=result.verified,
-            finished_at=time.time(),
-        )
+        self._record_attempt(delivery_id, status, attempts, result, finished=True)
 
     def _attempt(self, url: str, raw: bytes, headers: dict[str, str]) -> Attempt:
         request = urllib.request.Request(url, data=raw, headers=headers, method="POST")

@@ -55,11 +55,14 @@ def health_of(valid: bool, disabled: bool, events: EventFlow | None = None) -> s
         return AUTHORIZATION_LOST
     if disabled:
         return DISABLED
-    if events is not None and events.deactivated:
-        return f"events deactivated ({events.queued} queued)"
-    if events is not None and events.queued:
-        return f"events queued ({events.queued})"
+    if events is not None and events.held:
+        return _held_state(events.deactivated, events.queued)
     return OK
+
+
+def _held_state(deactivated: bool, queued: int) -> str:
+    """The `health` of events held back (held_events reads it back)."""
+    return f"events deactivated ({queued} queued)" if deactivated else f"events queued ({queued})"
 
 
 _HELD = re.compile(r"^events (deactivated|queued) \((\d+)(?: queued)?\)$")
@@ -83,7 +86,7 @@ def events_deactivated(instance_id: str, callback: str, queued: int) -> str:
     return _held_back(
         instance_id,
         callback,
-        f"events deactivated ({queued} queued)",
+        _held_state(True, queued),
         f"every push to {callback} failed through the platform's 9 retries (the last "
         "about 73 hours after the first failure), so the platform deactivated the "
         "instance's event subscription and queues every later event instead of pushing it",
@@ -94,7 +97,7 @@ def events_queued(instance_id: str, callback: str, queued: int) -> str:
     return _held_back(
         instance_id,
         callback,
-        f"events queued ({queued})",
+        _held_state(False, queued),
         f"the account's failure policy is `queue`: a push to {callback} that failed was "
         "queued, not retried",
     )

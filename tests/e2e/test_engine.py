@@ -8,7 +8,7 @@ import pytest
 
 from harness.accounts import EVENTS_URL
 from harness.companies import new_company
-from harness.emulator import calls, writes
+from harness.emulator import QUEUED_LIST, calls, writes
 from harness.pulumi_stack import PulumiStack
 from provider.core.commands import ONBOARD_COMMAND, ONBOARD_SCRIPT
 from provider.plugin.names import camel
@@ -63,10 +63,11 @@ def test_up_creates_exactly_the_declared_instances_then_is_a_no_op(stack, emu, f
     assert "unchanged" in preview.stdout
     stack.up("--expect-no-changes")
     assert writes(emu) == []
-    # refresh reads every instance from one (one-page) list of the QuickBooks instances
+    # refresh reads every instance from one (one-page) list of the QuickBooks instances,
+    # and what the platform holds back of their events from one list of queued deliveries
     emu.clear_requests()
     stack.refresh("--expect-no-changes")
-    assert calls(emu) == [("GET", "/elements/quickbooks/instances")]
+    assert calls(emu) == [("GET", "/elements/quickbooks/instances"), QUEUED_LIST]
     # Every QuickBooks instance, no tag filter: the one-company rule needs them all.
     assert emu.requests()[0]["query"] == "pageSize=200"
 

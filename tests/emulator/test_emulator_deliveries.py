@@ -61,11 +61,17 @@ def test_the_xth_retry_comes_4_to_the_x_scaled_after_the_first_failure(emu):
         assert waited < retry_at(x) * FAST_SCALE * 1.15 + 0.05
 
 
-def test_every_notification_has_a_unique_event_id_and_ids_inside(emu):
+def three_delivered(emu) -> tuple[CallbackServer, dict]:
+    """An instance whose receiver got three events; the receiver (stopped) and the instance."""
     with CallbackServer() as receiver:
         created = create_instance(emu, config=events_configuration(receiver.url))
         for n in range(3):
             wait_for_delivery(emu, emu.send_event(created["id"], "invoices", object_id=str(n)))
+    return receiver, created
+
+
+def test_every_notification_has_a_unique_event_id_and_ids_inside(emu):
+    receiver, _ = three_delivered(emu)
     ids = event_ids(receiver)
     assert len(set(ids)) == 3
     for (_, body), event_id in zip(receiver.received, ids, strict=True):
@@ -74,10 +80,7 @@ def test_every_notification_has_a_unique_event_id_and_ids_inside(emu):
 
 
 def test_the_history_shows_each_event_notified_and_pages(emu):
-    with CallbackServer() as receiver:
-        created = create_instance(emu, config=events_configuration(receiver.url))
-        for n in range(3):
-            wait_for_delivery(emu, emu.send_event(created["id"], "invoices", object_id=str(n)))
+    receiver, created = three_delivered(emu)
     ids = event_ids(receiver)
     mine = emu.api("GET", f"/instances/{created['id']}/events").json()
     assert [e["id"] for e in mine] == ids
@@ -91,7 +94,7 @@ def test_the_history_shows_each_event_notified_and_pages(emu):
     path = f"/instances/{created['id']}/events/{ids[1]}"
     assert emu.api("GET", path).json()["status"] == "NOTIFIED"
     assert emu.api("GET", "/instances/events/nope").status_code == 404
-    other = create_instance(emu, config=events_configuration(receiver.url))
+    other = create_instance(emu, config=events_configuration(receiver.url))  # never pushed to
     assert emu.api("GET", f"/instances/{other['id']}/events/{ids[0]}").status_code == 404
 
 
@@ -120,6 +123,7 @@ def test_all_retries_failed_deactivates_then_queues_until_the_put(emu):
         assert {d["subscription"]["active"] for d in listed} == {False}
         history = emu.api("GET", f"/instances/{created['id']}/events").json()
         assert {e["status"] for e in history} == {"DISPATCHED"}
+        assert "deactivated (6 queued)" in dashboard_row(emu, created["id"])
 
         receiver.recover()
         answer = emu.api("PUT", DELIVERIES, params=queued_where(receiver.url))
@@ -130,6 +134,15 @@ def test_all_retries_failed_deactivates_then_queues_until_the_put(emu):
     assert emu.api("GET", DELIVERIES, params=queued_where(receiver.url)).json() == []
     history = emu.api("GET", f"/instances/{created['id']}/events").json()
     assert {e["status"] for e in history} == {"NOTIFIED"}
+    assert 'class="subscription"><span class="badge ok">active<' in dashboard_row(
+        emu, created["id"]
+    )
+
+
+def dashboard_row(emu, instance_id: int) -> str:
+    page = emu.control("GET", "/dashboard/live").text
+    start = page.index(f'<tr data-instance-id="{instance_id}">')
+    return page[start : page.index("</tr>", start)]
 
 
 def test_a_put_while_the_callback_still_fails_keeps_the_queue(emu):

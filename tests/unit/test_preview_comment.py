@@ -2,6 +2,7 @@
 
 import json
 
+from provider.core import health
 from provider.preview_diff import raw_diff
 from provider.preview_summary import COMMENT_LIMIT, comment, main
 
@@ -166,6 +167,9 @@ def test_cli_reads_the_file_and_survives_a_preview_that_printed_no_json(tmp_path
     assert "The preview printed no JSON" in capsys.readouterr().out
 
 
+HOOK = "https://hooks.example.com/quickbooks/events"
+
+
 def test_the_summary_names_an_unhealthy_instance_and_its_fix():
     owner = "pulumi:quickbooks-instances:dev:books"
     lost = {
@@ -184,3 +188,17 @@ def test_the_summary_names_an_unhealthy_instance_and_its_fix():
     assert "Health: instance 42 is disabled" in comment(_preview(disabled))
     on_purpose = {**disabled, "newState": _state({"enabled": False})}
     assert "Health:" not in comment(_preview(on_purpose))
+
+    # Events held back: the Health line names the queue, the callback and the fix.
+    held = {
+        "op": "update",
+        "urn": _urn("books"),
+        "oldState": _state(
+            {}, instance_id="42", health="events deactivated (6 queued)", callback_url=HOOK
+        ),
+        "newState": _state({"callback_url": HOOK}),
+    }
+    line = f"Health: {health.events_deactivated('42', HOOK, 6)}"
+    assert line in comment(_preview(held))
+    events_off = {**held, "newState": _state({"events_enabled": False})}
+    assert "Health:" not in comment(_preview(events_off))
