@@ -4,13 +4,15 @@
 # Uses a `pulumi` already on PATH when it is recent enough. Otherwise builds
 # `pulumi` from its Go module at one pinned release into a cache outside the
 # repo (the CLI cannot be downloaded on machines that reach only package
-# registries). Next to it go three plugins of our own:
+# registries). Next to it go four plugins of our own:
 #   - `pulumi-language-python`: the language host that runs __main__.py, our
 #     Python implementation (scripts/pulumi-language-python + scripts/langhost/),
 #     since the Go module of the upstream one is not served by the Go proxy;
 #   - `pulumi-language-nodejs`: the language host of Node.js (TypeScript)
 #     programs, the same launcher under that name (scripts/langhost/ too, for
 #     the same reason); it needs `node` on PATH;
+#   - `pulumi-language-go`: the language host of Go programs, likewise (it builds
+#     the program with `go build`, as the upstream host does); it needs `go`;
 #   - `pulumi-resource-pulumi-python`: the shim that hosts dynamic providers, the
 #     same launcher under that name (it resolves the virtualenv as the host does).
 # They are re-copied whenever their source in the repo changed.
@@ -39,11 +41,11 @@ put_file() {  # $1 = source file, $2 = destination; copies (atomically) only whe
   fi
 }
 
-install_plugin() {  # $1 = dir, $2 = plugin name; our launcher (one script for all three) + langhost/
+install_plugin() {  # $1 = dir, $2 = plugin name; our launcher (one script for all four) + langhost/
   local dir="$1" f hint
   mkdir -p "$dir/langhost"
   for f in launch.py pythonenv.py language_host.py pulumi_language_python.py \
-    pulumi-language-python-exec pulumi_language_nodejs.py; do
+    pulumi-language-python-exec pulumi_language_nodejs.py pulumi_language_go.py; do
     put_file "$SCRIPT_DIR/langhost/$f" "$dir/langhost/$f"
   done
   # The launcher picks its role from the name it is started by.
@@ -73,7 +75,7 @@ install_program_generator() {  # $1 = dir
   fi
 }
 
-PLUGINS=(pulumi-language-python pulumi-language-nodejs pulumi-resource-pulumi-python)
+PLUGINS=(pulumi-language-python pulumi-language-nodejs pulumi-language-go pulumi-resource-pulumi-python)
 install_plugins() {  # $1 = dir
   local plugin
   for plugin in "${PLUGINS[@]}"; do install_plugin "$1" "$plugin"; done
