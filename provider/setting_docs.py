@@ -3,7 +3,7 @@ table (`docs.py`) and the plugin's schema."""
 
 from __future__ import annotations
 
-from .api.client import CONNECT_TIMEOUT_SECONDS
+from .api.settings import CONNECT_TIMEOUT_SECONDS
 
 # What each provider setting means; keyed by `Setting.config_key`. The key, the env
 # var, the secrecy and the default come from `settings.py` itself.

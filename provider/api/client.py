@@ -42,7 +42,7 @@ log = logging.getLogger("quickbooks.client")
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 # How Cloud Elements' list endpoints say that more pages follow (case-insensitive).
 NEXT_PAGE_HEADER = "Elements-Next-Page-Token"
-CONNECT_TIMEOUT_SECONDS = 5.0
+CONNECT_TIMEOUT_SECONDS = s.CONNECT_TIMEOUT_SECONDS
 # The OAuth calls of the QuickBooks element, under the base URL.
 OAUTH_PATH = "/elements/quickbooks/oauth"
 

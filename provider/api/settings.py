@@ -45,6 +45,8 @@ OAUTH_CALLBACK_URL = Setting(
 ALLOWED_CALLBACK_HOSTS = Setting(
     "allowedCallbackHosts", "QUICKBOOKS_ALLOWED_CALLBACK_HOSTS", "allowed_callback_hosts"
 )
+# Seconds to open a connection; the read timeout is `requestTimeoutSeconds`.
+CONNECT_TIMEOUT_SECONDS = 5.0
 REQUEST_TIMEOUT = Setting(
     "requestTimeoutSeconds",
     "QUICKBOOKS_REQUEST_TIMEOUT_SECONDS",
