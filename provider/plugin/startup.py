@@ -57,11 +57,12 @@ class DeferredProvider(grpc.GenericRpcHandler):
         self._imported = threading.Event()
         self._failure: BaseException | None = None
         self._handlers: list[grpc.GenericRpcHandler] | None = None
+        self._server: Any = None  # `server.py`, once imported (named by the package's name)
         threading.Thread(target=self._import, name="import provider", daemon=True).start()
 
     def _import(self) -> None:
         try:
-            importlib.import_module("provider.plugin.server")
+            self._server = importlib.import_module(".server", __package__)
         except BaseException as exc:  # shown by the first request, and on stderr
             self._failure = exc
             print(f"pulumi-resource-quickbooks: cannot load: {exc!r}", file=sys.stderr)
@@ -73,9 +74,8 @@ class DeferredProvider(grpc.GenericRpcHandler):
             self._imported.wait()
             if self._failure is not None:
                 raise self._failure
-            server = sys.modules["provider.plugin.server"]
             collector = _Collector()
-            server.register(collector, self._args, self._engine)
+            self._server.register(collector, self._args, self._engine)
             self._handlers = collector.handlers
         return self._handlers
 
