@@ -43,6 +43,8 @@ RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 # How Cloud Elements' list endpoints say that more pages follow (case-insensitive).
 NEXT_PAGE_HEADER = "Elements-Next-Page-Token"
 CONNECT_TIMEOUT_SECONDS = s.CONNECT_TIMEOUT_SECONDS
+# Connections kept open to the platform: one per step in flight, up to this many.
+POOL_CONNECTIONS = 64
 # The OAuth calls of the QuickBooks element, under the base URL.
 OAUTH_PATH = "/elements/quickbooks/oauth"
 
@@ -151,6 +153,12 @@ class CloudElementsClient:
         session.verify = (
             os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         )
+        # Every step of a run calls from its own thread, as many at once as the engine's
+        # `--parallel`: keep that many connections (requests keeps 10, and warns on
+        # stderr, which the engine shows, each time it drops one beyond those).
+        adapter = requests.adapters.HTTPAdapter(pool_maxsize=POOL_CONNECTIONS)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
         return session
 
     def close(self) -> None:

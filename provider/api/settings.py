@@ -63,8 +63,9 @@ MAX_RETRY_WAIT = Setting(
 
 # How many engine steps the native plugin runs at once (the engine's `--parallel`
 # bounds it too); the dynamic provider's host runs at most 4, whatever this says.
+# 0: no bound of the provider's own; the engine's `--parallel` is the bound.
 MAX_CONCURRENCY = Setting(
-    "maxConcurrency", "QUICKBOOKS_MAX_CONCURRENCY", "max_concurrency", default=10
+    "maxConcurrency", "QUICKBOOKS_MAX_CONCURRENCY", "max_concurrency", default=0
 )
 
 ALL_SETTINGS = (
@@ -148,7 +149,7 @@ class ProviderSettings:
             request_timeout_seconds=number(REQUEST_TIMEOUT, float),
             max_retries=number(MAX_RETRIES, int),
             max_retry_wait_seconds=number(MAX_RETRY_WAIT, float),
-            max_concurrency=max(1, number(MAX_CONCURRENCY, int)),
+            max_concurrency=number(MAX_CONCURRENCY, int),
         )
 
     def require(self, *settings: Setting) -> None:
