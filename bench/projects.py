@@ -144,26 +144,9 @@ class QuickBooksProject(BenchProject):
         self.grant_all()
 
     def grant_all(self) -> None:
-        """A fresh consent per instance, written with one `pulumi config set-all`.
-
-        `PulumiStack.grant` passes each secret on stdin, one CLI call per value
-        (~0.5 s an instance). Here the values go on the command line instead:
-        acceptable only because they are throwaway codes this local emulator has
-        just issued, for a stack that exists for one benchmark run. Never do this
-        with real grants (argv is visible to every process on the machine).
-        """
-        args: list[str] = []
-        for index in range(self.count):
-            granted = self.emu.grant(
-                self.app.api_key,
-                self.app.api_secret,
-                self.app.callback_url,
-                realm_id=generated_company(self.first_company + index),  # one per instance
-            )
-            path = f"quickbooks:instances.{key(index)}.oauth"
-            args += ["--secret", f"{path}.code={granted['code']}"]
-            args += ["--secret", f"{path}.realm_id={granted['realmId']}"]
-        self.stack.run("config", "set-all", "--path", *args)
+        """A fresh consent per instance, each on its own company (`PulumiStack.grant_all`)."""
+        realms = [generated_company(self.first_company + i) for i in range(self.count)]
+        self.stack.grant_all([key(i) for i in range(self.count)], realms)
 
     def change_one(self) -> None:
         self.stack.set_instance(key(0), **{**instance_settings(0), "callback_url": CHANGED_URL})

@@ -8,6 +8,11 @@ resource says `takeover_company: true`. Which company each instance is bound to
 comes from the run's one list of the organization's instances (`Inventory`): no
 call of its own. Two resources of one stack declaring the same company are
 caught earlier, in `check`, with no call at all.
+
+Concurrency: the guard runs in parallel steps and keeps no state of its own. It
+reads the inventory (under the inventory's lock) and the claims (under the
+session's). Two creates of one run for one company cannot race past it: `check`
+lets only one resource of a run claim a company.
 """
 
 from __future__ import annotations

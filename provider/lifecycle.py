@@ -4,6 +4,9 @@ Each method unwraps what the engine passes in, calls the operation of the same
 name on plain data, and wraps the answer in the engine's result type, marking the
 secrets. No rule lives here.
 
+The program imports this module too (its resources name the class) but runs no
+operation: `operations` and the session are imported on first use, by the host.
+
 The provider object is pickled by reference into every resource's state: it holds
 no data until `configure()`, and its class path is stable API (existing stacks
 resolve `provider.lifecycle.QuickBooksInstanceProvider` on refresh and destroy).
@@ -27,15 +30,31 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from . import operations
-from .api.session import Session
-from .api.settings import API_SETTINGS, ProviderSettings, validate
 from .core.check import UNKNOWN, is_unknown
 from .core.inputs import SECRET_INPUTS
 from .errors import ProvisioningError as ProvisioningError  # re-exported: tests and callers
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from .api.client import CloudElementsClient
+    from .api.session import Session
+    from .api.settings import ProviderSettings
+
+
+def _operations() -> ModuleType:
+    """`operations`, imported on first use: the program imports this module too (its
+    resources name this class) but never runs an operation; the provider host does."""
+    from . import operations
+
+    return operations
+
+
+def _new_session(lookup: Any = None) -> Session:
+    from .api.session import Session
+    from .api.settings import ProviderSettings
+
+    return Session(ProviderSettings.load(lookup))
 
 
 def _plain(value: Any) -> Any:
@@ -83,14 +102,16 @@ class QuickBooksInstanceProvider(ResourceProvider):
         """Called once per provider process with the stack's (decrypted) config."""
         # The rules of the plugin's CheckConfig, on the same declaration: a bad or
         # missing setting fails here, in preview, naming its key, before any call.
+        from .api.settings import API_SETTINGS, validate
+
         validate(req.config.get, required=API_SETTINGS)
-        self._session = Session(ProviderSettings.load(req.config.get))
+        self._session = _new_session(req.config.get)
 
     @property
     def session(self) -> Session:
         with self._lock:
             if self._session is None:  # used outside the engine: environment only
-                self._session = Session(ProviderSettings.load())
+                self._session = _new_session()
             return self._session
 
     @property
@@ -102,7 +123,7 @@ class QuickBooksInstanceProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validates and normalizes inputs (unknowns allowed in preview); no HTTP."""
-        inputs, failures = operations.check(self.session, _plain(news))
+        inputs, failures = _operations().check(self.session, _plain(news))
         for name in SECRET_INPUTS:
             # Secret on the wire whatever the caller passed: the engine keeps it
             # encrypted in state and masked in every display.
@@ -111,28 +132,28 @@ class QuickBooksInstanceProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """`olds` are the old *outputs* (observed state); `news` the checked inputs."""
-        result = operations.diff(self.session, _plain(olds), _plain(news))
+        result = _operations().diff(self.session, _plain(olds), _plain(news))
         # Create the new instance first on a replace; the old one keeps serving meanwhile.
         return DiffResult(
             changes=result.changes, replaces=list(result.replaces), delete_before_replace=False
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        created = operations.create(self.session, _plain(props))
+        created = _operations().create(self.session, _plain(props))
         return CreateResult(created.instance_id, _with_secret_token(created.outputs))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh: gone (404) or taken over by another owner -> dropped; else outputs."""
-        found = operations.read(self.session, id_, _plain(props))
+        found = _operations().read(self.session, id_, _plain(props))
         if found is None:
             return ReadResult(None, {})
         return ReadResult(id_, _with_secret_token(found.outputs))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """One PATCH with only what changed; returns full outputs."""
-        outputs = operations.update(self.session, id_, _plain(olds), _plain(news))
+        outputs = _operations().update(self.session, id_, _plain(olds), _plain(news))
         return UpdateResult(_with_secret_token(outputs))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Deletes (or releases) the instance if it is still this resource's."""
-        operations.delete(self.session, id_, _plain(props))
+        _operations().delete(self.session, id_, _plain(props))

@@ -3,7 +3,7 @@ table (`docs.py`) and the plugin's schema."""
 
 from __future__ import annotations
 
-from .api.client import CONNECT_TIMEOUT_SECONDS
+from .api.settings import CONNECT_TIMEOUT_SECONDS
 
 # What each provider setting means; keyed by `Setting.config_key`. The key, the env
 # var, the secrecy and the default come from `settings.py` itself.
@@ -21,6 +21,7 @@ SETTING_DOCS = {
     f"(the connect timeout is {CONNECT_TIMEOUT_SECONDS:g} s)",
     "maxRetries": "retries of a retryable failure",
     "maxRetryWaitSeconds": "bound on the total back-off of one call",
-    "maxConcurrency": "operations the native plugin runs at once (within the engine's "
-    "`--parallel`); the dynamic provider runs at most 4",
+    "maxConcurrency": "a bound of its own on the operations the native plugin runs at "
+    "once; `0`: none, the engine's `--parallel` is the bound (the dynamic provider's "
+    "host runs at most 4)",
 }

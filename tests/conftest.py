@@ -7,11 +7,16 @@ is scanned when it stops, and two autouse fixtures scan the provider's log and t
 transcript of every stack a test made, and refuse an `emu` not started through
 `harness.emulator.watched_emulator`. A folder overrides only what is its own (the
 emulator's scope, the app's callback URL, the stack's name).
+
+No process of the run outlives it: every process the session starts carries the
+session's mark in its environment (`harness.reaping`), and the session fails at its
+end, naming them, if any marked process is still running (they are killed then).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from pathlib import Path
 
@@ -31,6 +36,31 @@ from harness.leaks import assert_no_secrets
 from harness.native import INSTANCES_PROGRAM, install_package, program_files
 from harness.node_sdk import install_node_packages
 from harness.pulumi_stack import STACKS, PulumiStack
+from harness.reaping import SESSION_MARK, kill_marked, new_mark, outliving
+
+# Seconds a process may take to exit after the session ends (a plugin the engine has
+# just told to stop, a server whose fixture has just sent SIGTERM).
+EXIT_GRACE_S = 10.0
+
+
+def pytest_configure(config) -> None:
+    # Inherited by every process the session starts, and theirs (a nested session
+    # marks its own).
+    os.environ[SESSION_MARK] = new_mark()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    mark = os.environ.get(SESSION_MARK)
+    left = outliving(SESSION_MARK, mark, EXIT_GRACE_S) if mark else []
+    if not left:
+        return
+    kill_marked(SESSION_MARK, mark)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = ["processes started by this test run outlived it (killed now):", *left]
+    for line in lines:
+        if reporter is not None:
+            reporter.write_line(line, red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="module")

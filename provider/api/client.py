@@ -16,6 +16,7 @@ import email.utils
 import logging
 import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,7 +51,9 @@ LIST_OPERATION = "list instances of the organization"
 DELIVERIES_PATH = "/notifications/subscriptions/deliveries"
 QUEUED_WHERE = "channel='webhook' and status='queued'"  # devportal, event-management/tips.md
 DELIVERIES_PAGE_SIZE = 200
-CONNECT_TIMEOUT_SECONDS = 5.0
+CONNECT_TIMEOUT_SECONDS = s.CONNECT_TIMEOUT_SECONDS
+# Connections kept open to the platform: one per step in flight, up to this many.
+POOL_CONNECTIONS = 64
 # The OAuth calls of the QuickBooks element, under the base URL.
 OAUTH_PATH = "/elements/quickbooks/oauth"
 
@@ -89,6 +92,12 @@ class CloudElementsClient:
     """One client per provider process; the `requests.Session` is built on first use
     (sessions hold sockets and locks, which must never be pickled into state).
 
+    Concurrency: every step of the process calls through this one client from its own
+    thread. The `requests.Session` is built once, under `self._lock`, and then only
+    read (its connection pool is thread-safe); the call counter counts under the same
+    lock; the redactor keeps its own discipline (`redact.py`). Nothing else changes
+    after construction.
+
     Without the user and organization secrets (onboarding needs only the app's),
     requests go without an Authorization header."""
 
@@ -113,6 +122,7 @@ class CloudElementsClient:
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self._session: requests.Session | None = None
+        self._lock = threading.Lock()
         self.calls = 0  # HTTP requests sent, retries included (for benchmarks)
 
     @classmethod
@@ -132,28 +142,39 @@ class CloudElementsClient:
 
     @property
     def session(self) -> requests.Session:
-        if self._session is None:
-            session = requests.Session()
-            session.headers["Accept"] = "application/json"
-            if self._auth:
-                session.headers["Authorization"] = self._auth
-            # With trust_env, requests re-reads proxy variables and stats ~/.netrc on
-            # every request (a third of a create's CPU). Read the environment once: the
-            # proxies for our one base URL (NO_PROXY honoured; a loopback platform, the
-            # emulator, never through a proxy) and the CA bundle.
-            session.trust_env = False
-            loopback = (urlsplit(self.base_url).hostname or "") in LOCAL_HOSTS
-            session.proxies = {} if loopback else requests.utils.get_environ_proxies(self.base_url)
-            session.verify = (
-                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-            )
-            self._session = session
-        return self._session
+        with self._lock:
+            if self._session is None:
+                self._session = self._new_session()
+            return self._session
+
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        session.headers["Accept"] = "application/json"
+        if self._auth:
+            session.headers["Authorization"] = self._auth
+        # With trust_env, requests re-reads proxy variables and stats ~/.netrc on
+        # every request (a third of a create's CPU). Read the environment once: the
+        # proxies for our one base URL (NO_PROXY honoured; a loopback platform, the
+        # emulator, never through a proxy) and the CA bundle.
+        session.trust_env = False
+        loopback = (urlsplit(self.base_url).hostname or "") in LOCAL_HOSTS
+        session.proxies = {} if loopback else requests.utils.get_environ_proxies(self.base_url)
+        session.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
+        # Every step of a run calls from its own thread, as many at once as the engine's
+        # `--parallel`: keep that many connections (requests keeps 10, and warns on
+        # stderr, which the engine shows, each time it drops one beyond those).
+        adapter = requests.adapters.HTTPAdapter(pool_maxsize=POOL_CONNECTIONS)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
 
     def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        with self._lock:
+            session, self._session = self._session, None
+        if session is not None:
+            session.close()
 
     def __enter__(self) -> CloudElementsClient:
         return self
@@ -290,7 +311,8 @@ class CloudElementsClient:
         attempt = 0
         ambiguous_before = False
         while True:
-            self.calls += 1
+            with self._lock:
+                self.calls += 1
             try:
                 response = self.session.request(
                     method,
@@ -352,9 +374,8 @@ class CloudElementsClient:
     def _learn_tokens(self, body: Any) -> None:
         """Every read (a GET, a list, a write's answer) carries live instance tokens:
         the redactor learns each one before anything could log or raise it."""
-        for instance in body if isinstance(body, list) else [body]:
-            if isinstance(instance, dict):
-                self.redact.add(instance.get("token"))
+        found = body if isinstance(body, list) else [body]
+        self.redact.add(*(i.get("token") for i in found if isinstance(i, dict)))
 
     def _may_retry(self, attempt: int, waited: float, delay: float) -> bool:
         return attempt < self.retry.max_retries and waited + delay <= self.retry.max_total_wait

@@ -15,7 +15,13 @@ reads, counts or touches them.
 An entry without `configuration` (a list shape the sources do not promise) still
 answers ownership; a read of it falls back to a GET by id, and its company is unknown.
 
-Every access to the shared entries holds the one lock (steps run in parallel threads).
+Concurrency: the engine runs a command's steps in parallel threads of this one
+process, so creates `record` and deletes `forget` while other steps read. One
+discipline: every read and every write of the inventory's state (`_by_id`,
+`_stale`, `_created`, `_recorded`) happens under `self._lock`, and a read hands back
+only what it built under the lock (a new list, a copy of the tags). Listed entries
+are never changed in place: `record` stores a new one. The first step to need the
+list lists under the same lock, so the others wait for it rather than list again.
 """
 
 from __future__ import annotations

@@ -5,6 +5,15 @@ which QuickBooks company.
 The engine runs steps in parallel threads of one process (one process per command,
 under the stack lock), so everything here is built lazily, once, under a lock: one
 client means one redactor that learns every resource's secrets and one call counter.
+
+Concurrency, one discipline for every structure steps share: each one's state is
+read and written only under its owner's lock, and what a read hands back was built
+under that lock (or is immutable). Here, `self._lock` guards the client and the
+inventory (built once), the warnings said (`_said`) and the companies claimed
+(`_claims`); the settings are frozen. The client, its redactor and the inventory
+hold their own locks (each module says how). The one lock held across a call out
+is the inventory's while it lists (the other steps wait for that one list); the
+client's lock, taken inside it, takes no other: locks nest in that one order only.
 """
 
 from __future__ import annotations

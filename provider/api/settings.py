@@ -75,6 +75,8 @@ ALLOWED_CALLBACK_HOSTS = Setting(
     "allowed_callback_hosts",
     form="hosts",
 )
+# Seconds to open a connection; the read timeout is `requestTimeoutSeconds`.
+CONNECT_TIMEOUT_SECONDS = 5.0
 REQUEST_TIMEOUT = Setting(
     "requestTimeoutSeconds",
     "QUICKBOOKS_REQUEST_TIMEOUT_SECONDS",
@@ -99,13 +101,14 @@ MAX_RETRY_WAIT = Setting(
 
 # How many engine steps the native plugin runs at once (the engine's `--parallel`
 # bounds it too); the dynamic provider's host runs at most 4, whatever this says.
+# 0: no bound of the provider's own; the engine's `--parallel` is the bound.
 MAX_CONCURRENCY = Setting(
     "maxConcurrency",
     "QUICKBOOKS_MAX_CONCURRENCY",
     "max_concurrency",
-    default=10,
+    default=0,
     form="int",
-    minimum=1,
+    minimum=0,
     maximum=100,
 )
 

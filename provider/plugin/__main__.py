@@ -1,16 +1,15 @@
 """`pulumi-resource-quickbooks`: the plugin the engine starts (also `python -m provider.plugin`).
 
 The engine runs it with its own address as the first argument and reads the port
-the plugin serves on from its first line of output.
+the plugin serves on from its first line of output, which comes before the
+provider is loaded (`startup.py`).
 """
 
 from __future__ import annotations
 
 import sys
 
-from .provider import QuickBooksProvider
-from .server import serve
-from .version import version
+from .startup import serve
 
 
 def main() -> None:
@@ -23,7 +22,7 @@ def main() -> None:
             file=sys.stderr,
         )
         sys.exit(2)
-    serve(args, version(), QuickBooksProvider(engine), engine)
+    serve(args, engine)
 
 
 if __name__ == "__main__":

@@ -5,15 +5,19 @@ values into the plain data `operations` takes (`wire.py`), runs the operation, a
 turns the answer back, marking secrets. No rule lives here.
 
 Handlers are coroutines on one event loop. The operations block on HTTP, so each
-runs in a worker thread, at most `quickbooks:maxConcurrency` at once: independent
-steps run as concurrently as the engine's `--parallel` sends them (the dynamic
-provider's host runs 4). Check and diff make no call and run on the loop.
+runs in a worker thread of the provider's own pool: independent steps run as
+concurrently as the engine's `--parallel` sends them (the dynamic provider's host
+runs 4), unless `quickbooks:maxConcurrency` sets a lower bound of its own. (asyncio's
+default pool would bound them at min(32, CPUs + 4): 6 on 2 cores.) Check and diff
+make no call and run on the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from pulumi.provider.experimental.property_value import PropertyValue
@@ -54,6 +58,10 @@ from .wire import to_plain, to_wire
 
 T = TypeVar("T")
 
+# Worker threads when `maxConcurrency` sets no bound: more than any `--parallel` a team
+# uses; a thread is only started when every other one is busy.
+UNBOUNDED_WORKERS = 512
+
 
 def ownership_tag(urn: str) -> str:
     """`pulumi:<project>:<stack>:<resource>` of `urn:pulumi:<stack>::<project>::<type>::<name>`."""
@@ -80,7 +88,13 @@ class QuickBooksProvider(Provider):
         self._diagnostics = Diagnostics(engine_address)
         # Settings arrive with `configure`, which the engine calls before any other step.
         self._session = Session(ProviderSettings(), warn=self._diagnostics.warn)
-        self._slots = asyncio.Semaphore(self._session.settings.max_concurrency)
+        self._bound(self._session.settings.max_concurrency)
+
+    def _bound(self, max_concurrency: int) -> None:
+        """Operations run in a pool of `max_concurrency` threads (0: as many as the
+        engine sends)."""
+        workers = max_concurrency or UNBOUNDED_WORKERS
+        self._workers = ThreadPoolExecutor(workers, thread_name_prefix="operation")
 
     @property
     def session(self) -> Session:
@@ -90,9 +104,10 @@ class QuickBooksProvider(Provider):
         """`call(*args)` in a worker thread, within the concurrency bound; its warnings
         name `urn`. Each engine request is a task of its own, with its own context,
         which the thread runs in."""
-        async with self._slots:
-            CURRENT_URN.set(urn)
-            return await asyncio.to_thread(call, *args)
+        CURRENT_URN.set(urn)
+        context = contextvars.copy_context()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._workers, context.run, call, *args)
 
     # --- the provider itself -------------------------------------------------------
 
@@ -119,7 +134,8 @@ class QuickBooksProvider(Provider):
 
         settings = ProviderSettings.load(lookup)
         self._session = Session(settings, warn=self._diagnostics.warn)
-        self._slots = asyncio.Semaphore(settings.max_concurrency)
+        self._workers.shutdown(wait=False)
+        self._bound(settings.max_concurrency)
         # No preview of create and update: the engine shows their outputs as unknown.
         return ConfigureResponse(accept_secrets=True, supports_preview=False)
 

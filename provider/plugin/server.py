@@ -10,21 +10,20 @@ other exception keeps the SDK's traceback, which a bug report needs.
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 import grpc.aio
 from pulumi.provider.experimental import server as sdk
-from pulumi.provider.experimental.provider import Provider
-from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 
 from ..errors import QuickBooksError
 from .messages import in_schema_names
+
+if TYPE_CHECKING:
+    from pulumi.provider.experimental.provider import Provider
 
 HANDLERS = (
     "CheckConfig",
@@ -88,20 +87,10 @@ for _name in (*HANDLERS, "Invoke"):
     setattr(Servicer, _name, _plain_errors(getattr(Servicer, _name)))
 
 
-def serve(args: list[str], version: str, provider: Provider, engine: str) -> None:
-    """`sdk.main` with `Servicer`: serve on a free loopback port, print it, run until stopped."""
+def register(server: Any, args: list[str], engine: str) -> None:
+    """The provider's handlers on `server` (see `startup.py`, which serves them)."""
+    from .provider import QuickBooksProvider
+    from .version import version
 
-    async def run() -> None:
-        server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
-        servicer = Servicer(args, version, provider, engine_address=engine)
-        provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
-        port = server.add_insecure_port(address="127.0.0.1:0")
-        await server.start()
-        sys.stdout.buffer.write(f"{port}\n".encode())
-        sys.stdout.buffer.flush()
-        await server.wait_for_termination()
-
-    try:
-        asyncio.run(run())
-    except KeyboardInterrupt:
-        pass
+    servicer = Servicer(args, version(), QuickBooksProvider(engine), engine_address=engine)
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)

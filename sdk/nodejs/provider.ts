@@ -64,7 +64,7 @@ export interface ProviderArgs {
      */
     baseUrl?: pulumi.Input<string | undefined>;
     /**
-     * Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 1–100.
+     * A bound of its own on the operations the native plugin runs at once; `0`: none, the engine's `--parallel` is the bound (the dynamic provider's host runs at most 4); else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 0–100.
      */
     maxConcurrency?: pulumi.Input<number | undefined>;
     /**

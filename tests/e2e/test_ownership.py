@@ -7,8 +7,6 @@ dev and prod stacks (or two teams) would.
 from __future__ import annotations
 
 import functools
-import os
-import signal
 import subprocess
 import time
 
@@ -17,6 +15,7 @@ import pytest
 from harness.accounts import EVENTS_URL, new_app
 from harness.emulator import writes
 from harness.pulumi_stack import PulumiStack
+from harness.reaping import kill_command, marked_env
 
 PROJECT = "quickbooks-instances"
 BOOKS = {"name": "Books", "callback_url": EVENTS_URL, "tags": ["env:e2e"]}
@@ -146,13 +145,13 @@ def test_killed_up_recovers_by_the_book_without_a_second_instance(tmp_path, emu)
     # emulator completes it all the same (the instance exists, recorded nowhere).
     emu.add_fault("POST", "/instances", kind="delay", delay_ms=6000)
     emu.clear_requests()
+    env, mark = marked_env(stack.env)
     cli = subprocess.Popen(
         ["pulumi", "up", "--yes", "--skip-preview", "--stack", stack.stack, "--non-interactive"],
         cwd=stack.dir,
-        env=stack.env,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 120
@@ -163,9 +162,8 @@ def test_killed_up_recovers_by_the_book_without_a_second_instance(tmp_path, emu)
             assert time.monotonic() < deadline, "the create never started"
             time.sleep(0.2)
         time.sleep(1.5)  # the lookup answered; the POST is now held by the delay
-        os.killpg(cli.pid, signal.SIGKILL)  # the CLI and its plugins, as a crash would
     finally:
-        cli.wait(timeout=30)
+        kill_command(cli, mark)  # the CLI as a crash would, then the plugins it left
     time.sleep(6)  # the held POST completes on the platform side
     orphans = [
         i

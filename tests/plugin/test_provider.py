@@ -238,6 +238,28 @@ def test_a_warning_is_an_engine_diagnostic_on_its_resource(plugin, emu, app):
     ]
 
 
+def test_operations_run_as_concurrently_as_the_engine_sends_them(emu, app):
+    """No bound of the provider's own by default: the engine's `--parallel` (32 here)
+    is the bound, not maxConcurrency, nor asyncio's default pool (6 threads on 2 cores)."""
+    plugin = configured(emu, app)
+    running, most, lock = [0], [0], threading.Lock()
+    everyone = threading.Barrier(32, timeout=10)
+
+    def operation():
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        everyone.wait()  # all 32 at once, or this times out
+        with lock:
+            running[0] -= 1
+
+    async def many():
+        await asyncio.gather(*(plugin._run(URN, operation) for _ in range(32)))
+
+    run(many())
+    assert most[0] == 32
+
+
 def test_operations_run_concurrently_up_to_max_concurrency(emu, app):
     plugin = configured(emu, app, **{"quickbooks:maxConcurrency": "3"})
     running, most, lock = [0], [0], threading.Lock()

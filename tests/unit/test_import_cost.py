@@ -1,8 +1,11 @@
-"""What loading the provider costs every process that does it.
+"""What loading the provider costs every process that does it: each process imports
+only what it runs.
 
 The program (to declare resources) and the dynamic-provider host (on its first
-call) import `provider` in every `pulumi` command, on the critical path; see
-bench/RESULTS.md. Libraries only some calls need are imported when first used.
+call) import `provider` in every `pulumi` command, on the critical path; the plugin
+answers the engine with its port before it loads anything but gRPC
+(`provider/plugin/startup.py`). See bench/RESULTS.md. Libraries only some calls
+need are imported when first used.
 """
 
 import subprocess
@@ -13,10 +16,57 @@ import pytest
 from harness import REPO
 
 
+def _loaded(statement: str) -> set[str]:
+    """The modules a fresh python has loaded after `statement`."""
+    code = f"import sys\n{statement}\nprint('\\n'.join(sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    return set(done.stdout.split())
+
+
+def _under(loaded: set[str], *packages: str) -> list[str]:
+    return sorted(m for m in loaded if any(m == p or m.startswith(p + ".") for p in packages))
+
+
 @pytest.mark.parametrize("heavy", ["requests", "urllib3", "deepdiff"])
 def test_importing_the_provider_does_not_load(heavy):
     code = f"import sys, provider; sys.exit({heavy!r} in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0
+
+
+def test_the_package_loads_no_front_end_until_one_is_used():
+    """`import provider` (the plugin, onboarding, the tools) costs no Pulumi SDK."""
+    loaded = _loaded("import provider")
+    assert _under(loaded, "pulumi", "provider.lifecycle", "provider.resource") == []
+    loaded = _loaded("from provider import QuickBooksInstance")
+    assert "provider.resource" in loaded and "pulumi.dynamic" in loaded
+
+
+def test_the_plugin_prints_its_port_before_loading_the_sdk_or_the_provider():
+    loaded = _loaded("import provider.plugin.__main__")
+    assert _under(loaded, "pulumi", "pydantic", "provider.core", "provider.api") == []
+
+
+def test_the_plugin_never_loads_the_dynamic_front_end():
+    """The SDK's own `pulumi` package brings `pulumi.dynamic` along; our dynamic
+    front-end (its provider class, the resource, operations' lazy client) never."""
+    loaded = _loaded("import provider.plugin.server, provider.plugin.provider")
+    assert _under(loaded, "provider.lifecycle", "provider.resource", "requests") == []
+
+
+def test_the_program_loads_no_operation():
+    """The program declares resources: no session, client or operation."""
+    loaded = _loaded("from provider import QuickBooksInstance")
+    assert _under(loaded, "provider.operations", "provider.api", "provider.plugin") == []
+
+
+def test_the_plugins_grpc_options_are_the_sdks():
+    from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
+
+    from provider.plugin.startup import GRPC_OPTIONS
+
+    assert sorted(GRPC_OPTIONS) == sorted(_GRPC_CHANNEL_OPTIONS)
 
 
 def test_the_first_http_call_loads_the_client():

@@ -50,7 +50,7 @@ type LookupInstanceResult struct {
 	EventsEnabled *bool `pulumi:"eventsEnabled"`
 	// The declared `extraConfiguration` keys, as set.
 	ExtraConfiguration map[string]string `pulumi:"extraConfiguration"`
-	// `ok` \| `disabled` \| `authorization lost`.
+	// `ok` \| `disabled` \| `authorization lost` \| `events deactivated (N queued)` \| `events queued (N)`.
 	Health *string `pulumi:"health"`
 	// The Cloud Elements instance id.
 	InstanceId *string `pulumi:"instanceId"`
@@ -160,7 +160,7 @@ func (o LookupInstanceResultOutput) ExtraConfiguration() pulumi.StringMapOutput 
 	return o.ApplyT(func(v LookupInstanceResult) map[string]string { return v.ExtraConfiguration }).(pulumi.StringMapOutput)
 }
 
-// `ok` \| `disabled` \| `authorization lost`.
+// `ok` \| `disabled` \| `authorization lost` \| `events deactivated (N queued)` \| `events queued (N)`.
 func (o LookupInstanceResultOutput) Health() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v LookupInstanceResult) *string { return v.Health }).(pulumi.StringPtrOutput)
 }

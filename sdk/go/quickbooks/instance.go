@@ -36,7 +36,7 @@ type Instance struct {
 	EventsEnabled pulumi.BoolPtrOutput `pulumi:"eventsEnabled"`
 	// The declared `extraConfiguration` keys, as set.
 	ExtraConfiguration pulumi.StringMapOutput `pulumi:"extraConfiguration"`
-	// `ok` \| `disabled` \| `authorization lost`.
+	// `ok` \| `disabled` \| `authorization lost` \| `events deactivated (N queued)` \| `events queued (N)`.
 	Health pulumi.StringPtrOutput `pulumi:"health"`
 	// The Cloud Elements instance id.
 	InstanceId pulumi.StringOutput `pulumi:"instanceId"`
@@ -328,7 +328,7 @@ func (o InstanceOutput) ExtraConfiguration() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *Instance) pulumi.StringMapOutput { return v.ExtraConfiguration }).(pulumi.StringMapOutput)
 }
 
-// `ok` \| `disabled` \| `authorization lost`.
+// `ok` \| `disabled` \| `authorization lost` \| `events deactivated (N queued)` \| `events queued (N)`.
 func (o InstanceOutput) Health() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Instance) pulumi.StringPtrOutput { return v.Health }).(pulumi.StringPtrOutput)
 }

@@ -46,7 +46,7 @@ type providerArgs struct {
 	AllowedCallbackHosts *string `pulumi:"allowedCallbackHosts"`
 	// The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and white-label hosts work too); else the environment variable `QUICKBOOKS_BASE_URL`. Required. Valid: https:// URL (http:// only for a loopback host), without credentials, query or fragment.
 	BaseUrl *string `pulumi:"baseUrl"`
-	// Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 1–100.
+	// A bound of its own on the operations the native plugin runs at once; `0`: none, the engine's `--parallel` is the bound (the dynamic provider's host runs at most 4); else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 0–100.
 	MaxConcurrency *int `pulumi:"maxConcurrency"`
 	// Retries of a retryable failure; else the environment variable `QUICKBOOKS_MAX_RETRIES`. Valid: integer 0–20.
 	MaxRetries *int `pulumi:"maxRetries"`
@@ -72,7 +72,7 @@ type ProviderArgs struct {
 	AllowedCallbackHosts pulumi.StringPtrInput
 	// The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and white-label hosts work too); else the environment variable `QUICKBOOKS_BASE_URL`. Required. Valid: https:// URL (http:// only for a loopback host), without credentials, query or fragment.
 	BaseUrl pulumi.StringPtrInput
-	// Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 1–100.
+	// A bound of its own on the operations the native plugin runs at once; `0`: none, the engine's `--parallel` is the bound (the dynamic provider's host runs at most 4); else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 0–100.
 	MaxConcurrency pulumi.IntPtrInput
 	// Retries of a retryable failure; else the environment variable `QUICKBOOKS_MAX_RETRIES`. Valid: integer 0–20.
 	MaxRetries pulumi.IntPtrInput

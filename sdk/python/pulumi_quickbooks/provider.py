@@ -35,7 +35,7 @@ class ProviderArgs:
 
         :param pulumi.Input[_builtins.str] allowed_callback_hosts: List (or comma-separated) of hosts the event callback may use; `*.example.com` wildcards; empty = any; else the environment variable `QUICKBOOKS_ALLOWED_CALLBACK_HOSTS`. Valid: host names or `*.domain` wildcards, a list or comma-separated.
         :param pulumi.Input[_builtins.str] base_url: The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and white-label hosts work too); else the environment variable `QUICKBOOKS_BASE_URL`. Required. Valid: https:// URL (http:// only for a loopback host), without credentials, query or fragment.
-        :param pulumi.Input[_builtins.int] max_concurrency: Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 1–100.
+        :param pulumi.Input[_builtins.int] max_concurrency: A bound of its own on the operations the native plugin runs at once; `0`: none, the engine's `--parallel` is the bound (the dynamic provider's host runs at most 4); else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 0–100.
         :param pulumi.Input[_builtins.int] max_retries: Retries of a retryable failure; else the environment variable `QUICKBOOKS_MAX_RETRIES`. Valid: integer 0–20.
         :param pulumi.Input[_builtins.float] max_retry_wait_seconds: Bound on the total back-off of one call; else the environment variable `QUICKBOOKS_MAX_RETRY_WAIT_SECONDS`. Valid: number 0–3600.
         :param pulumi.Input[_builtins.str] oauth_api_key: The QuickBooks app's key (`oauth.api.key`); else the environment variable `QUICKBOOKS_OAUTH_API_KEY`. Valid: non-empty text.
@@ -96,7 +96,7 @@ class ProviderArgs:
     @pulumi.getter(name="maxConcurrency")
     def max_concurrency(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 1–100.
+        A bound of its own on the operations the native plugin runs at once; `0`: none, the engine's `--parallel` is the bound (the dynamic provider's host runs at most 4); else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 0–100.
         """
         return pulumi.get(self, "max_concurrency")
 
@@ -226,7 +226,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] allowed_callback_hosts: List (or comma-separated) of hosts the event callback may use; `*.example.com` wildcards; empty = any; else the environment variable `QUICKBOOKS_ALLOWED_CALLBACK_HOSTS`. Valid: host names or `*.domain` wildcards, a list or comma-separated.
         :param pulumi.Input[_builtins.str] base_url: The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and white-label hosts work too); else the environment variable `QUICKBOOKS_BASE_URL`. Required. Valid: https:// URL (http:// only for a loopback host), without credentials, query or fragment.
-        :param pulumi.Input[_builtins.int] max_concurrency: Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 1–100.
+        :param pulumi.Input[_builtins.int] max_concurrency: A bound of its own on the operations the native plugin runs at once; `0`: none, the engine's `--parallel` is the bound (the dynamic provider's host runs at most 4); else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 0–100.
         :param pulumi.Input[_builtins.int] max_retries: Retries of a retryable failure; else the environment variable `QUICKBOOKS_MAX_RETRIES`. Valid: integer 0–20.
         :param pulumi.Input[_builtins.float] max_retry_wait_seconds: Bound on the total back-off of one call; else the environment variable `QUICKBOOKS_MAX_RETRY_WAIT_SECONDS`. Valid: number 0–3600.
         :param pulumi.Input[_builtins.str] oauth_api_key: The QuickBooks app's key (`oauth.api.key`); else the environment variable `QUICKBOOKS_OAUTH_API_KEY`. Valid: non-empty text.

@@ -21,7 +21,7 @@ func GetBaseUrl(ctx *pulumi.Context) string {
 	return config.Get(ctx, "quickbooks:baseUrl")
 }
 
-// Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 1–100.
+// A bound of its own on the operations the native plugin runs at once; `0`: none, the engine's `--parallel` is the bound (the dynamic provider's host runs at most 4); else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 0–100.
 func GetMaxConcurrency(ctx *pulumi.Context) int {
 	return config.GetInt(ctx, "quickbooks:maxConcurrency")
 }

@@ -26,7 +26,7 @@ The API, e.g. `https://api.cloud-elements.com/elements/api-v2` (EU, staging and 
 
 maxConcurrency: Optional[int]
 """
-Operations the native plugin runs at once (within the engine's `--parallel`); the dynamic provider runs at most 4; else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 1–100.
+A bound of its own on the operations the native plugin runs at once; `0`: none, the engine's `--parallel` is the bound (the dynamic provider's host runs at most 4); else the environment variable `QUICKBOOKS_MAX_CONCURRENCY`. Valid: integer 0–100.
 """
 
 maxRetries: Optional[int]
