@@ -94,9 +94,11 @@ PY
 
 start_servers() {
   local emulator_args=("$@") log="$STATE/emulator.log" receiver_log="$STATE/receiver.log"
-  python -m emulator --port "$PORT" --db "$STATE/emulator.db" --companies "$LOCAL_COMPANIES" \
-    --account "$QUICKBOOKS_ORGANIZATION_SECRET:$QUICKBOOKS_USER_SECRET" \
-    --admin-token "$EMULATOR_ADMIN_TOKEN" "${emulator_args[@]}" >"$log" 2>&1 &
+  # The account and admin token by environment (EMULATOR_ADMIN_TOKEN comes from
+  # local.env): never on a command line, which every local user can read.
+  EMULATOR_ACCOUNTS="$QUICKBOOKS_ORGANIZATION_SECRET:$QUICKBOOKS_USER_SECRET" \
+    python -m emulator --port "$PORT" --db "$STATE/emulator.db" --companies "$LOCAL_COMPANIES" \
+    "${emulator_args[@]}" >"$log" 2>&1 &
   pids+=($!)
   wait_listening $! "$log" "the emulator did not start (is port $PORT in use? set QUICKBOOKS_LOCAL_PORT):"
   echo "[local] emulator at http://127.0.0.1:$PORT/elements/api-v2 (state in .state/emulator.db)" >&2
