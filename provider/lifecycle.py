@@ -27,7 +27,7 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from . import operations
+from . import dynamic_host, operations
 from .api.session import Session
 from .api.settings import ProviderSettings
 from .core.check import UNKNOWN, is_unknown
@@ -36,6 +36,10 @@ from .errors import ProvisioningError as ProvisioningError  # re-exported: tests
 
 if TYPE_CHECKING:
     from .api.client import CloudElementsClient
+
+# In the dynamic provider's host (which imports this module to unpickle the provider),
+# our errors reach the engine as their message, without a Python traceback.
+dynamic_host.install()
 
 
 def _plain(value: Any) -> Any:

@@ -7,7 +7,12 @@
 #   scripts/local.sh destroy --yes
 #   scripts/local.sh serve         # emulator + receiver + dashboard until Ctrl-C (no pulumi)
 #   scripts/local.sh event [INSTANCE] [RESOURCE]   # send a test event, show the verified delivery
+#   scripts/local.sh onboard [--stack local] --instance KEY   # a new consent for KEY now
 #
+# A grant works once: every command first consents again, on the emulator's consent
+# page, for each instance whose grant is missing, or is spent (its instance was
+# destroyed), expired or unknown, saying so in one line. So `up`, `destroy`, `up`
+# just works, in any order.
 # Everything lives in .state/ (git-ignored): the emulator's SQLite database and
 # generated account secrets, the events signature key, and the Pulumi state
 # (file backend). A second `up` is a no-op. The emulator and the events receiver
@@ -144,8 +149,19 @@ CONFIG="$STATE/Pulumi.local.yaml"
 [ "$fresh_db" = yes ] && rm -f "$CONFIG"  # a new emulator never issued the old grants
 python -m scripts.local_config stacks/Pulumi.local.yaml "$CONFIG" "$PORT" "$RECEIVER_PORT"
 
-# Consent for each declared instance that has no grant yet (the emulator's consent
-# page, driven over HTTP like a person clicking Authorize); stored encrypted.
+# What the provider's messages tell the user to run on this stack: these commands,
+# not a bare `pulumi` (which has neither this backend nor the working config).
+export QUICKBOOKS_ONBOARD_COMMAND="bash scripts/local.sh onboard"
+export QUICKBOOKS_UP_COMMAND="bash scripts/local.sh up"
+
+# Consent for each declared instance whose grant is missing or can no longer create
+# (the emulator's consent page, driven over HTTP like a person clicking Authorize);
+# stored encrypted. `onboard --instance KEY` consents for KEY whatever its grant.
+if [ "${1:-}" = onboard ]; then
+  shift
+  python -m scripts.local_grants --port "$PORT" --config-file "$CONFIG" --renew "$@"
+  exit 0
+fi
 python -m scripts.local_grants --port "$PORT" --config-file "$CONFIG"
 
 case "${1:-}" in

@@ -1,5 +1,11 @@
 """Grants for the `local` stack: consent on the emulator, store the grant (the code encrypted).
 
+An instance gets a new consent when it has no grant, or when its grant can no longer
+do what the next `up` needs: spent by an instance the stack no longer has (after a
+`destroy`: a grant works once), expired, or unknown to the emulator. `--renew
+--instance KEY` consents for KEY whatever its grant (`scripts/local.sh onboard`, the
+command the provider's messages name on this stack).
+
 Also gives every instance with a callback URL this checkout's events signature
 key (QUICKBOOKS_LOCAL_SIGNATURE_KEY from .state/local.env, which the local
 receiver verifies with), as an encrypted `signature_key`, unless the committed
@@ -125,7 +131,18 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--stack", default="local")
     parser.add_argument("--config-file", required=True)
+    parser.add_argument(
+        "--renew", action="store_true", help="consent again for --instance, whatever its grant"
+    )
+    parser.add_argument("--instance", help="with --renew: the instance key")
     args = parser.parse_args()
+    if args.renew and args.stack != "local":
+        parser.error(
+            f"scripts/local.sh runs the local stack only; for stack {args.stack!r} run "
+            f"`python -m provider.onboard --stack {args.stack} --instance {args.instance or 'KEY'}`"
+        )
+    if args.renew and not args.instance:
+        parser.error("onboard needs --instance KEY (a key under quickbooks:instances)")
 
     base_url = f"http://127.0.0.1:{args.port}/elements/api-v2"
     # The emulator scripts/local.sh started, on loopback: no proxy from the environment.
@@ -143,11 +160,21 @@ def main() -> None:
     taken = {(settings.get("oauth") or {}).get("realm_id") for settings in instances.values()}
     free = (realm for realm in local_companies() if realm not in taken)
     emulator = EmulatorGrants(http, f"http://127.0.0.1:{args.port}", args.stack)
+    if args.renew and args.instance not in instances:
+        raise SystemExit(
+            f"[local] no instance {args.instance!r} in quickbooks:instances of "
+            f"stacks/Pulumi.local.yaml (declared: {', '.join(sorted(instances)) or 'none'})"
+        )
     for key in sorted(instances):
         code = (instances[key].get("oauth") or {}).get("code")
-        why = emulator.needs_new_grant(key, code) if code else None
-        if code and why is None:
-            continue  # granted on an earlier run, and still good for what `up` does
+        if args.renew and key == args.instance:
+            why = "asked for (scripts/local.sh onboard)"
+        else:
+            why = emulator.needs_new_grant(key, code) if code else None
+            if code and why is None:
+                continue  # granted on an earlier run, and still good for what `up` does
+        if args.renew and key != args.instance:
+            continue
         realm = (instances[key].get("oauth") or {}).get("realm_id") or next(free, None)
         if realm is None:
             raise SystemExit(

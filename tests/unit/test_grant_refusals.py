@@ -87,7 +87,9 @@ def test_commands_follow_the_wrapper_that_runs_pulumi():
     assert onboard_for("local", "books", environ) == (
         "bash scripts/local.sh onboard --stack local --instance books"
     )
-    assert onboard_for_resource(None) == "python -m provider.onboard --stack <stack> --instance <key>"
+    assert (
+        onboard_for_resource(None) == "python -m provider.onboard --stack <stack> --instance <key>"
+    )
 
 
 @pytest.mark.parametrize("realm", [9130350000000001, 9130350000000001.0])
