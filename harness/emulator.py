@@ -18,7 +18,7 @@ from emulator.__main__ import ACCOUNTS_ENV, ADMIN_TOKEN_ENV
 from .accounts import random_accounts
 from .companies import TEST_COMPANIES, offered
 from .controls import Emulator, EmulatorError
-from .leaks import SECRETS, assert_no_secrets
+from .leaks import SECRETS, assert_no_secrets, command_lines_with
 from .process import start_server
 
 ACCOUNT_LINE = re.compile(r"^account: organization=(\S+) user=(\S+)$")
@@ -87,6 +87,8 @@ def watched_emulator(
         accounts=random_accounts(accounts), extra_args=extra_args, **options
     ) as started:
         SECRETS.add("emulator admin token", started.admin_token)
+        # Its secrets came by environment: none is on its command line (`ps`).
+        assert command_lines_with(pid=started.process.pid) == [], "a secret on the command line"
         WATCHED.add(started)
         offered(started, companies)
         yield started

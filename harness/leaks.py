@@ -82,12 +82,15 @@ def command_lines() -> dict[int, str]:
     return lines
 
 
-def command_lines_with(*values: str) -> list[tuple[int, str]]:
-    """(pid, program) of each running process whose command line holds one of `values`
-    (default: every registered secret); the program only, so a report quotes no secret."""
+def command_lines_with(*values: str, pid: int | None = None) -> list[tuple[int, str]]:
+    """(pid, program) of each running process (or only `pid`) whose command line holds
+    one of `values` (default: every registered secret); the program only, so a report
+    quotes no secret."""
     found = []
-    for pid, line in command_lines().items():
+    for number, line in command_lines().items():
+        if pid is not None and number != pid:
+            continue
         hits = [v for v in values if v in line] if values else SECRETS.found_in(line)
         if hits:
-            found.append((pid, line.split(" ", 1)[0]))
+            found.append((number, line.split(" ", 1)[0]))
     return found

@@ -142,7 +142,9 @@ class PulumiStack:
 
     @property
     def config_path(self) -> Path:
-        return self.dir / "stacks" / f"Pulumi.{self.stack}.yaml"
+        """Where the CLI keeps this stack's config: the project's `stackConfigDir`."""
+        project = yaml.safe_load((self.dir / "Pulumi.yaml").read_text()) or {}
+        return self.dir / project.get("stackConfigDir", ".") / f"Pulumi.{self.stack}.yaml"
 
     def read_config(self) -> dict[str, Any]:
         if not self.config_path.exists():
