@@ -175,6 +175,9 @@ def grant_refused(
         grants.EXPIRED: "expired before it was used: a grant lasts minutes after the consent",
         grants.UNKNOWN: "is not one this platform issued: mistyped, or from another account "
         "or platform",
+        grants.MALFORMED: "could not be read by the platform: give it exactly as the "
+        "consent returned it (oauth.code and oauth.realm_id; for OAuth 1.0a also "
+        "oauth_verifier and secret), or consent again",
         grants.OTHER_APP: "was issued to another app: the consent used other OAuth app "
         "settings (quickbooks:oauthApiKey, quickbooks:oauthApiSecret, "
         "quickbooks:oauthCallbackUrl) than this stack's",

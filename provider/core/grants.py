@@ -71,6 +71,7 @@ EXPIRED = "expired"
 UNKNOWN = "unknown"
 OTHER_COMPANY = "another company"
 OTHER_APP = "another app"
+MALFORMED = "malformed"
 UNSAID = "unsaid"
 
 # Checked in this order: the most specific words first (the emulator prefixes every
@@ -80,6 +81,7 @@ _REFUSAL_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (OTHER_APP, ("issued to another app", "used in the consent flow")),
     (EXPIRED, ("expired",)),
     (UNKNOWN, ("is unknown", "not found", "does not exist")),
+    (MALFORMED, ("providerdata.", "providerdata must", "does not match", "malformed")),
     (SPENT, ("already exchanged", "already been used", "already used", "was used")),
 )
 _GRANT_REALM = re.compile(r"grant is for realmId (\d+)")

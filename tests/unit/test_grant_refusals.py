@@ -47,6 +47,17 @@ def refused(answer: str) -> str:
             grants.OTHER_APP,
             "was issued to another app",
         ),
+        (
+            "providerData.realmId: Field required",
+            grants.MALFORMED,
+            "could not be read by the platform",
+        ),
+        (
+            "OAuth grant is invalid or already used: oauth_verifier or secret does not match; "
+            "complete the consent flow again to get a new grant",
+            grants.MALFORMED,
+            "could not be read by the platform",
+        ),
         ("invalid_grant", grants.UNSAID, "does not say why"),
     ],
 )
