@@ -188,7 +188,12 @@ class PulumiStack:
         )
         SECRETS.add("grant code", params["code"])
         self.set_secret(f"quickbooks:instances.{key}.oauth.code", params["code"])
-        # As onboarding stores it: the company id is no secret, and stays a string.
+        self.set_realm(key, params["realmId"])
+        return {"code": params["code"], "realm_id": params["realmId"]}
+
+    def set_realm(self, key: str, realm_id: str) -> None:
+        """The instance's `oauth.realm_id`, as onboarding stores it: the company id is no
+        secret, and stays a string."""
         self.run(
             "config",
             "set",
@@ -196,9 +201,8 @@ class PulumiStack:
             "string",
             "--path",
             f"quickbooks:instances.{key}.oauth.realm_id",
-            input_text=params["realmId"],
+            input_text=realm_id,
         )
-        return {"code": params["code"], "realm_id": params["realmId"]}
 
     # --- commands ---------------------------------------------------------------
 

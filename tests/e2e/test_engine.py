@@ -138,24 +138,12 @@ def test_deleted_behind_pulumis_back_is_dropped_by_refresh_and_recreated(stack, 
     assert new_id != old_id and emu.api("GET", f"/instances/{new_id}").status_code == 200
 
 
-def set_realm(stack: PulumiStack, key: str, realm: str) -> None:
-    stack.run(
-        "config",
-        "set",
-        "--type",
-        "string",
-        "--path",
-        f"quickbooks:instances.{key}.oauth.realm_id",
-        input_text=realm,
-    )
-
-
 @pytest.mark.parametrize("front_end", FRONT_ENDS)
 def test_a_grant_for_another_company_is_named_as_such_and_then_works(stack, emu, front_end):
     stack.set_instance("books", **BOOKS)
     granted = stack.grant("books")["realm_id"]
     declared = new_company(emu)  # not the company the consent was given for
-    set_realm(stack, "books", declared)
+    stack.set_realm("books", declared)
     emu.clear_requests()
     failed = stack.up(check=False)
     output = failed.stdout + failed.stderr
@@ -166,7 +154,7 @@ def test_a_grant_for_another_company_is_named_as_such_and_then_works(stack, emu,
     assert "Traceback" not in output and 'File "' not in output
     assert writes(emu) == [("POST", "/instances")]  # refused, nothing made
     # The same grant, with the company it was given for.
-    set_realm(stack, "books", granted)
+    stack.set_realm("books", granted)
     stack.up()
     assert stack.outputs()["books"]["valid"] is True
 
