@@ -8,8 +8,8 @@ up:   ## pulumi up on the local stack against the bundled emulator
 serve: ## emulator + events receiver + dashboard (local stack) until Ctrl-C
 	bash scripts/local.sh serve
 
-test: ## the whole test suite (what CI runs)
-	bash scripts/test.sh
+test: ## the whole test suite (what CI runs); ARGS='tests/unit -k name' runs a subset
+	bash scripts/test.sh $(ARGS)
 
 bench: ## benchmarks: API calls per operation, overhead, scale (writes bench/RESULTS.md)
 	. scripts/setup.sh && python -m bench --sizes 1,10,100

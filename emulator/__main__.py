@@ -1,12 +1,17 @@
-"""``python -m emulator``: start the Cloud Elements emulator.
+"""``python -m emulator`` (installed: ``quickbooks-emulator``): start the Cloud Elements emulator.
 
 Prints, in order: the generated account (when none was given), the admin token
 (when none was given), then ``listening on <base url>`` once it accepts connections.
+
+Secrets come from the environment (``EMULATOR_ACCOUNTS``, ``EMULATOR_ADMIN_TOKEN``),
+never from the command line, where every local user can read them (``ps``,
+``/proc/*/cmdline``). ``--account`` and ``--admin-token`` still work, with a warning.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import secrets
 import signal
@@ -16,6 +21,13 @@ from .catalog import MAX_COMPANIES
 from .options import ServerOptions
 
 SECRET_FORMAT = re.compile(r"^[^\s,:]+$")
+# Where the secrets come from: the environment, so no process list shows them.
+ACCOUNTS_ENV = "EMULATOR_ACCOUNTS"  # ORG_SECRET:USER_SECRET[,ORG_SECRET:USER_SECRET...]
+ADMIN_TOKEN_ENV = "EMULATOR_ADMIN_TOKEN"
+ON_COMMAND_LINE = (
+    "warning: {flag} puts a secret on the command line, where every local user can read "
+    "it (ps); set {env} in the environment instead (the flag is deprecated)"
+)
 
 
 def account(value: str) -> tuple[str, str]:
@@ -49,9 +61,17 @@ def page_size(value: str) -> int:
     return int(value)
 
 
-def parse_args(argv: list[str] | None = None) -> ServerOptions:
+def program_name(argv0: str | None = None) -> str:
+    """The command as it was typed: `quickbooks-emulator`, or `python -m <package>`."""
+    name = os.path.basename(sys.argv[0] if argv0 is None else argv0)
+    return f"python -m {__package__}" if name in ("__main__.py", "") else name
+
+
+def parse_args(
+    argv: list[str] | None = None, environ: dict[str, str] | None = None
+) -> ServerOptions:
     parser = argparse.ArgumentParser(
-        prog="python -m emulator",
+        prog=program_name(),
         description="Local emulator of the Cloud Elements /elements/api-v2 instances API "
         "for the quickbooks element.",
     )
@@ -67,9 +87,14 @@ def parse_args(argv: list[str] | None = None) -> ServerOptions:
         type=account,
         action="append",
         default=[],
-        help="an organization and its user secret; repeat for several (default: one generated)",
+        help=f"deprecated (visible in the process list): use {ACCOUNTS_ENV}; an organization "
+        "and its user secret; repeat for several (default: one generated)",
     )
-    parser.add_argument("--admin-token", help="bearer token for /_emulator (default: generated)")
+    parser.add_argument(
+        "--admin-token",
+        help=f"deprecated (visible in the process list): use {ADMIN_TOKEN_ENV}; bearer token "
+        "for /_emulator (default: generated)",
+    )
     parser.add_argument(
         "--latency-ms", type=int, default=0, help="delay added to every API response"
     )
@@ -120,8 +145,27 @@ def parse_args(argv: list[str] | None = None) -> ServerOptions:
         help="the default and the maximum pageSize of every list (default 200, the "
         "platform's; tests use a small one to make many pages of few instances)",
     )
+    parser.epilog = (
+        f"environment: {ACCOUNTS_ENV}=ORG_SECRET:USER_SECRET[,...] the organizations and "
+        f"their user secrets; {ADMIN_TOKEN_ENV}=T the bearer token for /_emulator"
+    )
     # Each option's dest is a field of ServerOptions.
-    return ServerOptions(**vars(parser.parse_args(argv)))
+    options = ServerOptions(**vars(parser.parse_args(argv)))
+    environ = os.environ if environ is None else environ
+    for flag, env, given in (
+        ("--account", ACCOUNTS_ENV, options.accounts),
+        ("--admin-token", ADMIN_TOKEN_ENV, options.admin_token),
+    ):
+        if given:
+            print(ON_COMMAND_LINE.format(flag=flag, env=env), file=sys.stderr, flush=True)
+    if not options.accounts and environ.get(ACCOUNTS_ENV):
+        try:
+            options.accounts = [account(a) for a in environ[ACCOUNTS_ENV].split(",")]
+        except argparse.ArgumentTypeError as exc:
+            parser.error(f"{ACCOUNTS_ENV}: {exc}")
+    if not options.admin_token and environ.get(ADMIN_TOKEN_ENV):
+        options.admin_token = environ[ADMIN_TOKEN_ENV]
+    return options
 
 
 def identities(store, options: ServerOptions) -> tuple[str, list[str]]:

@@ -31,6 +31,14 @@ DEFAULT_SCOPE = "com.intuit.quickbooks.accounting"
 SESSION_TTL = 3600.0
 INVALID_GRANT = "OAuth grant is invalid or already used"
 RETRY_HINT = "complete the consent flow again to get a new grant"
+# What a grant is when it comes to be exchanged, and how a refusal says so (an
+# emulator choice: the platform's sources show no wording, see docs/cloud-elements-api.md).
+USABLE, UNKNOWN, SPENT, EXPIRED = "usable", "unknown", "spent", "expired"
+REFUSALS = {
+    UNKNOWN: "the code is unknown",
+    SPENT: "the code was already exchanged",
+    EXPIRED: "the code has expired",
+}
 
 
 class ConsentError(Exception):
@@ -183,16 +191,19 @@ class OAuth:
             code, flow = claim.oauth_token, "oauth1"
 
         grant = self.store.get_grant(code)
-        if grant is None or grant.flow != flow:
-            raise BadRequest(f"{INVALID_GRANT}: the code is unknown; {RETRY_HINT}")
-        if grant.spent:
-            raise BadRequest(f"{INVALID_GRANT}: the code was already exchanged; {RETRY_HINT}")
-        if grant.expires_at <= self.clock():
-            raise BadRequest(f"{INVALID_GRANT}: the code has expired; {RETRY_HINT}")
+        state = self.grant_state(grant, flow)
+        if state != USABLE:
+            raise BadRequest(f"{INVALID_GRANT}: {REFUSALS[state]}; {RETRY_HINT}")
+        assert grant is not None
         if isinstance(claim, OAuth1ProviderData):
             self._check_oauth1(claim, grant)
         if claim.realmId != grant.realm_id:
-            raise BadRequest("providerData realmId is not the company that was authorized")
+            # The company ids are no secret (the consent page shows them); naming both
+            # lets the caller tell a mistyped or rounded realmId from a spent grant.
+            raise BadRequest(
+                f"providerData realmId {claim.realmId} is not the company that was "
+                f"authorized: the grant is for realmId {grant.realm_id}"
+            )
         self._check_app(grant, configuration)
         if bound_realm is not None and grant.realm_id != bound_realm:
             raise BadRequest(
@@ -201,6 +212,16 @@ class OAuth:
             )
         self.store.spend_grant(code)
         return grant.realm_id
+
+    def grant_state(self, grant: Grant | None, flow: str | None = None) -> str:
+        """Whether a grant can still be exchanged: `usable`, or why not."""
+        if grant is None or (flow is not None and grant.flow != flow):
+            return UNKNOWN
+        if grant.spent:
+            return SPENT
+        if grant.expires_at <= self.clock():
+            return EXPIRED
+        return USABLE
 
     @staticmethod
     def _check_oauth1(data: OAuth1ProviderData, grant: Grant) -> None:

@@ -155,6 +155,10 @@ class EventRequest(Strict):
     objectId: str | int
 
 
+class GrantStateRequest(Strict):
+    code: str = Field(min_length=1, max_length=2048)
+
+
 class FaultRequest(Strict):
     method: str = "*"
     path: str

@@ -13,10 +13,12 @@ import sys
 import weakref
 from collections.abc import Iterator
 
+from emulator.__main__ import ACCOUNTS_ENV, ADMIN_TOKEN_ENV
+
 from .accounts import random_accounts
 from .companies import TEST_COMPANIES, offered
 from .controls import Emulator, EmulatorError
-from .leaks import SECRETS, assert_no_secrets
+from .leaks import SECRETS, assert_no_secrets, command_lines_with
 from .process import start_server
 
 ACCOUNT_LINE = re.compile(r"^account: organization=(\S+) user=(\S+)$")
@@ -41,10 +43,13 @@ def start_emulator(
     command = [*program, "--port", "0"]
     if db is not None:
         command += ["--db", str(db)]
-    for org, user in accounts or []:
-        command += ["--account", f"{org}:{user}"]
+    # Secrets by environment, never on the command line (any local user reads that);
+    # none inherited either: what is not given here, the emulator generates and prints.
+    env = {k: v for k, v in os.environ.items() if k not in (ACCOUNTS_ENV, ADMIN_TOKEN_ENV)}
+    if accounts:
+        env[ACCOUNTS_ENV] = ",".join(f"{org}:{user}" for org, user in accounts)
     if admin_token is not None:
-        command += ["--admin-token", admin_token]
+        env[ADMIN_TOKEN_ENV] = admin_token
     if latency_ms:
         command += ["--latency-ms", str(latency_ms)]
     if fast_retries:
@@ -62,7 +67,7 @@ def start_emulator(
             found_token = match[1]
 
     process, base_url, stderr_tail = start_server(
-        command, name="emulator", error=EmulatorError, timeout=timeout, on_line=identity
+        command, name="emulator", error=EmulatorError, env=env, timeout=timeout, on_line=identity
     )
     if found_token is None:
         process.kill()
@@ -82,6 +87,8 @@ def watched_emulator(
         accounts=random_accounts(accounts), extra_args=extra_args, **options
     ) as started:
         SECRETS.add("emulator admin token", started.admin_token)
+        # Its secrets came by environment: none is on its command line (`ps`).
+        assert command_lines_with(pid=started.process.pid) == [], "a secret on the command line"
         WATCHED.add(started)
         offered(started, companies)
         yield started

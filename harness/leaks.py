@@ -12,6 +12,7 @@ and stderr), records the count in `SCANS` and returns the labels found.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 # Shorter values would match ordinary words; every secret the tests make is longer.
@@ -67,3 +68,29 @@ def is_ciphertext(value: Any) -> bool:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, default=str)
+
+
+def command_lines() -> dict[int, str]:
+    """Every running process's command line (as `ps` shows it to any local user)."""
+    lines = {}
+    for entry in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            raw = entry.read_bytes()
+        except OSError:  # the process ended meanwhile, or is not ours to read
+            continue
+        lines[int(entry.parent.name)] = raw.replace(b"\0", b" ").decode(errors="replace")
+    return lines
+
+
+def command_lines_with(*values: str, pid: int | None = None) -> list[tuple[int, str]]:
+    """(pid, program) of each running process (or only `pid`) whose command line holds
+    one of `values` (default: every registered secret); the program only, so a report
+    quotes no secret."""
+    found = []
+    for number, line in command_lines().items():
+        if pid is not None and number != pid:
+            continue
+        hits = [v for v in values if v in line] if values else SECRETS.found_in(line)
+        if hits:
+            found.append((number, line.split(" ", 1)[0]))
+    return found

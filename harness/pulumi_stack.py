@@ -142,7 +142,9 @@ class PulumiStack:
 
     @property
     def config_path(self) -> Path:
-        return self.dir / "stacks" / f"Pulumi.{self.stack}.yaml"
+        """Where the CLI keeps this stack's config: the project's `stackConfigDir`."""
+        project = yaml.safe_load((self.dir / "Pulumi.yaml").read_text()) or {}
+        return self.dir / project.get("stackConfigDir", ".") / f"Pulumi.{self.stack}.yaml"
 
     def read_config(self) -> dict[str, Any]:
         if not self.config_path.exists():
@@ -186,7 +188,12 @@ class PulumiStack:
         )
         SECRETS.add("grant code", params["code"])
         self.set_secret(f"quickbooks:instances.{key}.oauth.code", params["code"])
-        # As onboarding stores it: the company id is no secret, and stays a string.
+        self.set_realm(key, params["realmId"])
+        return {"code": params["code"], "realm_id": params["realmId"]}
+
+    def set_realm(self, key: str, realm_id: str) -> None:
+        """The instance's `oauth.realm_id`, as onboarding stores it: the company id is no
+        secret, and stays a string."""
         self.run(
             "config",
             "set",
@@ -194,9 +201,8 @@ class PulumiStack:
             "string",
             "--path",
             f"quickbooks:instances.{key}.oauth.realm_id",
-            input_text=params["realmId"],
+            input_text=realm_id,
         )
-        return {"code": params["code"], "realm_id": params["realmId"]}
 
     def grant_all(self, keys: list[str], realms: list[str] | None = None) -> None:
         """A fresh consent for each of `keys` (for `realms`, else a new company each),

@@ -7,7 +7,7 @@
     ├── OnboardError                 `python -m provider.onboard` cannot go on
     └── CloudElementsError           a call to Cloud Elements failed
         ├── InvalidRequest           400/405/406/415: refused as malformed
-        │   └── GrantRejected        400 about the OAuth grant (unknown, expired, spent)
+        │   └── GrantRejected        400 about the OAuth grant (spent, expired, another company...)
         ├── AuthenticationFailed     401: the user/organization secrets were refused
         ├── InstanceNotFound         404
         ├── Conflict                 409
@@ -24,7 +24,7 @@ printing one anywhere is safe.
 
 from __future__ import annotations
 
-from .core.commands import ONBOARD_COMMAND
+from .core import grants, health
 
 
 class QuickBooksError(Exception):
@@ -87,7 +87,8 @@ class InvalidRequest(CloudElementsError):
 
 
 class GrantRejected(InvalidRequest):
-    """400 about the OAuth grant: unknown, expired or already spent."""
+    """400 about the OAuth grant: spent, expired, unknown, for another company or app
+    (`grant_refused` says which, from the platform's answer)."""
 
 
 class AuthenticationFailed(CloudElementsError):
@@ -147,12 +148,46 @@ def error_for_status(status: int, message: str) -> type[CloudElementsError]:
     return STATUS_ERRORS.get(status, ApiError)
 
 
-def spent_grant(resource: str, exc: CloudElementsError) -> ProvisioningError:
-    return ProvisioningError(
-        f"{exc}. The OAuth grant of resource {resource!r} was refused: a grant can be used "
-        "only once (and expires), so creating or re-authorizing needs a new consent. Run "
-        f"`{ONBOARD_COMMAND} --stack <stack> --instance <key>` and then `pulumi up`."
+def grant_refused(
+    resource: str, exc: CloudElementsError, realm_sent: str, ownership_tag: str | None
+) -> ProvisioningError:
+    """What a refused grant means, from the platform's answer and what was sent, and
+    the exact command that gets this resource a new one."""
+    refusal = grants.refusal_of(exc.message)
+    fix = health.onboard_fix(ownership_tag)
+    grant = f"The OAuth grant of resource {resource!r}"
+    if refusal.cause == grants.OTHER_COMPANY:
+        company = (
+            f"company {refusal.grant_realm}"
+            if refusal.grant_realm
+            else "a company the platform did not name"
+        )
+        return ProvisioningError(
+            f"{exc}. {grant} is for another company than the one declared: oauth.realm_id "
+            f"{realm_sent} was sent, the grant is for {company}. Declare the company the "
+            "consent was given for (in YAML, quote the number: realm_id: "
+            f'"{refusal.grant_realm or realm_sent}"); the same grant then works. Or, '
+            f"for company {realm_sent}, {fix}."
+        )
+    reason = {
+        grants.SPENT: "was already used: a grant works once, so creating or re-authorizing "
+        "needs a new consent",
+        grants.EXPIRED: "expired before it was used: a grant lasts minutes after the consent",
+        grants.UNKNOWN: "is not one this platform issued: mistyped, or from another account "
+        "or platform",
+        grants.MALFORMED: "could not be read by the platform: give it exactly as the "
+        "consent returned it (oauth.code and oauth.realm_id; for OAuth 1.0a also "
+        "oauth_verifier and secret), or consent again",
+        grants.OTHER_APP: "was issued to another app: the consent used other OAuth app "
+        "settings (quickbooks:oauthApiKey, quickbooks:oauthApiSecret, "
+        "quickbooks:oauthCallbackUrl) than this stack's",
+    }.get(
+        refusal.cause,
+        "was refused, and the platform's answer does not say why: it may have been used "
+        f"already (a grant works once), have expired, or be for another company than "
+        f"oauth.realm_id {realm_sent}",
     )
+    return ProvisioningError(f"{exc}. {grant} {reason}. Fix: {fix}.")
 
 
 def outcome_unknown(create: CloudElementsError, lookup: CloudElementsError) -> ProvisioningError:

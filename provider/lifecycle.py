@@ -30,6 +30,7 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
+from . import dynamic_host
 from .core.check import UNKNOWN, is_unknown
 from .core.inputs import SECRET_INPUTS
 from .errors import ProvisioningError as ProvisioningError  # re-exported: tests and callers
@@ -55,6 +56,11 @@ def _new_session(lookup: Any = None) -> Session:
     from .api.settings import ProviderSettings
 
     return Session(ProviderSettings.load(lookup))
+
+
+# In the dynamic provider's host (which imports this module to unpickle the provider),
+# our errors reach the engine as their message, without a Python traceback.
+dynamic_host.install()
 
 
 def _plain(value: Any) -> Any:

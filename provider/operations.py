@@ -134,7 +134,7 @@ def create(session: Session, props: dict[str, Any]) -> Applied:
     try:
         created = session.client().create_instance(body, owner=spec.ownership_tag)
     except GrantRejected as exc:
-        raise errors.spent_grant(spec.name, exc) from None
+        raise _grant_refused(spec, exc) from None
     except (TransportError, ApiError) as exc:
         if not errors.may_have_committed(exc):
             raise
@@ -253,7 +253,7 @@ def update(
         except GrantRejected as exc:
             applied = _applied_by_lost_attempt(session, spec, instance_id, olds, sent, exc)
             if applied is None:
-                raise errors.spent_grant(spec.name, exc) from None
+                raise _grant_refused(spec, exc) from None
             patched, sent = applied, {}  # the instance as it is now: nothing to merge
         instance = after_patch(instance, patched, sent)
     instance = _set_enabled(session, instance_id, instance, todo.enable)
@@ -335,6 +335,11 @@ def _let_go(
 
 
 # --- helpers --------------------------------------------------------------------
+
+
+def _grant_refused(spec: InstanceSpec, exc: GrantRejected) -> ProvisioningError:
+    realm_sent = spec.oauth.realm_id if spec.oauth is not None else "(none)"
+    return errors.grant_refused(spec.name, exc, realm_sent, spec.ownership_tag)
 
 
 def _spec_redacted(session: Session, props: dict[str, Any]) -> InstanceSpec:

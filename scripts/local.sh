@@ -7,7 +7,12 @@
 #   scripts/local.sh destroy --yes
 #   scripts/local.sh serve         # emulator + receiver + dashboard until Ctrl-C (no pulumi)
 #   scripts/local.sh event [INSTANCE] [RESOURCE]   # send a test event, show the verified delivery
+#   scripts/local.sh onboard [--stack local] --instance KEY   # a new consent for KEY now
 #
+# A grant works once: every command first consents again, on the emulator's consent
+# page, for each instance whose grant is missing, or is spent (its instance was
+# destroyed), expired or unknown, saying so in one line. So `up`, `destroy`, `up`
+# just works, in any order.
 # Everything lives in .state/ (git-ignored): the emulator's SQLite database and
 # generated account secrets, the events signature key, and the Pulumi state
 # (file backend). A second `up` is a no-op. The emulator and the events receiver
@@ -94,9 +99,11 @@ PY
 
 start_servers() {
   local emulator_args=("$@") log="$STATE/emulator.log" receiver_log="$STATE/receiver.log"
-  python -m emulator --port "$PORT" --db "$STATE/emulator.db" --companies "$LOCAL_COMPANIES" \
-    --account "$QUICKBOOKS_ORGANIZATION_SECRET:$QUICKBOOKS_USER_SECRET" \
-    --admin-token "$EMULATOR_ADMIN_TOKEN" "${emulator_args[@]}" >"$log" 2>&1 &
+  # The account and admin token by environment (EMULATOR_ADMIN_TOKEN comes from
+  # local.env): never on a command line, which every local user can read.
+  EMULATOR_ACCOUNTS="$QUICKBOOKS_ORGANIZATION_SECRET:$QUICKBOOKS_USER_SECRET" \
+    python -m emulator --port "$PORT" --db "$STATE/emulator.db" --companies "$LOCAL_COMPANIES" \
+    "${emulator_args[@]}" >"$log" 2>&1 &
   pids+=($!)
   wait_listening $! "$log" "the emulator did not start (is port $PORT in use? set QUICKBOOKS_LOCAL_PORT):"
   echo "[local] emulator at http://127.0.0.1:$PORT/elements/api-v2 (state in .state/emulator.db)" >&2
@@ -142,8 +149,19 @@ CONFIG="$STATE/Pulumi.local.yaml"
 [ "$fresh_db" = yes ] && rm -f "$CONFIG"  # a new emulator never issued the old grants
 python -m scripts.local_config stacks/Pulumi.local.yaml "$CONFIG" "$PORT" "$RECEIVER_PORT"
 
-# Consent for each declared instance that has no grant yet (the emulator's consent
-# page, driven over HTTP like a person clicking Authorize); stored encrypted.
+# What the provider's messages tell the user to run on this stack: these commands,
+# not a bare `pulumi` (which has neither this backend nor the working config).
+export QUICKBOOKS_ONBOARD_COMMAND="bash scripts/local.sh onboard"
+export QUICKBOOKS_UP_COMMAND="bash scripts/local.sh up"
+
+# Consent for each declared instance whose grant is missing or can no longer create
+# (the emulator's consent page, driven over HTTP like a person clicking Authorize);
+# stored encrypted. `onboard --instance KEY` consents for KEY whatever its grant.
+if [ "${1:-}" = onboard ]; then
+  shift
+  python -m scripts.local_grants --port "$PORT" --config-file "$CONFIG" --renew "$@"
+  exit 0
+fi
 python -m scripts.local_grants --port "$PORT" --config-file "$CONFIG"
 
 case "${1:-}" in

@@ -9,7 +9,7 @@ from ..activity import trigger_event
 from ..auth import admin
 from ..context import Ctx
 from ..exceptions import NotFound
-from ..schemas import EventRequest, FaultRequest, JsonBody, parse
+from ..schemas import EventRequest, FaultRequest, GrantStateRequest, JsonBody, parse
 
 router = APIRouter(prefix="/_emulator", dependencies=[Depends(admin)])
 
@@ -116,3 +116,16 @@ def delivery_status(delivery_id: str, ctx: Ctx):
     if status is None:
         raise NotFound(f"No delivery {delivery_id}")
     return status
+
+
+@router.post("/grants/state")
+def grant_state(body: JsonBody, ctx: Ctx):
+    """Whether a grant (an OAuth 2.0 code or a 1.0a token) can still be exchanged:
+    `usable`, `spent`, `expired` or `unknown`, with its company. The code comes in the
+    body, never in a URL (request logs keep URLs)."""
+    code = parse(GrantStateRequest, body).code
+    grant = ctx.store.get_grant(code)
+    return {
+        "state": ctx.oauth.grant_state(grant),
+        "realmId": grant.realm_id if grant is not None else None,
+    }

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .commands import ONBOARD_COMMAND
+from .commands import onboard_for_resource
 from .declaration import Schema
 from .inputs import SCHEMA
 from .values import LOCAL_HOSTS
@@ -127,8 +127,8 @@ def check_inputs(
             Failure(
                 "oauth",
                 "a QuickBooks grant is required to create an instance: run "
-                f"`{ONBOARD_COMMAND} --stack <stack>` (or set adopt_id to take over "
-                "an existing instance)",
+                f"`{onboard_for_resource(normalized.get('ownership_tag'))}` (or set "
+                "adopt_id to take over an existing instance)",
             )
         )
     if known("adopt_from", "adopt_id") and normalized["adopt_from"] is not None:

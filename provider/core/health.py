@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .catalog import KEY_REALM
-from .commands import ONBOARD_COMMAND
+from .commands import onboard_for_resource, up_command
 from .tags import is_ownership_tag, parts_of
 
 OK = "ok"
@@ -127,15 +127,9 @@ def callback_still_fails(instance_id: str, callback: str, delivered: int, queued
     )
 
 
-def _stack_and_key(ownership_tag: str | None) -> tuple[str, str]:
-    parts = parts_of(ownership_tag or "")
-    return (parts[1], parts[2]) if parts else ("<stack>", "<key>")
-
-
 def onboard_fix(ownership_tag: str | None) -> str:
     """The exact commands that give this resource a new grant and apply it."""
-    stack, key = _stack_and_key(ownership_tag)
-    return f"run `{ONBOARD_COMMAND} --stack {stack} --instance {key}`, then `pulumi up`"
+    return f"run `{onboard_for_resource(ownership_tag)}`, then `{up_command()}`"
 
 
 def authorization_lost(instance_id: str, ownership_tag: str | None) -> str:

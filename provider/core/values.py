@@ -171,9 +171,28 @@ def _extra_configuration(config: dict[str, str]) -> dict[str, str]:
 
 ExtraConfiguration = Annotated[dict[StrictStr, StrictStr], AfterValidator(_extra_configuration)]
 
+# The largest whole number a double (how the engine carries every number) holds exactly.
+EXACT_NUMBERS = 2**53
+
+
+def _realm_from_number(value: Any) -> Any:
+    """A company id given as a number is the same company as its string form, as long as
+    the number is exact; a larger one may have lost digits on the way (YAML parses an
+    unquoted 9130350000000001 as a number, and the engine carries it as a double), and
+    would name another company, so it is refused rather than sent."""
+    value = _integral(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > EXACT_NUMBERS:
+        raise ValueError(
+            f"arrived as the number {value}, beyond the 2^53 a number holds exactly, so its "
+            "last digits may have changed on the way (another company); give the company id "
+            'as a string: in YAML, quote it (realm_id: "9130350000000001")'
+        )
+    return _id_from_number(value)
+
+
 RealmId = Annotated[
     StrictStr,
-    BeforeValidator(_id_from_number),
+    BeforeValidator(_realm_from_number),
     AfterValidator(_matches(_REALM_RE, "must be the numeric QuickBooks company id (realmId)")),
 ]
 GrantValue = Annotated[

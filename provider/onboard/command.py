@@ -175,8 +175,8 @@ def choose_instance(
     names = sorted(instances)
     if not names:
         raise OnboardError(
-            f"stack {stack!r} declares no instances ({INSTANCES_KEY} is empty): declare the "
-            "instance in the stack config first, then run this command"
+            f"stack {stack!r} declares no instances ({INSTANCES_KEY} is empty): declare one "
+            f"first, {declare(stack, wanted or 'books')}"
         )
     if wanted is None:
         if len(names) > 1:
@@ -188,11 +188,19 @@ def choose_instance(
     elif wanted not in instances:
         raise OnboardError(
             f"instance {wanted!r} is not in {INSTANCES_KEY} of stack {stack!r} (declared: "
-            f"{', '.join(names)})"
+            f"{', '.join(names)}); to add it, {declare(stack, wanted)}"
         )
     settings = instances[wanted]
     grant = settings.get("oauth") if isinstance(settings, dict) else None
     return wanted, grant if isinstance(grant, dict) else {}
+
+
+def declare(stack: str, instance: str) -> str:
+    """The commands that declare `instance` in `stack`, then get its grant."""
+    return (
+        f"`pulumi config set --stack {stack} --path '{INSTANCES_KEY}.{instance}.name' "
+        f"{instance}`, then run `{ONBOARD_COMMAND} --stack {stack} --instance {instance}`"
+    )
 
 
 def open_in_browser(url: str) -> bool:

@@ -127,13 +127,38 @@ def test_deleted_behind_pulumis_back_is_dropped_by_refresh_and_recreated(stack, 
     # The spent grant cannot create again: a clear message, not a raw 400.
     failed = stack.up(check=False)
     assert failed.returncode != 0
-    # The onboarding command that front-end's user has.
+    output = failed.stdout + failed.stderr
+    # Its cause, and the exact command for this stack and instance, as that front-end's
+    # user has it; no traceback before it.
     command = ONBOARD_SCRIPT if front_end == "plugin" else ONBOARD_COMMAND
-    assert command in failed.stdout + failed.stderr
+    assert "was already used: a grant works once" in output
+    assert f"run `{command} --stack e2e --instance books`, then `pulumi up`" in output
+    assert "Traceback" not in output and 'File "' not in output
     stack.grant("books")  # a new consent
     stack.up()
     new_id = stack.outputs()["books"]["instance_id"]
     assert new_id != old_id and emu.api("GET", f"/instances/{new_id}").status_code == 200
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_a_grant_for_another_company_is_named_as_such_and_then_works(stack, emu, front_end):
+    stack.set_instance("books", **BOOKS)
+    granted = stack.grant("books")["realm_id"]
+    declared = new_company(emu)  # not the company the consent was given for
+    stack.set_realm("books", declared)
+    emu.clear_requests()
+    failed = stack.up(check=False)
+    output = failed.stdout + failed.stderr
+    assert failed.returncode != 0
+    assert f"oauth.realm_id {declared} was sent, the grant is for company {granted}" in output
+    assert f'quote the number: realm_id: "{granted}"' in output
+    assert "already used" not in output.split("was sent")[1]  # not blamed on a spent grant
+    assert "Traceback" not in output and 'File "' not in output
+    assert writes(emu) == [("POST", "/instances")]  # refused, nothing made
+    # The same grant, with the company it was given for.
+    stack.set_realm("books", granted)
+    stack.up()
+    assert stack.outputs()["books"]["valid"] is True
 
 
 @pytest.mark.parametrize("front_end", FRONT_ENDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import requests
 
 from harness import REPO
 from harness.emulator import start_emulator
+from harness.leaks import command_lines_with
 
 
 def run(*args: str, timeout: float = 20) -> subprocess.CompletedProcess:
@@ -27,6 +29,8 @@ def run(*args: str, timeout: float = 20) -> subprocess.CompletedProcess:
 def test_help_lists_every_option():
     result = run("--help")
     assert result.returncode == 0
+    assert result.stdout.startswith("usage: python -m emulator ")
+    assert "EMULATOR_ACCOUNTS" in result.stdout and "EMULATOR_ADMIN_TOKEN" in result.stdout
     for option in (
         "--port",
         "--host",
@@ -90,6 +94,37 @@ def test_sigint_also_stops_cleanly():
     assert emu.process.wait(timeout=10) == 0
 
 
+def test_help_names_the_command_it_was_started_as():
+    from emulator.__main__ import program_name
+
+    assert program_name("/venv/bin/quickbooks-emulator") == "quickbooks-emulator"
+    assert program_name("/repo/emulator/__main__.py") == "python -m emulator"
+
+
+def test_secrets_come_from_the_environment_and_never_show_in_a_command_line():
+    accounts = [("org-env-one", "user-env-one"), ("org-env-two", "user-env-two")]
+    with start_emulator(accounts=accounts, admin_token="tok-env-given") as emu:
+        assert emu.requests() == []  # the admin token from the environment works
+        for index in range(2):
+            assert emu.api("GET", "/instances", account=index).status_code == 404
+        assert "warning" not in "".join(emu.stderr())
+        leaks = command_lines_with("org-env-one", "user-env-two", "tok-env-given")
+        assert leaks == []
+
+
+def test_a_malformed_environment_account_is_refused_naming_the_variable():
+    done = subprocess.run(
+        [sys.executable, "-m", "emulator", "--port", "0"],
+        cwd=REPO,
+        env={**os.environ, "EMULATOR_ACCOUNTS": "no-colon"},
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert done.returncode == 2 and "EMULATOR_ACCOUNTS" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_given_accounts_and_token_are_not_printed():
     accounts = [("org-one", "user-one"), ("org-two", "user-two")]
     with start_emulator(accounts=accounts, admin_token="tok-given") as emu:
@@ -98,17 +133,21 @@ def test_given_accounts_and_token_are_not_printed():
         for index in range(2):
             assert emu.api("GET", "/instances", account=index).status_code == 404
         # Only the listening line reached stdout (the harness would have parsed more).
+    # The deprecated flags still work, and say why they should not be used.
     result = subprocess.Popen(
         [sys.executable, "-m", "emulator", "--port", "0", "--account", "o:u", "--admin-token", "t"],
         cwd=REPO,
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
         assert result.stdout.readline().startswith("listening on ")
     finally:
         result.terminate()
-        result.wait()
+        stderr = result.communicate(timeout=10)[1]
+    assert "--account puts a secret on the command line" in stderr
+    assert "set EMULATOR_ADMIN_TOKEN in the environment instead" in stderr
 
 
 def test_latency_is_added_to_api_responses():

@@ -241,7 +241,31 @@ def test_code_is_bound_to_the_realm(emu):
     response = emu.api(
         "POST", "/instances", json=instance_body({"code": grant["code"], "realmId": REALM_US2})
     )
-    assert response.status_code == 400 and "realmId" in response.json()["message"]
+    message = response.json()["message"]
+    assert response.status_code == 400 and "realmId" in message
+    # Both companies named (no secret: the consent page shows them), so a caller can tell
+    # a wrong or rounded realmId from a spent grant.
+    assert f"realmId {REALM_US2} is not the company" in message
+    assert f"the grant is for realmId {REALM_US1}" in message
+    assert "already" not in message
+
+
+def test_grant_state_says_usable_spent_or_unknown_to_the_admin_only(emu):
+    grant = new_grant(emu, realm_id=REALM_US1)
+
+    def state(code: str) -> dict:
+        answer = emu.control("POST", "/grants/state", json={"code": code})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    assert state(grant["code"]) == {"state": "usable", "realmId": REALM_US1}
+    assert emu.api("POST", "/instances", json=instance_body(grant)).status_code == 200
+    assert state(grant["code"]) == {"state": "spent", "realmId": REALM_US1}
+    assert state("AB11made-up") == {"state": "unknown", "realmId": None}
+    anonymous = emu.http.post(
+        emu.root_url + "/_emulator/grants/state", json={"code": grant["code"]}, timeout=10
+    )
+    assert anonymous.status_code == 401
 
 
 def test_oauth2_grant_needs_authentication_type_oauth2(emu):
@@ -261,6 +285,8 @@ def test_codes_expire_after_code_ttl():
         assert response.status_code == 400
         assert "invalid or already used" in response.json()["message"]
         assert "expired" in response.json()["message"]
+        state = emu.control("POST", "/grants/state", json={"code": stale["code"]}).json()
+        assert state["state"] == "expired"
 
 
 def test_code_is_bound_to_the_callback_url(emu):

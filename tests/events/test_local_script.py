@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from harness.leaks import command_lines_with
+
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 
@@ -103,8 +105,21 @@ def test_make_up_then_send_a_test_event_shows_a_verified_delivery(checkout):
 
     again = local(checkout, "up", "--yes")
     assert again.returncode == 0 and "2 unchanged" in again.stdout
+    assert "consented" not in again.stdout  # the grant in use stays: a no-op
+
+    # The tour goes on: destroy, then up again just works (a grant works once, so the
+    # script consents again, saying so in one line).
+    destroyed = local(checkout, "destroy", "--yes")
+    assert destroyed.returncode == 0, destroyed.stdout[-3000:] + destroyed.stderr[-3000:]
+    recreated = local(checkout, "up", "--yes")
+    assert recreated.returncode == 0, recreated.stdout[-3000:] + recreated.stderr[-3000:]
+    assert (
+        "[local] consented again for instance 'books' (company 9130350000000001): its grant "
+        "was spent by an earlier instance (a grant works once)" in recreated.stdout
+    )
+    assert "+ 1 created" in recreated.stdout or "+ 2 created" in recreated.stdout
     for secret in secrets_of(root):
-        for output in (up, event, again):
+        for output in (up, event, again, destroyed, recreated):
             assert secret not in output.stdout + output.stderr
         for log in (root / ".state").glob("*.log"):
             assert secret not in log.read_text()
@@ -143,6 +158,8 @@ def test_serve_keeps_emulator_receiver_and_dashboard_up_until_stopped(checkout):
         ).text
         row = re.search(rf'<tr data-delivery-id="{delivery_id}">.*?</tr>', page)[0]
         assert ">delivered<" in row and ">verified<" in row
+        # While the emulator and the receiver run: no secret of ours on any command line.
+        assert command_lines_with(*secrets_of(root)) == []
     finally:
         os.killpg(serve.pid, signal.SIGINT)  # Ctrl-C in the terminal
         output = serve.communicate(timeout=30)[0]

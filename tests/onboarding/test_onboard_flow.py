@@ -232,8 +232,17 @@ def test_instance_choice(config):
     message = onboard_now(config, instance="sales")
     assert "instance 'sales' is not in quickbooks:instances" in message
     assert "(declared: books, payroll)" in message
+    assert "pulumi config set --stack unit --path 'quickbooks:instances.sales.name' sales" in (
+        message
+    )
     config._instances = {}
-    assert "declares no instances" in onboard_now(config)
+    message = onboard_now(config)
+    assert "declares no instances" in message
+    # The command that declares one, then this command for it: nothing left to guess.
+    assert (
+        "`pulumi config set --stack unit --path 'quickbooks:instances.books.name' books`, then "
+        "run `python -m provider.onboard --stack unit --instance books`" in message
+    )
     config._instances = {"my.books": {}}
     assert "cannot be addressed in a config path" in onboard_now(config)
 

@@ -103,7 +103,8 @@ def test_messages_name_the_onboarding_command_where_they_are_read(plugin_venv):
         "from pulumi_quickbooks_provider import errors;"
         "from pulumi_quickbooks_provider.plugin.version import version;"
         "import pulumi_quickbooks._utilities as u;"
-        "print(errors.spent_grant('books', errors.GrantRejected('create', 'refused')));"
+        "print(errors.grant_refused('Books', errors.GrantRejected('create', 'refused'), '1',"
+        " 'pulumi:p:dev:books'));"
         "print(version(), u.get_version())"
     )
     done = subprocess.run(
@@ -111,7 +112,7 @@ def test_messages_name_the_onboarding_command_where_they_are_read(plugin_venv):
     )
     assert done.returncode == 0, done.stderr
     message, versions = done.stdout.strip().splitlines()
-    assert "`quickbooks-onboard --stack <stack> --instance <key>`" in message
+    assert "`quickbooks-onboard --stack dev --instance books`" in message
     assert versions.split() == [VERSION, VERSION]  # the plugin and the SDK report the package's
     assert (plugin_venv / "bin" / "quickbooks-onboard").exists()
 

@@ -14,6 +14,7 @@ from provider.api.session import Session
 from provider.api.settings import ProviderSettings
 from provider.core import health
 from provider.core.catalog import KEY_REALM
+from provider.core.commands import ONBOARD_COMMAND
 from provider.core.observe import instance_outputs
 from provider.core.plan import plan
 from provider.onboard.command import parse_args
@@ -137,7 +138,7 @@ def test_a_taken_company_is_named_with_the_instance_its_owner_and_the_ways_out()
 def test_the_fix_names_this_stack_and_resource_and_the_onboard_flags_exist():
     fix = health.onboard_fix("pulumi:quickbooks-instances:dev:books")
     assert fix == "run `python -m provider.onboard --stack dev --instance books`, then `pulumi up`"
-    command = fix.split("`")[1].removeprefix(health.ONBOARD_COMMAND).split()
+    command = fix.split("`")[1].removeprefix(ONBOARD_COMMAND).split()
     options = parse_args(command)  # the onboarding command accepts exactly these flags
     assert (options.stack, options.instance) == ("dev", "books")
 
