@@ -192,6 +192,8 @@ class CloudElementsClient:
                     "GET", QUICKBOOKS_INSTANCES, operation, params=query, with_headers=True
                 )
             except InstanceNotFound:
+                if "nextPage" in query:
+                    raise  # a later page that vanished: the list is not whole
                 return found  # the platform answers "no instances" with a 404
             if not isinstance(page, list):
                 raise ApiError(operation, "the answer is not a list of instances")
