@@ -12,14 +12,9 @@ ambiguous failure the caller looks the instance up instead.
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import os
-import random
 import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,11 +31,11 @@ from ..errors import (
 )
 from . import settings as s
 from .redact import Redactor
+from .retry import RETRYABLE_STATUS, RetryPolicy, retry_after
 from .settings import ProviderSettings
 
 log = logging.getLogger("quickbooks.client")
 
-RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 # How Cloud Elements' list endpoints say that more pages follow (case-insensitive).
 NEXT_PAGE_HEADER = "Elements-Next-Page-Token"
 # The list of the QuickBooks element's instances, and its largest page (the platform's
@@ -56,36 +51,6 @@ CONNECT_TIMEOUT_SECONDS = s.CONNECT_TIMEOUT_SECONDS
 POOL_CONNECTIONS = 64
 # The OAuth calls of the QuickBooks element, under the base URL.
 OAUTH_PATH = "/elements/quickbooks/oauth"
-
-
-@dataclass
-class RetryPolicy:
-    # The budget's defaults are the provider settings' (maxRetries, maxRetryWaitSeconds).
-    max_retries: int = s.MAX_RETRIES.default
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-    max_total_wait: float = s.MAX_RETRY_WAIT.default
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
-
-    def backoff(self, attempt: int) -> float:
-        # Full jitter: spreads the retries of many resources over the window
-        # instead of synchronising them into a retry storm.
-        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None  # unreadable: our own back-off applies, never a crash
-    return max(0.0, parsed.timestamp() - time.time())
 
 
 class CloudElementsClient:
@@ -252,6 +217,8 @@ class CloudElementsClient:
             try:
                 page, headers = self._call("GET", path, operation, params=query, with_headers=True)
             except InstanceNotFound:
+                if "nextPage" in query:
+                    raise  # a later page that vanished: the list is not whole
                 return found  # the platform answers an empty list with a 404
             if not isinstance(page, list):
                 raise ApiError(operation, f"the answer is not a list of {what}")
@@ -359,7 +326,7 @@ class CloudElementsClient:
             if response.status_code in RETRYABLE_STATUS and (
                 idempotent or response.status_code == 429
             ):
-                delay = _retry_after(response)
+                delay = retry_after(response)
                 if delay is None:
                     delay = self.retry.backoff(attempt)
                 if self._may_retry(attempt, waited, delay):
