@@ -62,10 +62,10 @@ def get_instance() -> str:
 
 def index_examples() -> str:
     """The registry overview's example, one tab per language (`docs/_index.md`)."""
-    languages = ",".join(language for language, _ in schema.EXAMPLE_LANGUAGES)
+    languages = ",".join(schema.EXAMPLE_LANGUAGES)
     tabs = [f'{{{{< chooser language "{languages}" >}}}}']
-    for language, ext in schema.EXAMPLE_LANGUAGES:
-        code = (schema.EXAMPLES / f"instance.{ext}").read_text()
+    for language in schema.EXAMPLE_LANGUAGES:
+        code = (schema.EXAMPLES / f"instance.{language}").read_text()
         tabs.append(
             f"{{{{% choosable language {language} %}}}}\n\n```{language}\n{code}```\n\n"
             "{{% /choosable %}}"

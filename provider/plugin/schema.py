@@ -60,17 +60,18 @@ GET_INSTANCE_DOC = (
 )
 
 
-# One example per resource and function, in each language a registry page shows; each
-# file is compiled or type-checked by tests/plugin/test_examples.py.
+# One example per resource and function, in each language a registry page shows, as
+# `examples/<stem>.<language>` (no `.py`: nothing imports them); each is run,
+# type-checked or compiled by tests/plugin/test_examples.py.
 EXAMPLES = Path(__file__).resolve().parent / "examples"
-EXAMPLE_LANGUAGES = (("typescript", "ts"), ("python", "py"), ("go", "go"), ("yaml", "yaml"))
+EXAMPLE_LANGUAGES = ("typescript", "python", "go", "yaml")
 
 
 def examples(stem: str, title: str) -> str:
     """The `{{% examples %}}` section of a description: `examples/<stem>.*`."""
     blocks = "\n".join(
-        f"```{language}\n{(EXAMPLES / f'{stem}.{ext}').read_text()}```"
-        for language, ext in EXAMPLE_LANGUAGES
+        f"```{language}\n{(EXAMPLES / f'{stem}.{language}').read_text()}```"
+        for language in EXAMPLE_LANGUAGES
     )
     return (
         "\n\n{{% examples %}}\n## Example Usage\n\n{{% example %}}\n"

@@ -44,8 +44,8 @@ def test_every_example_is_in_the_schema_in_every_language():
         + built["functions"][schema.GET_INSTANCE]["description"]
     )
     for stem in STEMS:
-        for language, ext in schema.EXAMPLE_LANGUAGES:
-            text = (schema.EXAMPLES / f"{stem}.{ext}").read_text()
+        for language in schema.EXAMPLE_LANGUAGES:
+            text = (schema.EXAMPLES / f"{stem}.{language}").read_text()
             assert f"```{language}\n{text}```" in described, (stem, language)
 
 
@@ -55,7 +55,7 @@ def test_the_python_examples_run_on_the_sdk(tmp_path, release):
     env = {**os.environ, "PYTHONPATH": str(site)}
     for stem in STEMS:
         done = subprocess.run(
-            [sys.executable, "-c", MOCKED, str(schema.EXAMPLES / f"{stem}.py")],
+            [sys.executable, "-c", MOCKED, str(schema.EXAMPLES / f"{stem}.python")],
             capture_output=True,
             text=True,
             env=env,
@@ -70,7 +70,7 @@ def test_the_typescript_examples_type_check(tmp_path, release_node_modules):
     files = []
     for stem in STEMS:
         # Each file a module of its own (both declare top-level names).
-        (tmp_path / f"{stem}.ts").write_text((schema.EXAMPLES / f"{stem}.ts").read_text())
+        (tmp_path / f"{stem}.ts").write_text((schema.EXAMPLES / f"{stem}.typescript").read_text())
         files.append(f"{stem}.ts")
     tsc = str(release_node_modules / ".bin" / "tsc")
     flags = ["--noEmit", "--strict", "--target", "es2020", "--module", "commonjs"]
