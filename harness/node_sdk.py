@@ -15,9 +15,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import REPO
+from scripts.release import NPM_FLAGS, pack_node_sdk
 
-NPM_FLAGS = ("--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error")
+from . import REPO
 
 # A TypeScript program's files besides index.ts, as `pulumi new typescript` writes them.
 TSCONFIG = {
@@ -50,23 +50,10 @@ def install_node_packages(root: Path) -> Path:
             f"{' and '.join(missing)} not found on PATH: TypeScript programs need "
             "Node.js (with npm)"
         )
-    sdk = json.loads((REPO / "sdk" / "nodejs" / "package.json").read_text())
     project = root / "typescript"
-    project.mkdir()
-    manifest = {"name": "quickbooks-typescript", "private": True, "main": "index.ts"}
-    manifest |= {key: sdk[key] for key in ("dependencies", "devDependencies")}
-    (project / "package.json").write_text(json.dumps(manifest, indent=2))
-    _run(["npm", "install", *NPM_FLAGS], project)
-    # Built inside `project`: tsc finds @pulumi/pulumi and the Node.js types in its node_modules.
-    build = project / "sdk"
-    shutil.copytree(REPO / "sdk" / "nodejs", build)
-    _run([str(project / "node_modules" / ".bin" / "tsc"), "-p", str(build)], project)
-    for name in ("package.json", "README.md"):  # the package is bin/, as the SDK's Makefiles do
-        shutil.copy(build / name, build / "bin" / name)
-    packed = _run(
-        ["npm", "pack", *NPM_FLAGS, "--pack-destination", str(project), "./sdk/bin"], project
-    )
-    _run(["npm", "install", *NPM_FLAGS, f"./{packed.strip().splitlines()[-1]}"], project)
+    # What `make release` does (compiled, packed), then installed beside its dependencies.
+    tarball = pack_node_sdk(REPO / "sdk" / "nodejs", project, project)
+    _run(["npm", "install", *NPM_FLAGS, f"./{tarball.name}"], project)
     return project / "node_modules"
 
 

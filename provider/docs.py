@@ -22,12 +22,16 @@ from .api.settings import ALL_SETTINGS, API_SETTINGS, NAMESPACE, ProviderSetting
 from .core.declaration import Schema
 from .core.inputs import SCHEMA
 from .plugin.reference import BLOCKS as PLUGIN_BLOCKS
+from .plugin.reference import index_examples, provider_config, sdk_packages
 from .setting_docs import SETTING_DOCS
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 REFERENCE = DOCS / "reference.md"
 PLUGIN = DOCS / "plugin.md"
+# The registry's pages of the package: overview, and installation and configuration.
+REGISTRY_INDEX = DOCS / "_index.md"
+REGISTRY_INSTALL = DOCS / "installation-configuration.md"
 
 
 def _cell(text: str) -> str:
@@ -86,6 +90,8 @@ def settings_table() -> str:
 GENERATED = {
     REFERENCE: {"inputs": inputs_table, "outputs": outputs_table, "settings": settings_table},
     PLUGIN: PLUGIN_BLOCKS,
+    REGISTRY_INDEX: {"registry-example": index_examples},
+    REGISTRY_INSTALL: {"registry-packages": sdk_packages, "plugin-config": provider_config},
 }
 
 _HEADING = re.compile(r"^#{1,6} +(.+?) *$", re.M)

@@ -66,6 +66,10 @@ CACHE = Path(
 )
 
 
+class ReleaseError(Exception):
+    """A step failed; the message names its command and output."""
+
+
 def say(message: str) -> None:
     print(f"[release] {message}", file=sys.stderr, flush=True)
 
@@ -73,9 +77,7 @@ def say(message: str) -> None:
 def run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
     done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
-        raise SystemExit(
-            f"[release] `{' '.join(cmd)}` failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
-        )
+        raise ReleaseError(f"`{' '.join(cmd)}` failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
     return done.stdout
 
 
@@ -255,7 +257,13 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--no-node", action="store_true", help="skip the Node.js SDK tarball")
     args = parser.parse_args(argv)
-    made = release(args.url, args.out.resolve(), args.platform or list(PLATFORMS), not args.no_node)
+    try:
+        made = release(
+            args.url, args.out.resolve(), args.platform or list(PLATFORMS), not args.no_node
+        )
+    except ReleaseError as error:
+        say(f"ERROR: {error}")
+        return 1
     for path in made:
         print(path)
     return 0

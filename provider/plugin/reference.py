@@ -60,6 +60,33 @@ def get_instance() -> str:
     return _table(schema.build()["functions"][schema.GET_INSTANCE]["inputs"]["properties"])
 
 
+def index_examples() -> str:
+    """The registry overview's example, one tab per language (`docs/_index.md`)."""
+    languages = ",".join(schema.EXAMPLE_LANGUAGES)
+    tabs = [f'{{{{< chooser language "{languages}" >}}}}']
+    for language in schema.EXAMPLE_LANGUAGES:
+        code = (schema.EXAMPLES / f"instance.{language}").read_text()
+        tabs.append(
+            f"{{{{% choosable language {language} %}}}}\n\n```{language}\n{code}```\n\n"
+            "{{% /choosable %}}"
+        )
+    tabs.append("{{< /chooser >}}")
+    return "\n".join(tabs)
+
+
+def sdk_packages() -> str:
+    """Each SDK's package, as the schema's language section names it."""
+    language = schema.build()["language"]
+    rows = ["| language | package |", "|---|---|"]
+    rows.append(f"| TypeScript, JavaScript | `{language['nodejs']['packageName']}` (npm) |")
+    rows.append(
+        f"| Python | `pulumi-quickbooks` (wheel; import `{language['python']['packageName']}`) |"
+    )
+    rows.append(f"| Go | `{language['go']['importBasePath']}` |")
+    rows.append("| YAML | none: the type `quickbooks:index:Instance` |")
+    return "\n".join(rows)
+
+
 BLOCKS = {
     "plugin-inputs": instance_inputs,
     "plugin-outputs": instance_outputs,

@@ -60,6 +60,25 @@ GET_INSTANCE_DOC = (
 )
 
 
+# One example per resource and function, in each language a registry page shows, as
+# `examples/<stem>.<language>` (no `.py`: nothing imports them); each is run,
+# type-checked or compiled by tests/plugin/test_examples.py.
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+EXAMPLE_LANGUAGES = ("typescript", "python", "go", "yaml")
+
+
+def examples(stem: str, title: str) -> str:
+    """The `{{% examples %}}` section of a description: `examples/<stem>.*`."""
+    blocks = "\n".join(
+        f"```{language}\n{(EXAMPLES / f'{stem}.{language}').read_text()}```"
+        for language in EXAMPLE_LANGUAGES
+    )
+    return (
+        "\n\n{{% examples %}}\n## Example Usage\n\n{{% example %}}\n"
+        f"### {title}\n\n{blocks}\n{{{{% /example %}}}}\n{{{{% /examples %}}}}"
+    )
+
+
 def _input_doc(i: Input) -> str:
     parts = [i.doc[:1].upper() + i.doc[1:] + "." if i.doc else "", f"Type: {i.type_doc}."]
     parts.append(f"Default: {i.default_doc}.")
@@ -136,7 +155,7 @@ def build(plugin_download_url: str = PLUGIN_DOWNLOAD_URL) -> dict[str, Any]:
         "types": object_types(),
         "resources": {
             INSTANCE: {
-                "description": INSTANCE_DOC,
+                "description": INSTANCE_DOC + examples("instance", "An instance with its grant"),
                 "inputProperties": inputs,
                 "requiredInputs": required,
                 "properties": outputs(),
@@ -145,7 +164,8 @@ def build(plugin_download_url: str = PLUGIN_DOWNLOAD_URL) -> dict[str, Any]:
         },
         "functions": {
             GET_INSTANCE: {
-                "description": GET_INSTANCE_DOC,
+                "description": GET_INSTANCE_DOC
+                + examples("get_instance", "An instance looked up by name"),
                 "inputs": {
                     "properties": {
                         "id": {"type": "string", "description": "The instance id."},

@@ -6,6 +6,17 @@ import * as utilities from "./utilities";
 
 /**
  * Looks an instance up by `id` or by `name` (read-only: manages nothing). With a name, exactly one instance of the organization must carry it.
+ *
+ * ## Example Usage
+ * ### An instance looked up by name
+ *
+ * ```typescript
+ * import * as quickbooks from "@quickbooks-instances/quickbooks";
+ *
+ * const books = quickbooks.getInstanceOutput({ name: "Books" });
+ * export const booksId = books.instanceId;
+ * export const booksCallback = books.callbackUrl;
+ * ```
  */
 export function getInstance(args?: GetInstanceArgs, opts?: pulumi.InvokeOptions): Promise<GetInstanceResult> {
     args = args || {};
@@ -127,6 +138,17 @@ export interface GetInstanceResult {
 }
 /**
  * Looks an instance up by `id` or by `name` (read-only: manages nothing). With a name, exactly one instance of the organization must carry it.
+ *
+ * ## Example Usage
+ * ### An instance looked up by name
+ *
+ * ```typescript
+ * import * as quickbooks from "@quickbooks-instances/quickbooks";
+ *
+ * const books = quickbooks.getInstanceOutput({ name: "Books" });
+ * export const booksId = books.instanceId;
+ * export const booksCallback = books.callbackUrl;
+ * ```
  */
 export function getInstanceOutput(args?: GetInstanceOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetInstanceResult> {
     args = args || {};

@@ -8,6 +8,27 @@ import * as utilities from "./utilities";
 
 /**
  * A Cloud Elements QuickBooks Online element instance: its OAuth grant, event callback and polled resources. `pulumi import quickbooks:index:Instance <name> <id>` takes over an instance that is free or already this resource's.
+ *
+ * ## Example Usage
+ * ### An instance with its grant
+ *
+ * ```typescript
+ * import * as pulumi from "@pulumi/pulumi";
+ * import * as quickbooks from "@quickbooks-instances/quickbooks";
+ *
+ * const config = new pulumi.Config();
+ * const books = new quickbooks.Instance("books", {
+ *     name: "Books",
+ *     callbackUrl: "https://hooks.example.com/quickbooks/events",
+ *     oauth: {
+ *         code: config.requireSecret("grantCode"),
+ *         realmId: config.require("realmId"),
+ *     },
+ *     tags: ["team:finance"],
+ *     onDelete: "release",
+ * });
+ * export const instanceId = books.instanceId;
+ * ```
  */
 export class Instance extends pulumi.CustomResource {
     /**

@@ -12,6 +12,31 @@ import (
 )
 
 // Looks an instance up by `id` or by `name` (read-only: manages nothing). With a name, exactly one instance of the organization must carry it.
+//
+// ## Example Usage
+// ### An instance looked up by name
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//	"github.com/quickbooks-instances/pulumi-quickbooks/sdk/go/quickbooks"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			books := quickbooks.LookupInstanceOutput(ctx, quickbooks.LookupInstanceOutputArgs{
+//				Name: pulumi.String("Books"),
+//			})
+//			ctx.Export("booksId", books.InstanceId())
+//			ctx.Export("booksCallback", books.CallbackUrl())
+//			return nil
+//		})
+//	}
+//
+// ```
 func LookupInstance(ctx *pulumi.Context, args *LookupInstanceArgs, opts ...pulumi.InvokeOption) (*LookupInstanceResult, error) {
 	opts = internal.PkgInvokeDefaultOpts(opts)
 	var rv LookupInstanceResult

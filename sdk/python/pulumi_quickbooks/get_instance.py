@@ -328,6 +328,17 @@ def get_instance(id: Optional[_builtins.str] = None,
     """
     Looks an instance up by `id` or by `name` (read-only: manages nothing). With a name, exactly one instance of the organization must carry it.
 
+    ## Example Usage
+    ### An instance looked up by name
+    ```python
+    import pulumi
+    import pulumi_quickbooks as quickbooks
+
+    books = quickbooks.get_instance_output(name="Books")
+    pulumi.export("booksId", books.instance_id)
+    pulumi.export("booksCallback", books.callback_url)
+    ```
+
     :param _builtins.str id: The instance id.
     :param _builtins.str name: The instance name.
     """
@@ -367,6 +378,17 @@ def get_instance_output(id: pulumi.Input[Optional[Optional[_builtins.str]]] = No
                         opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None) -> pulumi.Output[GetInstanceResult]:
     """
     Looks an instance up by `id` or by `name` (read-only: manages nothing). With a name, exactly one instance of the organization must carry it.
+
+    ## Example Usage
+    ### An instance looked up by name
+    ```python
+    import pulumi
+    import pulumi_quickbooks as quickbooks
+
+    books = quickbooks.get_instance_output(name="Books")
+    pulumi.export("booksId", books.instance_id)
+    pulumi.export("booksCallback", books.callback_url)
+    ```
 
     :param _builtins.str id: The instance id.
     :param _builtins.str name: The instance name.

@@ -290,6 +290,27 @@ class Instance(pulumi.CustomResource):
         """
         A Cloud Elements QuickBooks Online element instance: its OAuth grant, event callback and polled resources. `pulumi import quickbooks:index:Instance <name> <id>` takes over an instance that is free or already this resource's.
 
+        ## Example Usage
+        ### An instance with its grant
+        ```python
+        import pulumi
+        import pulumi_quickbooks as quickbooks
+
+        config = pulumi.Config()
+        books = quickbooks.Instance(
+            "books",
+            name="Books",
+            callback_url="https://hooks.example.com/quickbooks/events",
+            oauth=quickbooks.OauthGrantArgs(
+                code=config.require_secret("grantCode"),
+                realm_id=config.require("realmId"),
+            ),
+            tags=["team:finance"],
+            on_delete="release",
+        )
+        pulumi.export("instanceId", books.instance_id)
+        ```
+
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] adopt_from: A deliberate takeover: must equal the current owner's tag of the `adoptId` instance. Requires `adoptId`. Type: ownership tag `pulumi:<project>:<stack>:<resource>`. Default: unset. On change: not compared.
@@ -316,6 +337,27 @@ class Instance(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
         A Cloud Elements QuickBooks Online element instance: its OAuth grant, event callback and polled resources. `pulumi import quickbooks:index:Instance <name> <id>` takes over an instance that is free or already this resource's.
+
+        ## Example Usage
+        ### An instance with its grant
+        ```python
+        import pulumi
+        import pulumi_quickbooks as quickbooks
+
+        config = pulumi.Config()
+        books = quickbooks.Instance(
+            "books",
+            name="Books",
+            callback_url="https://hooks.example.com/quickbooks/events",
+            oauth=quickbooks.OauthGrantArgs(
+                code=config.require_secret("grantCode"),
+                realm_id=config.require("realmId"),
+            ),
+            tags=["team:finance"],
+            on_delete="release",
+        )
+        pulumi.export("instanceId", books.instance_id)
+        ```
 
         :param str resource_name: The name of the resource.
         :param InstanceArgs args: The arguments to use to populate this resource's properties.
