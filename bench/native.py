@@ -183,12 +183,13 @@ def markdown(
     for op in OPS:
         null, dyn, plug = (unsaved[v][op] for v in (NULL, DYNAMIC, PLUGIN))
         lines.append(f"| {op} | {null:.2f} s | {dyn:.2f} s | {plug:.2f} s | {plug / null:.2f}x |")
-    workers = min(parallel, MAX_CONCURRENCY.default)
+    # maxConcurrency 0 (its default): no bound of the plugin's own.
+    workers = min(parallel, MAX_CONCURRENCY.default or parallel)
     bound = size * latency_ms / 1000 / workers
     lines += [
         "",
         f"At {latency_ms} ms per API call, N = {size}: bound = N x {latency_ms} ms / "
-        f"min(--parallel {parallel}, maxConcurrency {MAX_CONCURRENCY.default}) = {bound:.2f} s; "
+        f"--parallel {parallel} (maxConcurrency: no bound of its own) = {bound:.2f} s; "
         "floor = the null provider's time for the same operation at 0 ms. "
         "The dynamic resource, beside it, runs at most 4 operations at once.",
         "",
@@ -212,18 +213,24 @@ EMPTY = (
     "## Native plugin\n\n<!-- bench:native -->\nnot measured yet: run `python -m bench.native`\n"
     "<!-- /bench:native -->"
 )
+# `python -m bench.bulk`'s section, kept after this one once it was written.
+BULK_BLOCK = re.compile(r"## Bulk runs\n.*?<!-- /bench:bulk -->", re.S)
 
 
 def with_native_block(old: str, new: str) -> str:
-    """`new` (what `python -m bench` writes) ending with `old`'s native-plugin section
-    and its large-organization section (`python -m bench.organization`): exactly one of
-    each, whatever either already holds (a section is replaced, never added)."""
-    body = new
+    """`new` (what `python -m bench` writes) ending with `old`'s native-plugin section,
+    its large-organization section (`python -m bench.organization`) and its bulk-runs
+    section if it has one: exactly one of each, whatever either already holds (a
+    section is replaced, never added)."""
+    body = BULK_BLOCK.sub("", new)
     kept = []
     for block, empty in ((BLOCK, EMPTY), (organization.BLOCK, organization.EMPTY)):
         found = block.search(old)
         body = block.sub("", body)
         kept.append(found.group(0) if found else empty)
+    bulk = BULK_BLOCK.search(old)
+    if bulk:
+        kept.append(bulk.group(0))
     return body.rstrip() + "".join(f"\n\n{section}" for section in kept) + "\n"
 
 

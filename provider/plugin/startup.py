@@ -7,6 +7,12 @@ Importing the Pulumi SDK (`pulumi.provider.experimental`, which loads the whole
 imports only gRPC, binds its port and prints it, while a thread imports the rest; the
 first request waits for that import (the engine's next steps overlap it).
 
+A program whose language host reads the package's schema (YAML, and the SDKs' code
+generation) makes the engine start the plugin once only for that schema. Its
+schema and version need no import at all: they are answered from the generated
+`schema.json` (`sdk/schema.json` in a checkout, beside this module in the package,
+kept current by `python -m provider.plugin.schema --check`).
+
 Nothing here imports `pulumi` or the provider: `tests/unit/test_import_cost.py`
 holds that.
 """
@@ -18,6 +24,7 @@ import importlib
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -31,6 +38,47 @@ GRPC_OPTIONS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
     ("grpc.server_max_unrequested_time_in_server", 30 * 60),
 ]
+
+
+SERVICE = "/pulumirpc.ResourceProvider/"
+HERE = Path(__file__).resolve().parent
+SCHEMA_FILES = (HERE / "schema.json", HERE.parents[1] / "sdk" / "schema.json")
+
+
+def _string_field(value: bytes) -> bytes:
+    """A protobuf message whose field 1 is the string `value` (`GetSchemaResponse`,
+    `PluginInfo`): the tag, the length as a varint, the bytes."""
+    length, varint = len(value), bytearray()
+    while True:
+        byte, length = length & 0x7F, length >> 7
+        varint.append(byte | (0x80 if length else 0))
+        if not length:
+            return b"\x0a" + bytes(varint) + value
+
+
+class SchemaAnswers(grpc.GenericRpcHandler):
+    """GetSchema and GetPluginInfo from the generated files, before any import."""
+
+    def __init__(self) -> None:
+        self._answers: dict[str, bytes] = {}
+        schema = next((p for p in SCHEMA_FILES if p.is_file()), None)
+        if schema is not None:
+            from .version import version
+
+            self._answers = {
+                SERVICE + "GetSchema": _string_field(schema.read_bytes()),
+                SERVICE + "GetPluginInfo": _string_field(version().encode()),
+            }
+
+    def service(self, handler_call_details: Any) -> Any:
+        answer = self._answers.get(handler_call_details.method)
+        if answer is None:
+            return None
+        return grpc.unary_unary_rpc_method_handler(
+            lambda _request, _context: answer,
+            request_deserializer=lambda raw: raw,
+            response_serializer=lambda message: message,
+        )
 
 
 class _Collector:
@@ -93,7 +141,7 @@ def serve(args: list[str], engine: str) -> None:
     async def run() -> None:
         server = grpc.aio.server(options=GRPC_OPTIONS)
         port = server.add_insecure_port(address="127.0.0.1:0")
-        server.add_generic_rpc_handlers((DeferredProvider(args, engine),))
+        server.add_generic_rpc_handlers((SchemaAnswers(), DeferredProvider(args, engine)))
         await server.start()
         sys.stdout.buffer.write(f"{port}\n".encode())
         sys.stdout.buffer.flush()

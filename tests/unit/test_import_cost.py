@@ -82,3 +82,29 @@ def test_the_first_http_call_loads_the_client():
         "sys.exit('requests' not in sys.modules)\n"
     )
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0
+
+
+def test_the_plugin_answers_its_schema_and_version_from_the_generated_files():
+    """The engine starts the plugin once only for the schema of a YAML program: that
+    answer is the generated schema, the same the provider builds, and needs no import."""
+    import grpc
+    from google.protobuf import empty_pb2
+    from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+    from provider.plugin import schema
+    from provider.plugin.version import version
+
+    plugin = subprocess.Popen(
+        [sys.executable, "-m", "provider.plugin", "127.0.0.1:9"], cwd=REPO, stdout=subprocess.PIPE
+    )
+    try:
+        port = plugin.stdout.readline().strip().decode()
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = provider_pb2_grpc.ResourceProviderStub(channel)
+            answer = stub.GetSchema(provider_pb2.GetSchemaRequest(), timeout=30)
+            info = stub.GetPluginInfo(empty_pb2.Empty(), timeout=30)
+    finally:
+        plugin.kill()
+        plugin.wait()
+    assert answer.schema == schema.text()
+    assert info.version == version()
