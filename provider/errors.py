@@ -163,11 +163,11 @@ def grant_refused(
             else "a company the platform did not name"
         )
         return ProvisioningError(
-            f"{exc}. {grant} is for another company than the one declared: oauth.realm_id "
-            f"{realm_sent} was sent, the grant is for {company}. Declare the company the "
-            "consent was given for (in YAML, quote the number: realm_id: "
-            f'"{refusal.grant_realm or realm_sent}"); the same grant then works. Or, '
-            f"for company {realm_sent}, {fix}."
+            f"{exc}. {grant} is for another company than the one declared: company "
+            f"{realm_sent} was declared and sent, the grant is for {company}. Declare the "
+            "company the consent was given for (in YAML, quote it: "
+            f'"{refusal.grant_realm or realm_sent}"); the same grant then works. Or, for '
+            f"company {realm_sent}, {fix}."
         )
     reason = {
         grants.SPENT: "was already used: a grant works once, so creating or re-authorizing "
@@ -176,7 +176,7 @@ def grant_refused(
         grants.UNKNOWN: "is not one this platform issued: mistyped, or from another account "
         "or platform",
         grants.MALFORMED: "could not be read by the platform: give it exactly as the "
-        "consent returned it (oauth.code and oauth.realm_id; for OAuth 1.0a also "
+        "consent returned it (the code and the company id; for OAuth 1.0a also "
         "oauth_verifier and secret), or consent again",
         grants.OTHER_APP: "was issued to another app: the consent used other OAuth app "
         "settings (quickbooks:oauthApiKey, quickbooks:oauthApiSecret, "
@@ -184,8 +184,8 @@ def grant_refused(
     }.get(
         refusal.cause,
         "was refused, and the platform's answer does not say why: it may have been used "
-        f"already (a grant works once), have expired, or be for another company than "
-        f"oauth.realm_id {realm_sent}",
+        "already (a grant works once), have expired, or be for another company than the "
+        f"declared {realm_sent}",
     )
     return ProvisioningError(f"{exc}. {grant} {reason}. Fix: {fix}.")
 

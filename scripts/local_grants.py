@@ -137,12 +137,15 @@ def main() -> None:
     parser.add_argument("--instance", help="with --renew: the instance key")
     args = parser.parse_args()
     if args.renew and args.stack != "local":
-        parser.error(
-            f"scripts/local.sh runs the local stack only; for stack {args.stack!r} run "
+        raise SystemExit(
+            f"[local] scripts/local.sh runs the local stack only; for stack {args.stack!r} run "
             f"`python -m provider.onboard --stack {args.stack} --instance {args.instance or 'KEY'}`"
         )
     if args.renew and not args.instance:
-        parser.error("onboard needs --instance KEY (a key under quickbooks:instances)")
+        raise SystemExit(
+            "[local] onboard needs --instance KEY (a key under quickbooks:instances): "
+            "bash scripts/local.sh onboard --instance books"
+        )
 
     base_url = f"http://127.0.0.1:{args.port}/elements/api-v2"
     # The emulator scripts/local.sh started, on loopback: no proxy from the environment.

@@ -185,7 +185,7 @@ def _realm_from_number(value: Any) -> Any:
         raise ValueError(
             f"arrived as the number {value}, beyond the 2^53 a number holds exactly, so its "
             "last digits may have changed on the way (another company); give the company id "
-            'as a string: in YAML, quote it (realm_id: "9130350000000001")'
+            'as a string: in YAML, quote it, e.g. "9130350000000001"'
         )
     return _id_from_number(value)
 

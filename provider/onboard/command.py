@@ -247,7 +247,7 @@ def closing_message(connected: Connected) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     try:
-        config = PulumiStackConfig(options.stack, options.cwd)
+        config = PulumiStackConfig(options.stack, options.cwd, options.instance)
         connected = onboard(options, config)
     except OnboardError as exc:
         print(f"onboard: error: {exc}", file=sys.stderr, flush=True)

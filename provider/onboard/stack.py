@@ -64,9 +64,10 @@ class PulumiStackConfig:
     # Secrets that onboarding uses; the others are never decrypted.
     NEEDED_SECRETS = frozenset({f"{NAMESPACE}:{OAUTH_API_SECRET.config_key}"})
 
-    def __init__(self, stack: str, project_dir: Path) -> None:
+    def __init__(self, stack: str, project_dir: Path, instance: str | None = None) -> None:
         self.stack = stack
         self.project_dir = project_dir
+        self.instance = instance  # the one asked for, if any: for the hints
         self._listing: dict[str, Any] | None = None
 
     # --- reading ------------------------------------------------------------------
@@ -178,4 +179,22 @@ class PulumiStackConfig:
         lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
         errors = [line.removeprefix("error:").strip() for line in lines if "error" in line.lower()]
         reason = (errors or lines or [f"exit status {done.returncode}"])[-1]
-        return OnboardError(f"`pulumi {command} --stack {self.stack}` failed: {reason}")
+        return OnboardError(
+            f"`pulumi {command} --stack {self.stack}` failed: {reason}{self._hint(done.stderr)}"
+        )
+
+    def _hint(self, stderr: str) -> str:
+        """What to do when the CLI has no backend here: the stack's is elsewhere."""
+        if "PULUMI_ACCESS_TOKEN must be set" not in stderr:
+            return ""
+        hint = (
+            ". The pulumi CLI is logged in to no backend here: use the stack's own, as "
+            "`pulumi up` does (`pulumi login <backend>`, or PULUMI_BACKEND_URL)"
+        )
+        if (self.project_dir / "scripts" / "local.sh").exists() and self.stack == "local":
+            hint += (
+                "; the local stack's backend is scripts/local.sh's, so run `bash "
+                f"scripts/local.sh onboard --instance {self.instance or '<key>'}` (`make up` "
+                "consents by itself)"
+            )
+        return hint

@@ -150,9 +150,11 @@ def test_a_grant_for_another_company_is_named_as_such_and_then_works(stack, emu,
     failed = stack.up(check=False)
     output = failed.stdout + failed.stderr
     assert failed.returncode != 0
-    assert f"oauth.realm_id {declared} was sent, the grant is for company {granted}" in output
-    assert f'quote the number: realm_id: "{granted}"' in output
-    assert "already used" not in output.split("was sent")[1]  # not blamed on a spent grant
+    assert f"company {declared} was declared and sent, the grant is for company {granted}" in (
+        output
+    )
+    assert f'in YAML, quote it: "{granted}"' in output
+    assert "already used" not in output.split("declared and sent")[1]  # not blamed on spent
     assert "Traceback" not in output and 'File "' not in output
     assert writes(emu) == [("POST", "/instances")]  # refused, nothing made
     # The same grant, with the company it was given for.

@@ -15,11 +15,18 @@ from harness import REPO
 from harness.emulator import start_emulator
 from harness.leaks import command_lines_with
 
+# No secret the emulator would take from the environment (a shell that sourced
+# .state/local.env has them): each test gives its own, or none.
+ENV = {
+    k: v for k, v in os.environ.items() if k not in ("EMULATOR_ACCOUNTS", "EMULATOR_ADMIN_TOKEN")
+}
+
 
 def run(*args: str, timeout: float = 20) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "emulator", *args],
         cwd=REPO,
+        env=ENV,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -61,6 +68,7 @@ def test_startup_output_order_and_clean_sigterm():
     process = subprocess.Popen(
         [sys.executable, "-m", "emulator", "--port", "0"],
         cwd=REPO,
+        env=ENV,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -116,7 +124,7 @@ def test_a_malformed_environment_account_is_refused_naming_the_variable():
     done = subprocess.run(
         [sys.executable, "-m", "emulator", "--port", "0"],
         cwd=REPO,
-        env={**os.environ, "EMULATOR_ACCOUNTS": "no-colon"},
+        env={**ENV, "EMULATOR_ACCOUNTS": "no-colon"},
         capture_output=True,
         text=True,
         timeout=20,

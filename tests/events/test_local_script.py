@@ -118,8 +118,15 @@ def test_make_up_then_send_a_test_event_shows_a_verified_delivery(checkout):
         "was spent by an earlier instance (a grant works once)" in recreated.stdout
     )
     assert "+ 1 created" in recreated.stdout or "+ 2 created" in recreated.stdout
+    # The command the provider's messages name on this stack: a new consent now, which
+    # the next up applies in place (re-authorization, same instance).
+    renewed = local(checkout, "onboard", "--stack", "local", "--instance", "books")
+    assert renewed.returncode == 0, renewed.stdout + renewed.stderr
+    assert "consented again for instance 'books'" in renewed.stdout
+    reauthorized = local(checkout, "up", "--yes")
+    assert reauthorized.returncode == 0 and "~ 1 updated" in reauthorized.stdout
     for secret in secrets_of(root):
-        for output in (up, event, again, destroyed, recreated):
+        for output in (up, event, again, destroyed, recreated, renewed, reauthorized):
             assert secret not in output.stdout + output.stderr
         for log in (root / ".state").glob("*.log"):
             assert secret not in log.read_text()

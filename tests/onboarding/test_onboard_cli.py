@@ -4,6 +4,7 @@ one-line errors, and a grant written all or nothing."""
 from __future__ import annotations
 
 import os
+import subprocess
 
 import pytest
 
@@ -70,3 +71,26 @@ def test_settings_come_from_pulumi_config_and_a_failed_write_restores_the_file(
     assert len(writes) == 2  # the first write did happen ...
     assert not [arg for args in writes for arg in args if "new-code-value" in arg]  # stdin only
     assert stack.config_path.read_bytes() == before  # ... and was undone
+
+
+def test_no_backend_here_is_named_with_the_way_to_the_stacks_own(tmp_path):
+    # What the CLI says when nothing tells it the stack's backend (no login, no
+    # PULUMI_BACKEND_URL): the local stack's is scripts/local.sh's.
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "local.sh").write_text("")
+    done = subprocess.CompletedProcess(
+        ["pulumi"],
+        255,
+        "",
+        "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions\n",
+    )
+    local = PulumiStackConfig("local", tmp_path, "books")._failed(("config", "--json"), done)
+    assert str(local) == (
+        "`pulumi config --stack local` failed: PULUMI_ACCESS_TOKEN must be set for login "
+        "during non-interactive CLI sessions. The pulumi CLI is logged in to no backend here: "
+        "use the stack's own, as `pulumi up` does (`pulumi login <backend>`, or "
+        "PULUMI_BACKEND_URL); the local stack's backend is scripts/local.sh's, so run `bash "
+        "scripts/local.sh onboard --instance books` (`make up` consents by itself)"
+    )
+    dev = str(PulumiStackConfig("dev", tmp_path)._failed(("config", "--json"), done))
+    assert dev.endswith("(`pulumi login <backend>`, or PULUMI_BACKEND_URL)")

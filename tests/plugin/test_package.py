@@ -126,6 +126,14 @@ def test_the_emulator_installed_without_its_extra_names_the_extra(plugin_venv):
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "pip install 'pulumi-quickbooks[emulator]'" in done.stderr
+    # --help answers before FastAPI is needed, and names the command as it was typed.
+    helped = subprocess.run(
+        [str(plugin_venv / "bin" / "quickbooks-emulator"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert helped.returncode == 0 and helped.stdout.startswith("usage: quickbooks-emulator ")
 
 
 def test_the_emulator_installed_with_its_extra_serves_the_api(tmp_path):

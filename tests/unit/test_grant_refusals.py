@@ -79,8 +79,10 @@ def test_another_company_names_both_realms_and_the_quoting():
     refusal = grants.refusal_of(answer)
     assert refusal == grants.Refusal(grants.OTHER_COMPANY, "9130350000000001")
     message = refused(answer)
-    assert f"oauth.realm_id {SENT} was sent, the grant is for company 9130350000000001" in message
-    assert 'realm_id: "9130350000000001"' in message
+    assert f"company {SENT} was declared and sent, the grant is for company 9130350000000001" in (
+        message
+    )
+    assert 'in YAML, quote it: "9130350000000001"' in message
     assert "already used" not in message.split(". ", 1)[1]  # not blamed on a spent grant
 
 
@@ -107,7 +109,8 @@ def test_commands_follow_the_wrapper_that_runs_pulumi():
 def test_a_realm_beyond_exact_numbers_is_refused_in_check_with_the_quoting_hint(realm):
     _, failures = check_inputs({"name": "Books", "oauth": {"code": "c0de", "realm_id": realm}})
     [failure] = [f for f in failures if "realm_id" in str(f)]
-    assert "quote it" in str(failure) and 'realm_id: "9130350000000001"' in str(failure)
+    assert 'in YAML, quote it, e.g. "9130350000000001"' in str(failure)
+    assert "arrived as the number 91303500000000" in str(failure)  # as it came
 
 
 def test_a_realm_given_as_an_exact_number_is_the_same_company_as_its_string():
