@@ -9,6 +9,8 @@ import json
 import sqlite3
 
 from . import configuration as config_rules
+from .catalog import ELEMENT_KEY
+from .configuration import LEGACY_REALM_KEY, REALM_KEY
 from .delivery_rows import DeliveryRows
 from .records import ConsentSession, Grant, InstanceRecord, RequestToken
 from .subscription_rows import SubscriptionRows
@@ -63,9 +65,12 @@ class Store(DeliveryRows, SubscriptionRows):
         tags: list[str],
         created_date: str,
         configuration: dict[str, str],
-        element_key: str,
-        realm_id: str | None,
+        element_key: str = ELEMENT_KEY,
+        realm_id: str | None = None,
     ) -> int:
+        if realm_id is None and element_key == ELEMENT_KEY:
+            # A QuickBooks instance is bound to the company its configuration shows.
+            realm_id = configuration.get(REALM_KEY) or configuration.get(LEGACY_REALM_KEY)
         with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO instances"

@@ -114,6 +114,8 @@ def test_a_database_of_an_older_emulator_gets_the_platforms_company_key(tmp_path
     """An older emulator kept the company as the configuration key realmId (in no source);
     opened again, the database holds it as quickbooks.realm.id (devportal
     quickbooksonline/authenticate.md) and as the instance's binding."""
+    import sqlite3
+
     from emulator.store import Store
 
     path = str(tmp_path / "old.db")
@@ -130,6 +132,10 @@ def test_a_database_of_an_older_emulator_gets_the_platforms_company_key(tmp_path
         realm_id=None,
     )
     store.close()
+    old = sqlite3.connect(path)  # as an older emulator left it: no company column
+    old.execute("UPDATE instances SET realm_id = NULL")
+    old.commit()
+    old.close()
     reopened = Store(path)
     record = reopened.get_instance(instance_id)
     reopened.close()
