@@ -36,6 +36,7 @@ from harness.native import INSTANCES_PROGRAM, install_package, program_files
 from provider.api.settings import MAX_CONCURRENCY
 from provider.docs import replace_block
 
+from . import organization
 from .machine import engine_default_parallel
 from .projects import (
     CHANGED_URL,
@@ -214,11 +215,16 @@ EMPTY = (
 
 
 def with_native_block(old: str, new: str) -> str:
-    """`new` (what `python -m bench` writes) ending with `old`'s native-plugin section:
-    exactly one, whatever either already holds (a section is replaced, never added)."""
-    found = BLOCK.search(old)
-    body = BLOCK.sub("", new).rstrip()
-    return f"{body}\n\n{found.group(0) if found else EMPTY}\n"
+    """`new` (what `python -m bench` writes) ending with `old`'s native-plugin section
+    and its large-organization section (`python -m bench.organization`): exactly one of
+    each, whatever either already holds (a section is replaced, never added)."""
+    body = new
+    kept = []
+    for block, empty in ((BLOCK, EMPTY), (organization.BLOCK, organization.EMPTY)):
+        found = block.search(old)
+        body = block.sub("", body)
+        kept.append(found.group(0) if found else empty)
+    return body.rstrip() + "".join(f"\n\n{section}" for section in kept) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import configuration as config_rules
-from .catalog import POLLER_RESOURCES
+from .catalog import ELEMENT_KEY, POLLER_RESOURCES
 from .events import (
     MAX_EVENTS_PER_NOTIFICATION,
     Change,
@@ -37,6 +37,8 @@ DEFAULT_REFRESH_MINUTES = 15
 
 def deliverable(record: InstanceRecord) -> str | None:
     """Why the instance delivers no events, or None when it does."""
+    if record.element_key != ELEMENT_KEY:
+        return f"Instance {record.id} is a {record.element_key} instance: events are QuickBooks'"
     if not config_rules.events_enabled(record.configuration):
         return f"Events are not enabled on instance {record.id}"
     if record.disabled:

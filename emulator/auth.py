@@ -47,6 +47,34 @@ def organization(request: Request, ctx: Ctx) -> int:
     return account_id
 
 
+NO_ELEMENT_PART = (
+    "Authorization header has no 'Element <instance token>' part: this call acts "
+    "on the instance whose token it carries"
+)
+
+
+def element_token(request: Request) -> str | None:
+    """The ``Element <instance token>`` part of the header, if any (checked by the
+    ``Organization`` dependency)."""
+    match = PLATFORM_AUTH.match(request.headers.get("authorization", ""))
+    return match["element"] if match else None
+
+
+def token_instance(request: Request, ctx: Ctx) -> InstanceRecord:
+    """The instance whose token the ``Element`` part carries, for the token-scoped forms
+    of the instance calls (``GET|PATCH|PUT /instances``, ``/instances/configuration``):
+    churros instances.js calls them with the instance's token set. The checks are the
+    ``Organization`` ones (a deleted instance's token 401, a disabled one 403); without
+    the ``Element`` part, a 400 naming it."""
+    organization(request, ctx)
+    token = element_token(request)
+    if token is None:
+        raise BadRequest(NO_ELEMENT_PART)
+    instance = ctx.store.instance_by_token(token)
+    assert instance is not None  # organization() checked it
+    return instance
+
+
 def named_instance(request: Request, ctx: Ctx) -> InstanceRecord:
     """The instance that the ``Element <instance token>`` part names, for the calls that
     act on "this instance" (``PUT|DELETE /instances/enabled``).
@@ -57,10 +85,7 @@ def named_instance(request: Request, ctx: Ctx) -> InstanceRecord:
     """
     account_id, match = _platform_caller(request, ctx)
     if match["element"] is None:
-        raise BadRequest(
-            "Authorization header has no 'Element <instance token>' part: this call acts "
-            "on the instance whose token it carries"
-        )
+        raise BadRequest(NO_ELEMENT_PART)
     instance = ctx.store.instance_by_token(match["element"])
     if instance is None or instance.account_id != account_id:
         raise NotFound("No instance found for the Element token")
@@ -78,3 +103,4 @@ def admin(request: Request, ctx: Ctx) -> None:
 
 Organization = Annotated[int, Depends(organization)]
 NamedInstance = Annotated[InstanceRecord, Depends(named_instance)]
+TokenInstance = Annotated[InstanceRecord, Depends(token_instance)]

@@ -3,12 +3,13 @@ required keys, value checks, masking."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 from urllib.parse import urlsplit
 
-from .catalog import POLLER_RESOURCES
+from .catalog import ELEMENT_KEY, JIRA_KEY, POLLER_RESOURCES
 from .exceptions import BadRequest
 
 MASK = "********"
@@ -40,7 +41,8 @@ class ConfigKey:
     check: Check | None = None
 
 
-OAUTH_API_KEY = ConfigKey("oauth.api.key", Required.ALWAYS)
+# Masked like the secret (churros instances.js checks both, in the create answer too).
+OAUTH_API_KEY = ConfigKey("oauth.api.key", Required.ALWAYS, secret=True)
 OAUTH_API_SECRET = ConfigKey("oauth.api.secret", Required.ALWAYS, secret=True)
 OAUTH_CALLBACK_URL = ConfigKey("oauth.callback.url", Required.ALWAYS, check=Check.URL)
 AUTHENTICATION_TYPE = ConfigKey("authentication.type")
@@ -52,9 +54,21 @@ POLLER_URLS = ConfigKey("event.poller.urls", Required.WITH_EVENTS, check=Check.R
 SIGNATURE_KEY = ConfigKey("event.notification.signature.key", secret=True)
 VENDOR_TYPE = ConfigKey("event.vendor.type", check=Check.VENDOR_TYPE)
 REFRESH_INTERVAL = ConfigKey("event.poller.refresh_interval", check=Check.MINUTES)
-# The company an instance is bound to, shown as a read-only configuration key
-# so a client can observe it (the real platform keeps it internally).
-REALM_ID = ConfigKey("realmId")
+# The company an instance is bound to, a read-only configuration key (devportal
+# quickbooksonline/authenticate.md, "Token Based Authentication").
+REALM_ID = ConfigKey("quickbooks.realm.id")
+# What an older emulator showed instead; accepted back (read-only) and never shown.
+LEGACY_REALM_KEY = "realmId"
+# Keys the platform itself keeps in a QuickBooks instance's configuration (ce-go
+# ce/elements.go, InstanceConfiguration): the OAuth tokens it holds, when it last
+# refreshed them, the vendor's base URL. A client's values for them are ignored; they
+# survive a PUT that leaves them out.
+PLATFORM_KEYS = (
+    "base_url",
+    "oauth.user.token",
+    "oauth.user.refresh_token",
+    "oauth.user.refresh_time",
+)
 
 # The one table: validation, masking and the dashboard read their keys from it.
 CONFIG_KEYS = (
@@ -117,10 +131,10 @@ def keep_masked_secrets(incoming: dict[str, str], stored: dict[str, str]) -> dic
 
 
 def strip_realm(configuration: dict[str, str], realm_id: str | None) -> dict[str, str]:
-    """Remove the read-only realmId key; it may only repeat the bound realm."""
+    """Remove the read-only company key; it may only repeat the bound realm."""
     result = dict(configuration)
-    sent = result.pop(REALM_KEY, None)
-    if sent is not None and sent != realm_id:
+    sent = {result.pop(REALM_KEY, None), result.pop(LEGACY_REALM_KEY, None)} - {None}
+    if sent - {realm_id}:
         raise BadRequest(
             f"configuration {REALM_KEY!r} is read-only: it is set by the OAuth grant "
             "(a new company needs a new instance)"
@@ -142,6 +156,22 @@ def required_keys(configuration: dict[str, str]) -> list[str]:
         {Required.WITH_EVENTS} if events_enabled(configuration) else set()
     )
     return [key.name for key in CONFIG_KEYS if key.required in wanted]
+
+
+# The configuration keys a basic-authentication element requires (churros instances.js
+# reads a jira instance's username and masked password; devportal
+# jira-create-instance.md shows them with base.url, which the emulator keeps optional).
+BASIC_AUTH_REQUIRED = {JIRA_KEY: ("username", "password")}
+
+
+def validate_for(element_key: str, configuration: dict[str, str]) -> None:
+    """`validate` for a QuickBooks instance; the required keys of another element."""
+    if element_key == ELEMENT_KEY:
+        validate(configuration)
+        return
+    missing = [k for k in BASIC_AUTH_REQUIRED[element_key] if not configuration.get(k)]
+    if missing:
+        raise BadRequest(f"Missing required configuration: {', '.join(missing)}")
 
 
 def validate(configuration: dict[str, str]) -> None:
@@ -199,3 +229,13 @@ def _unknown_resources(value: str) -> list[str]:
 def _is_http_url(value: str) -> bool:
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def platform_keys(realm_id: str, now_ms: int) -> dict[str, str]:
+    """The platform's own keys of a QuickBooks instance just authorized for `realm_id`."""
+    return {
+        "base_url": f"https://quickbooks.api.intuit.com/v3/company/{realm_id}",
+        "oauth.user.token": secrets.token_urlsafe(24),
+        "oauth.user.refresh_token": secrets.token_urlsafe(24),
+        "oauth.user.refresh_time": str(now_ms),
+    }

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import configuration as config_rules
 from .activity import DEFAULT_REFRESH_MINUTES, deliverable
-from .catalog import POLLER_RESOURCES
+from .catalog import ELEMENT_KEY, ELEMENTS, POLLER_RESOURCES
 from .records import InstanceRecord
 
 PATH = "/_emulator/dashboard"
@@ -120,9 +120,8 @@ def live_section(
 
 
 INSTANCE_COLUMNS = (
-    "id", "name", "org", "state", "events", "deliveries", "subscription", "callback URL",
-    "polled resources",
-    "interval", "vendor type", "signature key", "",
+    "id", "name", "element", "org", "state", "events", "deliveries", "subscription",
+    "callback URL", "polled resources", "interval", "vendor type", "signature key", "",
 )  # fmt: skip
 DELIVERY_COLUMNS = (
     "time (UTC)", "delivery", "instance", "source", "events", "URL", "status", "attempts",
@@ -158,6 +157,7 @@ def _instance_row(record: InstanceRecord, subscription: str) -> str:
     )
     return (
         f'<tr data-instance-id="{record.id}"><td>{record.id}</td><td>{escape(record.name)}</td>'
+        f'<td class="element">{escape(ELEMENTS[record.element_key]["name"])}</td>'
         f"<td>{record.account_id}</td>"
         f'<td class="state">{_state_badges(record)}</td>'
         f'<td class="events">{_badge("on", "ok") if events_on else _badge("off", "off")}</td>'
@@ -180,6 +180,8 @@ def _state_badges(record: InstanceRecord) -> str:
 
 def _delivery_note(record: InstanceRecord, events_on: bool) -> str:
     """Why the instance gets no events, in a few words (deliverable() has the sentence)."""
+    if record.element_key != ELEMENT_KEY:
+        return f"not delivered: a {record.element_key} instance (events are QuickBooks')"
     if not events_on:
         return "not delivered: events off"
     if record.disabled:

@@ -117,6 +117,20 @@ INSTANCE_HEALTH = {
     "auth_lost": "TEXT",  # why token refreshes fail; NULL while the authorization holds
     "refresh_failures": "INTEGER NOT NULL DEFAULT 0",  # consecutive failed refreshes
 }
+INSTANCE_ELEMENT = {
+    "element_key": "TEXT NOT NULL DEFAULT 'quickbooks'",  # catalog.ELEMENTS
+    # The QuickBooks company the instance is bound to (NULL for other elements). Its
+    # configuration shows it as quickbooks.realm.id, unless a test hid that key.
+    "realm_id": "TEXT",
+}
+# An older emulator kept the company only as the configuration key "realmId", which no
+# source shows: on open it becomes the column and the platform's key.
+LEGACY_REALM = """
+UPDATE instances SET realm_id = (
+    SELECT value FROM configuration c WHERE c.instance_id = instances.id AND c.key = 'realmId')
+WHERE realm_id IS NULL;
+UPDATE configuration SET key = 'quickbooks.realm.id' WHERE key = 'realmId';
+"""
 
 
 class Database:
@@ -135,6 +149,8 @@ class Database:
         self._add_missing_columns("deliveries", DELIVERY_DETAILS)
         self._add_missing_columns("instances", INSTANCE_HEALTH)
         self._add_missing_columns("accounts", ACCOUNT_SETTINGS)
+        self._add_missing_columns("instances", INSTANCE_ELEMENT)
+        self._db.executescript(LEGACY_REALM)
 
     def close(self) -> None:
         with self._lock:

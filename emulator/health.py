@@ -19,12 +19,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .configuration import REALM_KEY
-from .exceptions import NotFound
+from .catalog import ELEMENT_KEY
+from .exceptions import BadRequest, NotFound
 from .records import InstanceRecord
 from .schedule import REFRESH_ATTEMPTS, REFRESH_GAP_SECONDS
 from .store import Store
 
+REFRESH_TIME = "oauth.user.refresh_time"
 REVOKED = "the company disconnected the app"
 
 
@@ -70,6 +71,11 @@ class Health:
         """
         with self.store.transaction():
             record = self._existing(instance_id)
+            if record.element_key != ELEMENT_KEY:
+                raise BadRequest(
+                    f"Instance {instance_id} is a {record.element_key} instance: only "
+                    "QuickBooks instances hold OAuth tokens a company can revoke"
+                )
             self.store.set_health(
                 instance_id,
                 valid=record.valid,
@@ -79,8 +85,10 @@ class Health:
             return self._existing(instance_id)
 
     def refresh_all(self) -> list[RefreshOutcome]:
-        """Run one refresh episode for every instance of every organization."""
-        return [self._episode(record.id) for record in self.store.all_instances()]
+        """Run one refresh episode for every instance of every organization (only OAuth,
+        QuickBooks, instances have tokens to refresh)."""
+        records = self.store.all_instances()
+        return [self._episode(r.id) for r in records if r.element_key == ELEMENT_KEY]
 
     def _episode(self, instance_id: int) -> RefreshOutcome:
         """Up to 5 attempts 10 s apart (scaled); the fifth failure locks and disables.
@@ -104,6 +112,9 @@ class Health:
             )
         if record.auth_lost is None:
             self.store.set_health(record.id, valid=True, auth_lost=None, refresh_failures=0)
+            if REFRESH_TIME in record.configuration:  # what the platform keeps of it
+                refreshed = {**record.configuration, REFRESH_TIME: str(int(time.time() * 1000))}
+                self.store.write_configuration(record.id, refreshed)
             return RefreshOutcome(record.id, "refreshed", True, False, 0, attempts=attempt)
         disable = attempt >= REFRESH_ATTEMPTS
         self.store.set_health(
@@ -122,9 +133,8 @@ class Health:
         Call inside the transaction that redeems the grant.
         """
         self.store.set_health(record.id, valid=True, auth_lost=None, refresh_failures=0)
-        realm = record.configuration[REALM_KEY]
         for other in self.store.list_instances(record.account_id):
-            if other.id != record.id and other.configuration.get(REALM_KEY) == realm:
+            if other.id != record.id and other.realm_id == record.realm_id:
                 self.store.set_health(
                     other.id,
                     valid=False,

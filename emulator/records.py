@@ -41,6 +41,8 @@ class InstanceRecord:
     valid: bool = True
     auth_lost: str | None = None
     refresh_failures: int = 0
+    element_key: str = "quickbooks"
+    realm_id: str | None = None  # the QuickBooks company; None for other elements
 
 
 @dataclass

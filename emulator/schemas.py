@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .catalog import ELEMENT_KEY
+from .catalog import ELEMENT_KEY, ELEMENTS, element_named
 from .configuration import require_strings
 from .exceptions import BadRequest, UnsupportedMediaType
 
@@ -71,26 +71,21 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class ElementRef(Strict):
-    """``{"key": "quickbooks"}``, or the whole element as a read shows it: clients send
-    back what they read, and only ``key`` counts."""
+class ElementRef(BaseModel):
+    """``{"key": "quickbooks"}``, ``{"id": 39}``, or the whole element as a read shows it
+    (clients send back what they read): only ``key`` and ``id`` count, the rest is the
+    catalogue's and is ignored."""
 
-    key: str
-    id: Any = None
-    name: Any = None
-    description: Any = None
-    active: Any = None
-    deleted: Any = None
-    typeOauth: Any = None
-    trialAccount: Any = None
-    configDescription: Any = None
-    signupURL: Any = None
+    model_config = ConfigDict(extra="ignore", strict=True)
+    key: str | None = None
+    id: int | str | None = None
 
 
 class AsRead(Strict):
     """The read-only fields of an instance as GET shows it. A client may send the
-    instance back as it read it (Cloud Elements' own CLI does, on PUT); these are
-    accepted and ignored, never written: health and enabling have their own calls."""
+    instance back as it read it (churros "should support updating tags via put method",
+    Cloud Elements' own CLI on PUT): these are accepted and ignored, never written:
+    health and enabling have their own calls, the owner and dates are the platform's."""
 
     id: Any = None
     token: Any = None
@@ -103,6 +98,9 @@ class AsRead(Strict):
     eventsEnabled: Any = None
     traceLoggingEnabled: Any = None
     createdDate: Any = None
+    elementId: Any = None
+    externalAuthentication: Any = None
+    user: Any = None
 
 
 class InstanceBody(AsRead):
@@ -118,6 +116,7 @@ class InstanceBody(AsRead):
 
 
 class InstancePatch(AsRead):
+    element: ElementRef | None = None
     name: str | None = Field(default=None, min_length=1)
     configuration: dict[str, Any] | None = None
     providerData: dict[str, Any] | None = None
@@ -188,25 +187,34 @@ class NewInstance:
     configuration: dict[str, str]
     tags: list[str]
     grant: GrantClaim | None
+    element_key: str = ELEMENT_KEY
 
 
 @dataclass(frozen=True)
 class InstanceChanges:
     """PATCH: only what was sent; None leaves a field as it is."""
 
+    element_key: str | None
     name: str | None
     configuration: dict[str, str] | None
     tags: list[str] | None
     grant: GrantClaim | None
 
 
+def element_key_of(element: ElementRef) -> str:
+    """The key of the element the body names by key or id; a 400 naming an unknown one."""
+    named = element.key if element.key is not None else element.id
+    found = element_named(named) if named is not None else None
+    if found is None or (element.key is not None and found["key"] != element.key):
+        known = ", ".join(repr(key) for key in ELEMENTS)
+        raise BadRequest(f"Unknown element key {named!r}: this platform serves {known}")
+    return found["key"]
+
+
 def new_instance(data: Any) -> NewInstance:
     body = parse(InstanceBody, data)
-    if body.element.key != ELEMENT_KEY:
-        raise BadRequest(
-            f"Unknown element key {body.element.key!r}: this platform serves only {ELEMENT_KEY!r}"
-        )
     return NewInstance(
+        element_key=element_key_of(body.element),
         name=body.name,
         configuration=require_strings(body.configuration),
         tags=body.tags,
@@ -218,6 +226,7 @@ def instance_changes(data: Any) -> InstanceChanges:
     body = parse(InstancePatch, data)
     configuration = body.configuration
     return InstanceChanges(
+        element_key=None if body.element is None else element_key_of(body.element),
         name=body.name,
         configuration=None if configuration is None else require_strings(configuration),
         tags=body.tags,

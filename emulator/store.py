@@ -63,12 +63,15 @@ class Store(DeliveryRows, SubscriptionRows):
         tags: list[str],
         created_date: str,
         configuration: dict[str, str],
+        element_key: str,
+        realm_id: str | None,
     ) -> int:
         with self.transaction() as db:
             cursor = db.execute(
-                "INSERT INTO instances (account_id, name, token, tags, created_date)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (account_id, name, token, json.dumps(tags), created_date),
+                "INSERT INTO instances"
+                " (account_id, name, token, tags, created_date, element_key, realm_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (account_id, name, token, json.dumps(tags), created_date, element_key, realm_id),
             )
             instance_id = cursor.lastrowid
             assert instance_id is not None
@@ -93,16 +96,38 @@ class Store(DeliveryRows, SubscriptionRows):
 
     def all_instances(self) -> list[InstanceRecord]:
         """Every organization's instances (for the poller and the dashboard), by id."""
-        with self.transaction() as db:
-            rows = db.execute("SELECT * FROM instances ORDER BY id").fetchall()
-            return [self._record(db, row) for row in rows]
+        return self._records("", ())
 
     def list_instances(self, account_id: int) -> list[InstanceRecord]:
+        return self._records("WHERE account_id = ?", (account_id,))
+
+    def _records(self, where: str, args: tuple) -> list[InstanceRecord]:
+        """The instances `where` selects, by id, with their configurations read in one
+        query (an organization of thousands of instances is listed page after page)."""
         with self.transaction() as db:
-            rows = db.execute(
-                "SELECT * FROM instances WHERE account_id = ? ORDER BY id", (account_id,)
-            ).fetchall()
-            return [self._record(db, row) for row in rows]
+            rows = db.execute(f"SELECT * FROM instances {where} ORDER BY id", args).fetchall()
+            configurations: dict[int, dict[str, str]] = {row["id"]: {} for row in rows}
+            entries = db.execute(
+                "SELECT c.instance_id, c.key, c.value FROM configuration c"
+                f" JOIN instances ON instances.id = c.instance_id {where} ORDER BY c.id",
+                args,
+            )
+            for entry in entries:
+                configurations[entry["instance_id"]][entry["key"]] = entry["value"]
+            subscriptions = {
+                entry["instance_id"]: entry["id"]
+                for entry in db.execute(
+                    "SELECT s.instance_id, s.id FROM subscriptions s"
+                    f" JOIN instances ON instances.id = s.instance_id {where}",
+                    args,
+                )
+            }
+            return [
+                self._from_row(
+                    row, _with_subscription(configurations[row["id"]], subscriptions.get(row["id"]))
+                )
+                for row in rows
+            ]
 
     def update_instance(
         self,
@@ -183,8 +208,8 @@ class Store(DeliveryRows, SubscriptionRows):
             ).fetchall()
         return [(row["id"], row["key"], row["value"]) for row in rows]
 
-    @staticmethod
-    def _record(db: sqlite3.Connection, row: sqlite3.Row) -> InstanceRecord:
+    @classmethod
+    def _record(cls, db: sqlite3.Connection, row: sqlite3.Row) -> InstanceRecord:
         configuration = {
             entry["key"]: entry["value"]
             for entry in db.execute(
@@ -195,8 +220,11 @@ class Store(DeliveryRows, SubscriptionRows):
         subscription = db.execute(
             "SELECT id FROM subscriptions WHERE instance_id = ?", (row["id"],)
         ).fetchone()
-        if subscription and config_rules.events_enabled(configuration):
-            configuration[config_rules.SUBSCRIPTION_KEY] = str(subscription["id"])
+        shown = _with_subscription(configuration, subscription["id"] if subscription else None)
+        return cls._from_row(row, shown)
+
+    @staticmethod
+    def _from_row(row: sqlite3.Row, configuration: dict[str, str]) -> InstanceRecord:
         return InstanceRecord(
             id=row["id"],
             account_id=row["account_id"],
@@ -209,6 +237,8 @@ class Store(DeliveryRows, SubscriptionRows):
             valid=bool(row["valid"]),
             auth_lost=row["auth_lost"],
             refresh_failures=row["refresh_failures"],
+            element_key=row["element_key"],
+            realm_id=row["realm_id"],
         )
 
     # -- OAuth records -----------------------------------------------------
@@ -238,3 +268,11 @@ class Store(DeliveryRows, SubscriptionRows):
 
     def spend_grant(self, code: str) -> None:
         self._set_flag("grants", "spent", "code", code)
+
+
+def _with_subscription(configuration: dict[str, str], subscription: int | None) -> dict[str, str]:
+    """The configuration as the platform shows it: an events-enabled instance's
+    subscription id among its keys."""
+    if subscription is not None and config_rules.events_enabled(configuration):
+        return {**configuration, config_rules.SUBSCRIPTION_KEY: str(subscription)}
+    return configuration

@@ -101,23 +101,48 @@ def made_by_hand(
     console would: tagged by no stack (unless `tags` names one). Returns the API's
     answer (with its id)."""
     grant = oauth_grant(emu, app, realm_id)
+    configuration = {
+        "oauth.api.key": app.api_key,
+        "oauth.api.secret": app.api_secret,
+        "oauth.callback.url": app.callback_url,
+        "authentication.type": "oauth2",
+        "event.notification.enabled": "false",
+    }
+    grant_data = {"code": grant["code"], "realmId": realm_id}
+    return posted(emu, account, "quickbooks", name, tags, configuration, providerData=grant_data)
+
+
+def posted(
+    emu: Emulator,
+    account: int,
+    element: str,
+    name: str,
+    tags: tuple[str, ...],
+    configuration: dict[str, str],
+    **extra: object,
+) -> dict:
+    """`POST /instances` of an instance of `element`; the API's answer."""
+    body = {"element": {"key": element}, "name": name, "tags": list(tags), **extra}
     answer = emu.api(
-        "POST",
-        "/instances",
-        account=account,
-        json={
-            "element": {"key": "quickbooks"},
-            "name": name,
-            "tags": list(tags),
-            "providerData": {"code": grant["code"], "realmId": realm_id},
-            "configuration": {
-                "oauth.api.key": app.api_key,
-                "oauth.api.secret": app.api_secret,
-                "oauth.callback.url": app.callback_url,
-                "authentication.type": "oauth2",
-                "event.notification.enabled": "false",
-            },
-        },
+        "POST", "/instances", account=account, json={**body, "configuration": configuration}
     )
     assert answer.status_code == 200, answer.text
     return answer.json()
+
+
+JIRA_PASSWORD = "jira-password-7c1e0b"
+
+
+def made_jira(
+    emu: Emulator, name: str = "Helpdesk", tags: tuple[str, ...] = (), account: int = 0
+) -> dict:
+    """An instance of the organization's other connector, Jira (basic authentication:
+    username and password in the configuration), as a company using Cloud Elements for
+    more than QuickBooks has. Returns the API's answer (with its id)."""
+    SECRETS.add("jira password", JIRA_PASSWORD)
+    configuration = {
+        "username": "helpdesk-bot",
+        "password": JIRA_PASSWORD,
+        "base.url": "https://example.atlassian.net",
+    }
+    return posted(emu, account, "jira", name, tags, configuration)

@@ -30,6 +30,7 @@ CONTROL_ENDPOINTS = [
     ("POST", "/instances/1/events"),
     ("GET", "/deliveries/x"),
     ("POST", "/instances/1/revoke"),
+    ("POST", "/instances/1/hide-company"),
     ("POST", "/token-refresh"),
     ("GET", "/instance-tokens"),
 ]
@@ -148,6 +149,10 @@ class Emulator(ServerProcess):
     def revoke(self, instance_id: int | str) -> dict:
         """The company disconnects the app: every later token refresh of it fails."""
         return self.control("POST", f"/instances/{instance_id}/revoke").json()
+
+    def hide_company(self, instance_id: int | str) -> dict:
+        """The instance's configuration no longer shows its company (quickbooks.realm.id)."""
+        return self.control("POST", f"/instances/{instance_id}/hide-company").json()
 
     def token_refresh(self, times: int = 1) -> dict[int, dict]:
         """Run `times` token refresh episodes (one of a revoked instance locks and

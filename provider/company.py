@@ -39,10 +39,10 @@ def guard(session: Session, spec: InstanceSpec, what: str, besides: str | None) 
     realm = spec.realm_id
     if realm is None:
         return
-    other, certain = session.inventory().bound_to(realm, besides)
+    other, unknown = session.inventory().bound_to(realm, besides)
     if other is None:
-        if not certain:
-            session.warn(health.company_unchecked(realm, what))
+        if unknown:  # never free: said, naming each (see docs/reference.md, why a warning)
+            session.warn(health.company_unknown(realm, unknown, what))
         return
     if not spec.takeover_company:
         raise ProvisioningError(health.company_taken(realm, other, what))

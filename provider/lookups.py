@@ -13,6 +13,7 @@ from typing import Any
 
 from .api.session import Session
 from .core import ownership
+from .core.catalog import element_of, is_quickbooks
 from .core.declaration import ProviderOnly
 from .core.inputs import SCHEMA, InstanceSpec
 from .core.observe import instance_outputs
@@ -81,5 +82,8 @@ def look_up(session: Session, instance_id: str | None, name: str | None) -> dict
         instance = found[0]
         if not isinstance(instance.get("configuration"), dict):
             instance = client.get_instance(str(instance["id"]))
+    if not is_quickbooks(instance):
+        refused = ownership.not_quickbooks(str(instance["id"]), element_of(instance))
+        raise ProvisioningError(f"getInstance: {refused}")
     owner = next(iter(ownership.other_owners(instance.get("tags") or [], None)), "")
     return instance_outputs(instance, ownership_tag=owner, extra_keys=[], prior={})

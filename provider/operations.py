@@ -236,7 +236,13 @@ def update(
     sent = todo.patch
     mine = olds.get("ownership_tag") or spec.ownership_tag
     if todo.writes:
-        ownership.check_still_ours(instance_id, session.tags_now(instance_id) or [], mine)
+        tags = session.tags_now(instance_id)
+        if tags is None and session.is_foreign(instance_id):
+            raise ProvisioningError(
+                f"update instance {instance_id}: not a QuickBooks instance (see the warning); "
+                "nothing was written"
+            )
+        ownership.check_still_ours(instance_id, tags or [], mine)
     if "providerData" in sent:
         company.guard(session, spec, f"re-authorize instance {instance_id}", instance_id)
     if sent:

@@ -76,6 +76,14 @@ def revoke(instance_id: int, ctx: Ctx):
     }
 
 
+@router.post("/instances/{instance_id}/hide-company")
+def hide_company(instance_id: int, ctx: Ctx):
+    """The instance's configuration stops showing ``quickbooks.realm.id``; it stays bound
+    to its company (a client must cope with an instance whose company it cannot read)."""
+    record = ctx.instances.hide_company(instance_id)
+    return {"id": record.id, "companyShown": False}
+
+
 @router.post("/token-refresh")
 def token_refresh(ctx: Ctx):
     """One run of the platform's token refresh (nightly on the platform), per instance."""

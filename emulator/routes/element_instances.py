@@ -1,48 +1,81 @@
-"""``/elements/{keyOrId}/instances[/{id}]``: the instance API scoped to one element.
+"""``/elements/{keyOrId}`` and ``/elements/{keyOrId}/instances[/{id}]``: an element and
+the instance API scoped to it.
 
-Real clients use this form (Cloud Elements' own CLI sends ``instances events-enable``
-as a PUT here). The element is ``quickbooks`` or its numeric id; any other is a 404.
-Every route is the unscoped one, so the semantics cannot drift apart.
+Real clients use this form (churros "should support CRUD by key" and "by ID"; Cloud
+Elements' own CLI sends ``instances events-enable`` as a PUT here). The element is a
+key or a numeric id of the catalogue (``quickbooks`` or 39, ``jira`` or 1); any other
+is a 404. The list holds that element's instances only (churros "should have
+createdDate in the /elements/{key}/instances response"), and an instance of another
+element is a 404 here. Every route calls the unscoped one's code, so the semantics
+cannot drift apart.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 
 from ..auth import Organization
-from ..catalog import API_PREFIX, ELEMENT, ELEMENT_KEY
+from ..catalog import API_PREFIX, element_named
 from ..context import Ctx
 from ..exceptions import NotFound
-from ..schemas import JsonBody
+from ..schemas import JsonBody, instance_changes
 from . import instances
 
 
-def known_element(key_or_id: str) -> None:
-    if key_or_id not in (ELEMENT_KEY, str(ELEMENT["id"])):
+def known_element(key_or_id: str) -> dict[str, Any]:
+    element = element_named(key_or_id)
+    if element is None:
         raise NotFound(f"No element found with key or id {key_or_id!r}")
+    return element
 
 
-router = APIRouter(
-    prefix=API_PREFIX + "/elements/{key_or_id}", dependencies=[Depends(known_element)]
-)
+Element = Annotated[dict[str, Any], Depends(known_element)]
+router = APIRouter(prefix=API_PREFIX + "/elements/{key_or_id}")
+
+
+@router.get("")
+def get_element(element: Element, _account_id: Organization):
+    return dict(element)
 
 
 @router.post("/instances")
-def create_instance(account_id: Organization, body: JsonBody, ctx: Ctx):
+def create_instance(element: Element, account_id: Organization, body: JsonBody, ctx: Ctx):
     # The path names the element, so the body may leave it out.
     if isinstance(body, dict) and "element" not in body:
-        body = {**body, "element": {"key": ELEMENT_KEY}}
+        body = {**body, "element": {"key": element["key"]}}
     return instances.create_instance(account_id, body, ctx)
 
 
-SAME_AS_UNSCOPED: list[tuple[str, str, Any]] = [
-    ("GET", "/instances", instances.list_instances),
-    ("GET", "/instances/{instance_id}", instances.get_instance),
-    ("PUT", "/instances/{instance_id}", instances.replace_instance),
-    ("PATCH", "/instances/{instance_id}", instances.patch_instance),
-    ("DELETE", "/instances/{instance_id}", instances.delete_instance),
-]
-for method, path, endpoint in SAME_AS_UNSCOPED:
-    router.add_api_route(path, endpoint, methods=[method])
+@router.get("/instances")
+def list_instances(request: Request, element: Element, account_id: Organization, ctx: Ctx):
+    return instances.list_of(request, account_id, ctx, element["key"])
+
+
+@router.get("/instances/{instance_id}")
+def get_instance(instance_id: str, element: Element, account_id: Organization, ctx: Ctx):
+    return instances.render(instances.instance_of(ctx, account_id, instance_id, element["key"]))
+
+
+@router.put("/instances/{instance_id}")
+def replace_instance(
+    instance_id: str, element: Element, account_id: Organization, body: JsonBody, ctx: Ctx
+):
+    instances.instance_of(ctx, account_id, instance_id, element["key"])
+    return instances.replace_instance(instance_id, account_id, body, ctx)
+
+
+@router.patch("/instances/{instance_id}")
+def patch_instance(
+    instance_id: str, element: Element, account_id: Organization, body: JsonBody, ctx: Ctx
+):
+    record = instances.instance_of(ctx, account_id, instance_id, element["key"])
+    return instances.render(ctx.instances.patch(account_id, record.id, instance_changes(body)))
+
+
+@router.delete("/instances/{instance_id}")
+def delete_instance(instance_id: str, element: Element, account_id: Organization, ctx: Ctx):
+    record = instances.instance_of(ctx, account_id, instance_id, element["key"])
+    ctx.instances.delete(account_id, record.id)
+    return Response(status_code=200)

@@ -2,6 +2,8 @@
 
 Each route reads the request into typed arguments (schemas.py), calls the
 domain (instances.py) and renders what it returns in the platform's JSON shape.
+The element-scoped forms (element_instances.py) call the same functions with the
+element the path names.
 """
 
 from __future__ import annotations
@@ -12,39 +14,57 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from .. import configuration as config_rules
-from ..auth import NamedInstance, Organization
-from ..catalog import API_PREFIX, ELEMENT
-from ..context import Ctx
+from ..auth import NamedInstance, Organization, TokenInstance, element_token
+from ..catalog import API_PREFIX, ELEMENTS
+from ..context import Context, Ctx
 from ..exceptions import NotFound
 from ..records import InstanceRecord
 from ..schemas import JsonBody, configuration_value, instance_changes, new_instance
 
 router = APIRouter(prefix=API_PREFIX)
 
+# The query parameters that select what a list holds (a nextPage token continues only
+# the list of the same ones).
+LIST_FILTERS = ("tags[]", "tags", "searchText", "hydrate")
 
-def render(record: InstanceRecord, *, with_configuration: bool = True):
-    """The instance as the API shows it: configuration secrets masked; the token in
-    clear, as the platform shows it to its organization (clients build the
-    ``Element <token>`` header from a read)."""
-    body: dict[str, Any] = {"id": record.id, "name": record.name, "token": record.token}
-    body.update(
-        {
-            "element": dict(ELEMENT),
-            "provisionInteractions": [],
-            "valid": record.valid,
-            "disabled": record.disabled,
-            "maxCacheSize": 0,
-            "cacheTimeToLive": 0,
-            "cachingEnabled": False,
-            "eventsEnabled": config_rules.events_enabled(record.configuration),
-            "traceLoggingEnabled": False,
-            "createdDate": record.created_date,
-            "tags": list(record.tags),
-        }
-    )
-    if with_configuration:
-        body["configuration"] = config_rules.masked(record.configuration)
-    return body
+
+def owner(account_id: int) -> dict[str, Any]:
+    """The instance's ``user``: the platform's schema requires it with these four fields
+    (churros element.instance.schema.json); their values are in no source."""
+    return {
+        "id": account_id,
+        "emailAddress": f"user{account_id}@emulator.invalid",
+        "firstName": "Emulated",
+        "lastName": f"User {account_id}",
+    }
+
+
+def render(record: InstanceRecord) -> dict[str, Any]:
+    """The instance as every answer shows it (create, read, list, PUT, PATCH), in the
+    devportal's create answer's shape (quickbooksonline/authenticate.md): configuration
+    secrets masked; the token in clear, as the platform shows it to its organization
+    (clients build the ``Element <token>`` header from a read)."""
+    element = ELEMENTS[record.element_key]
+    return {
+        "id": record.id,
+        "name": record.name,
+        "createdDate": record.created_date,
+        "token": record.token,
+        "element": dict(element),
+        "elementId": element["id"],
+        "tags": list(record.tags),
+        "provisionInteractions": [],
+        "valid": record.valid,
+        "disabled": record.disabled,
+        "maxCacheSize": 0,
+        "cacheTimeToLive": 0,
+        "configuration": config_rules.masked(record.configuration),
+        "eventsEnabled": config_rules.events_enabled(record.configuration),
+        "traceLoggingEnabled": False,
+        "cachingEnabled": False,
+        "externalAuthentication": "none",
+        "user": owner(record.account_id),
+    }
 
 
 def render_entry(entry_id: int, key: str, value: str) -> dict[str, Any]:
@@ -62,31 +82,77 @@ def numeric_id(raw: str) -> int:
     return int(raw)
 
 
-@router.post("/instances")
-def create_instance(account_id: Organization, body: JsonBody, ctx: Ctx):
-    record = ctx.instances.create(account_id, new_instance(body))
-    return render(record, with_configuration=False)
+def paged(request: Request, ctx: Context, scope_of: Any, items: list, render_one, key) -> Any:
+    query = request.query_params
+    scope = ctx.pager.scope_of(scope_of, request.url.path, query, *LIST_FILTERS)
+    page = ctx.pager.page(items, query, scope=scope, key=key)
+    return JSONResponse([render_one(item) for item in page.items], headers=page.headers)
+
+
+# -- shared by the flat and the element-scoped routes --------------------------------
+
+
+def instance_of(ctx: Context, account_id: int, raw_id: str, element_key: str | None):
+    """The organization's instance `raw_id`; under an element's path, only one of it."""
+    record = ctx.instances.get(account_id, numeric_id(raw_id))
+    if element_key is not None and record.element_key != element_key:
+        raise NotFound(f"No {element_key} instance found with id {raw_id}")
+    return record
+
+
+def list_of(request: Request, account_id: int, ctx: Context, element_key: str | None):
+    """The organization's instances (every element's, or `element_key`'s), paged; with
+    an ``Element`` token, only that instance (churros lists with the token set and gets
+    an array); none is a 404 "No instances found" (churros instances.js)."""
+    query = request.query_params
+    tags = query.getlist("tags[]") + query.getlist("tags")
+    found = ctx.instances.search(account_id, tags, query.get("searchText"))
+    token = element_token(request)
+    found = [
+        record
+        for record in found
+        if (element_key is None or record.element_key == element_key)
+        and (token is None or record.token == token)
+    ]
+    answer = paged(request, ctx, account_id, found, render, key=lambda r: r.id)
+    if not found:  # after the token's check: a bad token is a 400 whatever the list
+        raise NotFound("No instances found")
+    return answer
+
+
+# -- the token-scoped forms (declared before /instances/{instance_id}) ---------------
 
 
 @router.get("/instances")
 def list_instances(request: Request, account_id: Organization, ctx: Ctx):
-    query = request.query_params
-    tags = query.getlist("tags[]") + query.getlist("tags")
-    found = ctx.instances.search(account_id, tags, query.get("searchText"))
-    scope = ctx.pager.scope_of(account_id, request.url.path, query, *LIST_FILTERS)
-    page = ctx.pager.page(found, query, scope=scope)
-    if not found:  # after the token's check: a bad token is a 400 whatever the list
-        raise NotFound("No instances found")
-    return JSONResponse([render(record) for record in page.items], headers=page.headers)
+    return list_of(request, account_id, ctx, None)
 
 
-# The query parameters that select what a list holds (a nextPage token continues only
-# the list of the same ones).
-LIST_FILTERS = ("tags[]", "tags", "searchText", "hydrate")
+@router.put("/instances")
+def replace_token_instance(record: TokenInstance, body: JsonBody, ctx: Ctx):
+    return render(ctx.instances.replace(record.account_id, record.id, new_instance(body)))
 
 
-# Declared before /instances/{instance_id}, whose PUT and DELETE would take "enabled"
-# for an instance id.
+@router.patch("/instances")
+def patch_token_instance(record: TokenInstance, body: JsonBody, ctx: Ctx):
+    return render(ctx.instances.patch(record.account_id, record.id, instance_changes(body)))
+
+
+@router.get("/instances/configuration")
+def list_token_configuration(request: Request, record: TokenInstance, ctx: Ctx):
+    return list_configuration(request, str(record.id), record.account_id, ctx)
+
+
+@router.get("/instances/configuration/{entry_id}")
+def get_token_configuration_value(entry_id: str, record: TokenInstance, ctx: Ctx):
+    return get_configuration_value(str(record.id), entry_id, record.account_id, ctx)
+
+
+@router.patch("/instances/configuration/{entry_id}")
+def patch_token_configuration_value(entry_id: str, record: TokenInstance, body: JsonBody, ctx: Ctx):
+    return patch_configuration_value(str(record.id), entry_id, record.account_id, body, ctx)
+
+
 @router.put("/instances/enabled")
 def enable_named_instance(record: NamedInstance, ctx: Ctx):
     return render(ctx.instances.set_disabled(record.account_id, record.id, disabled=False))
@@ -97,21 +163,29 @@ def disable_named_instance(record: NamedInstance, ctx: Ctx):
     return render(ctx.instances.set_disabled(record.account_id, record.id, disabled=True))
 
 
+# -- one instance by id ----------------------------------------------------------------
+
+
+@router.post("/instances")
+def create_instance(account_id: Organization, body: JsonBody, ctx: Ctx):
+    return render(ctx.instances.create(account_id, new_instance(body)))
+
+
 @router.get("/instances/{instance_id}")
 def get_instance(instance_id: str, account_id: Organization, ctx: Ctx):
-    return render(ctx.instances.get(account_id, numeric_id(instance_id)))
+    return render(instance_of(ctx, account_id, instance_id, None))
 
 
 @router.put("/instances/{instance_id}")
 def replace_instance(instance_id: str, account_id: Organization, body: JsonBody, ctx: Ctx):
     # An unknown instance is a 404 before anything about the body is a 400.
-    record = ctx.instances.get(account_id, numeric_id(instance_id))
+    record = instance_of(ctx, account_id, instance_id, None)
     return render(ctx.instances.replace(account_id, record.id, new_instance(body)))
 
 
 @router.patch("/instances/{instance_id}")
 def patch_instance(instance_id: str, account_id: Organization, body: JsonBody, ctx: Ctx):
-    record = ctx.instances.get(account_id, numeric_id(instance_id))
+    record = instance_of(ctx, account_id, instance_id, None)
     return render(ctx.instances.patch(account_id, record.id, instance_changes(body)))
 
 
@@ -132,9 +206,23 @@ def disable_instance(instance_id: str, account_id: Organization, ctx: Ctx):
 
 
 @router.get("/instances/{instance_id}/configuration")
-def list_configuration(instance_id: str, account_id: Organization, ctx: Ctx):
+def list_configuration(request: Request, instance_id: str, account_id: Organization, ctx: Ctx):
     entries = ctx.instances.configuration_entries(account_id, numeric_id(instance_id))
-    return [render_entry(*entry) for entry in entries]
+    return paged(request, ctx, account_id, entries, lambda e: render_entry(*e), lambda e: e[0])
+
+
+def entry_number(raw: str) -> int:
+    return int(raw) if raw.isdigit() else -1
+
+
+@router.get("/instances/{instance_id}/configuration/{entry_id}")
+def get_configuration_value(instance_id: str, entry_id: str, account_id: Organization, ctx: Ctx):
+    entries = ctx.instances.configuration_entries(account_id, numeric_id(instance_id))
+    wanted = entry_number(entry_id)
+    for entry in entries:
+        if entry[0] == wanted:
+            return render_entry(*entry)
+    raise NotFound(f"No configuration entry {entry_id} on instance {instance_id}")
 
 
 @router.patch("/instances/{instance_id}/configuration/{entry_id}")
@@ -142,7 +230,7 @@ def patch_configuration_value(
     instance_id: str, entry_id: str, account_id: Organization, body: JsonBody, ctx: Ctx
 ):
     instance = numeric_id(instance_id)
-    entry = int(entry_id) if entry_id.isdigit() else -1
+    entry = entry_number(entry_id)
     key = ctx.instances.configuration_key(account_id, instance, entry)
     value = configuration_value(body, entry, key)
     return render_entry(*ctx.instances.set_configuration_value(account_id, instance, entry, value))

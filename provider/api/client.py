@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from ..core.catalog import ELEMENT_KEY, is_quickbooks
 from ..core.values import LOCAL_HOSTS
 from ..errors import (
     ApiError,
@@ -41,9 +42,13 @@ log = logging.getLogger("quickbooks.client")
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 # How Cloud Elements' list endpoints say that more pages follow (case-insensitive).
 NEXT_PAGE_HEADER = "Elements-Next-Page-Token"
+# The list of the QuickBooks element's instances, and its largest page (the platform's
+# default and maximum pageSize, docs/cloud-elements-api.md "Paging"): fewest calls.
+QUICKBOOKS_INSTANCES = f"/elements/{ELEMENT_KEY}/instances"
+PAGE_SIZE = 200
+LIST_OPERATION = "list instances of the organization"
 DELIVERIES_PATH = "/notifications/subscriptions/deliveries"
 QUEUED_WHERE = "channel='webhook' and status='queued'"  # devportal, event-management/tips.md
-DELIVERIES_PAGE_SIZE = 200
 CONNECT_TIMEOUT_SECONDS = 5.0
 # The OAuth calls of the QuickBooks element, under the base URL.
 OAUTH_PATH = "/elements/quickbooks/oauth"
@@ -161,42 +166,47 @@ class CloudElementsClient:
         return self._call("GET", f"/instances/{instance_id}", f"read instance {instance_id}")
 
     def find_instances(self, tag: str) -> list[dict[str, Any]]:
-        try:
-            found = self._call(
-                "GET", "/instances", f"look up instances tagged {tag!r}", params={"tags[]": tag}
-            )
-        except InstanceNotFound:
-            return []  # the API answers an empty search with 404 "No instances found"
+        """The QuickBooks instances carrying `tag` (every page)."""
+        found = self.list_instances({"tags[]": tag}, f"look up instances tagged {tag!r}")
         return [i for i in found if tag in (i.get("tags") or [])]
 
     def find_named(self, name: str) -> list[dict[str, Any]]:
-        """The instances named exactly `name` (`searchText` matches more than that)."""
-        try:
-            found = self._call(
-                "GET",
-                "/instances",
-                f"look up instances named {name!r}",
-                params={"searchText": name},
-            )
-        except InstanceNotFound:
-            return []  # an empty search answers 404 "No instances found"
+        """The QuickBooks instances named exactly `name` (`searchText` matches more)."""
+        found = self.list_instances({"searchText": name}, f"look up instances named {name!r}")
         return [i for i in found if i.get("name") == name]
 
-    def list_instances(self) -> tuple[list[dict[str, Any]], bool]:
-        """Every instance of the organization, in one call; and whether the answer is
-        known to be the whole list. The platform's paging is not documented: a
-        next-page token in the answer means more pages exist, which this call does not
-        follow (callers then fall back to reading by id, never to a partial truth)."""
-        try:
-            found, headers = self._call(
-                "GET", "/instances", "list instances of the organization", with_headers=True
-            )
-        except InstanceNotFound:
-            return [], True  # an empty list answers 404 "No instances found"
-        complete = not headers.get(NEXT_PAGE_HEADER)
-        if not isinstance(found, list):
-            return [], False
-        return [i for i in found if isinstance(i, dict)], complete
+    def list_instances(
+        self, filters: dict[str, str] | None = None, operation: str = LIST_OPERATION
+    ) -> list[dict[str, Any]]:
+        """Every QuickBooks instance of the organization that `filters` select, page after
+        page: `GET /elements/quickbooks/instances` asks for the QuickBooks element's
+        instances only (the organization's other connectors never cost a page) at the
+        largest page size, and follows `nextPage` until the answer carries no
+        `Elements-Next-Page-Token`. A page that fails fails the list: a partial list is
+        never taken for the whole. Calls: ceil(QuickBooks instances / PAGE_SIZE), at
+        least one."""
+        query: dict[str, str] = {**(filters or {}), "pageSize": str(PAGE_SIZE)}
+        found: list[dict[str, Any]] = []
+        seen_tokens: set[str] = set()
+        while True:
+            try:
+                page, headers = self._call(
+                    "GET", QUICKBOOKS_INSTANCES, operation, params=query, with_headers=True
+                )
+            except InstanceNotFound:
+                if "nextPage" in query:
+                    raise  # a later page that vanished: the list is not whole
+                return found  # the platform answers "no instances" with a 404
+            if not isinstance(page, list):
+                raise ApiError(operation, "the answer is not a list of instances")
+            found += [i for i in page if isinstance(i, dict) and is_quickbooks(i)]
+            token = headers.get(NEXT_PAGE_HEADER)
+            if not token:
+                return found
+            if token in seen_tokens:  # a platform that loops would never end the list
+                raise ApiError(operation, "the platform sent the same next-page token twice")
+            seen_tokens.add(token)
+            query = {**query, "nextPage": token}
 
     def create_instance(self, body: dict[str, Any], owner: str) -> dict[str, Any]:
         # Before it has an id, an instance is known by its name and ownership tag.
@@ -223,7 +233,7 @@ class CloudElementsClient:
         """Every queued webhook delivery of the organization, all pages followed (each
         page is one counted call)."""
         found: list[dict[str, Any]] = []
-        params = {"where": QUEUED_WHERE, "pageSize": str(DELIVERIES_PAGE_SIZE)}
+        params = {"where": QUEUED_WHERE, "pageSize": str(PAGE_SIZE)}
         while True:
             try:
                 page, headers = self._call(

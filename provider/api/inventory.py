@@ -1,16 +1,21 @@
-"""The organization's instances, listed once per provider process and shared by every step.
+"""The organization's QuickBooks instances, listed once per provider process and shared
+by every step.
 
 The engine starts one provider process per command and runs it under the stack
 lock, so a list taken at the first step that needs it stays true for the rest of
-the run, but for what this process itself changes (it records that here). One
-`GET /instances` then answers what would cost a GET per instance: refresh, the
+the run, but for what this process itself changes (it records that here). One paged
+list (`client.list_instances`: every page of the QuickBooks element's instances, never
+a partial one) then answers what would cost a GET per instance: refresh, the
 ownership check before an update or delete, the lost-create lookup (this stack's
-instances, found by their tags), and which company every other instance of the
-organization is bound to (the one-company rule, `core.health.bound_to`).
+instances, found by their tags), and which company every other QuickBooks instance of
+the organization is bound to (the one-company rule, `core.health.bound_to`).
+Instances of the organization's other elements are not in it: the provider never
+reads, counts or touches them.
 
-What the list cannot answer falls back to a GET by id: an entry without
-`configuration` (the platform's list shape is not documented to carry it), or a
-list that pages.
+An entry without `configuration` (a list shape the sources do not promise) still
+answers ownership; a read of it falls back to a GET by id, and its company is unknown.
+
+Every access to the shared entries holds the one lock (steps run in parallel threads).
 """
 
 from __future__ import annotations
@@ -20,9 +25,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core.catalog import KEY_REALM
-from ..core.health import bound_to
+from ..core.health import bound_to, unknown_company
 
-Lister = Callable[[], tuple[list[dict[str, Any]], bool]]
+Lister = Callable[[], list[dict[str, Any]]]
 
 
 class Inventory:
@@ -32,15 +37,14 @@ class Inventory:
         self._by_id: dict[str, dict[str, Any]] | None = None
         self._stale: set[str] = set()  # changed by this process: read by id from now on
         self._created: dict[str, str] = {}  # created by this process -> its company
-        self.complete = False
+        self._recorded: set[str] = set()  # created by this process
 
-    def _load(self) -> dict[str, dict[str, Any]]:
-        # Steps run in parallel threads: the first one lists, the others wait for it.
-        with self._lock:
-            if self._by_id is None:
-                found, self.complete = self._lister()
-                self._by_id = {str(i["id"]): i for i in found if "id" in i}
-            return self._by_id
+    def _entries(self) -> dict[str, dict[str, Any]]:
+        """The listed entries; the caller holds the lock. The first step lists, the
+        others wait for it on the lock."""
+        if self._by_id is None:
+            self._by_id = {str(i["id"]): i for i in self._lister() if "id" in i}
+        return self._by_id
 
     def tags_of(self, instance_id: str) -> list[str] | None:
         """The instance's tags as listed; None when the list does not show it."""
@@ -52,42 +56,46 @@ class Inventory:
         entry = self._fresh(instance_id)
         if entry is None or not isinstance(entry.get("configuration"), dict):
             return None
-        return entry
+        with self._lock:
+            # What this process created is read back by id: its answer predates the
+            # calls that followed it (an enable or disable call, a PATCH).
+            return None if instance_id in self._recorded else entry
 
     def _fresh(self, instance_id: str) -> dict[str, Any] | None:
-        entry = self._load().get(instance_id)
-        return None if instance_id in self._stale else entry
+        with self._lock:
+            entry = self._entries().get(instance_id)
+            return None if instance_id in self._stale else entry
 
-    def tagged(self, tag: str) -> list[dict[str, Any]] | None:
-        """Listed instances carrying `tag`; None when the list may be partial (pages),
-        since "not there" must be certain before a create POSTs."""
-        entries = self._load()
-        if not self.complete:
-            return None
-        return [
-            i
-            for key, i in entries.items()
-            if key not in self._stale and tag in (i.get("tags") or [])
-        ]
+    def tagged(self, tag: str) -> list[dict[str, Any]]:
+        """Listed instances carrying `tag` (the list is whole: "not there" is certain)."""
+        with self._lock:
+            return [
+                i
+                for key, i in self._entries().items()
+                if key not in self._stale and tag in (i.get("tags") or [])
+            ]
 
-    def bound_to(self, realm_id: str, besides: str | None) -> tuple[dict[str, Any] | None, bool]:
-        """The authorized instance other than `besides` bound to `realm_id`, if the list
-        shows one; and whether the list showed every instance's company."""
-        entries = [
-            {**entry, "configuration": {KEY_REALM: self._created[key]}}
-            if key in self._created
-            else entry
-            for key, entry in self._load().items()
-        ]
-        certain = self.complete and all(isinstance(i.get("configuration"), dict) for i in entries)
-        return bound_to(entries, realm_id, besides=besides), certain
+    def bound_to(
+        self, realm_id: str, besides: str | None
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The authorized instance other than `besides` bound to `realm_id`, if any; and
+        the authorized instances whose company cannot be read (unknown, never free)."""
+        with self._lock:
+            entries = [
+                {**entry, "configuration": {KEY_REALM: self._created[key]}}
+                if key in self._created
+                else entry
+                for key, entry in self._entries().items()
+            ]
+        return bound_to(entries, realm_id, besides=besides), unknown_company(entries, besides)
 
     def record(self, instance: dict[str, Any], realm_id: str | None) -> None:
         """An instance this process just created for `realm_id`: a later lookup in the run
-        finds it (a create answer carries no configuration: reads still GET it)."""
+        finds it, bound to that company whatever its answer showed."""
         with self._lock:
             if self._by_id is not None:
                 self._by_id[str(instance["id"])] = instance
+                self._recorded.add(str(instance["id"]))
                 if realm_id is not None:
                     self._created[str(instance["id"])] = realm_id
 

@@ -14,9 +14,17 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..core.catalog import KEY_EVENT_CALLBACK, KEY_EVENTS_ENABLED, KEY_REALM, KEY_SUBSCRIPTION
+from ..core.catalog import (
+    KEY_EVENT_CALLBACK,
+    KEY_EVENTS_ENABLED,
+    KEY_REALM,
+    KEY_SUBSCRIPTION,
+    element_of,
+    is_quickbooks,
+)
 from ..core.declaration import SpecBase as InstanceSpec
 from ..core.health import EventFlow
+from ..core.ownership import not_quickbooks
 from ..errors import InstanceNotFound, ProvisioningError
 from . import settings as s
 from .event_queue import EventQueue
@@ -47,6 +55,7 @@ class Session:
         self._inventory: Inventory | None = None
         self._event_queue: EventQueue | None = None
         self._claims: dict[str, str] = {}  # QuickBooks company -> the resource declaring it
+        self._foreign: set[str] = set()  # ids a read found to be another element's
         self._lock = threading.Lock()
 
     def warn(self, message: str) -> None:
@@ -112,14 +121,26 @@ class Session:
         return None if first == ownership_tag else first
 
     def instance_now(self, instance_id: str) -> dict[str, Any] | None:
-        """The instance as a GET shows it (None: gone), from the inventory where it can."""
+        """The instance as a GET shows it, from the inventory where it can. None: gone,
+        or (said once) an instance of another element, which is never this provider's."""
         listed = self.inventory().instance(instance_id)
         if listed is not None:
             return listed
         try:
-            return self.client().get_instance(instance_id)
+            instance = self.client().get_instance(instance_id)
         except InstanceNotFound:
             return None
+        if not is_quickbooks(instance):
+            with self._lock:
+                self._foreign.add(instance_id)
+            self.warn(f"left untouched: {not_quickbooks(instance_id, element_of(instance))}")
+            return None
+        return instance
+
+    def is_foreign(self, instance_id: str) -> bool:
+        """Whether a read found `instance_id` to be another element's instance."""
+        with self._lock:
+            return instance_id in self._foreign
 
     def tags_now(self, instance_id: str) -> list[str] | None:
         """The instance's tags (None: gone), from the inventory where it can."""
@@ -133,16 +154,17 @@ class Session:
 
     def find_owned(self, spec: InstanceSpec, fresh: bool = False) -> dict[str, Any] | None:
         """This resource's instance from an earlier attempt whose answer was lost, if one
-        exists: from the inventory, or (`fresh`, or when the inventory may be partial)
-        a lookup by the ownership tag.
+        exists: from the inventory, or (`fresh`: after a failed POST, when the inventory
+        is older than it) a lookup by the ownership tag, every page of it.
 
         An owned instance bound to another QuickBooks company is the one being
         replaced (a replace creates first, then deletes): not a twin to adopt.
         """
         client = self.client()
-        listed = None if fresh else self.inventory().tagged(spec.ownership_tag)
-        if listed is None:
+        if fresh:
             listed = client.find_instances(spec.ownership_tag)
+        else:
+            listed = self.inventory().tagged(spec.ownership_tag)
         twins = []
         for found in listed:
             instance = found

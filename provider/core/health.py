@@ -187,6 +187,20 @@ def bound_to(
     return None
 
 
+def unknown_company(
+    instances: Iterable[dict[str, Any]], besides: str | None
+) -> list[dict[str, Any]]:
+    """The authorized instances (other than `besides`) whose company cannot be read:
+    their configuration shows no `quickbooks.realm.id`. Unknown is never free."""
+    return [
+        instance
+        for instance in instances
+        if str(instance.get("id")) != besides
+        and instance.get("valid") is not False
+        and realm_of(instance) is None
+    ]
+
+
 def _described(other: dict[str, Any]) -> str:
     owner = next((t for t in other.get("tags") or [] if is_ownership_tag(str(t))), None)
     held_by = f"managed by {owner}" if owner else "not managed by any Pulumi stack"
@@ -219,11 +233,21 @@ def same_company_twice(realm_id: str, this: str, other: str) -> str:
     )
 
 
-def company_unchecked(realm_id: str, what: str) -> str:
+# How many unknown instances a warning names (an organization may hold hundreds).
+NAMED_AT_MOST = 5
+
+
+def company_unknown(realm_id: str, unknown: list[dict[str, Any]], what: str) -> str:
+    named = "; ".join(_described(i) for i in unknown[:NAMED_AT_MOST])
+    more = len(unknown) - NAMED_AT_MOST
+    if more > 0:
+        named += f"; and {more} more"
     return (
-        f"{what}: the organization's instance list came in pages or without "
-        "configurations, so whether another instance is bound to QuickBooks company "
-        f"{realm_id} was checked only on what it showed"
+        f"{what}: the organization's QuickBooks instances show no company "
+        f"(configuration quickbooks.realm.id) for {named}: if one of them is bound to "
+        f"QuickBooks company {realm_id}, binding it here wipes that instance's "
+        "authorization. Check their companies, or adopt them (adopt_id) so the provider "
+        "knows them."
     )
 
 
@@ -244,7 +268,7 @@ MESSAGES = (
     company_taken("<realm>", SAMPLE_INSTANCE, "create instance '<name>'"),
     taking_over_company("<realm>", SAMPLE_INSTANCE, "create instance '<name>'"),
     same_company_twice("<realm>", "<key>", "<other key>"),
-    company_unchecked("<realm>", "create instance '<name>'"),
+    company_unknown("<realm>", [SAMPLE_INSTANCE], "create instance '<name>'"),
     events_deactivated("<id>", "<callback>", "<N>"),  # type: ignore[arg-type]
     events_queued("<id>", "<callback>", "<N>"),  # type: ignore[arg-type]
     redelivered("<id>", "<callback>", "<N>"),  # type: ignore[arg-type]

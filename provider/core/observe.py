@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .catalog import ELEMENT_KEY, KEY_REALM, MASK, SECRET_KEYS
+from .catalog import ELEMENT_KEY, KEY_REALM, MASK, SECRET_KEYS, is_platform_key
 from .declaration import Schema
 from .declaration import SpecBase as InstanceSpec
 from .health import EventFlow, health_of
@@ -39,7 +39,7 @@ def instance_outputs(
     config = {
         k: v
         for k, v in (instance.get("configuration") or {}).items()
-        if v != MASK and k not in SECRET_KEYS
+        if v != MASK and k not in SECRET_KEYS and not is_platform_key(k)
     }
     tags = [t for t in instance.get("tags") or [] if isinstance(t, str)]
     element = instance.get("element") or {}
@@ -88,7 +88,7 @@ def after_patch(
 ) -> dict[str, Any]:
     """The instance after a PATCH, by the API's merge rules: the answer may omit
     configuration and tags; configuration merges key by key, tags are replaced whole,
-    and a new grant binds the company of its `realmId`."""
+    and a new grant binds the company of its `realmId` (`quickbooks.realm.id`)."""
     merged = {**instance, **(patched or {})}
     config = dict(instance.get("configuration") or {})
     config.update((patched or {}).get("configuration") or {})

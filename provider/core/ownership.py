@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import ProvisioningError
-from .catalog import KEY_REALM
+from .catalog import KEY_REALM, element_of, is_quickbooks
 from .declaration import SpecBase as InstanceSpec
 from .tags import is_ownership_tag, stack_tag_of
 
@@ -39,6 +39,10 @@ def check_adoptable(instance: dict[str, Any], spec: InstanceSpec) -> None:
     A takeover needs no write of its own: the owner's tag is none of the spec's
     tags, so the adoption's one PATCH of the tag list replaces it with ours."""
     instance_id, adopt_from = str(instance["id"]), spec.adopt_from
+    if not is_quickbooks(instance):
+        raise ProvisioningError(
+            f"adopt_id {instance_id}: {not_quickbooks(instance_id, element_of(instance))}"
+        )
     realm = (instance.get("configuration") or {}).get(KEY_REALM)
     if spec.realm_id and realm and realm != spec.realm_id:
         raise ProvisioningError(
@@ -96,4 +100,12 @@ def released(instance_id: str) -> str:
     return (
         f"instance {instance_id} released: it stays, without this stack's ownership tag; "
         f"another stack can take it with adopt_id: {instance_id}."
+    )
+
+
+def not_quickbooks(instance_id: str, element: str | None) -> str:
+    return (
+        f"instance {instance_id} is an instance of the {element} element, not a QuickBooks "
+        "one; nothing was changed. This provider manages QuickBooks instances only and "
+        "never touches another element's, whatever its tags."
     )

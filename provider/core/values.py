@@ -58,8 +58,22 @@ def _id_from_number(value: Any) -> Any:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+def _no_html_tags(value: str) -> str:
+    # The platform strips HTML tags from a name on create and update (churros
+    # instances.js): a name with tags would differ from the instance's forever.
+    if HTML_TAG.search(value):
+        raise ValueError(
+            "contains HTML tags, which the platform strips from instance names: the "
+            "instance would never carry this name"
+        )
+    return value
+
+
+HTML_TAG = re.compile(r"<[^>]*>")
+
 Name = Annotated[
     StrictStr,
+    AfterValidator(_no_html_tags),
     AfterValidator(
         _matches(
             _NAME_RE,

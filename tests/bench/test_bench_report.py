@@ -6,9 +6,10 @@ from __future__ import annotations
 import collections
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
-from bench import chart, profiling, prose, provider_cpu, report, runner
+from bench import chart, organization, profiling, prose, provider_cpu, report, runner
 from bench import results as bench_results
 from bench.native import EMPTY, with_native_block
 from bench.projects import Timing
@@ -139,4 +140,24 @@ def test_the_native_plugin_section_is_kept_once_whatever_writes_the_page():
     # `python -m bench.native` rewrites the page it read; `python -m bench` a new one.
     assert with_native_block(page, page) == page
     assert with_native_block(page, with_native_block(page, page)) == page
-    assert with_native_block("", "# Results\n").count("not measured yet") == 1
+    assert with_native_block("", "# Results\n").count("run `python -m bench.native`") == 1
+
+
+def test_the_large_organization_section_is_kept_once_and_rewritten_in_place():
+    """bench.organization writes its block; `python -m bench` keeps it after the native one."""
+    table = organization.markdown(
+        100,
+        (100, {op: (Counter({"GET list": 1, "POST": 100}), 1.0) for op in organization.OPERATIONS}),
+        (
+            1050,
+            {op: (Counter({"GET list": 6, "POST": 100}), 2.0) for op in organization.OPERATIONS},
+        ),
+        2000,
+    )
+    assert "| create | 1 GET list + 100 POST | 6 GET list + 100 POST | 5 |" in table
+    page = organization.with_block("# Results\n", table)
+    assert organization.with_block(page, table) == page
+    kept = with_native_block(page, "# Results\n\nthe bench's own sections\n")
+    assert kept.count("## In a large organization") == 1 and table in kept
+    assert kept.index("## Native plugin") < kept.index("## In a large organization")
+    assert with_native_block(kept, kept) == kept

@@ -63,12 +63,13 @@ def test_up_creates_exactly_the_declared_instances_then_is_a_no_op(stack, emu, f
     assert "unchanged" in preview.stdout
     stack.up("--expect-no-changes")
     assert writes(emu) == []
-    # refresh reads every instance from one list of the organization's instances, and
-    # what the platform holds back of their events from one list of queued deliveries
+    # refresh reads every instance from one (one-page) list of the QuickBooks instances,
+    # and what the platform holds back of their events from one list of queued deliveries
     emu.clear_requests()
     stack.refresh("--expect-no-changes")
-    assert calls(emu) == [("GET", "/instances"), QUEUED_LIST]
-    assert emu.requests()[0]["query"] == ""  # the whole organization: the one-company rule
+    assert calls(emu) == [("GET", "/elements/quickbooks/instances"), QUEUED_LIST]
+    # Every QuickBooks instance, no tag filter: the one-company rule needs them all.
+    assert emu.requests()[0]["query"] == "pageSize=200"
 
 
 @pytest.mark.parametrize("front_end", FRONT_ENDS)

@@ -5,35 +5,59 @@ from __future__ import annotations
 
 import re
 
-# The fields of an element as an instance embeds it, and of a created instance.
+# The fields of an element as an instance embeds it, and of a created instance: the
+# devportal's create answer (quickbooksonline/authenticate.md, "Example Response"), whose
+# instance fields churros' element.instance.schema.json requires in part (id, name,
+# token, valid, tags, user {id, emailAddress, firstName, lastName}).
 ELEMENT_FIELDS = {
     "id",
     "name",
+    "hookName",
     "key",
     "description",
+    "image",
     "active",
     "deleted",
     "typeOauth",
     "trialAccount",
     "configDescription",
     "signupURL",
+    "defaultTransformations",
+    "objectMetadata",
+    "transformationsEnabled",
+    "bulkDownloadEnabled",
+    "bulkUploadEnabled",
+    "cloneable",
+    "extendable",
+    "beta",
+    "authentication",
+    "extended",
+    "hub",
+    "protocolType",
+    "parameters",
+    "private",
 }
 CREATE_FIELDS = {
     "id",
     "name",
+    "createdDate",
     "token",
     "element",
+    "elementId",
+    "tags",
     "provisionInteractions",
     "valid",
     "disabled",
     "maxCacheSize",
     "cacheTimeToLive",
-    "cachingEnabled",
+    "configuration",
     "eventsEnabled",
     "traceLoggingEnabled",
-    "createdDate",
-    "tags",
+    "cachingEnabled",
+    "externalAuthentication",
+    "user",
 }
+USER_FIELDS = {"id", "emailAddress", "firstName", "lastName"}
 
 
 def assert_error(response, status: int, *fragments: str) -> str:

@@ -25,7 +25,7 @@ def test_configuration_list_is_masked_with_stable_ids(emu):
     by_key = {entry["key"]: entry for entry in entries}
     assert by_key["oauth.api.secret"]["propertyValue"] == "********"
     assert by_key["event.notification.signature.key"]["propertyValue"] == "********"
-    assert by_key["realmId"]["propertyValue"] == realm
+    assert by_key["quickbooks.realm.id"]["propertyValue"] == realm
 
     emu.api("PATCH", f"/instances/{created['id']}", json={"configuration": {"scope": "other"}})
     emu.api(
@@ -34,7 +34,7 @@ def test_configuration_list_is_masked_with_stable_ids(emu):
         json=instance_body(None, config=configuration({"z": "1"})),
     )
     after = {entry["key"]: entry["id"] for entry in emu.api("GET", path).json()}
-    for key in ("oauth.api.key", "oauth.api.secret", "scope", "realmId"):
+    for key in ("oauth.api.key", "oauth.api.secret", "scope", "quickbooks.realm.id"):
         assert after[key] == by_key[key]["id"], key
     assert "event.notification.signature.key" not in after
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.emulator.answer_shapes import CREATE_FIELDS, ELEMENT_FIELDS, assert_error
+from tests.emulator.answer_shapes import CREATE_FIELDS, ELEMENT_FIELDS, USER_FIELDS, assert_error
 from tests.emulator.emulator_support import (
     CALLBACK,
     REALM_US1,
@@ -21,10 +21,21 @@ from tests.emulator.emulator_support import (
 
 
 def test_create_returns_the_documented_shape(emu):
+    """devportal quickbooksonline/authenticate.md (the OAuth 2.0 create answer: element 39,
+    hub finance, configuration, user, ...); churros instances.js (oauth.api.key and
+    oauth.api.secret masked in the create answer)."""
     created = create_instance(emu, name="books", tags=["team:finance"])
     assert set(created) == CREATE_FIELDS
     assert set(created["element"]) == ELEMENT_FIELDS
     assert created["element"]["key"] == "quickbooks"
+    assert created["element"]["id"] == created["elementId"] == 39
+    assert created["element"]["hub"] == "finance"
+    assert created["element"]["hookName"] == "QuickBooksOnline"
+    assert set(created["user"]) == USER_FIELDS and isinstance(created["user"]["id"], int)
+    assert created["externalAuthentication"] == "none"
+    assert created["traceLoggingEnabled"] is False
+    assert created["configuration"]["oauth.api.key"] == "********"
+    assert created["configuration"]["oauth.api.secret"] == "********"
     assert isinstance(created["id"], int)
     assert created["name"] == "books"
     assert created["token"] and isinstance(created["token"], str)

@@ -85,7 +85,7 @@ def test_put_of_the_instance_as_read_turns_events_on(emu):
     created = create_instance(emu)
     path = f"/instances/{created['id']}"
     as_read = emu.api("GET", path).json()
-    realm = as_read["configuration"]["realmId"]
+    realm = as_read["configuration"]["quickbooks.realm.id"]
     assert as_read["configuration"]["oauth.api.secret"] == "********"
     as_read["configuration"].update(
         {
@@ -108,7 +108,7 @@ def test_put_of_the_instance_as_read_turns_events_on(emu):
     # The masked secret kept the stored value: a grant bound to the real one still works.
     reauth = reauthorize(emu, f"/elements/{ELEMENT_ID}{path}", realm)
     assert reauth.status_code == 200, reauth.text
-    assert reauth.json()["configuration"]["realmId"] == realm
+    assert reauth.json()["configuration"]["quickbooks.realm.id"] == realm
 
 
 def test_unknown_fields_are_still_refused(emu):

@@ -37,7 +37,7 @@ def control(emu, method: str, path: str, **kw: Any):
 
 
 def reauthorize(emu, created: dict[str, Any], account: int = 0):
-    realm = instance(emu, created["id"], account)["configuration"]["realmId"]
+    realm = instance(emu, created["id"], account)["configuration"]["quickbooks.realm.id"]
     body = {"providerData": oauth2_provider_data(new_grant(emu, realm))}
     return emu.api("PATCH", f"/instances/{created['id']}", account=account, json=body)
 
@@ -157,7 +157,7 @@ def test_revoking_an_unknown_instance_is_404(emu):
 
 def test_a_second_instance_for_a_company_wipes_the_first(emu):
     older = create_instance(emu, name="older")
-    realm = instance(emu, older["id"])["configuration"]["realmId"]
+    realm = instance(emu, older["id"])["configuration"]["quickbooks.realm.id"]
     newer = create_instance(emu, name="newer", realm_id=realm)
     assert instance(emu, older["id"])["valid"] is False
     assert instance(emu, newer["id"])["valid"] is True
@@ -167,7 +167,7 @@ def test_a_second_instance_for_a_company_wipes_the_first(emu):
 
 def test_reauthorizing_the_older_instance_wipes_the_newer(emu):
     older = create_instance(emu, name="older")
-    realm = instance(emu, older["id"])["configuration"]["realmId"]
+    realm = instance(emu, older["id"])["configuration"]["quickbooks.realm.id"]
     newer = create_instance(emu, name="newer", realm_id=realm)
     assert reauthorize(emu, older).status_code == 200
     assert instance(emu, older["id"])["valid"] is True
@@ -176,7 +176,7 @@ def test_reauthorizing_the_older_instance_wipes_the_newer(emu):
 
 def test_another_organizations_instance_for_the_company_is_unaffected(emu):
     mine = create_instance(emu, account=0)
-    realm = instance(emu, mine["id"])["configuration"]["realmId"]
+    realm = instance(emu, mine["id"])["configuration"]["quickbooks.realm.id"]
     theirs = create_instance(emu, account=1, realm_id=realm)
     assert instance(emu, mine["id"])["valid"] is True
     assert instance(emu, theirs["id"], account=1)["valid"] is True
@@ -184,7 +184,7 @@ def test_another_organizations_instance_for_the_company_is_unaffected(emu):
 
 def test_a_refused_reauthorization_wipes_nothing(emu):
     older = create_instance(emu)
-    realm = instance(emu, older["id"])["configuration"]["realmId"]
+    realm = instance(emu, older["id"])["configuration"]["quickbooks.realm.id"]
     newer = create_instance(emu, realm_id=realm)
     grant = new_grant(emu)  # another company: refused with a 400
     body = {"providerData": oauth2_provider_data(grant)}
@@ -226,7 +226,7 @@ def test_disabled_and_invalid_instances_get_no_test_events(emu):
 
 def wipe(emu, created) -> None:
     """Another instance authorized for the company: `created` is invalid, not disabled."""
-    realm = instance(emu, created["id"])["configuration"]["realmId"]
+    realm = instance(emu, created["id"])["configuration"]["quickbooks.realm.id"]
     create_instance(emu, realm_id=realm)
 
 

@@ -33,7 +33,7 @@ def test_get_shows_configuration_masked_with_realm_and_the_token(emu):
     shown = emu.api("GET", f"/instances/{created['id']}").json()
     # The token, as the platform shows it: clients build the Element header from it.
     assert shown["token"] == created["token"]
-    assert set(shown) == CREATE_FIELDS | {"configuration"}
+    assert set(shown) == CREATE_FIELDS
     conf = shown["configuration"]
     for key in (
         "oauth.api.secret",
@@ -43,8 +43,8 @@ def test_get_shows_configuration_masked_with_realm_and_the_token(emu):
         "other.secret.value",
     ):
         assert conf[key] == "********", key
-    assert conf["oauth.api.key"] == config["oauth.api.key"]
-    assert conf["realmId"] == REALM_US2
+    assert conf["oauth.api.key"] == "********"  # churros: masked like the secret
+    assert conf["quickbooks.realm.id"] == REALM_US2
     assert all(isinstance(value, str) for value in conf.values())
 
 
@@ -91,7 +91,7 @@ def test_put_replaces_the_whole_instance(emu):
     assert shown["name"] == "after" and shown["tags"] == ["c"]
     assert "x.extra" not in shown["configuration"]
     assert shown["configuration"]["y.extra"] == "2"
-    assert shown["configuration"]["realmId"] == realm
+    assert shown["configuration"]["quickbooks.realm.id"] == realm
     assert "providerData" not in shown
 
 
@@ -204,13 +204,17 @@ def test_reauthorize_with_a_spent_grant_is_refused(emu):
     assert_error(response, 400, "invalid or already used")
 
 
-def test_realm_id_is_read_only(emu):
+def test_the_company_key_is_read_only(emu):
+    """devportal quickbooksonline/authenticate.md: the company is quickbooks.realm.id; the
+    older emulator's realmId is accepted back under the same rule, never shown."""
     created = create_instance(emu, realm_id=REALM_US1)
     path = f"/instances/{created['id']}"
-    same = emu.api("PATCH", path, json={"configuration": {"realmId": REALM_US1}})
-    assert same.status_code == 200, same.text
-    other = emu.api("PATCH", path, json={"configuration": {"realmId": REALM_US2}})
-    assert_error(other, 400, "realmId")
+    for key in ("quickbooks.realm.id", "realmId"):
+        same = emu.api("PATCH", path, json={"configuration": {key: REALM_US1}})
+        assert same.status_code == 200, same.text
+        assert "realmId" not in same.json()["configuration"]
+        other = emu.api("PATCH", path, json={"configuration": {key: REALM_US2}})
+        assert_error(other, 400, "read-only")
 
 
 def test_delete_then_gone(emu):

@@ -189,7 +189,7 @@ def test_oauth1_flow_creates_an_instance(emu):
     created = emu.api("POST", "/instances", json=body)
     assert created.status_code == 200, created.text
     shown = emu.api("GET", f"/instances/{created.json()['id']}").json()
-    assert shown["configuration"]["realmId"] == REALM_US2
+    assert shown["configuration"]["quickbooks.realm.id"] == REALM_US2
     again = emu.api("POST", "/instances", json=body)
     assert again.status_code == 400 and "invalid or already used" in again.json()["message"]
 

@@ -108,3 +108,33 @@ def test_a_database_from_before_connection_health_reads_healthy(tmp_path):
     ) as store:
         record = store.get_instance(1)
         assert (record.valid, record.auth_lost, record.refresh_failures) == (True, None, 0)
+
+
+def test_a_database_of_an_older_emulator_gets_the_platforms_company_key(tmp_path):
+    """An older emulator kept the company as the configuration key realmId (in no source);
+    opened again, the database holds it as quickbooks.realm.id (devportal
+    quickbooksonline/authenticate.md) and as the instance's binding."""
+    from emulator.store import Store
+
+    path = str(tmp_path / "old.db")
+    store = Store(path)
+    store.add_account("org", "user")
+    instance_id = store.insert_instance(
+        account_id=1,
+        name="old",
+        token="tok",
+        tags=[],
+        created_date="2026-01-01T00:00:00Z",
+        configuration={"realmId": "9130350000000002", "oauth.api.key": "k"},
+        element_key="quickbooks",
+        realm_id=None,
+    )
+    store.close()
+    reopened = Store(path)
+    record = reopened.get_instance(instance_id)
+    reopened.close()
+    assert record is not None and record.realm_id == "9130350000000002"
+    assert record.configuration == {
+        "quickbooks.realm.id": "9130350000000002",
+        "oauth.api.key": "k",
+    }

@@ -60,7 +60,7 @@ def test_consent_in_chromium_stores_an_encrypted_grant_that_up_uses(stack, emu, 
     outputs = stack.outputs()["books"]
     assert outputs["realm_id"] == REALM and outputs["valid"] is True
     live = emu.api("GET", f"/instances/{outputs['instance_id']}").json()
-    assert live["configuration"]["realmId"] == REALM
+    assert live["configuration"]["quickbooks.realm.id"] == REALM
     assert code not in "\n".join(stack.transcript)
 
 

@@ -271,7 +271,7 @@ def test_oauth1_grant_replaces_an_oauth2_one_and_creates_an_instance(config, emu
         }
     )
     live = emu.api("GET", f"/instances/{created.id}").json()
-    assert live["configuration"]["realmId"] == "9130350000000003"
+    assert live["configuration"]["quickbooks.realm.id"] == "9130350000000003"
     emu.api("DELETE", f"/instances/{created.id}")
 
 

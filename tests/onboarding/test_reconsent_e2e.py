@@ -60,7 +60,7 @@ def test_reconsent_same_company_reauthorizes_in_place_another_company_replaces(s
     assert "replaces the instance" in other.stdout
     new_id = stack.up_replacing("books", instance_id)
     live = emu.api("GET", f"/instances/{new_id}").json()
-    assert live["configuration"]["realmId"] == OTHER_REALM
+    assert live["configuration"]["quickbooks.realm.id"] == OTHER_REALM
     assert stack.outputs()["books"]["realm_id"] == OTHER_REALM
 
     for finished in (first, again, other):

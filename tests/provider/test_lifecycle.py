@@ -34,7 +34,7 @@ def test_check_makes_no_http_calls(emu, provider):
 def test_create_is_one_lookup_and_one_post_and_reads_back_identical(emu, provider, make_inputs):
     inputs = make_inputs(poll_interval_minutes=10, poller_resources=["vendors", "bills"])
     instance_id, outs = create(provider, emu, inputs)
-    assert calls(emu) == [("GET", "/instances"), ("POST", "/instances")]
+    assert calls(emu) == [("GET", "/elements/quickbooks/instances"), ("POST", "/instances")]
     assert outs["token"] and outs["instance_id"] == instance_id
     assert outs["poller_resources"] == ["bills", "vendors"]
 

@@ -17,6 +17,7 @@ from pulumi.runtime import rpc
 from harness.accounts import EVENTS_URL
 from harness.controls import Emulator
 from harness.leaks import SECRETS, scan
+from provider.api.client import QUICKBOOKS_INSTANCES
 from provider.core.catalog import POLLER_RESOURCES
 from provider.errors import QuickBooksError
 
@@ -231,7 +232,7 @@ def break_lookups_after_the_post(emu: Emulator, provider: Provider) -> None:
 
     def post_then_break_lookups(*args, **kwargs):
         # Armed after the first lookup: only the lookup after the POST fails.
-        emu.add_fault("GET", "/instances", status=503, count=50)
+        emu.add_fault("GET", QUICKBOOKS_INSTANCES, status=503, count=50)
         return post(*args, **kwargs)
 
     client.create_instance = post_then_break_lookups

@@ -14,6 +14,7 @@ import pytest
 from harness.accounts import EVENTS_URL
 from harness.leaks import SECRETS, dumps, is_ciphertext, scan, without_ciphertext
 from harness.pulumi_stack import PulumiStack
+from provider.api.client import QUICKBOOKS_INSTANCES
 from provider.plugin.names import camel
 from provider.resource import SECRET_OUTPUTS
 
@@ -174,7 +175,7 @@ def test_failed_create_then_next_up_converges_without_duplicates(
     with LEDGER.fault("pulumi CLI", "refresh × read timeout × once"):
         stack.write_config({"quickbooks:requestTimeoutSeconds": "1"})
         # The refresh reads from one list of the stack's instances: that list times out once.
-        emu.add_fault("GET", "/instances", kind="delay", delay_ms=2500)
+        emu.add_fault("GET", QUICKBOOKS_INSTANCES, kind="delay", delay_ms=2500)
         emu.clear_requests()
         stack.refresh("--json", "--expect-no-changes")
         lists = [

@@ -22,6 +22,7 @@ from pulumi.runtime import rpc
 
 from harness.emulator import writes
 from harness.leaks import dumps, scan
+from provider.api.client import QUICKBOOKS_INSTANCES
 
 from .engine import (
     Resource,
@@ -201,6 +202,11 @@ def _instances(_resource: Resource) -> str:
     return "/instances"
 
 
+def _listed(_resource: Resource) -> str:
+    """The run's list (every page of the QuickBooks element's instances)."""
+    return QUICKBOOKS_INSTANCES
+
+
 CREATE = Operation(
     "create",
     "POST",
@@ -218,6 +224,7 @@ LOOKUP = replace(
     label="create (ownership lookup)",
     method="GET",
     after_failure=_after_failed_lookup,
+    path=_listed,
     survives=_retried,
     # The run's inventory is the first lookup: one list of the organization's instances.
     names=lambda r: ["list instances of the organization"],
@@ -228,7 +235,7 @@ READ = Operation(
     "GET",
     Resource.refresh,
     _after_failed_refresh,
-    path=_instances,
+    path=_listed,
     names=lambda r: ["list instances of the organization"],
 )
 UPDATE = Operation("update", "PATCH", Resource.up, _after_failed_update, _created_then_changed)
@@ -356,7 +363,7 @@ def test_parallel_creates_under_faults(emu, make_provider, grant):
     with LEDGER.fault("provider", "4 parallel creates × lost answers and 503 lookups × twice"):
         emu.clear_requests()
         emu.add_fault("POST", "/instances", kind="drop_after_commit", count=2)
-        emu.add_fault("GET", "/instances", status=503, count=2)
+        emu.add_fault("GET", QUICKBOOKS_INSTANCES, status=503, count=2)
         errors: list[Exception | None] = [None] * len(resources)
 
         def create(i: int) -> None:

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from provider.api.client import QUICKBOOKS_INSTANCES
 from provider.errors import RateLimited
 
 from .engine import assert_converged, assert_good_error, attempt
@@ -25,7 +26,7 @@ BEYOND_THE_BUDGET = {"kind": "status", "status": 429, "retry_after": 120}
 def test_retry_after_is_slept_for_real(emu, make_provider, grant, ours):
     resource = ours
     with LEDGER.fault("provider", "read × 429 Retry-After (real sleep) × once"):
-        emu.add_fault("GET", "/instances", status=429, retry_after=1)  # the run's list
+        emu.add_fault("GET", QUICKBOOKS_INSTANCES, status=429, retry_after=1)  # the run's list
         started = time.monotonic()
         resource.refresh(make_provider())
         assert 1.0 <= time.monotonic() - started < 1.0 + WAIT_BUDGET_S
@@ -35,7 +36,7 @@ def test_retry_after_is_slept_for_real(emu, make_provider, grant, ours):
 def test_retry_after_beyond_the_budget_fails_at_once(emu, make_provider, grant, ours):
     resource = ours
     with LEDGER.fault("provider", "read × 429 Retry-After 120s > budget × once"):
-        emu.add_fault("GET", "/instances", **BEYOND_THE_BUDGET)  # the run's list
+        emu.add_fault("GET", QUICKBOOKS_INSTANCES, **BEYOND_THE_BUDGET)  # the run's list
         started = time.monotonic()
         error = attempt(lambda: resource.refresh(make_provider()))
         assert isinstance(error, RateLimited) and time.monotonic() - started < 2.0

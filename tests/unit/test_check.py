@@ -124,3 +124,10 @@ def test_numbers_from_the_engine_arrive_as_doubles():
     inputs, fails = check_inputs({**BASE, "poll_interval_minutes": 5.0, "adopt_id": 42.0})
     assert fails == [] and inputs["poll_interval_minutes"] == 5 and inputs["adopt_id"] == "42"
     assert "poll_interval_minutes" in failures(poll_interval_minutes=5.5)
+
+
+def test_a_name_with_html_tags_fails_naming_name_and_why():
+    """churros instances.js: the platform strips HTML tags from names on create and update,
+    so a declared name with tags would differ from the instance's forever."""
+    found = failures(name="<b>Books</b>")
+    assert "HTML tags" in found["name"] and "strips" in found["name"]

@@ -13,6 +13,7 @@ from provider.api.inventory import Inventory
 from provider.api.session import Session
 from provider.api.settings import ProviderSettings
 from provider.core import health
+from provider.core.catalog import KEY_REALM
 from provider.core.observe import instance_outputs
 from provider.core.plan import plan
 from provider.onboard.command import parse_args
@@ -98,18 +99,27 @@ def test_a_repeated_check_or_a_replacement_of_one_resource_claims_nothing_twice(
         assert operations.check(run, inputs("books"))[1] == []
 
 
-def listed(*entries, complete=True):
-    return Inventory(lambda: (list(entries), complete))
+def listed(*entries):
+    return Inventory(lambda: list(entries))
 
 
 def test_the_company_check_skips_the_instance_itself_and_ones_already_unauthorized():
-    ours = {"id": 7, "valid": True, "configuration": {"realmId": REALM}}
-    wiped = {"id": 8, "valid": False, "configuration": {"realmId": REALM}}
-    assert listed(ours, wiped).bound_to(REALM, besides="7") == (None, True)
-    assert listed(ours, wiped).bound_to(REALM, besides=None) == (ours, True)
-    unknown = {"id": 9, "tags": []}  # a list entry without configuration
-    assert listed(unknown).bound_to(REALM, besides=None) == (None, False)
-    assert listed(ours, complete=False).bound_to("1", besides=None) == (None, False)
+    ours = {"id": 7, "valid": True, "configuration": {KEY_REALM: REALM}}
+    wiped = {"id": 8, "valid": False, "configuration": {KEY_REALM: REALM}}
+    assert listed(ours, wiped).bound_to(REALM, besides="7") == (None, [])
+    assert listed(ours, wiped).bound_to(REALM, besides=None) == (ours, [])
+
+
+def test_an_instance_whose_company_cannot_be_read_is_unknown_never_free():
+    """devportal: the company is quickbooks.realm.id; an entry without it (or without any
+    configuration) is reported as unknown, an unauthorized one has nothing to lose."""
+    hidden = {"id": 9, "valid": True, "configuration": {"oauth.callback.url": "x"}}
+    bare = {"id": 10, "tags": []}
+    gone = {"id": 11, "valid": False, "configuration": {}}
+    assert listed(hidden, bare, gone).bound_to(REALM, besides=None) == (None, [hidden, bare])
+    assert listed(hidden).bound_to(REALM, besides="9") == (None, [])
+    text = health.company_unknown(REALM, [hidden, bare], "create instance 'x'")
+    assert "instance 9 (None, not managed by any Pulumi stack)" in text and "instance 10" in text
 
 
 def test_a_taken_company_is_named_with_the_instance_its_owner_and_the_ways_out():
@@ -138,8 +148,16 @@ def test_the_readme_quotes_every_health_message_word_for_word():
     assert missing == []
     # Every message function is in MESSAGES: the ones returning a sentence for a person.
     source = Path(health.__file__).read_text()
-    helpers = {"health_of", "held_events", "events_held_back", "onboard_fix", "realm_of"}
-    helpers |= {"bound_to", "resource_of"}
+    helpers = {
+        "health_of",
+        "held_events",
+        "events_held_back",
+        "onboard_fix",
+        "realm_of",
+        "bound_to",
+        "unknown_company",
+        "resource_of",
+    }
     functions = set(re.findall(r"^def ([a-z]\w*)", source, re.M)) - helpers
     assert len(health.MESSAGES) == len(functions)
 
