@@ -47,12 +47,12 @@ def stored_instance(store: Store, **config) -> int:
         store.add_account("org", "user")
     values = {
         **events_configuration("http://127.0.0.1:9/e", "invoices|customers"),
-        "realmId": "9130350000000001",
+        "quickbooks.realm.id": "9130350000000001",
         **config,
     }
     return store.insert_instance(
         account_id=1, name="x", token=f"t{time.monotonic_ns()}", tags=[], created_date="-",
-        configuration=values,
+        configuration=values, element_key="quickbooks", realm_id="9130350000000001",
     )  # fmt: skip
 
 
