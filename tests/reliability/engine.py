@@ -164,7 +164,7 @@ def assert_converged(emu: Emulator, provider: Provider, resource: Resource) -> N
         "event.poller.refresh_interval": str(raw["poll_interval_minutes"]),
         "event.vendor.type": raw["event_vendor_type"],
         "event.notification.signature.key": "********",  # set (the API masks it)
-        "realmId": raw["oauth"]["realm_id"],
+        "quickbooks.realm.id": raw["oauth"]["realm_id"],
         **raw["extra_configuration"],
     }
     assert {k: config.get(k) for k in expected} == expected
