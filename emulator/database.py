@@ -148,9 +148,9 @@ class Database:
         self._db.executescript(SCHEMA)
         self._add_missing_columns("deliveries", DELIVERY_DETAILS)
         self._add_missing_columns("instances", INSTANCE_HEALTH)
+        self._add_missing_columns("accounts", ACCOUNT_SETTINGS)
         self._add_missing_columns("instances", INSTANCE_ELEMENT)
         self._db.executescript(LEGACY_REALM)
-        self._add_missing_columns("accounts", ACCOUNT_SETTINGS)
 
     def close(self) -> None:
         with self._lock:

@@ -85,13 +85,10 @@ class Health:
             return self._existing(instance_id)
 
     def refresh_all(self) -> list[RefreshOutcome]:
-        """Run one refresh episode for every instance of every organization."""
-        # Only OAuth (QuickBooks) instances have tokens to refresh.
-        return [
-            self._episode(record.id)
-            for record in self.store.all_instances()
-            if record.element_key == ELEMENT_KEY
-        ]
+        """Run one refresh episode for every instance of every organization (only OAuth,
+        QuickBooks, instances have tokens to refresh)."""
+        records = self.store.all_instances()
+        return [self._episode(r.id) for r in records if r.element_key == ELEMENT_KEY]
 
     def _episode(self, instance_id: int) -> RefreshOutcome:
         """Up to 5 attempts 10 s apart (scaled); the fifth failure locks and disables.

@@ -128,7 +128,9 @@ class Store(DeliveryRows, SubscriptionRows):
                 )
             }
             return [
-                self._from_row(row, configurations[row["id"]], subscriptions.get(row["id"]))
+                self._from_row(
+                    row, _with_subscription(configurations[row["id"]], subscriptions.get(row["id"]))
+                )
                 for row in rows
             ]
 
@@ -223,14 +225,11 @@ class Store(DeliveryRows, SubscriptionRows):
         subscription = db.execute(
             "SELECT id FROM subscriptions WHERE instance_id = ?", (row["id"],)
         ).fetchone()
-        return cls._from_row(row, configuration, subscription["id"] if subscription else None)
+        shown = _with_subscription(configuration, subscription["id"] if subscription else None)
+        return cls._from_row(row, shown)
 
     @staticmethod
-    def _from_row(
-        row: sqlite3.Row, configuration: dict[str, str], subscription_id: int | None
-    ) -> InstanceRecord:
-        if subscription_id is not None and config_rules.events_enabled(configuration):
-            configuration[config_rules.SUBSCRIPTION_KEY] = str(subscription_id)
+    def _from_row(row: sqlite3.Row, configuration: dict[str, str]) -> InstanceRecord:
         return InstanceRecord(
             id=row["id"],
             account_id=row["account_id"],
@@ -274,3 +273,11 @@ class Store(DeliveryRows, SubscriptionRows):
 
     def spend_grant(self, code: str) -> None:
         self._set_flag("grants", "spent", "code", code)
+
+
+def _with_subscription(configuration: dict[str, str], subscription: int | None) -> dict[str, str]:
+    """The configuration as the platform shows it: an events-enabled instance's
+    subscription id among its keys."""
+    if subscription is not None and config_rules.events_enabled(configuration):
+        return {**configuration, config_rules.SUBSCRIPTION_KEY: str(subscription)}
+    return configuration

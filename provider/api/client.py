@@ -45,7 +45,6 @@ PAGE_SIZE = 200
 LIST_OPERATION = "list instances of the organization"
 DELIVERIES_PATH = "/notifications/subscriptions/deliveries"
 QUEUED_WHERE = "channel='webhook' and status='queued'"  # devportal, event-management/tips.md
-DELIVERIES_PAGE_SIZE = 200
 CONNECT_TIMEOUT_SECONDS = s.CONNECT_TIMEOUT_SECONDS
 # Connections kept open to the platform: one per step in flight, up to this many.
 POOL_CONNECTIONS = 64
@@ -200,7 +199,7 @@ class CloudElementsClient:
     def queued_deliveries(self) -> list[dict[str, Any]]:
         """Every queued webhook delivery of the organization, all pages followed (each
         page is one counted call)."""
-        params = {"where": QUEUED_WHERE, "pageSize": str(DELIVERIES_PAGE_SIZE)}
+        params = {"where": QUEUED_WHERE, "pageSize": str(PAGE_SIZE)}
         return self._every_page(
             DELIVERIES_PATH, "list queued event deliveries", params, "deliveries"
         )

@@ -149,8 +149,16 @@ def test_the_readme_quotes_every_health_message_word_for_word():
     assert missing == []
     # Every message function is in MESSAGES: the ones returning a sentence for a person.
     source = Path(health.__file__).read_text()
-    helpers = {"health_of", "held_events", "events_held_back", "onboard_fix", "realm_of"}
-    helpers |= {"bound_to", "unknown_company", "resource_of"}
+    helpers = {
+        "health_of",
+        "held_events",
+        "events_held_back",
+        "onboard_fix",
+        "realm_of",
+        "bound_to",
+        "unknown_company",
+        "resource_of",
+    }
     functions = set(re.findall(r"^def ([a-z]\w*)", source, re.M)) - helpers
     assert len(health.MESSAGES) == len(functions)
 
