@@ -85,6 +85,32 @@ def command_output(commands: list[list[str]], cwd: str, env: dict) -> Iterator[b
             raise HostError(f"`{' '.join(cmd)}` failed with exit code {proc.returncode}")
 
 
+class RequiredPackages:
+    """GetRequiredPackages, and GetRequiredPlugins that older engines ask instead, of a
+    host that finds a program's packages in one way (`required_packages`)."""
+
+    def required_packages(self, info: pb.ProgramInfo) -> list[plugin_pb2.PackageDependency]:
+        raise NotImplementedError
+
+    @host_errors
+    def GetRequiredPackages(
+        self, req: pb.GetRequiredPackagesRequest, ctx: Ctx
+    ) -> pb.GetRequiredPackagesResponse:
+        return pb.GetRequiredPackagesResponse(packages=self.required_packages(req.info))
+
+    @host_errors
+    def GetRequiredPlugins(
+        self, req: pb.GetRequiredPluginsRequest, ctx: Ctx
+    ) -> pb.GetRequiredPluginsResponse:
+        plugins = [
+            plugin_pb2.PluginDependency(
+                name=d.name, kind=d.kind, version=d.version, server=d.server
+            )
+            for d in self.required_packages(req.info)
+        ]
+        return pb.GetRequiredPluginsResponse(plugins=plugins)
+
+
 class LanguageHostBase(language_pb2_grpc.LanguageRuntimeServicer):
     """A host whose Run starts one process per program (`program_process`, per language)."""
 

@@ -21,6 +21,7 @@ from google.protobuf.empty_pb2 import Empty
 from language_host import (
     Ctx,
     LanguageHostBase,
+    RequiredPackages,
     command_output,
     host_errors,
     plugin_dependency,
@@ -106,7 +107,7 @@ def read_plugin_json(path: str) -> dict | None:
     return found if isinstance(found, dict) else None
 
 
-class LanguageHost(LanguageHostBase):
+class LanguageHost(RequiredPackages, LanguageHostBase):
     def GetPluginInfo(self, req: Empty, ctx: Ctx) -> plugin_pb2.PluginInfo:
         return plugin_pb2.PluginInfo(version=go_version())
 
@@ -121,25 +122,6 @@ class LanguageHost(LanguageHostBase):
                 raise HostError(f"{package['Dir']}/pulumi-plugin.json lacks a name or version")
             deps.setdefault((name, version), plugin_dependency(found, name, version))
         return list(deps.values())
-
-    @host_errors
-    def GetRequiredPackages(
-        self, req: pb.GetRequiredPackagesRequest, ctx: Ctx
-    ) -> pb.GetRequiredPackagesResponse:
-        return pb.GetRequiredPackagesResponse(packages=self.required_packages(req.info))
-
-    @host_errors
-    def GetRequiredPlugins(
-        self, req: pb.GetRequiredPluginsRequest, ctx: Ctx
-    ) -> pb.GetRequiredPluginsResponse:
-        """What older engines ask instead of GetRequiredPackages."""
-        plugins = [
-            plugin_pb2.PluginDependency(
-                name=d.name, kind=d.kind, version=d.version, server=d.server
-            )
-            for d in self.required_packages(req.info)
-        ]
-        return pb.GetRequiredPluginsResponse(plugins=plugins)
 
     @host_errors
     def GetProgramDependencies(

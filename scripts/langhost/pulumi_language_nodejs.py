@@ -20,6 +20,7 @@ from google.protobuf.empty_pb2 import Empty
 from language_host import (
     Ctx,
     LanguageHostBase,
+    RequiredPackages,
     command_output,
     host_errors,
     plugin_dependency,
@@ -141,7 +142,7 @@ def package_dependency(directory: str, manifest: dict) -> plugin_pb2.PackageDepe
     return plugin_dependency(info, name, version)
 
 
-class LanguageHost(LanguageHostBase):
+class LanguageHost(RequiredPackages, LanguageHostBase):
     def GetPluginInfo(self, req: Empty, ctx: Ctx) -> plugin_pb2.PluginInfo:
         return plugin_pb2.PluginInfo(version=importlib.metadata.version("pulumi"))  # our SDK's
 
@@ -151,26 +152,6 @@ class LanguageHost(LanguageHostBase):
             if dep := package_dependency(directory, manifest):
                 deps.setdefault((dep.name, dep.version), dep)  # nested copies: once
         return list(deps.values())
-
-    @host_errors
-    def GetRequiredPackages(
-        self, req: pb.GetRequiredPackagesRequest, ctx: Ctx
-    ) -> pb.GetRequiredPackagesResponse:
-        return pb.GetRequiredPackagesResponse(packages=self.required_packages(req.info))
-
-    @host_errors
-    def GetRequiredPlugins(
-        self, req: pb.GetRequiredPluginsRequest, ctx: Ctx
-    ) -> pb.GetRequiredPluginsResponse:
-        """What older engines ask instead of GetRequiredPackages."""
-        deps = self.required_packages(req.info)
-        plugins = [
-            plugin_pb2.PluginDependency(
-                name=d.name, kind=d.kind, version=d.version, server=d.server
-            )
-            for d in deps
-        ]
-        return pb.GetRequiredPluginsResponse(plugins=plugins)
 
     @host_errors
     def GetProgramDependencies(
