@@ -64,6 +64,18 @@ def plugin_dependency(info: Mapping, name: str, version: str) -> plugin_pb2.Pack
     return json_format.ParseDict(dep, plugin_pb2.PackageDependency(), ignore_unknown_fields=True)
 
 
+def read_manifest(path: str) -> dict | None:
+    """A package.json or pulumi-plugin.json (a JSON object), None when there is none."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            found = json.load(fh)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        raise HostError(f"failed to parse {path}: {error}") from error
+    return found if isinstance(found, dict) else None
+
+
 def interrupt(proc: subprocess.Popen) -> None:
     """SIGINT, then SIGKILL after 5 s (like the Go hosts' cmd.Cancel and WaitDelay)."""
     if proc.poll() is None:

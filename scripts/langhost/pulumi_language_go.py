@@ -25,6 +25,7 @@ from language_host import (
     command_output,
     host_errors,
     plugin_dependency,
+    read_manifest,
     serve,
 )
 from pulumi.runtime.proto import language_pb2 as pb
@@ -96,17 +97,6 @@ def _skip_space(text: str, at: int) -> int:
     return at
 
 
-def read_plugin_json(path: str) -> dict | None:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            found = json.load(fh)
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as error:
-        raise HostError(f"failed to parse {path}: {error}") from error
-    return found if isinstance(found, dict) else None
-
-
 class LanguageHost(RequiredPackages, LanguageHostBase):
     def GetPluginInfo(self, req: Empty, ctx: Ctx) -> plugin_pb2.PluginInfo:
         return plugin_pb2.PluginInfo(version=go_version())
@@ -114,7 +104,7 @@ class LanguageHost(RequiredPackages, LanguageHostBase):
     def required_packages(self, info: pb.ProgramInfo) -> list[plugin_pb2.PackageDependency]:
         deps = {}
         for package in GoProgram(info).packages():
-            found = read_plugin_json(os.path.join(package.get("Dir", ""), "pulumi-plugin.json"))
+            found = read_manifest(os.path.join(package.get("Dir", ""), "pulumi-plugin.json"))
             if not found or found.get("resource") is not True:
                 continue
             name, version = str(found.get("name") or ""), str(found.get("version") or "")

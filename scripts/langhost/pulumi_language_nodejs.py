@@ -24,6 +24,7 @@ from language_host import (
     command_output,
     host_errors,
     plugin_dependency,
+    read_manifest,
     serve,
 )
 from pulumi.runtime.proto import language_pb2 as pb
@@ -88,18 +89,6 @@ def node_executable() -> str:
     if node := shutil.which("node"):
         return node
     raise HostError(NO_NODE)
-
-
-def read_manifest(path: str) -> dict | None:
-    """A package.json (or pulumi-plugin.json), None when there is none."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            found = json.load(fh)
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as error:
-        raise HostError(f"failed to parse {path}: {error}") from error
-    return found if isinstance(found, dict) else None
 
 
 def installed_packages(root: str) -> Iterator[tuple[str, dict]]:
