@@ -1,6 +1,7 @@
-"""What our language hosts (pulumi_language_python.py, pulumi_language_nodejs.py) share: the
-gRPC server and its start-up handshake, Handshake and Cancel, running the program's process
-for Run, streaming `pulumi install`'s commands, and the plugin a Pulumi package declares."""
+"""What our language hosts (pulumi_language_python.py, pulumi_language_nodejs.py,
+pulumi_language_go.py) share: the gRPC server and its start-up handshake, Handshake and
+Cancel, running the program's process for Run, streaming `pulumi install`'s commands, and
+the plugin a Pulumi package declares."""
 
 from __future__ import annotations
 
@@ -64,18 +65,6 @@ def plugin_dependency(info: Mapping, name: str, version: str) -> plugin_pb2.Pack
     return json_format.ParseDict(dep, plugin_pb2.PackageDependency(), ignore_unknown_fields=True)
 
 
-def read_manifest(path: str) -> dict | None:
-    """A package.json or pulumi-plugin.json (a JSON object), None when there is none."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            found = json.load(fh)
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as error:
-        raise HostError(f"failed to parse {path}: {error}") from error
-    return found if isinstance(found, dict) else None
-
-
 def interrupt(proc: subprocess.Popen) -> None:
     """SIGINT, then SIGKILL after 5 s (like the Go hosts' cmd.Cancel and WaitDelay)."""
     if proc.poll() is None:
@@ -95,32 +84,6 @@ def command_output(commands: list[list[str]], cwd: str, env: dict) -> Iterator[b
         yield from proc.stdout
         if proc.wait() != 0:
             raise HostError(f"`{' '.join(cmd)}` failed with exit code {proc.returncode}")
-
-
-class RequiredPackages:
-    """GetRequiredPackages, and GetRequiredPlugins that older engines ask instead, of a
-    host that finds a program's packages in one way (`required_packages`)."""
-
-    def required_packages(self, info: pb.ProgramInfo) -> list[plugin_pb2.PackageDependency]:
-        raise NotImplementedError
-
-    @host_errors
-    def GetRequiredPackages(
-        self, req: pb.GetRequiredPackagesRequest, ctx: Ctx
-    ) -> pb.GetRequiredPackagesResponse:
-        return pb.GetRequiredPackagesResponse(packages=self.required_packages(req.info))
-
-    @host_errors
-    def GetRequiredPlugins(
-        self, req: pb.GetRequiredPluginsRequest, ctx: Ctx
-    ) -> pb.GetRequiredPluginsResponse:
-        plugins = [
-            plugin_pb2.PluginDependency(
-                name=d.name, kind=d.kind, version=d.version, server=d.server
-            )
-            for d in self.required_packages(req.info)
-        ]
-        return pb.GetRequiredPluginsResponse(plugins=plugins)
 
 
 class LanguageHostBase(language_pb2_grpc.LanguageRuntimeServicer):

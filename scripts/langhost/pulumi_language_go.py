@@ -21,16 +21,15 @@ from google.protobuf.empty_pb2 import Empty
 from language_host import (
     Ctx,
     LanguageHostBase,
-    RequiredPackages,
     command_output,
     host_errors,
     plugin_dependency,
-    read_manifest,
     serve,
 )
 from pulumi.runtime.proto import language_pb2 as pb
 from pulumi.runtime.proto import plugin_pb2
 from pythonenv import HostError
+from required import RequiredPackages, read_manifest
 
 NO_GO = "pulumi-language-go: go was not found on PATH; install Go (1.22 or later)"
 
