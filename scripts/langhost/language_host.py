@@ -1,6 +1,7 @@
-"""What our language hosts (pulumi_language_python.py, pulumi_language_nodejs.py) share: the
-gRPC server and its start-up handshake, Handshake and Cancel, running the program's process
-for Run, streaming `pulumi install`'s commands, and the plugin a Pulumi package declares."""
+"""What our language hosts (pulumi_language_python.py, pulumi_language_nodejs.py,
+pulumi_language_go.py) share: the gRPC server and its start-up handshake, Handshake and
+Cancel, running the program's process for Run, streaming `pulumi install`'s commands, and
+the plugin a Pulumi package declares."""
 
 from __future__ import annotations
 

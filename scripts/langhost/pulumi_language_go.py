@@ -29,6 +29,7 @@ from language_host import (
 from pulumi.runtime.proto import language_pb2 as pb
 from pulumi.runtime.proto import plugin_pb2
 from pythonenv import HostError
+from required import RequiredPackages, read_manifest
 
 NO_GO = "pulumi-language-go: go was not found on PATH; install Go (1.22 or later)"
 
@@ -95,25 +96,14 @@ def _skip_space(text: str, at: int) -> int:
     return at
 
 
-def read_plugin_json(path: str) -> dict | None:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            found = json.load(fh)
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as error:
-        raise HostError(f"failed to parse {path}: {error}") from error
-    return found if isinstance(found, dict) else None
-
-
-class LanguageHost(LanguageHostBase):
+class LanguageHost(RequiredPackages, LanguageHostBase):
     def GetPluginInfo(self, req: Empty, ctx: Ctx) -> plugin_pb2.PluginInfo:
         return plugin_pb2.PluginInfo(version=go_version())
 
     def required_packages(self, info: pb.ProgramInfo) -> list[plugin_pb2.PackageDependency]:
         deps = {}
         for package in GoProgram(info).packages():
-            found = read_plugin_json(os.path.join(package.get("Dir", ""), "pulumi-plugin.json"))
+            found = read_manifest(os.path.join(package.get("Dir", ""), "pulumi-plugin.json"))
             if not found or found.get("resource") is not True:
                 continue
             name, version = str(found.get("name") or ""), str(found.get("version") or "")
@@ -121,25 +111,6 @@ class LanguageHost(LanguageHostBase):
                 raise HostError(f"{package['Dir']}/pulumi-plugin.json lacks a name or version")
             deps.setdefault((name, version), plugin_dependency(found, name, version))
         return list(deps.values())
-
-    @host_errors
-    def GetRequiredPackages(
-        self, req: pb.GetRequiredPackagesRequest, ctx: Ctx
-    ) -> pb.GetRequiredPackagesResponse:
-        return pb.GetRequiredPackagesResponse(packages=self.required_packages(req.info))
-
-    @host_errors
-    def GetRequiredPlugins(
-        self, req: pb.GetRequiredPluginsRequest, ctx: Ctx
-    ) -> pb.GetRequiredPluginsResponse:
-        """What older engines ask instead of GetRequiredPackages."""
-        plugins = [
-            plugin_pb2.PluginDependency(
-                name=d.name, kind=d.kind, version=d.version, server=d.server
-            )
-            for d in self.required_packages(req.info)
-        ]
-        return pb.GetRequiredPluginsResponse(plugins=plugins)
 
     @host_errors
     def GetProgramDependencies(

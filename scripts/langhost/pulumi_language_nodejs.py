@@ -28,6 +28,7 @@ from language_host import (
 from pulumi.runtime.proto import language_pb2 as pb
 from pulumi.runtime.proto import plugin_pb2
 from pythonenv import HostError
+from required import RequiredPackages, read_manifest
 
 RUN_ENTRY = "@pulumi/pulumi/cmd/run"
 SUPPORTED = "this language host supports `packagemanager: npm` (the default) only"
@@ -89,18 +90,6 @@ def node_executable() -> str:
     raise HostError(NO_NODE)
 
 
-def read_manifest(path: str) -> dict | None:
-    """A package.json (or pulumi-plugin.json), None when there is none."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            found = json.load(fh)
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as error:
-        raise HostError(f"failed to parse {path}: {error}") from error
-    return found if isinstance(found, dict) else None
-
-
 def installed_packages(root: str) -> Iterator[tuple[str, dict]]:
     """(directory, package.json) of each package installed under `root`/node_modules, and in
     their own node_modules, each directory once (node_modules may be links)."""
@@ -141,7 +130,7 @@ def package_dependency(directory: str, manifest: dict) -> plugin_pb2.PackageDepe
     return plugin_dependency(info, name, version)
 
 
-class LanguageHost(LanguageHostBase):
+class LanguageHost(RequiredPackages, LanguageHostBase):
     def GetPluginInfo(self, req: Empty, ctx: Ctx) -> plugin_pb2.PluginInfo:
         return plugin_pb2.PluginInfo(version=importlib.metadata.version("pulumi"))  # our SDK's
 
@@ -151,26 +140,6 @@ class LanguageHost(LanguageHostBase):
             if dep := package_dependency(directory, manifest):
                 deps.setdefault((dep.name, dep.version), dep)  # nested copies: once
         return list(deps.values())
-
-    @host_errors
-    def GetRequiredPackages(
-        self, req: pb.GetRequiredPackagesRequest, ctx: Ctx
-    ) -> pb.GetRequiredPackagesResponse:
-        return pb.GetRequiredPackagesResponse(packages=self.required_packages(req.info))
-
-    @host_errors
-    def GetRequiredPlugins(
-        self, req: pb.GetRequiredPluginsRequest, ctx: Ctx
-    ) -> pb.GetRequiredPluginsResponse:
-        """What older engines ask instead of GetRequiredPackages."""
-        deps = self.required_packages(req.info)
-        plugins = [
-            plugin_pb2.PluginDependency(
-                name=d.name, kind=d.kind, version=d.version, server=d.server
-            )
-            for d in deps
-        ]
-        return pb.GetRequiredPluginsResponse(plugins=plugins)
 
     @host_errors
     def GetProgramDependencies(

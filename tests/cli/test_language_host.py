@@ -371,6 +371,7 @@ def test_a_pulumi_with_its_own_host_gets_only_what_it_lacks(cli_path, tmp_path):
     assert proc.stdout.strip().splitlines()[-1] == f"{own}{os.pathsep}{cache / 'shim'}"
     assert sorted(p.name for p in (cache / "shim").iterdir()) == [
         "langhost",
+        "pulumi-language-go",
         "pulumi-language-nodejs",
         "pulumi-resource-pulumi-python",
     ]

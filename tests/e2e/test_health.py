@@ -22,6 +22,7 @@ from harness.pulumi_stack import PulumiStack
 from harness.receiver import start_receiver
 from provider.core import health
 from provider.core.commands import ONBOARD_COMMAND, ONBOARD_SCRIPT
+from provider.plugin.messages import in_schema_names
 from tests.onboarding.driver import REPOSITORY_ONBOARD, local_callback_url, onboard_over_http
 
 KEY = "e2e-health-signature-key-5c1d"
@@ -103,7 +104,9 @@ def test_a_broken_connection_is_drift_with_its_fix_and_is_mended_in_place(
     assert stack.outputs()["books"]["health"] == "ok"
     assert delivered(emu, receiver, instance_id)["verified"]
     owner = f"pulumi:{stack.project}:health:books"
-    lost = health.authorization_lost(instance_id, owner).replace(ONBOARD_COMMAND, command)
+    # In the names the program wrote: the plugin's messages in the schema's.
+    named = in_schema_names if front_end == "plugin" else str
+    lost = named(health.authorization_lost(instance_id, owner).replace(ONBOARD_COMMAND, command))
     assert f"{command} --stack health --instance books" in lost
 
     # 1. The company disconnects the app. One token refresh episode of the platform
@@ -159,7 +162,7 @@ def test_a_broken_connection_is_drift_with_its_fix_and_is_mended_in_place(
     stack.up()
     assert writes(emu) == []  # remembered in the state only
     destroyed = stack.destroy()
-    assert said(destroyed, health.disabled_and_released(instance_id))
+    assert said(destroyed, named(health.disabled_and_released(instance_id)))
     assert writes(emu) == [
         ("DELETE", f"/instances/{instance_id}/enabled"),
         ("PATCH", f"/instances/{instance_id}"),

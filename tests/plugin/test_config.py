@@ -137,3 +137,25 @@ def test_preview_with_a_bad_setting_fails_naming_it_with_no_call(stack, emu, fro
     assert "quickbooks:baseUrl must be an absolute https:// URL" in text
     assert "quickbooks:allowedCallbackHosts" in text and "not a host name" in text
     assert calls(emu) == []
+
+
+@pytest.mark.parametrize("front_end", ["plugin"])  # DiffConfig is the plugin's
+def test_preview_says_what_a_changed_setting_does_to_the_instances(stack, emu, front_end):
+    stack.set_instance("books", name="Books", callback_url="https://hooks.example.com/events")
+    stack.grant("books")
+    stack.up()
+    settings_now = stack.config_path.read_text()
+
+    # A rotated secret: no change at all (the emulator would refuse it: no call made).
+    stack.set_secret("quickbooks:userSecret", "rotated-user-secret-0123")
+    emu.clear_requests()
+    stack.preview("--diff", "--expect-no-changes")
+    assert calls(emu) == []
+
+    # Another base URL (the same emulator under another name): each instance replaced.
+    stack.config_path.write_text(settings_now)
+    stack.write_config({"quickbooks:baseUrl": emu.base_url.replace("127.0.0.1", "localhost")})
+    emu.clear_requests()
+    preview = stack.preview("--diff").stdout
+    assert "+-1 to replace" in preview.split("Resources:")[1], preview
+    assert calls(emu) == []

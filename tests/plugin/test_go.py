@@ -20,7 +20,6 @@ from harness.emulator import writes
 from harness.pulumi_stack import PulumiStack
 from provider.plugin import schema
 
-from .test_programs import changed_lines
 from .test_release import ARCHIVE
 
 # The Go SDK needs a newer pulumi SDK than the generator writes into its go.mod: the
@@ -114,18 +113,15 @@ def test_a_go_program_previews_creates_changes_and_destroys(tmp_path, emu, app, 
     emu.clear_requests()
     stack.up()
     assert writes(emu) == [("POST", "/instances")] * 2
-    books = stack.outputs()["books"]
-    assert stack.outputs()["lookedUp"] == "Books"
+    outputs = stack.outputs()
+    books = outputs["books"]
+    assert outputs["lookedUp"] == "Books"
 
     emu.clear_requests()
     stack.up("--expect-no-changes")
     assert writes(emu) == []
 
     stack.run("config", "set", "poll", "10")
-    preview = stack.preview("--diff").stdout
-    assert [line for line in changed_lines(preview) if line.startswith("~ ")] == [
-        "~ pollIntervalMinutes: 5 => 10"
-    ], preview
     emu.clear_requests()
     stack.up()
     assert writes(emu) == [("PATCH", f"/instances/{books}")]

@@ -202,3 +202,26 @@ def test_a_typescript_program_gets_the_plugin_from_plugin_download_url(
     cycle(stack, emu)  # the first preview installs the plugin from the SDK's server
     assert release.requests.count(f"/{ARCHIVE}") == before + 1
     assert installed(stack) == [("quickbooks", VERSION)]
+
+
+def test_a_damaged_wheel_stops_the_first_start_naming_it(release, tmp_path):
+    with tarfile.open(release.one(ARCHIVE)) as archive:
+        archive.extractall(tmp_path, filter="tar")
+    manifest = json.loads((tmp_path / "quickbooks" / "manifest.json").read_text())
+    tag = subprocess.run(  # the system python's wheel set
+        [str(SYSTEM_PYTHON), "-c", "import sys; print('cp%d%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    damaged = tmp_path / "quickbooks" / "wheels" / manifest["pythons"][tag][-1]
+    damaged.write_bytes(b"X" + damaged.read_bytes()[1:])  # "PK" no more
+    done = subprocess.run(
+        [str(tmp_path / "pulumi-resource-quickbooks"), "127.0.0.1:1"],
+        capture_output=True,
+        text=True,
+        env={"PATH": str(SYSTEM_PYTHON.parent), "HOME": str(tmp_path)},
+        timeout=120,
+    )
+    assert done.returncode == 1 and done.stdout == ""
+    assert f"{damaged.name} does not match the lock's sha256" in done.stderr
+    assert not (tmp_path / "quickbooks" / "env" / tag).exists()  # nothing half-built is used

@@ -6,6 +6,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from harness.accounts import configured_provider
 from harness.emulator import calls
+from provider.errors import SettingsError
 from provider.lifecycle import QuickBooksInstanceProvider
 
 
@@ -70,12 +71,14 @@ def test_missing_settings_are_named_before_any_call(emu):
         from pulumi.dynamic import ConfigureRequest
         from pulumi.dynamic.config import Config
 
-        provider.configure(ConfigureRequest(Config({}, "p")))
+        # configure refuses them, in preview, before any call: the plugin's CheckConfig rules.
+        emu.clear_requests()
         try:
-            provider.read("1", {})
-        except Exception as exc:  # noqa: BLE001
+            provider.configure(ConfigureRequest(Config({}, "p")))
+        except SettingsError as exc:
             assert "quickbooks:baseUrl" in str(exc) and "QUICKBOOKS_USER_SECRET" in str(exc)
         else:
-            raise AssertionError("read without settings must fail")
+            raise AssertionError("configure without settings must fail")
+        assert calls(emu) == []
     finally:
         os.environ.update(saved)
