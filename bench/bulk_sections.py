@@ -3,6 +3,7 @@ run's `Figures`."""
 
 from __future__ import annotations
 
+import resource
 import statistics
 import subprocess
 import sys
@@ -151,10 +152,18 @@ def yaml_stack(work: Path, emu: Emulator, venv: Path, count: int, first_company:
     return stack
 
 
-def _wall(stack: PulumiStack, *args: str) -> float:
+def _timed(stack: PulumiStack, *args: str) -> tuple[float, float]:
+    """Wall seconds of `pulumi <args>`, and the CPU seconds of everything it ran (on a
+    shared machine, the CPU is what the load leaves alone)."""
+    cpu = _children_cpu()
     started = time.perf_counter()
     stack.run(*args)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, _children_cpu() - cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def section_noop(figures: Figures, work: Path, venvs: dict[str, Path], reps: int) -> None:
@@ -165,15 +174,20 @@ def section_noop(figures: Figures, work: Path, venvs: dict[str, Path], reps: int
                 stack = yaml_stack(work / f"noop-{code}-{count}", emu, venv, count, 20 * n)
                 stack.run("up", "--yes", "--skip-preview")
                 stacks[(code, count)] = stack
-        walls: dict[tuple[str, int], list[float]] = {k: [] for k in stacks}
+        runs: dict[tuple[str, int], list[tuple[float, float]]] = {k: [] for k in stacks}
         for rep in range(reps):
             order = list(stacks.items())
             for name, stack in order if rep % 2 == 0 else order[::-1]:
-                walls[name].append(
-                    _wall(stack, "up", "--yes", "--skip-preview", "--expect-no-changes")
+                runs[name].append(
+                    _timed(stack, "up", "--yes", "--skip-preview", "--expect-no-changes")
                 )
-        for (code, count), samples in walls.items():
-            figures.noop.setdefault(code, {})[f"{count} instances"] = statistics.median(samples)
+        for (code, count), samples in runs.items():
+            figures.noop.setdefault(code, {})[f"{count} instances"] = statistics.median(
+                wall for wall, _ in samples
+            )
+            figures.noop[code][f"{count} instances, CPU"] = statistics.median(
+                cpu for _, cpu in samples
+            )
         for stack in stacks.values():
             stack.run("destroy", "--yes", "--skip-preview")
 

@@ -168,7 +168,7 @@ def test_the_bulk_runs_section_renders_every_table_and_is_kept_by_the_bench():
     )
     text = markdown(figures)
     assert "{" not in text and "}" not in text
-    assert "| after | 1.00 s | 1.20 s | +0.20 s |" in text
+    assert "| after | wall | 1.00 s | 1.20 s | +0.20 s |" in text
     assert "| native plugin | 4,900 | 3,000 |" in text
     assert "| bulk | create | 10.0 s | 30.0 s | x3.0 |" in text
     assert "| native plugin | bulk | 10.0, 11.0 | 10.0, 11.0 | 10.0, 11.0 |" in text
