@@ -50,6 +50,8 @@ def outputs_table(schema: Schema = SCHEMA) -> str:
     rows = ["| output | type | notes |", "|---|---|---|"]
     for out in schema.outputs:
         notes = f"secret; {out.doc}" if out.secret else out.doc
+        if out.deprecated:
+            notes += f". **Deprecated**: {out.deprecated}"
         rows.append(f"| `{out.name}` | {out.type} | {notes} |")
     return "\n".join(rows)
 

@@ -78,6 +78,9 @@ class Output:
     secret: bool = False
     # Known only to the provider (the API never shows it): carried over on every read.
     remembered: bool = False
+    # Why the output is going and what to read instead; shown in the docs and the
+    # plugin's schema (its SDKs warn on use) for a release before it goes.
+    deprecated: str = ""
 
 
 _EFFECT_DOCS = {

@@ -91,6 +91,9 @@ def _output(o: Output) -> dict[str, Any]:
     prop = {**output_type(o.name, o.type), "description": doc}
     if o.secret or o.name in SCHEMA.secret_inputs:
         prop["secret"] = True
+    if o.deprecated:
+        prop["description"] += f" **Deprecated**: {o.deprecated}."
+        prop["deprecationMessage"] = f"Deprecated: {o.deprecated}."
     return prop
 
 

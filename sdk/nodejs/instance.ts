@@ -76,7 +76,9 @@ export class Instance extends pulumi.CustomResource {
      */
     declare public readonly callbackUrl: pulumi.Output<string | undefined>;
     /**
-     * Every non-secret configuration value.
+     * Every non-secret configuration value. **Deprecated**: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
+     *
+     * @deprecated Deprecated: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
      */
     declare public /*out*/ readonly configuration: pulumi.Output<{[key: string]: string} | undefined>;
     /**

@@ -161,3 +161,41 @@ def test_the_large_organization_section_is_kept_once_and_rewritten_in_place():
     assert kept.count("## In a large organization") == 1 and table in kept
     assert kept.index("## Native plugin") < kept.index("## In a large organization")
     assert with_native_block(kept, kept) == kept
+
+
+def test_the_bulk_runs_section_renders_every_table_and_is_kept_by_the_bench():
+    from collections import Counter
+
+    from bench.bulk import Figures
+    from bench.bulk_report import EMPTY as BULK_EMPTY
+    from bench.bulk_report import markdown
+    from harness.bulk import Report
+
+    ops = ("create", "update all", "destroy")
+    report = Report(
+        killed_at=dict.fromkeys(ops, 100),
+        calls={"create": Counter(POST=190), "update all": Counter(PATCH=300)},
+        seconds={"whole lifecycle": 300.0},
+    )
+    figures = Figures(
+        before="main",
+        start={"before": {"port": 0.9, "first answer": 0.9}, "after": {"port": 0.1}},
+        noop={"after": {"0 instances": 1.0, "10 instances": 1.2}},
+        state={"native plugin": {"exported": 4900.0, "state file": 3000.0}},
+        kill={"native plugin": report},
+        stress={("native plugin", "bulk", op): [10.0, 11.0] for op in ops},
+        growth={("bulk", n, op): n / 10 for n in (100, 300) for op in ops},
+        done=["start", "noop", "state", "growth", "kill", "stress"],
+    )
+    text = markdown(figures)
+    assert "{" not in text and "}" not in text
+    assert "| after | wall | 1.00 s | 1.20 s | +0.20 s |" in text
+    assert "| native plugin | 4,900 | 3,000 |" in text
+    assert "| bulk | create | 10.0 s | 30.0 s | x3.0 |" in text
+    assert "| native plugin | bulk | 10.0, 11.0 | 10.0, 11.0 | 10.0, 11.0 |" in text
+    assert (
+        "| native plugin | 300 | 100, 100, 100 | create: 190 POST; update all: 300 PATCH |" in text
+    )
+    # `python -m bench` rewrites the page and keeps the section as it was.
+    page = with_native_block("", "# Results\n") + "\n" + BULK_EMPTY + "\n"
+    assert with_native_block(page, "# Results, again\n").count("## Bulk runs") == 1

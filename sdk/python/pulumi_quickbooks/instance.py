@@ -502,9 +502,10 @@ class Instance(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
+    @_utilities.deprecated("""Deprecated: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.""")
     def configuration(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
-        Every non-secret configuration value.
+        Every non-secret configuration value. **Deprecated**: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
         """
         return pulumi.get(self, "configuration")
 

@@ -1,0 +1,175 @@
+"""The "Bulk runs" block of bench/RESULTS.md, from a run's `Figures` (bench/bulk.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from provider.docs import replace_block
+
+from . import machine
+from .native import BULK_BLOCK
+
+if TYPE_CHECKING:
+    from .bulk import Figures
+
+BLOCK_NAME = "bench:bulk"
+OPS = ("create", "update all", "destroy")
+EMPTY = (
+    "## Bulk runs\n\n<!-- bench:bulk -->\nnot measured yet: run `python -m bench.bulk`\n"
+    "<!-- /bench:bulk -->"
+)
+
+
+def _table(intro: str, header: list[str], rows: list[list[str]]) -> list[str]:
+    """A paragraph and its table, as lines (a blank line before each)."""
+    return [
+        "",
+        intro,
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
+def _start(f: Figures) -> list[str]:
+    rows = [
+        [code, *(f"{v.get(k, 0):.3f} s" for k in ("port", "port, fastest", "first answer"))]
+        + [f"{v.get('provider loaded', 0):.3f} s"]
+        for code, v in f.start.items()
+    ]
+    return _table(
+        "**Plugin start**: seconds from starting it to the port on its first line (what the "
+        "engine waits for; goal <= 0.15 s), to its first answer (GetPluginInfo), and to an "
+        "answer of the provider itself (CheckConfig); medians, and the fastest.",
+        ["code", "port", "port, fastest", "first answer", "provider loaded"],
+        rows,
+    )
+
+
+def _noop(f: Figures) -> list[str]:
+    rows = []
+    for code, v in f.noop.items():
+        for what, key in (("wall", ""), ("CPU", ", CPU")):
+            if f"0 instances{key}" not in v:
+                continue
+            empty, ten = v[f"0 instances{key}"], v[f"10 instances{key}"]
+            rows.append([code, what, f"{empty:.2f} s", f"{ten:.2f} s", f"{ten - empty:+.2f} s"])
+    return _table(
+        "**No-op `up` of a YAML program on the plugin** (medians; goal: 10 instances within "
+        "0.3 s of none): wall seconds, and the CPU seconds of the CLI and all it started "
+        "(what a busy machine's load does not inflate).",
+        ["code", "", "no instances", "10 instances", "difference"],
+        rows,
+    )
+
+
+def _state(f: Figures) -> list[str]:
+    rows = [
+        [name, f"{v['exported']:,.0f}", f"{v['state file']:,.0f}"] for name, v in f.state.items()
+    ]
+    return _table(
+        "**State per resource** after a create (goal: <= 5 kB on the plugin): bytes of "
+        "`pulumi stack export` and of the backend's state file, divided by N.",
+        ["column", "exported", "state file"],
+        rows,
+    )
+
+
+def _kill(f: Figures) -> list[str]:
+    rows = []
+    for name, report in f.kill.items():
+        killed = ", ".join(str(report.killed_at[s]) for s in OPS)
+        calls = "; ".join(
+            f"{step}: " + " + ".join(f"{n} {m}" for m, n in sorted(c.items()))
+            for step, c in report.calls.items()
+        )
+        count = sum(report.calls["update all"].values())
+        total = f"{report.seconds['whole lifecycle']:.0f} s"
+        rows.append([name, str(count), killed, calls, total, "exactly the declared instances"])
+    return _table(
+        "**Killed bulk runs** (`harness/bulk.py`, checked at every step): `kill -9` of "
+        "`pulumi` half-way through a create, update-all and destroy at `--parallel 32` "
+        "without checkpoints, each recovered by the plain command.",
+        [
+            "front-end",
+            "N",
+            "killed at (create, update, destroy)",
+            "recovery calls",
+            "whole lifecycle",
+            "after each recovery",
+        ],
+        rows,
+    )
+
+
+def _stress(f: Figures) -> list[str]:
+    rows = [
+        [
+            name,
+            mode,
+            *(", ".join(f"{w:.1f}" for w in f.stress.get((name, mode, op), [])) for op in OPS),
+        ]
+        for name in sorted({k[0] for k in f.stress})
+        for mode in ("checkpoints", "bulk")
+    ]
+    return _table(
+        "**Stress** at `--parallel 32`, each lifecycle checked (exactly the declared instances "
+        "after create and update-all, none after destroy); seconds of each repetition.",
+        ["front-end", "mode", *OPS],
+        rows,
+    )
+
+
+def _growth(f: Figures) -> list[str]:
+    sizes = sorted({n for _, n, _ in f.growth})
+    base = sizes[0]
+    rows = []
+    for mode in ("checkpoints", "bulk"):
+        for op in OPS:
+            walls = [f.growth.get((mode, n, op)) for n in sizes]
+            first = walls[0]
+            cells = [f"{w:.1f} s" if w is not None else "-" for w in walls]
+            ratios = [f"x{w / first:.1f}" if w and first else "-" for w in walls[1:]]
+            rows.append([mode, op, *cells, *ratios])
+    return _table(
+        "**Growth** on the plugin: seconds per N; checkpoints = the engine's defaults; bulk = "
+        "`PULUMI_SKIP_CHECKPOINTS=true --parallel 32`. Goal in the bulk mode: at most x3.5 "
+        f"from {base} to 300 and x12 to 1,000.",
+        ["mode", "operation", *(f"N = {n}" for n in sizes), *(f"x {n}/{base}" for n in sizes[1:])],
+        rows,
+    )
+
+
+SECTIONS = (
+    ("start", _start),
+    ("noop", _noop),
+    ("state", _state),
+    ("growth", _growth),
+    ("kill", _kill),
+    ("stress", _stress),
+)
+
+
+def markdown(f: Figures) -> str:
+    lines = [
+        f"One run of `python -m bench.bulk` ({', '.join(f.done) or 'nothing yet'}; "
+        f"{f.seconds / 60:.0f} min), {f.machine.get('date', '')}, commit "
+        f"{f.machine.get('commit', '')}, {f.machine.get('nproc', '?')} cores shared with "
+        "other work (load average at start "
+        f"{f.machine.get('load average at start', '?')}, at end "
+        f"{machine.load_average()}): seconds are of a busy machine; compare within a table. "
+        f'"Before" is commit {f.before}, measured in the same run.',
+    ]
+    for name, section in SECTIONS:
+        if getattr(f, name):
+            lines += section(f)
+    return "\n".join(lines)
+
+
+def write(out: Path, figures: Figures) -> None:
+    old = out.read_text() if out.exists() else ""
+    if not BULK_BLOCK.search(old):
+        old = old.rstrip() + "\n\n" + EMPTY + "\n"
+    out.write_text(replace_block(old, BLOCK_NAME, markdown(figures)))

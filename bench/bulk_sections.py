@@ -1,0 +1,333 @@
+"""The sections of `python -m bench.bulk` (see bench/bulk.py): each measures into the
+run's `Figures`."""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from harness.bulk import Bulk, by_ownership_tag
+from harness.companies import companies_for, generated_company
+from harness.controls import Emulator
+from harness.emulator import start_emulator
+from harness.native import INSTANCES_PROGRAM, program_files, project_yaml
+from harness.pulumi_stack import REPO, PulumiStack, yaml_host_dir
+
+from .native import PluginProject, change_all
+from .projects import BenchProject, NullProject, QuickBooksProject, instance_settings, key
+from .runner import log
+
+if TYPE_CHECKING:
+    from .bulk import Figures
+
+BULK_PARALLEL = ("--parallel", "32")
+NULL, DYNAMIC, PLUGIN, PLUGIN_BEFORE, PLUGIN_YAML = (
+    "null dynamic provider",
+    "dynamic resource",
+    "native plugin",
+    "native plugin, before",
+    "native plugin, YAML program",
+)
+
+
+# --- the code before --------------------------------------------------------------
+
+
+def checkout(commit: str, into: Path) -> Path:
+    """The tree of `commit` (`git archive`), as the code "before"."""
+    into.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", commit], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def install_tree(tree: Path, root: Path) -> Path:
+    """A fresh virtualenv under `root` with `pip install <tree>`."""
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", str(tree)],
+        check=True,
+        timeout=900,
+    )
+    return venv
+
+
+# --- start ------------------------------------------------------------------------
+
+
+def plugin_start(tree: Path) -> tuple[float, float, float]:
+    """Seconds from starting `python -m provider.plugin` (in `tree`) to its port, to
+    its answer to the engine's first call (GetPluginInfo), and to an answer of the
+    provider itself (CheckConfig: the provider loaded)."""
+    import grpc
+    from google.protobuf import empty_pb2
+    from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+    started = time.perf_counter()
+    plugin = subprocess.Popen(
+        [sys.executable, "-m", "provider.plugin", "127.0.0.1:9"],
+        cwd=tree,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tree)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        port = plugin.stdout.readline().strip().decode()  # type: ignore[union-attr]
+        to_port = time.perf_counter() - started
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = provider_pb2_grpc.ResourceProviderStub(channel)
+            stub.GetPluginInfo(empty_pb2.Empty())
+            to_info = time.perf_counter() - started
+            try:
+                stub.CheckConfig(provider_pb2.CheckRequest(urn="urn:pulumi:b::p::q::d"))
+            except grpc.RpcError:
+                pass  # an answer all the same: the provider is loaded
+        return to_port, to_info, time.perf_counter() - started
+    finally:
+        plugin.kill()
+        plugin.wait()
+
+
+def section_start(figures: Figures, trees: dict[str, Path], reps: int) -> None:
+    samples: dict[str, list[tuple[float, float, float]]] = {code: [] for code in trees}
+    for _ in range(reps):  # alternating: the machine's load falls on both alike
+        for code, tree in trees.items():
+            samples[code].append(plugin_start(tree))
+    for code, runs in samples.items():
+        figures.start[code] = {
+            "port": statistics.median(r[0] for r in runs),
+            "port, fastest": min(r[0] for r in runs),
+            "first answer": statistics.median(r[1] for r in runs),
+            "provider loaded": statistics.median(r[2] for r in runs),
+        }
+
+
+# --- no-op ------------------------------------------------------------------------
+
+
+def yaml_program(count: int) -> str:
+    """A YAML program of `count` instances, each with its grant from config."""
+    config = "".join(
+        f"  code{i}:\n    type: string\n    secret: true\n  realm{i}:\n    type: string\n"
+        for i in range(count)
+    )
+    resources = "".join(
+        f"  {key(i)}:\n    type: quickbooks:index:Instance\n    properties:\n"
+        f"      name: {key(i)}\n      callbackUrl: https://hooks.example.com/events\n"
+        f'      pollIntervalMinutes: 5\n      tags: ["env:bench"]\n'
+        f"      oauth:\n        code: ${{code{i}}}\n        realmId: ${{realm{i}}}\n"
+        for i in range(count)
+    )
+    return (f"config:\n{config}" if count else "") + (
+        f"resources:\n{resources}" if count else "outputs:\n  empty: true\n"
+    )
+
+
+def yaml_stack(work: Path, emu: Emulator, venv: Path, count: int, first_company: int):
+    program = project_yaml(venv, "yaml") + yaml_program(count)
+    stack = PulumiStack(work, emu, _app(), stack="bench", files={"Pulumi.yaml": program})
+    stack.transcript = _Quiet()
+    stack.env["PATH"] = f"{yaml_host_dir()}:{stack.env['PATH']}"
+    stack.env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
+    args: list[str] = []
+    for i in range(count):
+        realm = generated_company(first_company + i)
+        app = stack.app
+        granted = emu.grant(app.api_key, app.api_secret, app.callback_url, realm_id=realm)
+        # Throwaway codes of this local emulator, on argv (bench only: see grant_all).
+        args += ["--secret", f"{stack.project}:code{i}={granted['code']}"]
+        # The YAML host reads digits as a number: a JSON string stays a string.
+        args += ["--plaintext", f'{stack.project}:realm{i}="{granted["realmId"]}"']
+    if args:
+        stack.run("config", "set-all", *args)
+    return stack
+
+
+def _timed(stack: PulumiStack, *args: str) -> tuple[float, float]:
+    """Wall seconds of `pulumi <args>`, and the CPU seconds of everything it ran (on a
+    shared machine, the CPU is what the load leaves alone)."""
+    cpu = _children_cpu()
+    started = time.perf_counter()
+    stack.run(*args)
+    return time.perf_counter() - started, _children_cpu() - cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def section_noop(figures: Figures, work: Path, venvs: dict[str, Path], reps: int) -> None:
+    with start_emulator(extra_args=("--companies", str(companies_for(40)))) as emu:
+        stacks = {}
+        for n, (code, venv) in enumerate(venvs.items()):
+            for count in (0, 10):
+                stack = yaml_stack(work / f"noop-{code}-{count}", emu, venv, count, 20 * n)
+                stack.run("up", "--yes", "--skip-preview")
+                stacks[(code, count)] = stack
+        runs: dict[tuple[str, int], list[tuple[float, float]]] = {k: [] for k in stacks}
+        for rep in range(reps):
+            order = list(stacks.items())
+            for name, stack in order if rep % 2 == 0 else order[::-1]:
+                runs[name].append(
+                    _timed(stack, "up", "--yes", "--skip-preview", "--expect-no-changes")
+                )
+        for (code, count), samples in runs.items():
+            figures.noop.setdefault(code, {})[f"{count} instances"] = statistics.median(
+                wall for wall, _ in samples
+            )
+            figures.noop[code][f"{count} instances, CPU"] = statistics.median(
+                cpu for _, cpu in samples
+            )
+        for stack in stacks.values():
+            stack.run("destroy", "--yes", "--skip-preview")
+
+
+# --- state ------------------------------------------------------------------------
+
+
+def state_file_bytes(stack: PulumiStack) -> int:
+    files = [p for p in (stack.backend / ".pulumi" / "stacks").rglob("*.json") if p.is_file()]
+    return sum(p.stat().st_size for p in files)
+
+
+def section_state(figures: Figures, work: Path, venvs: dict[str, Path], size: int) -> None:
+    with start_emulator(extra_args=("--companies", str(companies_for(4 * size)))) as emu:
+        projects: dict[str, BenchProject] = {
+            NULL: NullProject(work / "state-null", size),
+            DYNAMIC: QuickBooksProject(work / "state-dynamic", emu, size),
+            PLUGIN: PluginProject(work / "state-plugin", emu, size, venvs["after"]),
+        }
+        if "before" in venvs:
+            projects[PLUGIN_BEFORE] = QuickBooksProject(
+                work / "state-plugin-before",
+                emu,
+                size,
+                files=program_files(venvs["before"], "python", INSTANCES_PROGRAM),
+                first_company=2 * size,
+            )
+        stacks: dict[str, PulumiStack] = {}
+        for name, project in projects.items():
+            project.prepare()
+            project.run("create")
+            stacks[name] = project.stack
+        # The same instances from a YAML program (no SDK stack traces in its state).
+        yaml = yaml_stack(work / "state-yaml", emu, venvs["after"], size, 3 * size)
+        yaml.run("up", "--yes", "--skip-preview")
+        stacks[PLUGIN_YAML] = yaml
+        for name, stack in stacks.items():
+            exported = stack.run("stack", "export").stdout
+            figures.state[name] = {
+                "exported": len(exported.encode()) / size,
+                "state file": state_file_bytes(stack) / size,
+            }
+            stack.run("destroy", "--yes", "--skip-preview")
+            log(f"state: {name} {figures.state[name]}")
+
+
+# --- kill, stress, growth ---------------------------------------------------------
+
+
+def section_kill(figures: Figures, work: Path, venv: Path, size: int) -> None:
+    with start_emulator(extra_args=("--companies", str(companies_for(2 * size)))) as emu:
+        for n, (name, files) in enumerate(
+            ((DYNAMIC, None), (PLUGIN, program_files(venv, "python", INSTANCES_PROGRAM)))
+        ):
+            project = QuickBooksProject(
+                work / f"kill-{n}", emu, size, files=files, first_company=n * size
+            )
+            project.prepare()
+            keys = [key(i) for i in range(size)]
+            started = time.monotonic()
+            settings = {k: v for k, v in instance_settings(0).items() if k != "name"}
+            report = Bulk(project.stack, keys, settings).run()
+            report.seconds["whole lifecycle"] = time.monotonic() - started
+            figures.kill[name] = report
+            log(f"kill: {name} {report}")
+
+
+def _exact(project: QuickBooksProject, present: bool) -> None:
+    """Exactly the declared instances exist (present), or none of them."""
+    tag = f"pulumi:{project.stack.project}:{project.stack.stack}"
+    owners = by_ownership_tag(project.emu, tag)
+    if present:
+        assert len(owners) == project.count, (len(owners), project.count)
+        assert all(len(ids) == 1 for ids in owners.values()), owners
+    else:
+        assert owners == {}, owners
+
+
+def lifecycle(project: QuickBooksProject, bulk: bool, on: Callable[[str, float], None]) -> None:
+    """Create, update-all and destroy of the project, timed, each checked."""
+    project.stack.env["PULUMI_SKIP_CHECKPOINTS"] = "true" if bulk else ""
+    project.prepare()
+    on("create", project.run("create").wall)
+    _exact(project, present=True)
+    change_all(project)
+    on("update all", project.run("create").wall)  # `up`, every instance changed
+    _exact(project, present=True)
+    on("destroy", project.run("destroy").wall)
+    _exact(project, present=False)
+
+
+def section_stress(figures: Figures, work: Path, venv: Path, size: int, repeat: int) -> None:
+    with start_emulator(extra_args=("--companies", str(companies_for(2 * size)))) as emu:
+        projects = {
+            DYNAMIC: QuickBooksProject(work / "stress-dynamic", emu, size),
+            PLUGIN: PluginProject(work / "stress-plugin", emu, size, venv),
+        }
+        for project in projects.values():
+            project.extra_args = BULK_PARALLEL
+        for rep in range(repeat):
+            for name, project in projects.items():
+                for bulk in (False, True):
+                    mode = "bulk" if bulk else "checkpoints"
+
+                    def on(op: str, wall: float, name: str = name, mode: str = mode) -> None:
+                        figures.stress.setdefault((name, mode, op), []).append(wall)
+
+                    lifecycle(project, bulk, on)
+                    log(f"stress {rep + 1}/{repeat}: {name}, {mode} done")
+
+
+def section_growth(
+    figures: Figures, work: Path, venv: Path, sizes: list[int], checkpointed: list[int]
+) -> None:
+    """The bulk mode at every size; the default mode at `checkpointed` sizes (its
+    quadratic time makes N = 1,000 take most of an hour here)."""
+    figures.sizes = sizes
+    # The plugin's projects take the companies past their own N (`PluginProject`).
+    with start_emulator(extra_args=("--companies", str(companies_for(2 * max(sizes))))) as emu:
+        for size in sizes:
+            project = PluginProject(work / f"growth-{size}", emu, size, venv)
+            modes = [("bulk", True)] + ([("checkpoints", False)] if size in checkpointed else [])
+            for mode, bulk in modes:
+                project.extra_args = BULK_PARALLEL if bulk else ()
+
+                def on(op: str, wall: float, size: int = size, mode: str = mode) -> None:
+                    figures.growth[(mode, size, op)] = wall
+                    log(f"growth: N={size} {mode} {op} {wall:.1f} s")
+
+                lifecycle(project, bulk, on)
+
+
+class _Quiet(list):
+    """No transcript: the benchmark scans no output for secrets."""
+
+    def append(self, _item: object) -> None:
+        pass
+
+
+def _app():
+    from harness.accounts import new_app
+
+    return new_app()
