@@ -243,3 +243,18 @@ def test_no_secret_in_any_output_or_in_the_exported_state(stack, emu, app, front
             value = resource[section].get(state_name(front_end, name))
             assert value is None or "ciphertext" in json.dumps(value), (section, name)
     assert "ciphertext" in json.dumps(resource["outputs"][state_name(front_end, "token")])
+
+
+def test_a_mistyped_key_in_the_stack_config_is_named_without_a_traceback(stack, emu):
+    stack.set_instance("books", name="Books", callbak_url=EVENTS_URL)
+    stack.grant("books")
+    emu.clear_requests()
+    failed = stack.preview(check=False)
+    output = failed.stdout + failed.stderr
+    assert failed.returncode != 0
+    assert (
+        "quickbooks:instances.books: QuickBooksInstance 'books': unknown input(s) callbak_url"
+        in (output)
+    )
+    assert "Traceback" not in output and 'File "' not in output
+    assert writes(emu) == []
