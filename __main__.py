@@ -9,6 +9,7 @@ callback hosts) are read by the provider itself, never passed as inputs.
 import pulumi
 
 from provider import QuickBooksInstance
+from provider.errors import InputError
 
 config = pulumi.Config("quickbooks")
 instances = config.get_object("instances") or {}
@@ -25,9 +26,12 @@ protect = config.get_bool("protect") or False
 for key, settings in sorted(instances.items()):
     if not isinstance(settings, dict):
         raise pulumi.RunError(f"quickbooks:instances.{key} must be a map of inputs")
-    instance = QuickBooksInstance(
-        key, **{"name": key, **settings}, opts=pulumi.ResourceOptions(protect=protect)
-    )
+    try:
+        instance = QuickBooksInstance(
+            key, **{"name": key, **settings}, opts=pulumi.ResourceOptions(protect=protect)
+        )
+    except InputError as exc:  # a mistyped key in the stack config: its message, no traceback
+        raise pulumi.RunError(f"quickbooks:instances.{key}: {exc}") from None
     pulumi.export(
         key,
         {

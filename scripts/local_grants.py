@@ -170,14 +170,14 @@ def main() -> None:
         )
     for key in sorted(instances):
         code = (instances[key].get("oauth") or {}).get("code")
-        if args.renew and key == args.instance:
+        if args.renew:
+            if key != args.instance:
+                continue
             why = "asked for (scripts/local.sh onboard)"
         else:
             why = emulator.needs_new_grant(key, code) if code else None
             if code and why is None:
                 continue  # granted on an earlier run, and still good for what `up` does
-        if args.renew and key != args.instance:
-            continue
         realm = (instances[key].get("oauth") or {}).get("realm_id") or next(free, None)
         if realm is None:
             raise SystemExit(

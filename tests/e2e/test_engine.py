@@ -245,3 +245,13 @@ def test_no_secret_in_any_output_or_in_the_exported_state(stack, emu, app, front
             value = resource[section].get(state_name(front_end, name))
             assert value is None or "ciphertext" in json.dumps(value), (section, name)
     assert "ciphertext" in json.dumps(resource["outputs"][state_name(front_end, "token")])
+
+
+def test_a_mistyped_key_in_the_stack_config_is_named_without_a_traceback(stack, emu):
+    declare(stack, books={"name": "Books", "callbak_url": EVENTS_URL})
+    emu.clear_requests()
+    failed = stack.preview(check=False)
+    assert failed.returncode != 0 and writes(emu) == []
+    said = "quickbooks:instances.books: QuickBooksInstance 'books': unknown input(s) callbak_url"
+    assert said in failed.stdout + failed.stderr
+    assert "Traceback" not in failed.stdout + failed.stderr
