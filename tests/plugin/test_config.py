@@ -60,7 +60,7 @@ def test_good_settings_pass_and_are_kept_as_given():
         ("maxRetries", "lots", "must be an integer"),
         ("maxRetries", "99", "must be between 0 and 20"),
         ("requestTimeoutSeconds", "0", "must be between 0.1 and 600"),
-        ("maxConcurrency", "0", "must be between 1 and 100"),
+        ("maxConcurrency", "101", "must be between 0 and 100"),
         ("userSecret", None, "is required (or env QUICKBOOKS_USER_SECRET)"),
         ("organizationSecret", " padded ", "without surrounding spaces, got a secret"),
     ],
