@@ -68,6 +68,7 @@ class Figures:
     growth: dict[tuple[str, int, str], float] = field(default_factory=dict)  # mode, N, op
     sizes: list[int] = field(default_factory=list)
     done: list[str] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)  # sections measured again, later
     seconds: float = 0.0
 
 
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = Figures(machine=machine.describe(), before=args.before)
     if args.resume:  # only ever a file this command wrote itself (pickle runs code)
         figures = pickle.loads(args.saved.read_bytes())
+        figures.resumed = [*getattr(figures, "resumed", []), *sections]
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="qbo-bench-bulk-") as tmp:
         work = Path(tmp)
@@ -148,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in sections:
             log(f"section {name}")
             runners[name]()
-            figures.done = [*(d for d in figures.done if d != name), name]
+            figures.done = [*(d for d in figures.done if d.split(" ")[0] != name), name]
             figures.seconds += time.monotonic() - started
             started = time.monotonic()
             args.saved.write_bytes(pickle.dumps(figures))

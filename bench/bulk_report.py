@@ -162,6 +162,11 @@ def markdown(f: Figures) -> str:
         f"{machine.load_average()}): seconds are of a busy machine; compare within a table. "
         f'"Before" is commit {f.before}, measured in the same run.',
     ]
+    if getattr(f, "resumed", None):
+        lines[0] += (
+            f" Measured again later (`--resume`, at the load of that time): "
+            f"{', '.join(f.resumed)}; a section's rows not measured again are the first run's."
+        )
     for name, section in SECTIONS:
         if getattr(f, name):
             lines += section(f)
