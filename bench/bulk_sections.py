@@ -138,17 +138,16 @@ def yaml_stack(work: Path, emu: Emulator, venv: Path, count: int, first_company:
     stack.transcript = _Quiet()
     stack.env["PATH"] = f"{yaml_host_dir()}:{stack.env['PATH']}"
     stack.env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
-    args: list[str] = []
+    values: dict[str, object] = {}
     for i in range(count):
         realm = generated_company(first_company + i)
         app = stack.app
         granted = emu.grant(app.api_key, app.api_secret, app.callback_url, realm_id=realm)
-        # Throwaway codes of this local emulator, on argv (bench only: see grant_all).
-        args += ["--secret", f"{stack.project}:code{i}={granted['code']}"]
+        # Sealed into the stack file (`PulumiStack.sealer`): never on a command line.
+        values[f"{stack.project}:code{i}"] = stack.sealer().seal(granted["code"])
         # The YAML host reads digits as a number: a JSON string stays a string.
-        args += ["--plaintext", f'{stack.project}:realm{i}="{granted["realmId"]}"']
-    if args:
-        stack.run("config", "set-all", *args)
+        values[f"{stack.project}:realm{i}"] = f'"{granted["realmId"]}"'
+    stack.write_config(values)
     return stack
 
 

@@ -23,6 +23,7 @@ from . import REPO
 from .accounts import App
 from .companies import new_company
 from .leaks import SECRETS
+from .secure_config import Sealer
 
 PASSPHRASE = "e2e-passphrase-not-secret"
 _CLI_DIR: str | None = None
@@ -99,6 +100,7 @@ class PulumiStack:
         self.stack = stack
         self.transcript: list[str] = []
         self._realms: dict[str, str] = {}  # instance key -> the company it was granted for
+        self._sealer: Sealer | None = None
         STACKS.append(self)
         self.dir.mkdir(parents=True, exist_ok=True)
         if files is None:  # the repository's own program
@@ -204,17 +206,21 @@ class PulumiStack:
             input_text=realm_id,
         )
 
+    def sealer(self) -> Sealer:
+        """Seals secrets for this stack's file (`pulumi stack init` wrote its salt)."""
+        if self._sealer is None:
+            salt = self.read_config()["encryptionsalt"]
+            self._sealer = Sealer(self.env["PULUMI_CONFIG_PASSPHRASE"], salt)
+        return self._sealer
+
     def grant_all(self, keys: list[str], realms: list[str] | None = None) -> None:
         """A fresh consent for each of `keys` (for `realms`, else a new company each),
-        written with one `pulumi config set-all`.
-
-        `grant` passes each secret on stdin, one CLI call per value (~0.5 s an
-        instance). Here the values go on the command line instead: acceptable only
-        because they are throwaway codes this local emulator has just issued, for a
-        throwaway stack. Never do this with real grants (argv is visible to every
-        process on the machine).
-        """
-        args: list[str] = []
+        written into the stack file at once: each code sealed here as the CLI would
+        seal it (`secure_config.py`), never on a command line, without `grant`'s one
+        CLI call per value (~0.5 s an instance)."""
+        doc = self.read_config()
+        sealer = self.sealer()
+        instances = doc.setdefault("config", {}).setdefault("quickbooks:instances", {})
         for index, key in enumerate(keys):
             realm_id = realms[index] if realms else new_company(self.emu)
             self._realms[key] = realm_id
@@ -222,12 +228,9 @@ class PulumiStack:
                 self.app.api_key, self.app.api_secret, self.app.callback_url, realm_id=realm_id
             )
             SECRETS.add("grant code", granted["code"])
-            path = f"quickbooks:instances.{key}.oauth"
-            args += ["--secret", f"{path}.code={granted['code']}"]
-            args += ["--secret", f"{path}.realm_id={granted['realmId']}"]
-        self.run("config", "set-all", "--path", *args)
-        if self.transcript:
-            self.transcript.pop()  # its command line holds the codes: not for the leak scan
+            oauth = {"code": sealer.seal(granted["code"]), "realm_id": granted["realmId"]}
+            instances[key] = {**(instances.get(key) or {}), "oauth": oauth}
+        self.config_path.write_text(yaml.safe_dump(doc, sort_keys=False))
 
     # --- commands ---------------------------------------------------------------
 
