@@ -13,15 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness.bulk import Bulk, by_ownership_tag
-from harness.companies import companies_for, generated_company
+from harness.companies import companies_for
 from harness.controls import Emulator
 from harness.emulator import start_emulator
-from harness.native import INSTANCES_PROGRAM, program_files, project_yaml
-from harness.pulumi_stack import REPO, PulumiStack, yaml_host_dir
+from harness.native import INSTANCES_PROGRAM, program_files
+from harness.pulumi_stack import REPO, PulumiStack
 
-from .native import PluginProject, change_all
+from .native import PluginProject
 from .projects import BenchProject, NullProject, QuickBooksProject, instance_settings, key
 from .runner import log
+from .yaml_project import YamlPluginProject
 
 if TYPE_CHECKING:
     from .bulk import Figures
@@ -114,41 +115,11 @@ def section_start(figures: Figures, trees: dict[str, Path], reps: int) -> None:
 # --- no-op ------------------------------------------------------------------------
 
 
-def yaml_program(count: int) -> str:
-    """A YAML program of `count` instances, each with its grant from config."""
-    config = "".join(
-        f"  code{i}:\n    type: string\n    secret: true\n  realm{i}:\n    type: string\n"
-        for i in range(count)
-    )
-    resources = "".join(
-        f"  {key(i)}:\n    type: quickbooks:index:Instance\n    properties:\n"
-        f"      name: {key(i)}\n      callbackUrl: https://hooks.example.com/events\n"
-        f'      pollIntervalMinutes: 5\n      tags: ["env:bench"]\n'
-        f"      oauth:\n        code: ${{code{i}}}\n        realmId: ${{realm{i}}}\n"
-        for i in range(count)
-    )
-    return (f"config:\n{config}" if count else "") + (
-        f"resources:\n{resources}" if count else "outputs:\n  empty: true\n"
-    )
-
-
 def yaml_stack(work: Path, emu: Emulator, venv: Path, count: int, first_company: int):
-    program = project_yaml(venv, "yaml") + yaml_program(count)
-    stack = PulumiStack(work, emu, _app(), stack="bench", files={"Pulumi.yaml": program})
-    stack.transcript = _Quiet()
-    stack.env["PATH"] = f"{yaml_host_dir()}:{stack.env['PATH']}"
-    stack.env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
-    values: dict[str, object] = {}
-    for i in range(count):
-        realm = generated_company(first_company + i)
-        app = stack.app
-        granted = emu.grant(app.api_key, app.api_secret, app.callback_url, realm_id=realm)
-        # Sealed into the stack file (`PulumiStack.sealer`): never on a command line.
-        values[f"{stack.project}:code{i}"] = stack.sealer().seal(granted["code"])
-        # The YAML host reads digits as a number: a JSON string stays a string.
-        values[f"{stack.project}:realm{i}"] = f'"{granted["realmId"]}"'
-    stack.write_config(values)
-    return stack
+    """The stack of a `YamlPluginProject`, its grants in place."""
+    project = YamlPluginProject(work, emu, count, venv, first_company)
+    project.prepare()
+    return project.stack
 
 
 def _timed(stack: PulumiStack, *args: str) -> tuple[float, float]:
@@ -271,7 +242,7 @@ def lifecycle(project: QuickBooksProject, bulk: bool, on: Callable[[str, float],
     project.prepare()
     on("create", project.run("create").wall)
     _exact(project, present=True)
-    change_all(project)
+    project.change_all()
     on("update all", project.run("create").wall)  # `up`, every instance changed
     _exact(project, present=True)
     on("destroy", project.run("destroy").wall)
@@ -304,10 +275,12 @@ def section_growth(
     """The bulk mode at every size; the default mode at `checkpointed` sizes (its
     quadratic time makes N = 1,000 take most of an hour here)."""
     figures.sizes = sizes
-    # The plugin's projects take the companies past their own N (`PluginProject`).
+    # Each size's project takes the companies past its own N.
     with start_emulator(extra_args=("--companies", str(companies_for(2 * max(sizes))))) as emu:
         for size in sizes:
-            project = PluginProject(work / f"growth-{size}", emu, size, venv)
+            # The YAML program at every size: a Python one stops at about 500 instances
+            # (bench/yaml_project.py), and all sizes of a mode must run the same program.
+            project = YamlPluginProject(work / f"growth-{size}", emu, size, venv, size)
             modes = [("bulk", True)] + ([("checkpoints", False)] if size in checkpointed else [])
             for mode, bulk in modes:
                 project.extra_args = BULK_PARALLEL if bulk else ()
@@ -317,16 +290,3 @@ def section_growth(
                     log(f"growth: N={size} {mode} {op} {wall:.1f} s")
 
                 lifecycle(project, bulk, on)
-
-
-class _Quiet(list):
-    """No transcript: the benchmark scans no output for secrets."""
-
-    def append(self, _item: object) -> None:
-        pass
-
-
-def _app():
-    from harness.accounts import new_app
-
-    return new_app()

@@ -39,12 +39,9 @@ from provider.docs import replace_block
 from . import organization
 from .machine import engine_default_parallel
 from .projects import (
-    CHANGED_URL,
     BenchProject,
     NullProject,
     QuickBooksProject,
-    instance_settings,
-    key,
 )
 from .runner import log
 
@@ -65,12 +62,6 @@ class PluginProject(QuickBooksProject):
             files=program_files(venv, "python", INSTANCES_PROGRAM),
             first_company=count,  # past the dynamic resource's companies
         )
-
-
-def change_all(project: QuickBooksProject) -> None:
-    """Every instance's callback changes: the next `up` updates all N."""
-    for i in range(project.count):
-        project.stack.set_instance(key(i), **{**instance_settings(i), "callback_url": CHANGED_URL})
 
 
 def _median(walls: list[float]) -> float:
@@ -138,7 +129,7 @@ def concurrency(work: Path, venv: Path, size: int, latency_ms: int) -> dict[str,
         for name, project in projects.items():
             project.prepare()
             walls[name] = {"create": project.run("create").wall}
-            change_all(project)
+            project.change_all()
             walls[name]["update all"] = project.run("create").wall  # `up`, all changed
             walls[name]["destroy"] = project.run("destroy").wall
             log(f"concurrency N={size} at {latency_ms} ms: {name} {walls[name]}")

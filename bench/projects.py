@@ -161,6 +161,11 @@ class QuickBooksProject(BenchProject):
     def change_one(self) -> None:
         self.stack.set_instance(key(0), **{**instance_settings(0), "callback_url": CHANGED_URL})
 
+    def change_all(self) -> None:
+        """Every instance's callback changes: the next `up` updates all N."""
+        for i in range(self.count):
+            self.stack.set_instance(key(i), **{**instance_settings(i), "callback_url": CHANGED_URL})
+
     def before(self) -> None:
         self.emu.clear_requests()
         self._emulator_cpu = _process_cpu(self.emu.process.pid)
