@@ -8,10 +8,9 @@ import json
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 
-from . import chart, native, report, runner
+from . import chart, native, options, report, runner
 
 BENCH = Path(__file__).resolve().parent
 DEFAULT_OUT = BENCH / "RESULTS.md"
@@ -89,16 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--chart", type=Path, help="the scale chart (default: scale.png beside --out)"
     )
-    parser.add_argument(
-        "--saved",
-        type=Path,
-        default=Path(tempfile.gettempdir()) / "qbo-bench-results.pickle",
-        help="where each section's figures are also kept, for --rerender (default: %(default)s)",
-    )
-    parser.add_argument(
+    options.add_saved(
+        parser,
+        "qbo-bench-results.pickle",
+        "where each section's figures are also kept, for --rerender (default: %(default)s)",
         "--rerender",
-        action="store_true",
-        help="measure nothing: rewrite RESULTS.md, the JSON and the chart from --saved",
+        "measure nothing: rewrite RESULTS.md, the JSON and the chart from --saved",
     )
     args = parser.parse_args(argv)
     json_path = args.json or args.out.with_name("results.json")

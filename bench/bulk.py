@@ -39,7 +39,7 @@ from typing import Any
 from harness.native import install_package
 from harness.pulumi_stack import REPO
 
-from . import machine
+from . import machine, options
 from .bulk_report import markdown, write
 from .bulk_sections import (
     checkout,
@@ -90,16 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--noop-reps", type=int, default=5)
     parser.add_argument("--before", default="main", help="the commit measured as before")
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument(
-        "--saved",
-        type=Path,
-        default=Path(tempfile.gettempdir()) / "qbo-bench-bulk.pickle",
-        help="each section's figures are kept here (default: %(default)s)",
-    )
-    parser.add_argument(
+    options.add_saved(
+        parser,
+        "qbo-bench-bulk.pickle",
+        "each section's figures are kept here (default: %(default)s)",
         "--resume",
-        action="store_true",
-        help="start from the figures in --saved: the sections run now replace theirs",
+        "start from the figures in --saved: the sections run now replace theirs",
     )
     args = parser.parse_args(argv)
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]

@@ -119,10 +119,16 @@ class LanguageHostBase(language_pb2_grpc.LanguageRuntimeServicer):
 
     @staticmethod
     def config_env(req: pb.RunRequest, env: Mapping[str, str]) -> dict[str, str]:
-        """`env` with the stack configuration in the variables the SDKs read."""
+        """`env` with the stack configuration in the variables the SDKs read.
+
+        As upstream's hosts (`constructConfig`, in Go): the whole config in one variable, as
+        `json.Marshal` writes it (compact, keys sorted). Linux caps one variable at
+        128 KiB, so a program's config stops there, as upstream (docs/operations.md)."""
         env = dict(env)
         if req.config:
-            env["PULUMI_CONFIG"] = json.dumps(dict(req.config))
+            env["PULUMI_CONFIG"] = json.dumps(
+                dict(req.config), separators=(",", ":"), sort_keys=True
+            )
         env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(req.configSecretKeys))
         return env
 
