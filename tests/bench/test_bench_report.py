@@ -199,3 +199,24 @@ def test_the_bulk_runs_section_renders_every_table_and_is_kept_by_the_bench():
     # `python -m bench` rewrites the page and keeps the section as it was.
     page = with_native_block("", "# Results\n") + "\n" + BULK_EMPTY + "\n"
     assert with_native_block(page, "# Results, again\n").count("## Bulk runs") == 1
+
+
+def test_the_growth_table_gives_each_modes_growth_to_300_and_1000_and_the_bulk_goals():
+    from bench.bulk import Figures
+    from bench.bulk_report import markdown
+
+    ops = ("create", "update all", "destroy")
+    bulk = {100: 10.0, 300: 30.0, 1000: 130.0}  # x3.0 (met), x13.0 (missed)
+    growth = {("bulk", n, op): wall for n, wall in bulk.items() for op in ops}
+    # The default mode at 100 and 300 only (`--checkpoint-sizes`): no goal of its own.
+    growth |= {("checkpoints", n, op): n / 5 for n in (100, 300) for op in ops}
+    text = markdown(Figures(growth=growth, done=["growth"]))
+    assert (
+        "| mode | operation | N = 100 | N = 300 | N = 1000 | x 300/100 | x 1000/100 | goal met |"
+    ) in text
+    assert "| bulk | create | 10.0 s | 30.0 s | 130.0 s | x3.0 | x13.0 | **no** |" in text
+    assert "| checkpoints | destroy | 20.0 s | 60.0 s | - | x3.0 | - | - |" in text
+    assert "at most x3.5 from 100 to 300 and x12 to 1,000" in text
+
+    met = markdown(Figures(growth={k: v for k, v in growth.items() if k[1] != 1000}))
+    assert "| bulk | update all | 10.0 s | 30.0 s | x3.0 | yes |" in met
