@@ -19,9 +19,11 @@ after each one, so a run cut short keeps what it finished):
   * stress: `--stress-size` (300) at `--parallel 32`: create, update-all, destroy on
     both front-ends, with and without checkpoints, `--repeat` times, each ending with
     exactly the declared instances;
-  * growth: the plugin's create, update-all and destroy at each of `--sizes`
-    (100, 300, 1000) in the default mode (checkpoints, the engine's default
-    `--parallel`) and the bulk mode (no checkpoints, `--parallel 32`).
+  * growth: the plugin's create, update-all and destroy, from a YAML program (a
+    Python one's config stops near 500 instances: bench/yaml_project.py), at each
+    of `--sizes` (100, 300, 1000) in the bulk mode (no checkpoints, `--parallel
+    32`) and at `--checkpoint-sizes` in the default mode (checkpoints, the engine's
+    default `--parallel`).
 """
 
 from __future__ import annotations
