@@ -20,7 +20,14 @@ from harness.native import INSTANCES_PROGRAM, program_files
 from harness.pulumi_stack import REPO, PulumiStack
 
 from .native import PluginProject
-from .projects import BenchProject, NullProject, QuickBooksProject, instance_settings, key
+from .projects import (
+    BenchProject,
+    NullProject,
+    QuickBooksProject,
+    Timing,
+    instance_settings,
+    key,
+)
 from .runner import log
 from .yaml_project import YamlPluginProject
 
@@ -236,16 +243,16 @@ def _exact(project: QuickBooksProject, present: bool) -> None:
         assert owners == {}, owners
 
 
-def lifecycle(project: QuickBooksProject, bulk: bool, on: Callable[[str, float], None]) -> None:
+def lifecycle(project: QuickBooksProject, bulk: bool, on: Callable[[str, Timing], None]) -> None:
     """Create, update-all and destroy of the project, timed, each checked."""
     project.stack.env["PULUMI_SKIP_CHECKPOINTS"] = "true" if bulk else ""
     project.prepare()
-    on("create", project.run("create").wall)
+    on("create", project.run("create"))
     _exact(project, present=True)
     project.change_all()
-    on("update all", project.run("create").wall)  # `up`, every instance changed
+    on("update all", project.run("create"))  # `up`, every instance changed
     _exact(project, present=True)
-    on("destroy", project.run("destroy").wall)
+    on("destroy", project.run("destroy"))
     _exact(project, present=False)
 
 
@@ -262,8 +269,8 @@ def section_stress(figures: Figures, work: Path, venv: Path, size: int, repeat: 
                 for bulk in (False, True):
                     mode = "bulk" if bulk else "checkpoints"
 
-                    def on(op: str, wall: float, name: str = name, mode: str = mode) -> None:
-                        figures.stress.setdefault((name, mode, op), []).append(wall)
+                    def on(op: str, run: Timing, name: str = name, mode: str = mode) -> None:
+                        figures.stress.setdefault((name, mode, op), []).append(run.wall)
 
                     lifecycle(project, bulk, on)
                     log(f"stress {rep + 1}/{repeat}: {name}, {mode} done")
@@ -285,8 +292,11 @@ def section_growth(
             for mode, bulk in modes:
                 project.extra_args = BULK_PARALLEL if bulk else ()
 
-                def on(op: str, wall: float, size: int = size, mode: str = mode) -> None:
-                    figures.growth[(mode, size, op)] = wall
-                    log(f"growth: N={size} {mode} {op} {wall:.1f} s")
+                def on(op: str, run: Timing, size: int = size, mode: str = mode) -> None:
+                    figures.growth[(mode, size, op)] = run.wall
+                    log(
+                        f"growth: N={size} {mode} {op} {run.wall:.1f} s; CPU: the CLI and all "
+                        f"it started {run.cpu:.1f} s, the emulator {run.emulator_cpu:.1f} s"
+                    )
 
                 lifecycle(project, bulk, on)

@@ -133,8 +133,8 @@ class Health:
         Call inside the transaction that redeems the grant.
         """
         self.store.set_health(record.id, valid=True, auth_lost=None, refresh_failures=0)
-        for other in self.store.list_instances(record.account_id):
-            if other.id != record.id and other.realm_id == record.realm_id:
+        for other in self.store.instances_of_company(record.account_id, record.realm_id):
+            if other.id != record.id:
                 self.store.set_health(
                     other.id,
                     valid=False,

@@ -106,6 +106,13 @@ class Store(DeliveryRows, SubscriptionRows):
     def list_instances(self, account_id: int) -> list[InstanceRecord]:
         return self._records("WHERE account_id = ?", (account_id,))
 
+    def instances_of_company(self, account_id: int, realm_id: str | None) -> list[InstanceRecord]:
+        """The organization's instances bound to one company (None, as for another
+        element's instance: none), read without the others: a create checks them, and
+        listing all would make N creates cost N²."""
+        where = "WHERE account_id = ? AND realm_id = ?"
+        return self._records(where, (account_id, realm_id))
+
     def _records(self, where: str, args: tuple) -> list[InstanceRecord]:
         """The instances `where` selects, by id, with their configurations read in one
         query (an organization of thousands of instances is listed page after page)."""
