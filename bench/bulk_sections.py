@@ -296,7 +296,8 @@ def section_growth(
                     figures.growth[(mode, size, op)] = run.wall
                     log(
                         f"growth: N={size} {mode} {op} {run.wall:.1f} s; CPU: the CLI and all "
-                        f"it started {run.cpu:.1f} s, the emulator {run.emulator_cpu:.1f} s"
+                        f"it started {run.cpu:.1f} s, the emulator {run.emulator_cpu:.1f} s; "
+                        f"API calls {dict(run.calls or {})}"
                     )
 
                 lifecycle(project, bulk, on)
