@@ -32,5 +32,6 @@ actionlint=$(bash scripts/actionlint.sh | tail -n1)
 
 echo "[test] pytest" >&2
 started=$(date +%s)
-pytest -q "$@"
+# The slowest tests are named at the end of every run: where the suite's time goes.
+pytest -q --durations=25 --durations-min=5 "$@"
 echo "[test] suite passed in $(( $(date +%s) - started ))s" >&2
