@@ -275,15 +275,6 @@ SCHEMA = Schema(
         Output("health", "string", HEALTH_DOC),
         Output("created_date", "string", "when the platform created it"),
         Output(
-            "configuration",
-            "map",
-            "every non-secret configuration value",
-            deprecated="it repeats the outputs above, at about a tenth of each resource's "
-            "state: each key an input sets is that input's output (`callback_url`, "
-            "`poller_resources`, ...), the company is `realm_id`, the declared extra keys "
-            "are `extra_configuration`. Read those; `configuration` goes in a later release",
-        ),
-        Output(
             "token",
             "string",
             "the instance token (from the create answer, or the instance as read when "
