@@ -76,12 +76,6 @@ export class Instance extends pulumi.CustomResource {
      */
     declare public readonly callbackUrl: pulumi.Output<string | undefined>;
     /**
-     * Every non-secret configuration value. **Deprecated**: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-     *
-     * @deprecated Deprecated: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-     */
-    declare public /*out*/ readonly configuration: pulumi.Output<{[key: string]: string} | undefined>;
-    /**
      * When the platform created it.
      */
     declare public /*out*/ readonly createdDate: pulumi.Output<string | undefined>;
@@ -195,7 +189,6 @@ export class Instance extends pulumi.CustomResource {
             resourceInputs["signatureKey"] = args?.signatureKey ? pulumi.secret(args.signatureKey) : undefined;
             resourceInputs["tags"] = args?.tags;
             resourceInputs["takeoverCompany"] = args?.takeoverCompany;
-            resourceInputs["configuration"] = undefined /*out*/;
             resourceInputs["createdDate"] = undefined /*out*/;
             resourceInputs["disabled"] = undefined /*out*/;
             resourceInputs["elementKey"] = undefined /*out*/;
@@ -211,7 +204,6 @@ export class Instance extends pulumi.CustomResource {
         } else {
             resourceInputs["adoptId"] = undefined /*out*/;
             resourceInputs["callbackUrl"] = undefined /*out*/;
-            resourceInputs["configuration"] = undefined /*out*/;
             resourceInputs["createdDate"] = undefined /*out*/;
             resourceInputs["disabled"] = undefined /*out*/;
             resourceInputs["elementKey"] = undefined /*out*/;

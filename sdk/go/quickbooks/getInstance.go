@@ -59,10 +59,6 @@ type LookupInstanceResult struct {
 	AdoptId *string `pulumi:"adoptId"`
 	// `event.notification.callback.url`.
 	CallbackUrl *string `pulumi:"callbackUrl"`
-	// Every non-secret configuration value. **Deprecated**: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-	//
-	// Deprecated: Deprecated: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-	Configuration map[string]string `pulumi:"configuration"`
 	// When the platform created it.
 	CreatedDate *string `pulumi:"createdDate"`
 	// Disabled instances answer 403.
@@ -145,13 +141,6 @@ func (o LookupInstanceResultOutput) AdoptId() pulumi.StringPtrOutput {
 // `event.notification.callback.url`.
 func (o LookupInstanceResultOutput) CallbackUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v LookupInstanceResult) *string { return v.CallbackUrl }).(pulumi.StringPtrOutput)
-}
-
-// Every non-secret configuration value. **Deprecated**: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-//
-// Deprecated: Deprecated: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-func (o LookupInstanceResultOutput) Configuration() pulumi.StringMapOutput {
-	return o.ApplyT(func(v LookupInstanceResult) map[string]string { return v.Configuration }).(pulumi.StringMapOutput)
 }
 
 // When the platform created it.

@@ -56,10 +56,6 @@ type Instance struct {
 	AdoptId pulumi.StringPtrOutput `pulumi:"adoptId"`
 	// `event.notification.callback.url`.
 	CallbackUrl pulumi.StringPtrOutput `pulumi:"callbackUrl"`
-	// Every non-secret configuration value. **Deprecated**: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-	//
-	// Deprecated: Deprecated: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-	Configuration pulumi.StringMapOutput `pulumi:"configuration"`
 	// When the platform created it.
 	CreatedDate pulumi.StringPtrOutput `pulumi:"createdDate"`
 	// Disabled instances answer 403.
@@ -324,13 +320,6 @@ func (o InstanceOutput) AdoptId() pulumi.StringPtrOutput {
 // `event.notification.callback.url`.
 func (o InstanceOutput) CallbackUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Instance) pulumi.StringPtrOutput { return v.CallbackUrl }).(pulumi.StringPtrOutput)
-}
-
-// Every non-secret configuration value. **Deprecated**: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-//
-// Deprecated: Deprecated: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-func (o InstanceOutput) Configuration() pulumi.StringMapOutput {
-	return o.ApplyT(func(v *Instance) pulumi.StringMapOutput { return v.Configuration }).(pulumi.StringMapOutput)
 }
 
 // When the platform created it.

@@ -415,7 +415,6 @@ class Instance(pulumi.CustomResource):
             __props__.__dict__["signature_key"] = None if signature_key is None else pulumi.Output.secret(signature_key)
             __props__.__dict__["tags"] = tags
             __props__.__dict__["takeover_company"] = takeover_company
-            __props__.__dict__["configuration"] = None
             __props__.__dict__["created_date"] = None
             __props__.__dict__["disabled"] = None
             __props__.__dict__["element_key"] = None
@@ -454,7 +453,6 @@ class Instance(pulumi.CustomResource):
 
         __props__.__dict__["adopt_id"] = None
         __props__.__dict__["callback_url"] = None
-        __props__.__dict__["configuration"] = None
         __props__.__dict__["created_date"] = None
         __props__.__dict__["disabled"] = None
         __props__.__dict__["element_key"] = None
@@ -499,15 +497,6 @@ class Instance(pulumi.CustomResource):
         `event.notification.callback.url`.
         """
         return pulumi.get(self, "callback_url")
-
-    @_builtins.property
-    @pulumi.getter
-    @_utilities.deprecated("""Deprecated: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.""")
-    def configuration(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
-        """
-        Every non-secret configuration value. **Deprecated**: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-        """
-        return pulumi.get(self, "configuration")
 
     @_builtins.property
     @pulumi.getter(name="createdDate")
