@@ -52,11 +52,15 @@ export interface GetInstanceResult {
      */
     readonly createdDate?: string;
     /**
-     * Disabled instances answer 403.
+     * Disabled instances answer 403. **Deprecated**: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
+     *
+     * @deprecated Deprecated: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
      */
     readonly disabled?: boolean;
     /**
-     * `quickbooks`.
+     * `quickbooks`. **Deprecated**: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
+     *
+     * @deprecated Deprecated: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
      */
     readonly elementKey?: string;
     /**

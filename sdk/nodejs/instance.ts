@@ -80,11 +80,15 @@ export class Instance extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly createdDate: pulumi.Output<string | undefined>;
     /**
-     * Disabled instances answer 403.
+     * Disabled instances answer 403. **Deprecated**: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
+     *
+     * @deprecated Deprecated: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
      */
     declare public /*out*/ readonly disabled: pulumi.Output<boolean | undefined>;
     /**
-     * `quickbooks`.
+     * `quickbooks`. **Deprecated**: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
+     *
+     * @deprecated Deprecated: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
      */
     declare public /*out*/ readonly elementKey: pulumi.Output<string>;
     /**

@@ -61,9 +61,13 @@ type LookupInstanceResult struct {
 	CallbackUrl *string `pulumi:"callbackUrl"`
 	// When the platform created it.
 	CreatedDate *string `pulumi:"createdDate"`
-	// Disabled instances answer 403.
+	// Disabled instances answer 403. **Deprecated**: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
+	//
+	// Deprecated: Deprecated: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
 	Disabled *bool `pulumi:"disabled"`
-	// `quickbooks`.
+	// `quickbooks`. **Deprecated**: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
+	//
+	// Deprecated: Deprecated: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
 	ElementKey *string `pulumi:"elementKey"`
 	// Not `disabled`, as the platform shows it.
 	Enabled *bool `pulumi:"enabled"`
@@ -148,12 +152,16 @@ func (o LookupInstanceResultOutput) CreatedDate() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v LookupInstanceResult) *string { return v.CreatedDate }).(pulumi.StringPtrOutput)
 }
 
-// Disabled instances answer 403.
+// Disabled instances answer 403. **Deprecated**: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
+//
+// Deprecated: Deprecated: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
 func (o LookupInstanceResultOutput) Disabled() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v LookupInstanceResult) *bool { return v.Disabled }).(pulumi.BoolPtrOutput)
 }
 
-// `quickbooks`.
+// `quickbooks`. **Deprecated**: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
+//
+// Deprecated: Deprecated: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
 func (o LookupInstanceResultOutput) ElementKey() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v LookupInstanceResult) *string { return v.ElementKey }).(pulumi.StringPtrOutput)
 }

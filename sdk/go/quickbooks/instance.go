@@ -58,9 +58,13 @@ type Instance struct {
 	CallbackUrl pulumi.StringPtrOutput `pulumi:"callbackUrl"`
 	// When the platform created it.
 	CreatedDate pulumi.StringPtrOutput `pulumi:"createdDate"`
-	// Disabled instances answer 403.
+	// Disabled instances answer 403. **Deprecated**: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
+	//
+	// Deprecated: Deprecated: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
 	Disabled pulumi.BoolPtrOutput `pulumi:"disabled"`
-	// `quickbooks`.
+	// `quickbooks`. **Deprecated**: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
+	//
+	// Deprecated: Deprecated: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
 	ElementKey pulumi.StringOutput `pulumi:"elementKey"`
 	// Not `disabled`, as the platform shows it.
 	Enabled pulumi.BoolPtrOutput `pulumi:"enabled"`
@@ -327,12 +331,16 @@ func (o InstanceOutput) CreatedDate() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Instance) pulumi.StringPtrOutput { return v.CreatedDate }).(pulumi.StringPtrOutput)
 }
 
-// Disabled instances answer 403.
+// Disabled instances answer 403. **Deprecated**: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
+//
+// Deprecated: Deprecated: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
 func (o InstanceOutput) Disabled() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *Instance) pulumi.BoolPtrOutput { return v.Disabled }).(pulumi.BoolPtrOutput)
 }
 
-// `quickbooks`.
+// `quickbooks`. **Deprecated**: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
+//
+// Deprecated: Deprecated: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
 func (o InstanceOutput) ElementKey() pulumi.StringOutput {
 	return o.ApplyT(func(v *Instance) pulumi.StringOutput { return v.ElementKey }).(pulumi.StringOutput)
 }

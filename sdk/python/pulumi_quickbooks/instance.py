@@ -508,17 +508,19 @@ class Instance(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
+    @_utilities.deprecated("""Deprecated: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.""")
     def disabled(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        Disabled instances answer 403.
+        Disabled instances answer 403. **Deprecated**: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
         """
         return pulumi.get(self, "disabled")
 
     @_builtins.property
     @pulumi.getter(name="elementKey")
+    @_utilities.deprecated("""Deprecated: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.""")
     def element_key(self) -> pulumi.Output[_builtins.str]:
         """
-        `quickbooks`.
+        `quickbooks`. **Deprecated**: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
         """
         return pulumi.get(self, "element_key")
 
