@@ -138,7 +138,10 @@ class QuickBooksInstanceProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """`olds` are the old *outputs* (observed state); `news` the checked inputs."""
-        result = _operations().diff(self.session, _plain(olds), _plain(news))
+        operations = _operations()
+        news = _plain(news)
+        result = operations.diff(self.session, _plain(olds), news)
+        dynamic_host.changed_inputs(operations.changed_inputs(result, news))
         # Create the new instance first on a replace; the old one keeps serving meanwhile.
         return DiffResult(
             changes=result.changes, replaces=list(result.replaces), delete_before_replace=False

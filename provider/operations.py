@@ -96,6 +96,17 @@ def diff(session: Session, olds: dict[str, Any], news: dict[str, Any]) -> Diff:
     )
 
 
+def changed_inputs(result: Diff, news: dict[str, Any]) -> set[str]:
+    """The inputs a person sees change: those of the compared fields that differ, those
+    not known yet (a preview), or where held-back events change no input, the one that
+    wants them delivered."""
+    names = {SCHEMA.input_of(field) for field in result.changed}
+    names.update(name for name in SCHEMA.user_inputs if is_unknown(news.get(name)))
+    if result.redeliver and not names:
+        names.add("events_enabled")
+    return names
+
+
 def _say_health(session: Session, olds: dict[str, Any], spec: InstanceSpec, todo: Plan) -> None:
     """What the preview says of an unhealthy instance the state knows of, and its fix."""
     instance_id = str(olds.get("instance_id"))

@@ -15,7 +15,9 @@ import json
 import re
 from typing import Any
 
+from .core.check import with_defaults
 from .core.inputs import SECRET_INPUTS
+from .plugin.names import camel
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 HIDDEN = frozenset({"__provider", *SECRET_INPUTS, *(f"{s}_fingerprint" for s in SECRET_INPUTS)})
@@ -25,6 +27,35 @@ for _op in ("create-replacement", "delete-replaced"):
 # How the engine marks a secret value; such a value is never shown.
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 MAX_VALUE = 200  # characters of one shown value; a comment has a size limit
+
+
+# The instance's types, on each front-end, and the name of an input in its state.
+INSTANCE_TYPES = {
+    "pulumi-python:dynamic/quickbooks:Instance": str,
+    "quickbooks:index:Instance": camel,
+}
+# Every input with a default value, by its name in the state (a null is no value).
+_DEFAULTS = {
+    kind: {named(k): v for k, v in with_defaults({}).items() if v is not None}
+    for kind, named in INSTANCE_TYPES.items()
+}
+
+
+def step_inputs(step: dict) -> tuple[dict, dict]:
+    """The old and new inputs of a step. Where it has both, each at its meaning: the
+    state holds what was declared (older states every default and null too), so an
+    input unset on one side is its default there, never a removal, and a null is unset.
+    A create or a delete shows what is declared."""
+    old = (step.get("oldState") or {}).get("inputs") or {}
+    new = (step.get("newState") or {}).get("inputs") or {}
+    kind = step.get("urn", "").split("::")[-2:-1]
+    defaults = _DEFAULTS.get(kind[0] if kind else "")
+    if not (old and new and defaults):
+        return old, new
+    old, new = (
+        {**defaults, **{k: v for k, v in side.items() if v is not None}} for side in (old, new)
+    )
+    return old, new
 
 
 def secret_change(name: str, old: dict, new: dict, op: str) -> str | None:
@@ -79,8 +110,7 @@ _MISSING: Any = object()
 
 def _input_lines(step: dict) -> list[str]:
     op = step["op"]
-    old = (step.get("oldState") or {}).get("inputs") or {}
-    new = (step.get("newState") or {}).get("inputs") or {}
+    old, new = step_inputs(step)
     if op in ("delete", "delete-replaced"):
         new = {}
     if op == "create":

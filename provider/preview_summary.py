@@ -20,7 +20,16 @@ from typing import Any
 
 from .core import health
 from .core.inputs import SECRET_INPUTS
-from .preview_diff import HIDDEN, MAX_VALUE, SECRET_SIG, SYMBOL, errors, raw_diff, secret_change
+from .preview_diff import (
+    HIDDEN,
+    MAX_VALUE,
+    SECRET_SIG,
+    SYMBOL,
+    errors,
+    raw_diff,
+    secret_change,
+    step_inputs,
+)
 
 INSTANCE_TYPE = "pulumi-python:dynamic/quickbooks:Instance"
 
@@ -44,8 +53,7 @@ def _show(value: Any) -> str:
 
 def instance_rows(step: dict) -> list[tuple[str, str, str]]:
     op = step["op"]
-    old = (step.get("oldState") or {}).get("inputs") or {}
-    new = (step.get("newState") or {}).get("inputs") or {}
+    old, new = step_inputs(step)
     rows = []
     for key in sorted(set(old) | set(new)):
         if key in HIDDEN:

@@ -84,12 +84,27 @@ def host_allowed(url: str, allowed_hosts: tuple[str, ...]) -> bool:
     )
 
 
+def with_defaults(inputs: dict[str, Any], schema: Schema = SCHEMA) -> dict[str, Any]:
+    """`inputs` as `check_inputs` returns them (what the user declared) with every input
+    left unset at its default: what the resource means, and what a diff shows."""
+    full = dict(inputs)
+    for name, info in schema.model.model_fields.items():
+        if full.get(name) is None and not info.is_required():
+            full[name] = _jsonable(info.get_default(call_default_factory=True))
+    return full
+
+
 def check_inputs(
     news: dict[str, Any],
     allowed_callback_hosts: tuple[str, ...] = (),
     schema: Schema = SCHEMA,
 ) -> tuple[dict[str, Any], list[Failure]]:
-    """Returns (normalized inputs, failures). Never makes an HTTP call."""
+    """Returns (normalized inputs, failures). Never makes an HTTP call.
+
+    The inputs hold what was declared, normalized, and nothing else: no default and no
+    null. The engine stores them in the state as they are, once per resource; the
+    defaults are the declaration's, filled in wherever the inputs are acted on (the
+    spec model, `with_defaults`)."""
     failures: list[Failure] = []
     normalized: dict[str, Any] = {}
     unknown: set[str] = set()
@@ -157,4 +172,5 @@ def check_inputs(
                     f" = {', '.join(allowed_callback_hosts)})",
                 )
             )
-    return normalized, failures
+    declared = {name: value for name, value in normalized.items() if news.get(name) is not None}
+    return declared, failures

@@ -272,6 +272,15 @@ class Schema:
                 outputs[i.name] = i.api.codec.decode(text)
         return outputs
 
+    def configuration_of(self, outputs: dict[str, Any]) -> dict[str, str]:
+        """The configuration keys of the `Config` inputs, as their outputs observed them
+        (the inverse of `observe`): the instance an update starts from."""
+        return {
+            i.api.key: i.api.codec.encode(outputs[i.name])
+            for i in self.configured
+            if not i.secret and outputs.get(i.name) is not None
+        }
+
     def known_to_provider(
         self, spec: SpecBase, base: dict[str, Any], fingerprint_key: str
     ) -> dict[str, Any]:

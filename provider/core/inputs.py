@@ -267,22 +267,25 @@ SCHEMA = Schema(
     ownership_tag=OwnershipTag,
     leading=(
         Output("instance_id", "string", "the Cloud Elements instance id"),
-        Output("element_key", "string", "`quickbooks`"),
+        Output(
+            "element_key",
+            "string",
+            "`quickbooks`",
+            deprecated="it is always `quickbooks`, which the resource's type already says: "
+            "nothing to read. `element_key` goes in a later release",
+        ),
     ),
     trailing=(
         Output("valid", "bool", "the platform's verdict on the connection"),
-        Output("disabled", "bool", "disabled instances answer 403"),
+        Output(
+            "disabled",
+            "bool",
+            "disabled instances answer 403",
+            deprecated="it repeats `enabled`: `disabled` is always `not enabled`, both as "
+            "the platform shows them. Read `enabled`; `disabled` goes in a later release",
+        ),
         Output("health", "string", HEALTH_DOC),
         Output("created_date", "string", "when the platform created it"),
-        Output(
-            "configuration",
-            "map",
-            "every non-secret configuration value",
-            deprecated="it repeats the outputs above, at about a tenth of each resource's "
-            "state: each key an input sets is that input's output (`callback_url`, "
-            "`poller_resources`, ...), the company is `realm_id`, the declared extra keys "
-            "are `extra_configuration`. Read those; `configuration` goes in a later release",
-        ),
         Output(
             "token",
             "string",

@@ -60,14 +60,15 @@ def instance_outputs(
         "enabled": not disabled,
         "health": health_of(valid, disabled, events),
         "created_date": instance.get("createdDate") or prior.get("created_date"),
-        "configuration": dict(sorted(config.items())),
     }
     outputs.update((key, prior.get(key)) for key in schema.remembered)
     # In the declared order: what the state shows and the docs list.
     return {name: outputs[name] for name in schema.output_names}
 
 
-def instance_from_outputs(instance_id: str, olds: dict[str, Any]) -> dict[str, Any]:
+def instance_from_outputs(
+    instance_id: str, olds: dict[str, Any], schema: Schema = SCHEMA
+) -> dict[str, Any]:
     """The instance as the API showed it when `olds` were observed: what an update
     starts from (a PATCH answer may leave fields out)."""
     tags = [*(olds.get("tags") or []), olds.get("ownership_tag"), olds.get("stack_tag")]
@@ -79,7 +80,13 @@ def instance_from_outputs(instance_id: str, olds: dict[str, Any]) -> dict[str, A
         "disabled": olds.get("disabled", False),
         "createdDate": olds.get("created_date"),
         "element": {"key": olds.get("element_key")},
-        "configuration": dict(olds.get("configuration") or {}),
+        # The configuration the typed outputs observed. (A state written while the
+        # `configuration` output existed holds it whole too: the same keys, not read.)
+        "configuration": {
+            **schema.configuration_of(olds),
+            **(olds.get("extra_configuration") or {}),
+            **({KEY_REALM: olds["realm_id"]} if olds.get("realm_id") else {}),
+        },
     }
 
 

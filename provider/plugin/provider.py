@@ -46,6 +46,7 @@ from pulumi.provider.experimental.provider import (
 from .. import lookups, operations
 from ..api.session import Session
 from ..api.settings import NAMESPACE, ProviderSettings
+from ..core.check import with_defaults
 from ..core.inputs import SCHEMA
 from ..core.tags import ownership_tag_of
 from ..errors import InputError
@@ -81,6 +82,12 @@ def _top_level(path: str) -> str:
 
 def _outputs(outputs: dict[str, Any]) -> dict[str, PropertyValue]:
     return to_wire(outputs, secrets=SCHEMA.secret_outputs)
+
+
+def _state(outputs: dict[str, Any]) -> dict[str, PropertyValue]:
+    """A resource's outputs as the state keeps them: a null one is left out (every SDK
+    reads an absent output as null, as the dynamic resource's have always been)."""
+    return _outputs({name: value for name, value in outputs.items() if value is not None})
 
 
 class QuickBooksProvider(Provider):
@@ -159,7 +166,8 @@ class QuickBooksProvider(Provider):
         CURRENT_URN.set(request.urn)  # a health warning of the diff names its resource
         olds, news = to_plain(request.old_state), to_plain(request.new_inputs)
         result = operations.diff(self.session, olds, news)
-        diffs = detailed(result, olds, news)
+        # Shown against the full inputs: an input left unset is its default, not a removal.
+        diffs = detailed(result, olds, with_defaults(news))
         return DiffResponse(
             changes=result.changes,
             replaces=[camel(name) for name in result.replaces],
@@ -171,7 +179,7 @@ class QuickBooksProvider(Provider):
     async def create(self, request: CreateRequest) -> CreateResponse:
         props = to_plain(request.properties)
         created = await self._run(request.urn, operations.create, self.session, props)
-        return CreateResponse(created.instance_id, _outputs(created.outputs))
+        return CreateResponse(created.instance_id, _state(created.outputs))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
         """Refresh; or, with no properties, `pulumi import` and `Instance.get`."""
@@ -183,7 +191,7 @@ class QuickBooksProvider(Provider):
         )
         if found is None:
             return ReadResponse(None, {}, {})
-        return ReadResponse(request.resource_id, _outputs(found.outputs), request.inputs)
+        return ReadResponse(request.resource_id, _state(found.outputs), request.inputs)
 
     async def _import(self, request: ReadRequest) -> ReadResponse:
         mine = ownership_tag(request.urn)
@@ -193,14 +201,14 @@ class QuickBooksProvider(Provider):
         if found is None:
             return ReadResponse(None, {}, {})
         applied, inputs = found
-        return ReadResponse(applied.instance_id, _outputs(applied.outputs), to_wire(inputs))
+        return ReadResponse(applied.instance_id, _state(applied.outputs), to_wire(inputs))
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
         olds, news = to_plain(request.olds), to_plain(request.news)
         outputs = await self._run(
             request.urn, operations.update, self.session, request.resource_id, olds, news
         )
-        return UpdateResponse(_outputs(outputs))
+        return UpdateResponse(_state(outputs))
 
     async def delete(self, request: DeleteRequest) -> None:
         props = to_plain(request.properties)

@@ -48,21 +48,19 @@ export interface GetInstanceResult {
      */
     readonly callbackUrl?: string;
     /**
-     * Every non-secret configuration value. **Deprecated**: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-     *
-     * @deprecated Deprecated: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-     */
-    readonly configuration?: {[key: string]: string};
-    /**
      * When the platform created it.
      */
     readonly createdDate?: string;
     /**
-     * Disabled instances answer 403.
+     * Disabled instances answer 403. **Deprecated**: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
+     *
+     * @deprecated Deprecated: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
      */
     readonly disabled?: boolean;
     /**
-     * `quickbooks`.
+     * `quickbooks`. **Deprecated**: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
+     *
+     * @deprecated Deprecated: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
      */
     readonly elementKey?: string;
     /**

@@ -76,21 +76,19 @@ export class Instance extends pulumi.CustomResource {
      */
     declare public readonly callbackUrl: pulumi.Output<string | undefined>;
     /**
-     * Every non-secret configuration value. **Deprecated**: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-     *
-     * @deprecated Deprecated: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-     */
-    declare public /*out*/ readonly configuration: pulumi.Output<{[key: string]: string} | undefined>;
-    /**
      * When the platform created it.
      */
     declare public /*out*/ readonly createdDate: pulumi.Output<string | undefined>;
     /**
-     * Disabled instances answer 403.
+     * Disabled instances answer 403. **Deprecated**: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
+     *
+     * @deprecated Deprecated: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
      */
     declare public /*out*/ readonly disabled: pulumi.Output<boolean | undefined>;
     /**
-     * `quickbooks`.
+     * `quickbooks`. **Deprecated**: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
+     *
+     * @deprecated Deprecated: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
      */
     declare public /*out*/ readonly elementKey: pulumi.Output<string>;
     /**
@@ -195,7 +193,6 @@ export class Instance extends pulumi.CustomResource {
             resourceInputs["signatureKey"] = args?.signatureKey ? pulumi.secret(args.signatureKey) : undefined;
             resourceInputs["tags"] = args?.tags;
             resourceInputs["takeoverCompany"] = args?.takeoverCompany;
-            resourceInputs["configuration"] = undefined /*out*/;
             resourceInputs["createdDate"] = undefined /*out*/;
             resourceInputs["disabled"] = undefined /*out*/;
             resourceInputs["elementKey"] = undefined /*out*/;
@@ -211,7 +208,6 @@ export class Instance extends pulumi.CustomResource {
         } else {
             resourceInputs["adoptId"] = undefined /*out*/;
             resourceInputs["callbackUrl"] = undefined /*out*/;
-            resourceInputs["configuration"] = undefined /*out*/;
             resourceInputs["createdDate"] = undefined /*out*/;
             resourceInputs["disabled"] = undefined /*out*/;
             resourceInputs["elementKey"] = undefined /*out*/;

@@ -3,7 +3,8 @@
 import pytest
 
 from provider.core.catalog import POLLER_RESOURCES
-from provider.core.check import UNKNOWN, check_inputs
+from provider.core.check import UNKNOWN, check_inputs, with_defaults
+from provider.core.inputs import InstanceSpec
 
 BASE = {
     "name": "Books",
@@ -19,16 +20,31 @@ def failures(**changes):
     return {f.property: f.reason for f in check_inputs(news, ("hooks.example.com",))[1]}
 
 
-def test_valid_inputs_are_normalized_with_defaults():
+def test_valid_inputs_are_normalized_and_stored_as_declared():
     inputs, fails = check_inputs(
-        {**BASE, "tags": ["b", "a"], "poller_resources": ["vendors", "bills"]}
+        {**BASE, "tags": ["b", "a"], "poller_resources": ["vendors", "bills"], "adopt_id": None}
     )
     assert fails == []
     assert inputs["tags"] == ["a", "b"]
     assert inputs["poller_resources"] == ["bills", "vendors"]  # canonical order
-    assert inputs["events_enabled"] is True
-    assert inputs["event_vendor_type"] == "polling"
-    assert check_inputs(BASE)[0]["poller_resources"] == list(POLLER_RESOURCES)
+    # What the state keeps: the declared inputs, normalized; no default, no null.
+    assert set(inputs) == {*BASE, "tags", "poller_resources"}
+    assert check_inputs(BASE)[0] == BASE
+    # A default declared on purpose is declared: kept as given.
+    assert check_inputs({**BASE, "events_enabled": True})[0]["events_enabled"] is True
+
+
+def test_the_defaults_are_filled_in_where_the_inputs_are_acted_on():
+    inputs, _ = check_inputs(BASE)
+    full = with_defaults(inputs)
+    assert full["poller_resources"] == list(POLLER_RESOURCES)
+    assert full["events_enabled"] is True and full["event_vendor_type"] == "polling"
+    assert full["adopt_id"] is None and full["extra_configuration"] == {}
+    assert {k: full[k] for k in inputs} == inputs  # the declared ones untouched
+    # The spec a diff, create or update acts on is the same from either shape of the state.
+    assert InstanceSpec.model_validate(inputs) == InstanceSpec.model_validate(full)
+    # An old state's inputs (every default written out) check to the same inputs.
+    assert with_defaults(check_inputs(full)[0]) == full
 
 
 @pytest.mark.parametrize(

@@ -62,7 +62,6 @@ DOCUMENTED_OUTPUTS = {
     "enabled",
     "health",
     "created_date",
-    "configuration",
     "token",
     "signature_key_fingerprint",
     "oauth_fingerprint",

@@ -59,15 +59,15 @@ type LookupInstanceResult struct {
 	AdoptId *string `pulumi:"adoptId"`
 	// `event.notification.callback.url`.
 	CallbackUrl *string `pulumi:"callbackUrl"`
-	// Every non-secret configuration value. **Deprecated**: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-	//
-	// Deprecated: Deprecated: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-	Configuration map[string]string `pulumi:"configuration"`
 	// When the platform created it.
 	CreatedDate *string `pulumi:"createdDate"`
-	// Disabled instances answer 403.
+	// Disabled instances answer 403. **Deprecated**: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
+	//
+	// Deprecated: Deprecated: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
 	Disabled *bool `pulumi:"disabled"`
-	// `quickbooks`.
+	// `quickbooks`. **Deprecated**: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
+	//
+	// Deprecated: Deprecated: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
 	ElementKey *string `pulumi:"elementKey"`
 	// Not `disabled`, as the platform shows it.
 	Enabled *bool `pulumi:"enabled"`
@@ -147,24 +147,21 @@ func (o LookupInstanceResultOutput) CallbackUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v LookupInstanceResult) *string { return v.CallbackUrl }).(pulumi.StringPtrOutput)
 }
 
-// Every non-secret configuration value. **Deprecated**: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-//
-// Deprecated: Deprecated: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-func (o LookupInstanceResultOutput) Configuration() pulumi.StringMapOutput {
-	return o.ApplyT(func(v LookupInstanceResult) map[string]string { return v.Configuration }).(pulumi.StringMapOutput)
-}
-
 // When the platform created it.
 func (o LookupInstanceResultOutput) CreatedDate() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v LookupInstanceResult) *string { return v.CreatedDate }).(pulumi.StringPtrOutput)
 }
 
-// Disabled instances answer 403.
+// Disabled instances answer 403. **Deprecated**: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
+//
+// Deprecated: Deprecated: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
 func (o LookupInstanceResultOutput) Disabled() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v LookupInstanceResult) *bool { return v.Disabled }).(pulumi.BoolPtrOutput)
 }
 
-// `quickbooks`.
+// `quickbooks`. **Deprecated**: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
+//
+// Deprecated: Deprecated: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
 func (o LookupInstanceResultOutput) ElementKey() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v LookupInstanceResult) *string { return v.ElementKey }).(pulumi.StringPtrOutput)
 }

@@ -56,15 +56,15 @@ type Instance struct {
 	AdoptId pulumi.StringPtrOutput `pulumi:"adoptId"`
 	// `event.notification.callback.url`.
 	CallbackUrl pulumi.StringPtrOutput `pulumi:"callbackUrl"`
-	// Every non-secret configuration value. **Deprecated**: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-	//
-	// Deprecated: Deprecated: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-	Configuration pulumi.StringMapOutput `pulumi:"configuration"`
 	// When the platform created it.
 	CreatedDate pulumi.StringPtrOutput `pulumi:"createdDate"`
-	// Disabled instances answer 403.
+	// Disabled instances answer 403. **Deprecated**: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
+	//
+	// Deprecated: Deprecated: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
 	Disabled pulumi.BoolPtrOutput `pulumi:"disabled"`
-	// `quickbooks`.
+	// `quickbooks`. **Deprecated**: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
+	//
+	// Deprecated: Deprecated: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
 	ElementKey pulumi.StringOutput `pulumi:"elementKey"`
 	// Not `disabled`, as the platform shows it.
 	Enabled pulumi.BoolPtrOutput `pulumi:"enabled"`
@@ -326,24 +326,21 @@ func (o InstanceOutput) CallbackUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Instance) pulumi.StringPtrOutput { return v.CallbackUrl }).(pulumi.StringPtrOutput)
 }
 
-// Every non-secret configuration value. **Deprecated**: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-//
-// Deprecated: Deprecated: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-func (o InstanceOutput) Configuration() pulumi.StringMapOutput {
-	return o.ApplyT(func(v *Instance) pulumi.StringMapOutput { return v.Configuration }).(pulumi.StringMapOutput)
-}
-
 // When the platform created it.
 func (o InstanceOutput) CreatedDate() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Instance) pulumi.StringPtrOutput { return v.CreatedDate }).(pulumi.StringPtrOutput)
 }
 
-// Disabled instances answer 403.
+// Disabled instances answer 403. **Deprecated**: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
+//
+// Deprecated: Deprecated: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
 func (o InstanceOutput) Disabled() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *Instance) pulumi.BoolPtrOutput { return v.Disabled }).(pulumi.BoolPtrOutput)
 }
 
-// `quickbooks`.
+// `quickbooks`. **Deprecated**: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
+//
+// Deprecated: Deprecated: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
 func (o InstanceOutput) ElementKey() pulumi.StringOutput {
 	return o.ApplyT(func(v *Instance) pulumi.StringOutput { return v.ElementKey }).(pulumi.StringOutput)
 }

@@ -23,16 +23,13 @@ __all__ = [
 
 @pulumi.output_type
 class GetInstanceResult:
-    def __init__(__self__, adopt_id=None, callback_url=None, configuration=None, created_date=None, disabled=None, element_key=None, enabled=None, event_vendor_type=None, events_enabled=None, extra_configuration=None, health=None, instance_id=None, name=None, oauth_fingerprint=None, on_delete=None, ownership_tag=None, poll_interval_minutes=None, poller_resources=None, realm_id=None, signature_key_fingerprint=None, stack_tag=None, tags=None, token=None, valid=None):
+    def __init__(__self__, adopt_id=None, callback_url=None, created_date=None, disabled=None, element_key=None, enabled=None, event_vendor_type=None, events_enabled=None, extra_configuration=None, health=None, instance_id=None, name=None, oauth_fingerprint=None, on_delete=None, ownership_tag=None, poll_interval_minutes=None, poller_resources=None, realm_id=None, signature_key_fingerprint=None, stack_tag=None, tags=None, token=None, valid=None):
         if adopt_id and not isinstance(adopt_id, str):
             raise TypeError("Expected argument 'adopt_id' to be a str")
         pulumi.set(__self__, "adopt_id", adopt_id)
         if callback_url and not isinstance(callback_url, str):
             raise TypeError("Expected argument 'callback_url' to be a str")
         pulumi.set(__self__, "callback_url", callback_url)
-        if configuration and not isinstance(configuration, dict):
-            raise TypeError("Expected argument 'configuration' to be a dict")
-        pulumi.set(__self__, "configuration", configuration)
         if created_date and not isinstance(created_date, str):
             raise TypeError("Expected argument 'created_date' to be a str")
         pulumi.set(__self__, "created_date", created_date)
@@ -114,15 +111,6 @@ class GetInstanceResult:
         return pulumi.get(self, "callback_url")
 
     @_builtins.property
-    @pulumi.getter
-    @_utilities.deprecated("""Deprecated: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.""")
-    def configuration(self) -> Optional[Mapping[str, _builtins.str]]:
-        """
-        Every non-secret configuration value. **Deprecated**: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-        """
-        return pulumi.get(self, "configuration")
-
-    @_builtins.property
     @pulumi.getter(name="createdDate")
     def created_date(self) -> Optional[_builtins.str]:
         """
@@ -132,17 +120,19 @@ class GetInstanceResult:
 
     @_builtins.property
     @pulumi.getter
+    @_utilities.deprecated("""Deprecated: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.""")
     def disabled(self) -> Optional[_builtins.bool]:
         """
-        Disabled instances answer 403.
+        Disabled instances answer 403. **Deprecated**: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
         """
         return pulumi.get(self, "disabled")
 
     @_builtins.property
     @pulumi.getter(name="elementKey")
+    @_utilities.deprecated("""Deprecated: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.""")
     def element_key(self) -> Optional[_builtins.str]:
         """
-        `quickbooks`.
+        `quickbooks`. **Deprecated**: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
         """
         return pulumi.get(self, "element_key")
 
@@ -299,7 +289,6 @@ class AwaitableGetInstanceResult(GetInstanceResult):
         return GetInstanceResult(
             adopt_id=self.adopt_id,
             callback_url=self.callback_url,
-            configuration=self.configuration,
             created_date=self.created_date,
             disabled=self.disabled,
             element_key=self.element_key,
@@ -352,7 +341,6 @@ def get_instance(id: Optional[_builtins.str] = None,
     return AwaitableGetInstanceResult(
         adopt_id=pulumi.get(__ret__, 'adopt_id'),
         callback_url=pulumi.get(__ret__, 'callback_url'),
-        configuration=pulumi.get(__ret__, 'configuration'),
         created_date=pulumi.get(__ret__, 'created_date'),
         disabled=pulumi.get(__ret__, 'disabled'),
         element_key=pulumi.get(__ret__, 'element_key'),
@@ -402,7 +390,6 @@ def get_instance_output(id: pulumi.Input[Optional[Optional[_builtins.str]]] = No
     return __ret__.apply(lambda __response__: GetInstanceResult(
         adopt_id=pulumi.get(__response__, 'adopt_id'),
         callback_url=pulumi.get(__response__, 'callback_url'),
-        configuration=pulumi.get(__response__, 'configuration'),
         created_date=pulumi.get(__response__, 'created_date'),
         disabled=pulumi.get(__response__, 'disabled'),
         element_key=pulumi.get(__response__, 'element_key'),

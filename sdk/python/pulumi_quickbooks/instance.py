@@ -415,7 +415,6 @@ class Instance(pulumi.CustomResource):
             __props__.__dict__["signature_key"] = None if signature_key is None else pulumi.Output.secret(signature_key)
             __props__.__dict__["tags"] = tags
             __props__.__dict__["takeover_company"] = takeover_company
-            __props__.__dict__["configuration"] = None
             __props__.__dict__["created_date"] = None
             __props__.__dict__["disabled"] = None
             __props__.__dict__["element_key"] = None
@@ -454,7 +453,6 @@ class Instance(pulumi.CustomResource):
 
         __props__.__dict__["adopt_id"] = None
         __props__.__dict__["callback_url"] = None
-        __props__.__dict__["configuration"] = None
         __props__.__dict__["created_date"] = None
         __props__.__dict__["disabled"] = None
         __props__.__dict__["element_key"] = None
@@ -501,15 +499,6 @@ class Instance(pulumi.CustomResource):
         return pulumi.get(self, "callback_url")
 
     @_builtins.property
-    @pulumi.getter
-    @_utilities.deprecated("""Deprecated: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.""")
-    def configuration(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
-        """
-        Every non-secret configuration value. **Deprecated**: it repeats the outputs above, at about a tenth of each resource's state: each key an input sets is that input's output (`callback_url`, `poller_resources`, ...), the company is `realm_id`, the declared extra keys are `extra_configuration`. Read those; `configuration` goes in a later release.
-        """
-        return pulumi.get(self, "configuration")
-
-    @_builtins.property
     @pulumi.getter(name="createdDate")
     def created_date(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
@@ -519,17 +508,19 @@ class Instance(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
+    @_utilities.deprecated("""Deprecated: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.""")
     def disabled(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        Disabled instances answer 403.
+        Disabled instances answer 403. **Deprecated**: it repeats `enabled`: `disabled` is always `not enabled`, both as the platform shows them. Read `enabled`; `disabled` goes in a later release.
         """
         return pulumi.get(self, "disabled")
 
     @_builtins.property
     @pulumi.getter(name="elementKey")
+    @_utilities.deprecated("""Deprecated: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.""")
     def element_key(self) -> pulumi.Output[_builtins.str]:
         """
-        `quickbooks`.
+        `quickbooks`. **Deprecated**: it is always `quickbooks`, which the resource's type already says: nothing to read. `element_key` goes in a later release.
         """
         return pulumi.get(self, "element_key")
 
