@@ -15,7 +15,12 @@ the package, kept current by `python -m provider.plugin.schema --check`), and
 Handshake, which the provider does not implement, is refused at once as the SDK
 refuses it. So the provider is imported from the first call that needs it
 (CheckConfig, in the engine's order): the plugin started for the schema never
-spends the CPU the other one is starting on.
+spends the CPU the other one is starting on. (A YAML program that gives the
+plugin's version in `Pulumi.yaml` spares that start: docs/plugin.md.)
+
+The end: the engine sends SIGINT at the end of every command and waits for the
+plugin to exit. It stops serving, waits for an operation still under way, and
+exits without the interpreter's teardown (`tests/unit/test_plugin_end.py`).
 
 Nothing here imports `pulumi` or the provider: `tests/unit/test_import_cost.py`
 holds that.
