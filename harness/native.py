@@ -60,13 +60,27 @@ PROJECT = "quickbooks-plugin"
 
 
 def project_yaml(venv: Path, runtime: str, name: str = PROJECT) -> str:
-    """`Pulumi.yaml` of a program on `venv`'s plugin (`runtime`: python, yaml or typescript)."""
+    """`Pulumi.yaml` of a program on `venv`'s plugin (`runtime`: python, yaml or typescript).
+
+    A YAML program's plugin entry gives the package's version, as docs/plugin.md
+    advises: the engine then keeps the schema in its cache rather than start the
+    plugin for it in every command. (An SDK program asks for its own version, which
+    a declared one would then have to equal.)"""
     options = f"  options:\n    virtualenv: {venv}\n" if runtime == "python" else ""
     language = "nodejs" if runtime == "typescript" else runtime
+    pinned = f"      version: {_installed_version(venv)}\n" if runtime == "yaml" else ""
     return (
         f"name: {name}\nruntime:\n  name: {language}\n{options}stackConfigDir: stacks\n"
-        f"plugins:\n  providers:\n    - name: quickbooks\n      path: {venv / 'bin'}\n"
+        f"plugins:\n  providers:\n    - name: quickbooks\n      path: {venv / 'bin'}\n{pinned}"
     )
+
+
+def _installed_version(venv: Path) -> str:
+    """The version of the package installed in `venv` (its metadata, as `pip show`)."""
+    found = list(venv.glob("lib/python*/site-packages/pulumi_quickbooks-*.dist-info"))
+    if len(found) != 1:
+        raise RuntimeError(f"not one pulumi-quickbooks installed in {venv}: {found}")
+    return found[0].name.removeprefix("pulumi_quickbooks-").removesuffix(".dist-info")
 
 
 def program_files(venv: Path, runtime: str, program: str) -> dict[str, str]:

@@ -1,17 +1,26 @@
-"""The plugin's start: the port first, the SDK and the provider while the engine goes on.
+"""The plugin's start: the port first, the SDK and the provider when a call needs them.
 
 The engine starts the plugin and reads the port it serves on from its first line of
 output, and only then goes on with the command (the program, the other plugins).
 Importing the Pulumi SDK (`pulumi.provider.experimental`, which loads the whole
 `pulumi` package) and the provider's core takes most of a start. So the plugin
-imports only gRPC, binds its port and prints it, while a thread imports the rest; the
-first request waits for that import (the engine's next steps overlap it).
+imports only gRPC, binds its port and prints it.
 
 A program whose language host reads the package's schema (YAML, and the SDKs' code
-generation) makes the engine start the plugin once only for that schema. Its
-schema and version need no import at all: they are answered from the generated
-`schema.json` (`sdk/schema.json` in a checkout, beside this module in the package,
-kept current by `python -m provider.plugin.schema --check`).
+generation) makes the engine start the plugin once only for that schema
+(Handshake, GetPluginInfo, GetSchema), and then once more for the resources. The
+first needs no import at all: the schema and version are answered from the
+generated `schema.json` (`sdk/schema.json` in a checkout, beside this module in
+the package, kept current by `python -m provider.plugin.schema --check`), and
+Handshake, which the provider does not implement, is refused at once as the SDK
+refuses it. So the provider is imported from the first call that needs it
+(CheckConfig, in the engine's order): the plugin started for the schema never
+spends the CPU the other one is starting on. (A YAML program that gives the
+plugin's version in `Pulumi.yaml` spares that start: docs/plugin.md.)
+
+The end: the engine sends SIGINT at the end of every command and waits for the
+plugin to exit. It stops serving, waits for an operation still under way, and
+exits without the interpreter's teardown (`tests/unit/test_plugin_end.py`).
 
 Nothing here imports `pulumi` or the provider: `tests/unit/test_import_cost.py`
 holds that.
@@ -20,10 +29,12 @@ holds that.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
+import os
+import signal
 import sys
-import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +67,22 @@ def _string_field(value: bytes) -> bytes:
             return b"\x0a" + bytes(varint) + value
 
 
+async def _not_implemented(_request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+    # What the SDK's servicer answers a method it does not implement (the engine
+    # then goes on without it).
+    await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not implemented!")
+    return b""  # never reached: abort raises
+
+
+def _raw(behaviour: Any) -> grpc.RpcMethodHandler:
+    return grpc.unary_unary_rpc_method_handler(
+        behaviour, request_deserializer=lambda raw: raw, response_serializer=lambda raw: raw
+    )
+
+
 class SchemaAnswers(grpc.GenericRpcHandler):
-    """GetSchema and GetPluginInfo from the generated files, before any import."""
+    """GetSchema and GetPluginInfo from the generated files, and Handshake refused,
+    before any import."""
 
     def __init__(self) -> None:
         self._answers: dict[str, bytes] = {}
@@ -71,14 +96,12 @@ class SchemaAnswers(grpc.GenericRpcHandler):
             }
 
     def service(self, handler_call_details: Any) -> Any:
+        if handler_call_details.method == SERVICE + "Handshake":
+            return _raw(_not_implemented)
         answer = self._answers.get(handler_call_details.method)
         if answer is None:
             return None
-        return grpc.unary_unary_rpc_method_handler(
-            lambda _request, _context: answer,
-            request_deserializer=lambda raw: raw,
-            response_serializer=lambda message: message,
-        )
+        return _raw(lambda _request, _context: answer)
 
 
 class _Collector:
@@ -95,39 +118,49 @@ class _Collector:
 
 
 class DeferredProvider(grpc.GenericRpcHandler):
-    """The provider's handlers, loaded in a thread from its start; each request waits
-    until they are there (the server looks a method up on its loop: the loop waits,
-    and the import runs meanwhile)."""
+    """The provider's handlers, imported on the first call that needs them (the server
+    looks a method up on its loop: that call waits for the import)."""
 
     def __init__(self, args: list[str], engine: str) -> None:
         self._args = args
         self._engine = engine
-        self._imported = threading.Event()
         self._failure: BaseException | None = None
         self._handlers: list[grpc.GenericRpcHandler] | None = None
-        self._server: Any = None  # `server.py`, once imported (named by the package's name)
-        threading.Thread(target=self._import, name="import provider", daemon=True).start()
-
-    def _import(self) -> None:
-        try:
-            self._server = importlib.import_module(".server", __package__)
-        except BaseException as exc:  # shown by the first request, and on stderr
-            self._failure = exc
-            print(f"pulumi-resource-quickbooks: cannot load: {exc!r}", file=sys.stderr)
-        finally:
-            self._imported.set()
+        self._close: Callable[[], None] = lambda: None
 
     def _loaded(self) -> list[grpc.GenericRpcHandler]:
+        if self._failure is not None:
+            raise self._failure
         if self._handlers is None:
-            self._imported.wait()
-            if self._failure is not None:
-                raise self._failure
-            collector = _Collector()
-            self._server.register(collector, self._args, self._engine)
-            self._handlers = collector.handlers
+            # Loading makes ~90,000 objects that live as long as the process and no
+            # garbage: the collector's passes over them meanwhile cost ~15% of the load,
+            # and once they are frozen the passes of every request skip them.
+            gc.disable()
+            try:  # `server.py`, named by the package's name (the wheel renames it)
+                server = importlib.import_module(".server", __package__)
+                collector = _Collector()
+                self._close = server.register(collector, self._args, self._engine)
+                self._handlers = collector.handlers
+            except BaseException as exc:  # shown by every request, and on stderr once
+                self._failure = exc
+                print(f"pulumi-resource-quickbooks: cannot load: {exc!r}", file=sys.stderr)
+                raise
+            finally:
+                gc.freeze()
+                gc.enable()
         return self._handlers
 
+    def close(self) -> None:
+        """Waits for the operations still running, if the provider was loaded."""
+        if self._handlers is not None:
+            self._close()
+
     def service(self, handler_call_details: Any) -> Any:
+        if not handler_call_details.method.startswith(SERVICE):
+            # Not the provider's (the engine's health check of a plugin, at the end of
+            # a command): unimplemented, as the loaded provider answers it, without
+            # loading it for that.
+            return None
         for handler in self._loaded():
             found = handler.service(handler_call_details)
             if found is not None:
@@ -136,18 +169,29 @@ class DeferredProvider(grpc.GenericRpcHandler):
 
 
 def serve(args: list[str], engine: str) -> None:
-    """Serve on a free loopback port, print it, load the provider, run until stopped."""
+    """Serve on a free loopback port, print it, run until interrupted, then exit."""
 
     async def run() -> None:
         server = grpc.aio.server(options=GRPC_OPTIONS)
         port = server.add_insecure_port(address="127.0.0.1:0")
-        server.add_generic_rpc_handlers((SchemaAnswers(), DeferredProvider(args, engine)))
+        provider = DeferredProvider(args, engine)
+        server.add_generic_rpc_handlers((SchemaAnswers(), provider))
         await server.start()
+        interrupted = asyncio.Event()
+        try:
+            # The engine ends a plugin with SIGINT, and waits for it to exit.
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, interrupted.set)
+        except (RuntimeError, ValueError):  # not the main thread (a test's server)
+            pass
         sys.stdout.buffer.write(f"{port}\n".encode())
         sys.stdout.buffer.flush()
-        await server.wait_for_termination()
+        await interrupted.wait()
+        await server.stop(grace=None)  # the calls in flight end, unanswered
+        provider.close()  # but an operation already under way completes
 
-    try:
-        asyncio.run(run())
-    except KeyboardInterrupt:
-        pass
+    asyncio.run(run())
+    # The interpreter's own teardown (gRPC's, the SDK's modules) takes ~0.07 s the
+    # engine waits for at the end of every command; nothing is left to it.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

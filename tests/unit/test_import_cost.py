@@ -8,6 +8,7 @@ answers the engine with its port before it loads anything but gRPC
 need are imported when first used.
 """
 
+import json
 import subprocess
 import sys
 
@@ -108,3 +109,51 @@ def test_the_plugin_answers_its_schema_and_version_from_the_generated_files():
         plugin.wait()
     assert answer.schema == schema.text()
     assert info.version == version()
+
+
+# The plugin serves in a thread of this script, which calls it with raw bytes (no
+# generated stubs: they would load `pulumi` themselves) and prints what was loaded.
+_SCHEMA_ONLY_PLUGIN = """
+import json, os, sys, threading, grpc
+from provider.plugin import startup
+read, write = os.pipe()
+sys.stdout = os.fdopen(write, "w")
+threading.Thread(target=startup.serve, args=([ENGINE], ENGINE), daemon=True).start()
+port = os.fdopen(read).readline().strip()
+sys.stdout = sys.__stdout__
+channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+def call(method):
+    try:
+        channel.unary_unary(method)(b"", timeout=30)
+        return "OK"
+    except grpc.RpcError as error:
+        return error.code().name
+def loaded():
+    return sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in HEAVY}
+                  | {m for m in sys.modules if m.startswith(("provider.core", "provider.api"))})
+answers = [call(SERVICE + m) for m in ("Handshake", "GetPluginInfo", "GetSchema")]
+answers.append(call("/grpc.health.v1.Health/Check"))
+print(json.dumps([answers, loaded()]))
+print(json.dumps([[call(SERVICE + "CheckConfig")], loaded()]))
+"""
+
+
+def test_the_plugin_started_for_the_schema_loads_nothing_else():
+    """The engine starts the plugin once only for a YAML program's schema (Handshake,
+    GetPluginInfo, GetSchema, and its health check at the end): that process answers
+    them all without loading the SDK or the provider, which cost the CPU the other
+    plugin process is starting on. The first provider call then loads them."""
+    heavy = ("pulumi", "pydantic", "requests", "google")
+    script = (
+        f"ENGINE = '127.0.0.1:9'\nSERVICE = '/pulumirpc.ResourceProvider/'\nHEAVY = {heavy!r}\n"
+        + _SCHEMA_ONLY_PLUGIN
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    (answers, loaded), (_, loaded_then) = map(json.loads, done.stdout.splitlines())
+    # Handshake and the health check: unimplemented, as the provider itself answers them.
+    assert answers == ["UNIMPLEMENTED", "OK", "OK", "UNIMPLEMENTED"]
+    assert loaded == []
+    assert {"pulumi", "pydantic", "provider.core.inputs"} <= set(loaded_then)  # when needed
