@@ -27,7 +27,8 @@ after each one, so a run cut short keeps what it finished):
   * latency: the plugin's create, update-all and destroy of `--latency-size` (100)
     instances from the YAML program, the API at `--latency-ms` (250), each step
     checked, at the engine's default `--parallel`, at `--parallel 32`, and at
-    `--parallel 32` with `quickbooks:maxConcurrency: 4`; beside each, the bound
+    `--parallel 32` with `quickbooks:maxConcurrency: 4` (the engine's checkpoints on),
+    and at `--parallel 32` without checkpoints; beside each, the bound
     N x latency / concurrency (min(--parallel, maxConcurrency when set)).
 """
 

@@ -181,12 +181,13 @@ TABLES = (
     ),
     Table(
         "latency",
-        "**At a slow API** (every call `--latency-ms`, 250 by default; N = `--latency-size`, 100; "
-        "the plugin from a YAML program, the engine's checkpoints on): the plugin runs as "
-        "many operations as the engine's `--parallel` sends, and `quickbooks:maxConcurrency` "
-        "(default 0: no bound of its own) bounds them only when a team sets it; bound = "
-        "N x latency / concurrency, concurrency = min(`--parallel`, maxConcurrency when "
-        "set); each step ends with exactly the declared instances (time / bound beside).",
+        "**At a slow API** (every call `--latency-ms`, 250 by default; N = "
+        "`--latency-size`, 100; the plugin from a YAML program; the engine's checkpoints "
+        "on unless the run says not): the plugin runs as many operations as the engine's "
+        "`--parallel` sends, and `quickbooks:maxConcurrency` (default 0: no bound of its "
+        "own) bounds them only when a team sets it; bound = N x latency / concurrency, "
+        "concurrency = min(`--parallel`, maxConcurrency when set); each step ends with "
+        "exactly the declared instances (time / bound beside).",
         ("run", "concurrency", "bound", *OPS),
         _latency,
     ),

@@ -36,12 +36,14 @@ if TYPE_CHECKING:
     from .bulk import Figures
 
 BULK_PARALLEL = ("--parallel", "32")
-# The latency section's runs: their `--parallel` (None: the engine's default, no flag)
-# and `quickbooks:maxConcurrency` (0: its default, no bound of the plugin's own).
+# The latency section's runs: their `--parallel` (None: the engine's default, no flag),
+# `quickbooks:maxConcurrency` (0: its default, no bound of the plugin's own), and the
+# bulk mode (no checkpoints: the engine's serialized state writes off).
 LATENCY_RUNS = (
-    ("default --parallel", None, 0),
-    ("--parallel 32", 32, 0),
-    ("--parallel 32, maxConcurrency 4", 32, 4),
+    ("default --parallel", None, 0, False),
+    ("--parallel 32", 32, 0, False),
+    ("--parallel 32, maxConcurrency 4", 32, 4, False),
+    ("--parallel 32, no checkpoints", 32, 0, True),
 )
 NULL, DYNAMIC, PLUGIN, PLUGIN_BEFORE, PLUGIN_YAML = (
     "null dynamic provider",
@@ -321,7 +323,7 @@ def section_latency(figures: Figures, work: Path, venv: Path, size: int, latency
         latency_ms=latency_ms, extra_args=("--companies", str(companies_for(size)))
     ) as emu:
         project = YamlPluginProject(work / "latency", emu, size, venv, 0)
-        for run, parallel, max_concurrency in LATENCY_RUNS:
+        for run, parallel, max_concurrency, bulk in LATENCY_RUNS:
             # Between lifecycles (nothing deployed): the provider's config is free to change.
             project.stack.write_config({"quickbooks:maxConcurrency": str(max_concurrency)})
             project.extra_args = ("--parallel", str(parallel)) if parallel else ()
@@ -335,4 +337,4 @@ def section_latency(figures: Figures, work: Path, venv: Path, size: int, latency
                     f"latency: {run} {op} {timing.wall:.1f} s; API calls {dict(timing.calls or {})}"
                 )
 
-            lifecycle(project, bulk=False, on=on)
+            lifecycle(project, bulk, on)
