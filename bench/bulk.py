@@ -23,7 +23,13 @@ after each one, so a run cut short keeps what it finished):
     Python one's config stops near 500 instances: bench/yaml_project.py), at each
     of `--sizes` (100, 300, 1000) in the bulk mode (no checkpoints, `--parallel
     32`) and at `--checkpoint-sizes` in the default mode (checkpoints, the engine's
-    default `--parallel`).
+    default `--parallel`);
+  * latency: the plugin's create, update-all and destroy of `--latency-size` (100)
+    instances from the YAML program, the API at `--latency-ms` (250), each step
+    checked, at the engine's default `--parallel`, at `--parallel 32`, and at
+    `--parallel 32` with `quickbooks:maxConcurrency: 4` (the engine's checkpoints on),
+    and at `--parallel 32` without checkpoints; beside each, the bound
+    N x latency / concurrency (min(--parallel, maxConcurrency when set)).
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from .bulk_sections import (
     install_tree,
     section_growth,
     section_kill,
+    section_latency,
     section_noop,
     section_start,
     section_state,
@@ -68,13 +75,14 @@ class Figures:
     kill: dict[str, Any] = field(default_factory=dict)  # front-end -> harness.bulk.Report
     stress: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
     growth: dict[tuple[str, int, str], float] = field(default_factory=dict)  # mode, N, op
+    latency: dict[str, dict[str, float]] = field(default_factory=dict)  # run -> N, op... -> s
     sizes: list[int] = field(default_factory=list)
     done: list[str] = field(default_factory=list)
     resumed: list[str] = field(default_factory=list)  # sections measured again, later
     seconds: float = 0.0
 
 
-SECTIONS = ("start", "noop", "state", "growth", "kill", "stress")
+SECTIONS = ("start", "noop", "state", "growth", "latency", "kill", "stress")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stress-size", type=int, default=300)
     parser.add_argument("--state-size", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--latency-size", type=int, default=100)
+    parser.add_argument("--latency-ms", type=int, default=250)
     parser.add_argument("--start-reps", type=int, default=15)
     parser.add_argument("--noop-reps", type=int, default=5)
     parser.add_argument("--before", default="main", help="the commit measured as before")
@@ -132,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
             ),
             "state": lambda: section_state(
                 figures, work, {"before": venv("before"), "after": venv("after")}, args.state_size
+            ),
+            "latency": lambda: section_latency(
+                figures, work, venv("after"), args.latency_size, args.latency_ms
             ),
             "kill": lambda: section_kill(figures, work, venv("after"), args.kill_size),
             "stress": lambda: section_stress(

@@ -135,6 +135,15 @@ def _growth(f: Figures) -> list[list[str]]:
     return rows
 
 
+def _latency(f: Figures) -> list[list[str]]:
+    rows = []
+    for run, v in f.latency.items():
+        bound = v["N"] * v["latency ms"] / 1000 / v["concurrency"]
+        cells = [f"{v[op]:.1f} s (x{v[op] / bound:.1f})" if op in v else "-" for op in OPS]
+        rows.append([run, f"{v['concurrency']:.0f}", f"{bound:.2f} s", *cells])
+    return rows
+
+
 TABLES = (
     Table(
         "start",
@@ -169,6 +178,18 @@ TABLES = (
         "has none: it is shown beside).",
         growth_header,  # a column per N
         _growth,
+    ),
+    Table(
+        "latency",
+        "**At a slow API** (every call `--latency-ms`, 250 by default; N = "
+        "`--latency-size`, 100; the plugin from a YAML program; the engine's checkpoints "
+        "on unless the run says not): the plugin runs as many operations as the engine's "
+        "`--parallel` sends, and `quickbooks:maxConcurrency` (default 0: no bound of its "
+        "own) bounds them only when a team sets it; bound = N x latency / concurrency, "
+        "concurrency = min(`--parallel`, maxConcurrency when set); each step ends with "
+        "exactly the declared instances (time / bound beside).",
+        ("run", "concurrency", "bound", *OPS),
+        _latency,
     ),
     Table(
         "kill",
@@ -211,7 +232,7 @@ def markdown(f: Figures) -> str:
             f"{', '.join(f.resumed)}; a section's rows not measured again are the first run's."
         )
     for table in TABLES:
-        if getattr(f, table.field):
+        if getattr(f, table.field, None):  # an older run's figures lack newer fields
             lines += table.lines(f)
     return "\n".join(lines)
 

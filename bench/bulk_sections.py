@@ -19,6 +19,7 @@ from harness.emulator import start_emulator
 from harness.native import INSTANCES_PROGRAM, program_files
 from harness.pulumi_stack import REPO, PulumiStack
 
+from .machine import engine_default_parallel
 from .native import PluginProject
 from .projects import (
     BenchProject,
@@ -35,6 +36,15 @@ if TYPE_CHECKING:
     from .bulk import Figures
 
 BULK_PARALLEL = ("--parallel", "32")
+# The latency section's runs: their `--parallel` (None: the engine's default, no flag),
+# `quickbooks:maxConcurrency` (0: its default, no bound of the plugin's own), and the
+# bulk mode (no checkpoints: the engine's serialized state writes off).
+LATENCY_RUNS = (
+    ("default --parallel", None, 0, False),
+    ("--parallel 32", 32, 0, False),
+    ("--parallel 32, maxConcurrency 4", 32, 4, False),
+    ("--parallel 32, no checkpoints", 32, 0, True),
+)
 NULL, DYNAMIC, PLUGIN, PLUGIN_BEFORE, PLUGIN_YAML = (
     "null dynamic provider",
     "dynamic resource",
@@ -301,3 +311,30 @@ def section_growth(
                     )
 
                 lifecycle(project, bulk, on)
+
+
+def section_latency(figures: Figures, work: Path, venv: Path, size: int, latency_ms: int) -> None:
+    """Create, update-all and destroy of `size` instances on the plugin (a YAML program)
+    with the API at `latency_ms`, at each of `LATENCY_RUNS`, each step checked; the
+    concurrency each run allows is min(--parallel, maxConcurrency when set)."""
+    default = engine_default_parallel()
+    assert default, "the engine's default --parallel was not found in `pulumi up --help`"
+    with start_emulator(
+        latency_ms=latency_ms, extra_args=("--companies", str(companies_for(size)))
+    ) as emu:
+        project = YamlPluginProject(work / "latency", emu, size, venv, 0)
+        for run, parallel, max_concurrency, bulk in LATENCY_RUNS:
+            # Between lifecycles (nothing deployed): the provider's config is free to change.
+            project.stack.write_config({"quickbooks:maxConcurrency": str(max_concurrency)})
+            project.extra_args = ("--parallel", str(parallel)) if parallel else ()
+            allowed = min(parallel or default, max_concurrency or parallel or default)
+            row: dict[str, float] = {"N": size, "latency ms": latency_ms, "concurrency": allowed}
+            figures.latency[run] = row
+
+            def on(op: str, timing: Timing, row: dict[str, float] = row, run: str = run) -> None:
+                row[op] = timing.wall
+                log(
+                    f"latency: {run} {op} {timing.wall:.1f} s; API calls {dict(timing.calls or {})}"
+                )
+
+            lifecycle(project, bulk, on)

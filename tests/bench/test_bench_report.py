@@ -220,3 +220,24 @@ def test_the_growth_table_gives_each_modes_growth_to_300_and_1000_and_the_bulk_g
 
     met = markdown(Figures(growth={k: v for k, v in growth.items() if k[1] != 1000}))
     assert "| bulk | update all | 10.0 s | 30.0 s | x3.0 | yes |" in met
+
+
+def test_the_latency_table_puts_the_bound_of_each_runs_concurrency_beside_its_times():
+    from bench.bulk import Figures
+    from bench.bulk_report import markdown
+
+    def run(concurrency: int, wall: float) -> dict[str, float]:
+        ops = dict.fromkeys(("create", "update all", "destroy"), wall)
+        return {"N": 100, "latency ms": 250, "concurrency": concurrency, **ops}
+
+    latency = {
+        "default --parallel": run(8, 6.25),  # bound 100 x 0.25 s / 8 = 3.125 s
+        "--parallel 32": run(32, 2.0),  # bound 0.78 s
+        "--parallel 32, maxConcurrency 4": run(4, 12.5),  # bound 6.25 s
+    }
+    text = markdown(Figures(latency=latency, done=["latency"]))
+    assert "| run | concurrency | bound | create | update all | destroy |" in text
+    assert "| default --parallel | 8 | 3.12 s | 6.2 s (x2.0) | 6.2 s (x2.0) |" in text
+    assert "| --parallel 32 | 32 | 0.78 s | 2.0 s (x2.6) |" in text
+    assert "| --parallel 32, maxConcurrency 4 | 4 | 6.25 s | 12.5 s (x2.0) |" in text
+    assert "`quickbooks:maxConcurrency` (default 0: no bound of its own)" in text
