@@ -79,10 +79,25 @@ class Figures:
     sizes: list[int] = field(default_factory=list)
     done: list[str] = field(default_factory=list)
     resumed: list[str] = field(default_factory=list)  # sections measured again, later
+    carried: dict[str, str] = field(default_factory=dict)  # section -> the run it is from
     seconds: float = 0.0
 
 
 SECTIONS = ("start", "noop", "state", "growth", "latency", "kill", "stress")
+
+
+def carry_sections(figures: Figures, carry: str, parser: argparse.ArgumentParser) -> None:
+    """`--carry SECTIONS:SAVED`: the sections' figures of an earlier run (a file this
+    command wrote itself: pickle runs code), and where they come from."""
+    names, _, saved = carry.partition(":")
+    wanted = [n for n in names.split(",") if n]
+    if not saved or not wanted or set(wanted) - set(SECTIONS):
+        parser.error(f"--carry {carry!r}: give SECTIONS:SAVED, sections from {','.join(SECTIONS)}")
+    earlier = pickle.loads(Path(saved).read_bytes())
+    for name in wanted:
+        setattr(figures, name, getattr(earlier, name))
+        origin = f"commit {earlier.machine.get('commit', '?')}, {earlier.machine.get('date', '?')}"
+        figures.carried[name] = origin
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,6 +124,14 @@ def main(argv: list[str] | None = None) -> int:
         "--resume",
         "start from the figures in --saved: the sections run now replace theirs",
     )
+    parser.add_argument(
+        "--carry",
+        action="append",
+        default=[],
+        metavar="SECTIONS:SAVED",
+        help="copy these sections' figures from an earlier run's --saved file (e.g. "
+        "kill,stress:/tmp/old.pickle), named in the report with that run's commit and date",
+    )
     args = parser.parse_args(argv)
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
     unknown = sorted(set(sections) - set(SECTIONS))
@@ -118,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.resume:  # only ever a file this command wrote itself (pickle runs code)
         figures = pickle.loads(args.saved.read_bytes())
         figures.resumed = [*getattr(figures, "resumed", []), *sections]
+    for carry in args.carry:
+        carry_sections(figures, carry, parser)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="qbo-bench-bulk-") as tmp:
         work = Path(tmp)
@@ -167,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
             args.saved.write_bytes(pickle.dumps(figures))
             write(args.out, figures)
             log(f"wrote {args.out} ({', '.join(figures.done)})")
+    if not sections:  # only carried figures: written all the same
+        write(args.out, figures)
     print(markdown(figures))
     return 0
 

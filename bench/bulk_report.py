@@ -231,6 +231,8 @@ def markdown(f: Figures) -> str:
             f" Measured again later (`--resume`, at the load of that time): "
             f"{', '.join(f.resumed)}; a section's rows not measured again are the first run's."
         )
+    for name, origin in getattr(f, "carried", {}).items():
+        lines[0] += f" The {name} section is carried from an earlier run ({origin})."
     for table in TABLES:
         if getattr(f, table.field, None):  # an older run's figures lack newer fields
             lines += table.lines(f)

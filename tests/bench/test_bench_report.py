@@ -241,3 +241,22 @@ def test_the_latency_table_puts_the_bound_of_each_runs_concurrency_beside_its_ti
     assert "| --parallel 32 | 32 | 0.78 s | 2.0 s (x2.6) |" in text
     assert "| --parallel 32, maxConcurrency 4 | 4 | 6.25 s | 12.5 s (x2.0) |" in text
     assert "`quickbooks:maxConcurrency` (default 0: no bound of its own)" in text
+
+
+def test_a_section_carried_from_an_earlier_run_is_named_with_that_runs_commit(tmp_path):
+    import pickle
+
+    from bench.bulk import Figures, main
+
+    earlier = Figures(
+        machine={"commit": "abc1234", "date": "2026-12-01 10:00 UTC"},
+        stress={("native plugin", "bulk", "create"): [1.5, 1.25]},
+    )
+    saved = tmp_path / "earlier.pickle"
+    saved.write_bytes(pickle.dumps(earlier))
+    out = tmp_path / "RESULTS.md"
+    args = ["--sections", "", "--carry", f"stress:{saved}", "--before", "HEAD"]
+    assert main([*args, "--out", str(out), "--saved", str(tmp_path / "now.pickle")]) == 0
+    text = out.read_text()
+    assert "stress section is carried from an earlier run (commit abc1234, 2026-12-01" in text
+    assert "| native plugin | bulk | 1.5, 1.2" in text
