@@ -103,10 +103,6 @@ class QuickBooksProvider(Provider):
         workers = max_concurrency or UNBOUNDED_WORKERS
         self._workers = ThreadPoolExecutor(workers, thread_name_prefix="operation")
 
-    def close(self) -> None:
-        """Waits for the operations still running (the plugin is ending)."""
-        self._workers.shutdown(wait=True)
-
     @property
     def session(self) -> Session:
         return self._session

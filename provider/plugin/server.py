@@ -87,13 +87,10 @@ for _name in (*HANDLERS, "Invoke"):
     setattr(Servicer, _name, _plain_errors(getattr(Servicer, _name)))
 
 
-def register(server: Any, args: list[str], engine: str) -> Callable[[], None]:
-    """The provider's handlers on `server` (see `startup.py`, which serves them); what
-    waits, at the end, for the operations still running."""
+def register(server: Any, args: list[str], engine: str) -> None:
+    """The provider's handlers on `server` (see `startup.py`, which serves them)."""
     from .provider import QuickBooksProvider
     from .version import version
 
-    provider = QuickBooksProvider(engine)
-    servicer = Servicer(args, version(), provider, engine_address=engine)
+    servicer = Servicer(args, version(), QuickBooksProvider(engine), engine_address=engine)
     provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
-    return provider.close
