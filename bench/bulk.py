@@ -141,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.resume:  # only ever a file this command wrote itself (pickle runs code)
         figures = pickle.loads(args.saved.read_bytes())
         figures.resumed = [*getattr(figures, "resumed", []), *sections]
+        figures.before = args.before  # what the sections run now compare against
     for carry in args.carry:
         carry_sections(figures, carry, parser)
     started = time.monotonic()
