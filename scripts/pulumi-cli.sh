@@ -45,7 +45,8 @@ install_plugin() {  # $1 = dir, $2 = plugin name; our launcher (one script for a
   local dir="$1" f hint
   mkdir -p "$dir/langhost"
   for f in launch.py pythonenv.py language_host.py pulumi_language_python.py \
-    pulumi-language-python-exec pulumi_language_nodejs.py pulumi_language_go.py required.py; do
+    pulumi-language-python-exec pulumi_language_nodejs.py pulumi_language_go.py required.py \
+    pulumirpc.py; do
     put_file "$SCRIPT_DIR/langhost/$f" "$dir/langhost/$f"
   done
   # The launcher picks its role from the name it is started by.

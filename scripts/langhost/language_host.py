@@ -18,8 +18,8 @@ from concurrent import futures
 import grpc
 from google.protobuf import json_format
 from google.protobuf.empty_pb2 import Empty
-from pulumi.runtime.proto import language_pb2 as pb
-from pulumi.runtime.proto import language_pb2_grpc, plugin_pb2
+from pulumirpc import language_pb2 as pb
+from pulumirpc import language_pb2_grpc, plugin_pb2
 from pythonenv import HostError
 
 EXIT_ERROR_ALREADY_REPORTED = 32  # the SDKs' "the error has been shown already"

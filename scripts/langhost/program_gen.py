@@ -10,7 +10,7 @@ import os
 import subprocess
 
 from google.protobuf import json_format
-from pulumi.runtime.proto import language_pb2 as pb
+from pulumirpc import language_pb2 as pb
 from pythonenv import HostError
 
 TOOL_RECORD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gen-sdk")

@@ -25,8 +25,8 @@ from language_host import (
     plugin_dependency,
     serve,
 )
-from pulumi.runtime.proto import language_pb2 as pb
-from pulumi.runtime.proto import plugin_pb2
+from pulumirpc import language_pb2 as pb
+from pulumirpc import plugin_pb2
 from pythonenv import HostError
 from required import RequiredPackages, read_manifest
 

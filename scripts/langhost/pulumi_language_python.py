@@ -26,8 +26,8 @@ from language_host import (
     plugin_dependency,
     serve,
 )
-from pulumi.runtime.proto import language_pb2 as pb
-from pulumi.runtime.proto import plugin_pb2
+from pulumirpc import language_pb2 as pb
+from pulumirpc import plugin_pb2
 from pythonenv import HostError
 
 EXEC_SCRIPT = os.path.join(os.path.dirname(__file__), "pulumi-language-python-exec")

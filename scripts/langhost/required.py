@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 from language_host import Ctx, host_errors
-from pulumi.runtime.proto import language_pb2 as pb
-from pulumi.runtime.proto import plugin_pb2
+from pulumirpc import language_pb2 as pb
+from pulumirpc import plugin_pb2
 from pythonenv import HostError
 
 
