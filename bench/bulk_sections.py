@@ -3,6 +3,7 @@ run's `Figures`."""
 
 from __future__ import annotations
 
+import json
 import resource
 import statistics
 import subprocess
@@ -187,6 +188,30 @@ def state_file_bytes(stack: PulumiStack) -> int:
     return sum(p.stat().st_size for p in files)
 
 
+# The parts of a resource in the state, by who writes them: the provider (what its
+# create returned, the inputs its check kept), the program's language host (the stack
+# trace of the line that declared the resource, which the engine records), the engine.
+PROVIDERS_PARTS = ("inputs", "outputs")
+PROGRAMS_PARTS = ("sourcePosition", "stackTrace")
+
+
+def resource_parts(exported: str, size: int) -> dict[str, float]:
+    """Compact JSON bytes per declared resource, by writer (`PROVIDERS_PARTS`...)."""
+    resources = json.loads(exported)["deployment"]["resources"]
+    ours = [r for r in resources if r.get("custom") and "providers:" not in r["type"]]
+    parts = {"provider's": 0, "program's stack trace": 0, "engine's": 0}
+    for r in ours:
+        for part, value in r.items():
+            n = len(json.dumps({part: value}, separators=(",", ":"))) - 2
+            if part in PROVIDERS_PARTS:
+                parts["provider's"] += n
+            elif part in PROGRAMS_PARTS:
+                parts["program's stack trace"] += n
+            else:
+                parts["engine's"] += n
+    return {k: v / size for k, v in parts.items()}
+
+
 def section_state(figures: Figures, work: Path, venvs: dict[str, Path], size: int) -> None:
     with start_emulator(extra_args=("--companies", str(companies_for(4 * size)))) as emu:
         projects: dict[str, BenchProject] = {
@@ -216,6 +241,7 @@ def section_state(figures: Figures, work: Path, venvs: dict[str, Path], size: in
             figures.state[name] = {
                 "exported": len(exported.encode()) / size,
                 "state file": state_file_bytes(stack) / size,
+                **resource_parts(exported, size),
             }
             stack.run("destroy", "--yes", "--skip-preview")
             log(f"state: {name} {figures.state[name]}")

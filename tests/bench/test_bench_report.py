@@ -181,7 +181,10 @@ def test_the_bulk_runs_section_renders_every_table_and_is_kept_by_the_bench():
         before="main",
         start={"before": {"port": 0.9, "first answer": 0.9}, "after": {"port": 0.1}},
         noop={"after": {"0 instances": 1.0, "10 instances": 1.2}},
-        state={"native plugin": {"exported": 4900.0, "state file": 3000.0}},
+        state={
+            "native plugin": {"exported": 4900.0, "state file": 3000.0, "provider's": 2400.0},
+            "null dynamic provider": {"exported": 4100.0, "state file": 2400.0},
+        },
         kill={"native plugin": report},
         stress={("native plugin", "bulk", op): [10.0, 11.0] for op in ops},
         growth={("bulk", n, op): n / 10 for n in (100, 300) for op in ops},
@@ -190,7 +193,8 @@ def test_the_bulk_runs_section_renders_every_table_and_is_kept_by_the_bench():
     text = markdown(figures)
     assert "{" not in text and "}" not in text
     assert "| after | wall | 1.00 s | 1.20 s | +0.20 s |" in text
-    assert "| native plugin | 4,900 | 3,000 |" in text
+    assert "| native plugin | 4,900 | 3,000 | 2,400 | - | - |" in text
+    assert "| null dynamic provider | 4,100 | 2,400 | - | - | - |" in text  # an older run's
     assert "| bulk | create | 10.0 s | 30.0 s | x3.0 |" in text
     assert "| native plugin | bulk | 10.0, 11.0 | 10.0, 11.0 | 10.0, 11.0 |" in text
     assert (
