@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from .core.check import with_defaults
 from .core.inputs import SECRET_INPUTS
+from .plugin.names import INSTANCE as PLUGIN_INSTANCE
 from .plugin.names import camel
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-HIDDEN = frozenset({"__provider", *SECRET_INPUTS, *(f"{s}_fingerprint" for s in SECRET_INPUTS)})
 SYMBOL = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
 for _op in ("create-replacement", "delete-replaced"):
     SYMBOL[_op] = "+-"
@@ -29,16 +30,35 @@ SECRET_SIG = "4dabf18193072939515e22adb298388d"
 MAX_VALUE = 200  # characters of one shown value; a comment has a size limit
 
 
-# The instance's types, on each front-end, and the name of an input in its state.
-INSTANCE_TYPES = {
-    "pulumi-python:dynamic/quickbooks:Instance": str,
-    "quickbooks:index:Instance": camel,
-}
+# The instance's type on each front-end, and how its state names an input: the
+# dynamic resource by the declaration's names, the plugin by its schema's.
+DYNAMIC_INSTANCE = "pulumi-python:dynamic/quickbooks:Instance"
+NAMING: dict[str, Callable[[str], str]] = {DYNAMIC_INSTANCE: str, PLUGIN_INSTANCE: camel}
 # Every input with a default value, by its name in the state (a null is no value).
 _DEFAULTS = {
     kind: {named(k): v for k, v in with_defaults({}).items() if v is not None}
-    for kind, named in INSTANCE_TYPES.items()
+    for kind, named in NAMING.items()
 }
+
+
+def _kind(step: dict) -> str:
+    """The step's resource type (the URN's next to last part)."""
+    parts = step.get("urn", "").split("::")
+    return parts[-2] if len(parts) >= 2 else ""
+
+
+def naming(step: dict) -> Callable[[str], str]:
+    """How the step's state names an input (another type's: as declared)."""
+    return NAMING.get(_kind(step), str)
+
+
+def hidden(named: Callable[[str], str] = str) -> frozenset[str]:
+    """What a diff never shows (the pickled provider, each secret and its fingerprint)."""
+    secret = (*SECRET_INPUTS, *(f"{s}_fingerprint" for s in SECRET_INPUTS))
+    return frozenset({"__provider", *map(named, secret)})
+
+
+HIDDEN = hidden()
 
 
 def step_inputs(step: dict) -> tuple[dict, dict]:
@@ -48,8 +68,7 @@ def step_inputs(step: dict) -> tuple[dict, dict]:
     A create or a delete shows what is declared."""
     old = (step.get("oldState") or {}).get("inputs") or {}
     new = (step.get("newState") or {}).get("inputs") or {}
-    kind = step.get("urn", "").split("::")[-2:-1]
-    defaults = _DEFAULTS.get(kind[0] if kind else "")
+    defaults = _DEFAULTS.get(_kind(step))
     if not (old and new and defaults):
         return old, new
     old, new = (
@@ -58,8 +77,14 @@ def step_inputs(step: dict) -> tuple[dict, dict]:
     return old, new
 
 
-def secret_change(name: str, old: dict, new: dict, op: str) -> str | None:
-    old_fp, new_fp = old.get(f"{name}_fingerprint"), new.get(f"{name}_fingerprint")
+def secret_change(
+    name: str, old: dict, new: dict, op: str, named: Callable[[str], str] = str
+) -> str | None:
+    """How the secret input `name` changes, judged by its fingerprints (`named`: how the
+    state names an input)."""
+    fingerprint = named(f"{name}_fingerprint")
+    old_fp, new_fp = old.get(fingerprint), new.get(fingerprint)
+    name = named(name)
     if op == "create":
         return "set" if name in new or new_fp else None
     if op == "delete":
@@ -115,14 +140,16 @@ def _input_lines(step: dict) -> list[str]:
         new = {}
     if op == "create":
         old = {}
+    named = naming(step)
+    secrets = {named(s): s for s in SECRET_INPUTS}
     lines = []
     for key in sorted(set(old) | set(new)):
         before, after = old.get(key, _MISSING), new.get(key, _MISSING)
-        if key in SECRET_INPUTS:
-            change = secret_change(key, old, new, op) if op != "delete" else None
+        if key in secrets:
+            change = secret_change(secrets[key], old, new, op, named) if op != "delete" else None
             if change:
                 lines.append(f"    ~ {key}: [secret] ({change})")
-        elif key not in HIDDEN:
+        elif key not in hidden(named):
             changes = _changes(key, before, after)
             lines += [f"    {sym} {path}: {text}" for sym, path, text in changes]
     return lines

@@ -21,6 +21,7 @@ from typing import Any
 from .core import health
 from .core.inputs import SECRET_INPUTS
 from .preview_diff import (
+    DYNAMIC_INSTANCE,
     HIDDEN,
     MAX_VALUE,
     SECRET_SIG,
@@ -31,7 +32,7 @@ from .preview_diff import (
     step_inputs,
 )
 
-INSTANCE_TYPE = "pulumi-python:dynamic/quickbooks:Instance"
+INSTANCE_TYPE = DYNAMIC_INSTANCE
 
 
 def _show(value: Any) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+PACKAGE = "quickbooks"
+INSTANCE = f"{PACKAGE}:index:Instance"  # the resource's type token
+
 
 def camel(name: str) -> str:
     head, *rest = name.split("_")

@@ -24,14 +24,13 @@ from ..core.declaration import REQUIRED, Input, Output
 from ..core.inputs import SCHEMA
 from ..setting_docs import SETTING_DOCS
 from .messages import in_schema_names
-from .names import camel
-from .types import PACKAGE, input_type, object_types, output_type
+from .names import INSTANCE, PACKAGE, camel
+from .types import input_type, object_types, output_type
 from .version import version
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "sdk" / "schema.json"
 
-INSTANCE = f"{PACKAGE}:index:Instance"
 GET_INSTANCE = f"{PACKAGE}:index:getInstance"
 PYTHON_PACKAGE = "pulumi_quickbooks"
 NODE_PACKAGE = "@quickbooks-instances/quickbooks"

@@ -16,9 +16,7 @@ from pydantic import TypeAdapter
 
 from ..core.declaration import Input
 from ..core.inputs import SCHEMA
-from .names import camel
-
-PACKAGE = "quickbooks"
+from .names import PACKAGE, camel
 
 # The output types `core/inputs.py` writes in words.
 _OUTPUT_TYPES: dict[str, dict[str, Any]] = {
