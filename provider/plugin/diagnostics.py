@@ -28,7 +28,8 @@ class Engine:
         self.Log = grpc.insecure_channel(address).unary_unary(  # noqa: N815 (the method's name)
             "/pulumirpc.Engine/Log",
             request_serializer=LogRequest.SerializeToString,
-            response_deserializer=lambda _empty: None,
+            # An Empty answer, kept as its bytes (gRPC takes None for a failure to read).
+            response_deserializer=lambda empty: empty,
         )
 
 

@@ -175,7 +175,7 @@ _pool = descriptor_pool.Default()
 try:
     _descriptor = _pool.FindFileByName(FILE)  # imported again (e.g. by a test's reload)
 except KeyError:
-    _descriptor = _pool.Add(_file())
+    _descriptor = _pool.AddSerializedFile(_file().SerializeToString())
 _classes: dict[str, Any] = {
     name: message_factory.GetMessageClass(_descriptor.message_types_by_name[name])
     for name in MESSAGES

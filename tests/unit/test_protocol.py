@@ -133,3 +133,35 @@ def test_an_asset_is_refused_by_name():
     sdk = PropertyValue.marshal_map({"name": PropertyValue(StringAsset("x"))})
     with pytest.raises(InputError, match="name: an asset is no value"):
         wire.to_plain(sdk)
+
+
+def test_a_warning_reaches_the_engines_log_service():
+    """`Diagnostics` calls the engine's `Log` over gRPC, as the SDK's stub would: the
+    engine's service reads the request and its empty answer is read back."""
+    from concurrent import futures
+
+    import grpc
+    from google.protobuf import empty_pb2
+    from pulumi.runtime.proto import engine_pb2_grpc
+
+    from provider.plugin.diagnostics import CURRENT_URN, Diagnostics
+
+    logs = []
+
+    class Engine(engine_pb2_grpc.EngineServicer):
+        def Log(self, request, context):  # noqa: N802 (the gRPC method's name)
+            logs.append(request)
+            return empty_pb2.Empty()
+
+    server = grpc.server(futures.ThreadPoolExecutor(1))
+    engine_pb2_grpc.add_EngineServicer_to_server(Engine(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        CURRENT_URN.set("urn:pulumi:dev::shop::quickbooks:index:Instance::books")
+        Diagnostics(f"127.0.0.1:{port}").warn("set adopt_id too")
+    finally:
+        server.stop(None)
+    [log] = logs
+    assert (log.severity, log.message) == (engine_pb2.WARNING, "set adoptId too")
+    assert log.urn.endswith("::books")
