@@ -34,8 +34,7 @@ EMPTY = b""  # google.protobuf.Empty, serialized
 class Servicer:
     """The provider's handlers as the engine's methods."""
 
-    def __init__(self, provider: QuickBooksProvider, version: str) -> None:
-        self._version = version
+    def __init__(self, provider: QuickBooksProvider) -> None:
         # Method -> (request message, handler); None reads an Empty request.
         self.methods: dict[str, tuple[Any, Callable[[Any], Awaitable[Any]]]] = {
             "GetPluginInfo": (None, self._plugin_info),
@@ -54,7 +53,11 @@ class Servicer:
         }
 
     async def _plugin_info(self, _request: bytes) -> Any:
-        return protocol.PluginInfo(version=self._version)
+        # Read when asked (it reads the package's metadata): `startup.py` answers it
+        # from the generated files before the provider loads.
+        from .version import version
+
+        return protocol.PluginInfo(version=version())
 
     async def _cancel(self, _request: bytes) -> None:
         # Each operation is bounded by its own timeouts and retries; nothing to stop.
@@ -102,6 +105,4 @@ class Handlers(grpc.GenericRpcHandler):
 
 def handlers(engine: str) -> grpc.GenericRpcHandler:
     """The provider's handlers, for `startup.py` to serve."""
-    from .version import version
-
-    return Handlers(Servicer(QuickBooksProvider(engine), version()))
+    return Handlers(Servicer(QuickBooksProvider(engine)))

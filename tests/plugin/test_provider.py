@@ -79,7 +79,7 @@ def served_read(plugin, instance_id: str):
     """A Read of an instance the stack does not hold yet, as the engine sends it for
     `pulumi import` and for `Instance.get` alike: an empty state, no inputs."""
     request = ReadRequest(id=instance_id, urn=URN, properties=Struct())
-    response = run(Servicer(plugin, "0.0.0").call("Read", request, Context()))
+    response = run(Servicer(plugin).call("Read", request, Context()))
     if not response.HasField("properties"):
         return None, None  # what the engine reports as "resource '<id>' does not exist"
     return to_plain(response.properties), to_plain(response.inputs)
