@@ -40,17 +40,8 @@ from provider.api.settings import ALL_SETTINGS, NAMESPACE
 from provider.core.inputs import SCHEMA
 from provider.core.tags import parts_of
 from provider.lifecycle import QuickBooksInstanceProvider
+from provider.plugin import protocol
 from provider.plugin.names import snake
-from provider.plugin.protocol import (
-    CheckRequest,
-    ConfigureRequest,
-    CreateRequest,
-    DeleteRequest,
-    DiffRequest,
-    DiffResponse,
-    ReadRequest,
-    UpdateRequest,
-)
 from provider.plugin.provider import QuickBooksProvider
 from provider.plugin.wire import is_secret, to_plain, to_wire
 from provider.resource import SECRET_OUTPUTS
@@ -140,7 +131,7 @@ class Plugin:
         self._plugin = QuickBooksProvider()
         args = {k.removeprefix(f"{NAMESPACE}:"): v for k, v in config.items()}
         secret = [s.config_key for s in ALL_SETTINGS if s.secret]
-        request = ConfigureRequest(args=to_wire(args, secrets=secret), acceptSecrets=True)
+        request = protocol.ConfigureRequest(args=to_wire(args, secrets=secret), acceptSecrets=True)
         LOOP.run(self._plugin.configure(request))
 
     @property
@@ -154,7 +145,7 @@ class Plugin:
         """The program's inputs as its SDK sends them: the schema's secrets marked, and
         no ownership tag (the plugin makes it from the URN)."""
         declared = {k: v for k, v in news.items() if k != "ownership_tag"}
-        request = CheckRequest(
+        request = protocol.CheckRequest(
             urn=urn(news["ownership_tag"]),
             olds=_to_engine(olds),
             news=to_wire(declared, secrets=SCHEMA.secret_inputs),
@@ -164,18 +155,18 @@ class Plugin:
         return CheckResult(_from_engine(response.inputs), failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        request = DiffRequest(
+        request = protocol.DiffRequest(
             urn=urn(news["ownership_tag"]), id=id_, olds=_to_engine(olds), news=_to_engine(news)
         )
         response = LOOP.run(self._plugin.diff(request))
         return DiffResult(
-            changes=response.changes == DiffResponse.DIFF_SOME,
+            changes=response.changes == protocol.DiffResponse.DIFF_SOME,
             replaces=[snake(name) for name in response.replaces],
             delete_before_replace=response.deleteBeforeReplace,
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        request = CreateRequest(
+        request = protocol.CreateRequest(
             urn=urn(props["ownership_tag"]), properties=_to_engine(props), timeout=TIMEOUT_S
         )
         response = LOOP.run(self._plugin.create(request))
@@ -185,7 +176,7 @@ class Plugin:
         """A refresh. The engine sends the state and the inputs; the plugin hands the
         inputs back unread, so the state stands in for them."""
         state = _to_engine(props)
-        request = ReadRequest(
+        request = protocol.ReadRequest(
             urn=urn(props["ownership_tag"]), id=id_, properties=state, inputs=state
         )
         response = LOOP.run(self._plugin.read(request))
@@ -194,7 +185,7 @@ class Plugin:
         return ReadResult(response.id, _from_engine(response.properties))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        request = UpdateRequest(
+        request = protocol.UpdateRequest(
             urn=urn(news["ownership_tag"]),
             id=id_,
             olds=_to_engine(olds),
@@ -205,7 +196,7 @@ class Plugin:
         return UpdateResult(_from_engine(response.properties))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        request = DeleteRequest(
+        request = protocol.DeleteRequest(
             urn=urn(props["ownership_tag"]), id=id_, properties=_to_engine(props), timeout=TIMEOUT_S
         )
         LOOP.run(self._plugin.delete(request))
