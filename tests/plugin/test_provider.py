@@ -85,6 +85,19 @@ def served_read(plugin, instance_id: str):
     return to_plain(response.properties), to_plain(response.inputs)
 
 
+def test_served_errors_are_plain_for_ours_and_carry_the_traceback_of_a_bug():
+    """What the engine shows: our error as its message (in the schema's names), any
+    other exception with the Python traceback a bug report needs."""
+    servicer = Servicer(QuickBooksProvider())
+    unknown = InvokeRequest(tok="quickbooks:index:nothing", args=to_wire({}))
+    with pytest.raises(Aborted) as ours:
+        run(servicer.call("Invoke", unknown, Context()))
+    assert str(ours.value).startswith("unknown function 'quickbooks:index:nothing'")
+    bad_urn = CheckRequest(urn="not a urn", news=to_wire({"name": "Books"}))
+    with pytest.raises(Exception, match=r"(?s)not enough values to unpack.*in ownership_tag"):
+        run(servicer.call("Check", bad_urn, Context()))
+
+
 def new_inputs(emu, app, **changes):
     grant = oauth_grant(emu, app)
     return {

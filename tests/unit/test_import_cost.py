@@ -49,7 +49,8 @@ def test_the_plugin_prints_its_port_before_loading_the_sdk_or_the_provider():
     assert _under(loaded, "pulumi", "pydantic", "provider.core", "provider.api") == []
 
 
-# The loaded plugin's handlers, driven in process as the engine drives a no-op `up`.
+# The loaded plugin's handlers, driven in process with the calls of a no-op `up` (no
+# API call; the Diff against the checked inputs, so it has changes to show).
 _NO_OP = """
 import asyncio
 import provider.plugin.server, provider.plugin.provider
