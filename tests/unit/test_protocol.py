@@ -165,3 +165,45 @@ def test_a_warning_reaches_the_engines_log_service():
     [log] = logs
     assert (log.severity, log.message) == (engine_pb2.WARNING, "set adoptId too")
     assert log.urn.endswith("::books")
+
+
+def test_the_served_methods_answer_the_sdks_client():
+    """The plugin's handlers on a gRPC server, called with the SDK's own stub and
+    messages: what the engine reads of each answer, and an unserved method refused as
+    unimplemented (the engine's "not supported")."""
+    import asyncio
+
+    import grpc
+    from google.protobuf import empty_pb2
+    from pulumi.runtime.proto import provider_pb2_grpc
+
+    from provider.plugin.server import handlers
+    from provider.plugin.version import version
+
+    settings = wire.to_wire({"baseUrl": "http://127.0.0.1:9/x", "userSecret": "u"})
+
+    async def served():
+        server = grpc.aio.server()
+        server.add_generic_rpc_handlers((handlers(""),))
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+                stub = provider_pb2_grpc.ResourceProviderStub(channel)
+                info = await stub.GetPluginInfo(empty_pb2.Empty())
+                same = await stub.DiffConfig(provider_pb2.DiffRequest(olds=settings, news=settings))
+                configured = await stub.Configure(provider_pb2.ConfigureRequest(args=settings))
+                cancelled = await stub.Cancel(empty_pb2.Empty())
+                with pytest.raises(grpc.aio.AioRpcError) as refused:
+                    await stub.Construct(provider_pb2.ConstructRequest())
+        finally:
+            await server.stop(None)
+        return info, same, configured, cancelled, refused.value.code()
+
+    info, same, configured, cancelled, refused = asyncio.run(served())
+    assert info.version == version()
+    assert same.changes == provider_pb2.DiffResponse.DIFF_NONE and same.hasDetailedDiff
+    assert (configured.acceptSecrets, configured.supportsPreview) == (True, False)
+    assert (configured.acceptResources, configured.acceptOutputs) == (False, False)
+    assert cancelled == empty_pb2.Empty()
+    assert refused == grpc.StatusCode.UNIMPLEMENTED
