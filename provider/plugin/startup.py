@@ -69,8 +69,8 @@ def _string_field(value: bytes) -> bytes:
 
 
 async def _not_implemented(_request: bytes, context: grpc.aio.ServicerContext) -> bytes:
-    # What the SDK's servicer answers a method it does not implement (the engine
-    # then goes on without it).
+    # What a gRPC servicer answers a method it does not implement (the engine then
+    # goes on without it), as the provider answers every method it does not serve.
     await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not implemented!")
     return b""  # never reached: abort raises
 
