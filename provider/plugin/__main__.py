@@ -22,7 +22,7 @@ def main() -> None:
             file=sys.stderr,
         )
         sys.exit(2)
-    serve(args, engine)
+    serve(engine)
 
 
 if __name__ == "__main__":

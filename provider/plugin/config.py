@@ -21,17 +21,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulumi.provider.experimental.property_value import PropertyValue
-from pulumi.provider.experimental.provider import (
-    CheckFailure,
-    CheckRequest,
-    CheckResponse,
-    DiffRequest,
-    DiffResponse,
-    PropertyDiff,
-    PropertyDiffKind,
-)
-
 from ..api.settings import (
     ALL_SETTINGS,
     API_SETTINGS,
@@ -42,12 +31,21 @@ from ..api.settings import (
     raw_value,
 )
 from ..core.check import is_unknown
-from .wire import to_plain
+from .diff import UPDATE, changed, response
+from .protocol import (
+    CheckFailure,
+    CheckRequest,
+    CheckResponse,
+    DiffRequest,
+    DiffResponse,
+    PropertyDiff,
+)
+from .wire import Struct, to_plain
 
 _KEYS = {s.config_key: s for s in ALL_SETTINGS}
 
 
-def _settings(props: dict[str, PropertyValue]) -> dict[str, Any]:
+def _settings(props: Struct) -> dict[str, Any]:
     return to_plain(props, rename=False)
 
 
@@ -60,12 +58,12 @@ def _lookup(plain: dict[str, Any]):
 
 
 def check_config(request: CheckRequest) -> CheckResponse:
-    plain = _settings(request.new_inputs)
+    plain = _settings(request.news)
     unknown = {f"{NAMESPACE}:{k}" for k, v in plain.items() if is_unknown(v)}
     failures = [
         CheckFailure(
-            "" if s.secret else s.config_key,  # the engine would print the value beside it
-            f"{s.key} {reason}",
+            property="" if s.secret else s.config_key,  # the engine would print the value beside it
+            reason=f"{s.key} {reason}",
         )
         for s, reason in problems(_lookup(plain), unknown, required=API_SETTINGS)
     ]
@@ -76,12 +74,11 @@ def check_config(request: CheckRequest) -> CheckResponse:
         if key.lower() in by_case:
             failures.append(
                 CheckFailure(
-                    "",
-                    f"{NAMESPACE}:{key} is no setting of this provider: did you mean "
+                    reason=f"{NAMESPACE}:{key} is no setting of this provider: did you mean "
                     f"{NAMESPACE}:{by_case[key.lower()]}?",
                 )
             )
-    return CheckResponse(request.new_inputs, failures)
+    return CheckResponse(inputs=request.news, failures=failures)
 
 
 def _effective(s: Setting, plain: dict[str, Any]) -> Any:
@@ -100,7 +97,7 @@ def _effective(s: Setting, plain: dict[str, Any]) -> Any:
 
 
 def diff_config(request: DiffRequest) -> DiffResponse:
-    olds, news = _settings(request.old_state), _settings(request.new_inputs)
+    olds, news = _settings(request.olds), _settings(request.news)
     diffs: dict[str, PropertyDiff] = {}
     for s in ALL_SETTINGS:
         if s.secret:
@@ -109,13 +106,6 @@ def diff_config(request: DiffRequest) -> DiffResponse:
         if old == new:
             continue
         replace = s is BASE_URL and not is_unknown(new)
-        kind = PropertyDiffKind.UPDATE_REPLACE if replace else PropertyDiffKind.UPDATE
-        diffs[s.config_key] = PropertyDiff(kind, True)
-    replaces = [k for k, d in diffs.items() if d.kind == PropertyDiffKind.UPDATE_REPLACE]
-    return DiffResponse(
-        changes=bool(diffs),
-        replaces=replaces,
-        diffs=sorted(diffs),
-        detailed_diff=diffs,
-        delete_before_replace=False,
-    )
+        diffs[s.config_key] = changed(PropertyDiff.UPDATE_REPLACE if replace else UPDATE, True)
+    replaces = [k for k, d in diffs.items() if d.kind == PropertyDiff.UPDATE_REPLACE]
+    return response(bool(diffs), replaces, diffs, sorted(diffs))

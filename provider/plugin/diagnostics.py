@@ -14,25 +14,35 @@ import sys
 from typing import Any
 
 import grpc
-from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
 from .messages import in_schema_names
+from .protocol import WARNING, LogRequest
 
 CURRENT_URN: contextvars.ContextVar[str] = contextvars.ContextVar("urn", default="")
+
+
+class Engine:
+    """The engine's `Log` method (`pulumirpc.Engine`), the one the plugin calls."""
+
+    def __init__(self, address: str) -> None:
+        self.Log = grpc.insecure_channel(address).unary_unary(  # noqa: N815 (the method's name)
+            "/pulumirpc.Engine/Log",
+            request_serializer=LogRequest.SerializeToString,
+            # An Empty answer, kept as its bytes (gRPC takes None for a failure to read).
+            response_deserializer=lambda empty: empty,
+        )
 
 
 class Diagnostics:
     def __init__(self, engine_address: str | None) -> None:
         self._engine: Any = None
         if engine_address:
-            self._engine = engine_pb2_grpc.EngineStub(grpc.insecure_channel(engine_address))
+            self._engine = Engine(engine_address)
 
     def warn(self, message: str) -> None:
         message = in_schema_names(message)
         if self._engine is None:  # not started by an engine (tests, `--help`)
             print(f"warning: {message}", file=sys.stderr, flush=True)
             return
-        request = engine_pb2.LogRequest(
-            severity=engine_pb2.WARNING, message=message, urn=CURRENT_URN.get()
-        )
+        request = LogRequest(severity=WARNING, message=message, urn=CURRENT_URN.get())
         self._engine.Log(request)

@@ -13,27 +13,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulumi.provider.experimental.provider import PropertyDiff, PropertyDiffKind
-
 from ..core.check import is_unknown
 from ..core.inputs import SCHEMA
 from ..operations import Diff
 from .names import camel
+from .protocol import DiffResponse, PropertyDiff
 from .types import object_fields
 
+ADD, DELETE, UPDATE = PropertyDiff.ADD, PropertyDiff.DELETE, PropertyDiff.UPDATE
 _REPLACE = {
-    PropertyDiffKind.ADD: PropertyDiffKind.ADD_REPLACE,
-    PropertyDiffKind.DELETE: PropertyDiffKind.DELETE_REPLACE,
-    PropertyDiffKind.UPDATE: PropertyDiffKind.UPDATE_REPLACE,
+    ADD: PropertyDiff.ADD_REPLACE,
+    DELETE: PropertyDiff.DELETE_REPLACE,
+    UPDATE: PropertyDiff.UPDATE_REPLACE,
 }
 
 
-def _kind(old: Any, new: Any, replace: bool) -> PropertyDiffKind:
-    kind = PropertyDiffKind.UPDATE
+def changed(kind: int, input_diff: bool) -> PropertyDiff:
+    """One property's entry of the detailed diff."""
+    return PropertyDiff(kind=kind, inputDiff=input_diff)
+
+
+def response(
+    changes: bool, replaces: list[str], detailed_diff: dict[str, PropertyDiff], diffs: list[str]
+) -> DiffResponse:
+    """The engine's answer to a Diff or DiffConfig: a detailed diff always, the new
+    resource created before the old one is deleted (the old one serves meanwhile)."""
+    return DiffResponse(
+        replaces=replaces,
+        deleteBeforeReplace=False,
+        changes=DiffResponse.DIFF_SOME if changes else DiffResponse.DIFF_NONE,
+        diffs=diffs,
+        detailedDiff=detailed_diff,
+        hasDetailedDiff=True,
+    )
+
+
+def _kind(old: Any, new: Any, replace: bool) -> int:
+    kind = UPDATE
     if old in (None, [], {}):
-        kind = PropertyDiffKind.ADD
+        kind = ADD
     elif new is None:
-        kind = PropertyDiffKind.DELETE
+        kind = DELETE
     return _REPLACE[kind] if replace else kind
 
 
@@ -45,13 +65,9 @@ def _elements(key: str, old: list, new: list) -> dict[str, PropertyDiff]:
     (`old => new`), the only way the removal stays visible."""
     removed = {n for n, v in enumerate(old) if v not in new}
     added = {n for n, v in enumerate(new) if v not in old}
-    diffs = {f"{key}[{n}]": PropertyDiff(PropertyDiffKind.DELETE, False) for n in removed - added}
-    diffs.update(
-        (f'["{key}"][{n}]', PropertyDiff(PropertyDiffKind.ADD, False)) for n in added - removed
-    )
-    diffs.update(
-        (f"{key}[{n}]", PropertyDiff(PropertyDiffKind.UPDATE, False)) for n in removed & added
-    )
+    diffs = {f"{key}[{n}]": changed(DELETE, False) for n in removed - added}
+    diffs.update((f'["{key}"][{n}]', changed(ADD, False)) for n in added - removed)
+    diffs.update((f"{key}[{n}]", changed(UPDATE, False)) for n in removed & added)
     return diffs
 
 
@@ -59,7 +75,7 @@ def detailed(result: Diff, olds: dict[str, Any], news: dict[str, Any]) -> dict[s
     diffs: dict[str, PropertyDiff] = {}
     for name in SCHEMA.user_inputs:
         if is_unknown(news.get(name)):  # a preview: may change, not known how yet
-            diffs[camel(name)] = PropertyDiff(PropertyDiffKind.UPDATE, True)
+            diffs[camel(name)] = changed(UPDATE, True)
     for field in result.changed:
         name = SCHEMA.input_of(field)
         i = SCHEMA.inputs[name]
@@ -70,13 +86,13 @@ def detailed(result: Diff, olds: dict[str, Any], news: dict[str, Any]) -> dict[s
         elif field in (object_fields(name) or {}):
             # A field of an object input (the outputs hold it in plain).
             new = (news.get(name) or {}).get(field)
-            diffs[f"{camel(name)}.{camel(field)}"] = PropertyDiff(_kind(old, new, replace), True)
+            diffs[f"{camel(name)}.{camel(field)}"] = changed(_kind(old, new, replace), True)
         elif i.compare == "fingerprint":
             # Compared by fingerprint, shown as the (secret) input that changed.
-            diffs[camel(name)] = PropertyDiff(PropertyDiffKind.UPDATE, True)
+            diffs[camel(name)] = changed(UPDATE, True)
         else:
-            diffs[camel(field)] = PropertyDiff(_kind(old, new, replace), False)
+            diffs[camel(field)] = changed(_kind(old, new, replace), False)
     if result.redeliver and not diffs:
         # Held-back events change no input: shown on the one that wants them delivered.
-        diffs[camel("events_enabled")] = PropertyDiff(PropertyDiffKind.UPDATE, False)
+        diffs[camel("events_enabled")] = changed(UPDATE, False)
     return diffs

@@ -20,8 +20,19 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from pulumi.provider.experimental.property_value import PropertyValue
-from pulumi.provider.experimental.provider import (
+from .. import lookups, operations
+from ..api.session import Session
+from ..api.settings import NAMESPACE, ProviderSettings
+from ..core.check import with_defaults
+from ..core.inputs import SCHEMA
+from ..core.tags import ownership_tag_of
+from ..errors import InputError
+from . import config
+from .diagnostics import CURRENT_URN, Diagnostics
+from .diff import detailed, response
+from .messages import in_schema_names
+from .names import camel
+from .protocol import (
     CheckFailure,
     CheckRequest,
     CheckResponse,
@@ -36,26 +47,12 @@ from pulumi.provider.experimental.provider import (
     GetSchemaResponse,
     InvokeRequest,
     InvokeResponse,
-    Provider,
     ReadRequest,
     ReadResponse,
     UpdateRequest,
     UpdateResponse,
 )
-
-from .. import lookups, operations
-from ..api.session import Session
-from ..api.settings import NAMESPACE, ProviderSettings
-from ..core.check import with_defaults
-from ..core.inputs import SCHEMA
-from ..core.tags import ownership_tag_of
-from ..errors import InputError
-from . import config
-from .diagnostics import CURRENT_URN, Diagnostics
-from .diff import detailed
-from .messages import in_schema_names
-from .names import camel
-from .wire import to_plain, to_wire
+from .wire import Struct, to_plain, to_wire
 
 T = TypeVar("T")
 
@@ -80,17 +77,20 @@ def _top_level(path: str) -> str:
     return path.removeprefix('["').split('"')[0].split(".")[0].split("[")[0]
 
 
-def _outputs(outputs: dict[str, Any]) -> dict[str, PropertyValue]:
+def _outputs(outputs: dict[str, Any]) -> Struct:
     return to_wire(outputs, secrets=SCHEMA.secret_outputs)
 
 
-def _state(outputs: dict[str, Any]) -> dict[str, PropertyValue]:
+def _state(outputs: dict[str, Any]) -> Struct:
     """A resource's outputs as the state keeps them: a null one is left out (every SDK
     reads an absent output as null, as the dynamic resource's have always been)."""
     return _outputs({name: value for name, value in outputs.items() if value is not None})
 
 
-class QuickBooksProvider(Provider):
+class QuickBooksProvider:
+    """The handlers, one per engine call, each taking the engine's request message and
+    answering its response (`server.py` serves them)."""
+
     def __init__(self, engine_address: str | None = None) -> None:
         self._diagnostics = Diagnostics(engine_address)
         # Settings arrive with `configure`, which the engine calls before any other step.
@@ -123,7 +123,7 @@ class QuickBooksProvider(Provider):
         # schema request is answered before the provider loads (`startup.py`).
         from . import schema
 
-        return GetSchemaResponse(schema.text())
+        return GetSchemaResponse(schema=schema.text())
 
     async def check_config(self, request: CheckRequest) -> CheckResponse:
         return config.check_config(request)
@@ -148,71 +148,70 @@ class QuickBooksProvider(Provider):
         self._workers.shutdown(wait=False)
         self._bound(settings.max_concurrency)
         # No preview of create and update: the engine shows their outputs as unknown.
-        return ConfigureResponse(accept_secrets=True, supports_preview=False)
+        return ConfigureResponse(acceptSecrets=True, supportsPreview=False)
 
     # --- the resource --------------------------------------------------------------
 
     async def check(self, request: CheckRequest) -> CheckResponse:
         CURRENT_URN.set(request.urn)
-        news = to_plain(request.new_inputs)
+        news = to_plain(request.news)
         news["ownership_tag"] = ownership_tag(request.urn)
         inputs, failures = operations.check(self.session, news)
         return CheckResponse(
-            to_wire(inputs, secrets=SCHEMA.secret_inputs),
-            [CheckFailure(_property_path(f.property), in_schema_names(f.reason)) for f in failures],
+            inputs=to_wire(inputs, secrets=SCHEMA.secret_inputs),
+            failures=[
+                CheckFailure(property=_property_path(f.property), reason=in_schema_names(f.reason))
+                for f in failures
+            ],
         )
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
         CURRENT_URN.set(request.urn)  # a health warning of the diff names its resource
-        olds, news = to_plain(request.old_state), to_plain(request.new_inputs)
+        olds, news = to_plain(request.olds), to_plain(request.news)
         result = operations.diff(self.session, olds, news)
         # Shown against the full inputs: an input left unset is its default, not a removal.
         diffs = detailed(result, olds, with_defaults(news))
-        return DiffResponse(
-            changes=result.changes,
-            replaces=[camel(name) for name in result.replaces],
-            delete_before_replace=False,  # the new instance first; the old one serves meanwhile
-            diffs=sorted({_top_level(path) for path in diffs}),
-            detailed_diff=diffs,
-        )
+        replaces = [camel(name) for name in result.replaces]
+        return response(result.changes, replaces, diffs, sorted({_top_level(p) for p in diffs}))
 
     async def create(self, request: CreateRequest) -> CreateResponse:
         props = to_plain(request.properties)
         created = await self._run(request.urn, operations.create, self.session, props)
-        return CreateResponse(created.instance_id, _state(created.outputs))
+        return CreateResponse(id=created.instance_id, properties=_state(created.outputs))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
-        """Refresh; or, with no properties, `pulumi import` and `Instance.get`."""
-        if not request.properties:
+        """Refresh; or, with no properties, `pulumi import` and `Instance.get`. An
+        instance that does not exist is an answer with no properties (empty ones would
+        be an instance with none, and an import or a get would "succeed" with nothing):
+        the engine reports "does not exist"."""
+        if not request.properties.fields:
             return await self._import(request)
         props = to_plain(request.properties)
-        found = await self._run(
-            request.urn, operations.read, self.session, request.resource_id, props
-        )
+        found = await self._run(request.urn, operations.read, self.session, request.id, props)
         if found is None:
-            return ReadResponse(None, {}, {})
-        return ReadResponse(request.resource_id, _state(found.outputs), request.inputs)
+            return ReadResponse()
+        return ReadResponse(id=request.id, properties=_state(found.outputs), inputs=request.inputs)
 
     async def _import(self, request: ReadRequest) -> ReadResponse:
         mine = ownership_tag(request.urn)
-        found = await self._run(
-            request.urn, lookups.imported, self.session, request.resource_id, mine
-        )
+        found = await self._run(request.urn, lookups.imported, self.session, request.id, mine)
         if found is None:
-            return ReadResponse(None, {}, {})
+            return ReadResponse()
         applied, inputs = found
-        return ReadResponse(applied.instance_id, _state(applied.outputs), to_wire(inputs))
+        return ReadResponse(
+            id=applied.instance_id, properties=_state(applied.outputs), inputs=to_wire(inputs)
+        )
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
         olds, news = to_plain(request.olds), to_plain(request.news)
         outputs = await self._run(
-            request.urn, operations.update, self.session, request.resource_id, olds, news
+            request.urn, operations.update, self.session, request.id, olds, news
         )
-        return UpdateResponse(_state(outputs))
+        return UpdateResponse(properties=_state(outputs))
 
     async def delete(self, request: DeleteRequest) -> None:
         props = to_plain(request.properties)
-        await self._run(request.urn, operations.delete, self.session, request.resource_id, props)
+        await self._run(request.urn, operations.delete, self.session, request.id, props)
 
     # --- the lookup ----------------------------------------------------------------
 
@@ -227,4 +226,4 @@ class QuickBooksProvider(Provider):
         outputs = await self._run(
             "", lookups.look_up, self.session, args.get("id"), args.get("name")
         )
-        return InvokeResponse(_outputs(outputs))
+        return InvokeResponse(**{"return": _outputs(outputs) if outputs else None})

@@ -1,96 +1,108 @@
-"""The SDK's gRPC server for the provider, with the provider's own errors shown plain.
+"""The provider's gRPC service: each `pulumirpc.ResourceProvider` method the engine
+calls, served by the provider's handler of the same name, with its errors shown plain.
 
-`pulumi.provider.experimental.server` turns any exception of a handler into an
-error carrying the handler's Python traceback. A `QuickBooksError` is a message
-for the person running `pulumi` (a refused import, a spent grant, a missing
-setting: what happened and what to do), so it goes to the engine as it is (in
-the schema's names: `messages.py`); any
-other exception keeps the SDK's traceback, which a bug report needs.
+A `QuickBooksError` is a message for the person running `pulumi` (a refused import,
+a spent grant, a missing setting: what happened and what to do), so it goes to the
+engine as it is (in the schema's names: `messages.py`). Any other exception is a
+bug: its message goes with the Python traceback, which a bug report needs (what the
+SDK's provider server sends). A method the provider does not serve (Construct,
+Call, Parameterize, GetMapping...) is answered as unimplemented, which the engine
+takes for "not supported".
+
+The messages are the plugin's own (`protocol.py`), so serving loads no `pulumi`
+module.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import grpc
 import grpc.aio
-from pulumi.provider.experimental import server as sdk
-from pulumi.runtime.proto import provider_pb2_grpc
 
 from ..errors import QuickBooksError
+from . import protocol
 from .messages import in_schema_names
+from .provider import QuickBooksProvider
+from .startup import SERVICE
 
-if TYPE_CHECKING:
-    from pulumi.provider.experimental.provider import Provider
-
-HANDLERS = (
-    "CheckConfig",
-    "DiffConfig",
-    "Configure",
-    "Check",
-    "Diff",
-    "Create",
-    "Read",
-    "Update",
-    "Delete",
-)
+EMPTY = b""  # google.protobuf.Empty, serialized
 
 
-def _plain_errors(traced: Callable[..., Any]) -> Callable[..., Any]:
-    async def handler(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+class Servicer:
+    """The provider's handlers as the engine's methods."""
+
+    def __init__(self, provider: QuickBooksProvider) -> None:
+        # Method -> (request message, handler); None reads an Empty request.
+        self.methods: dict[str, tuple[Any, Callable[[Any], Awaitable[Any]]]] = {
+            "GetPluginInfo": (None, self._plugin_info),
+            "GetSchema": (protocol.GetSchemaRequest, provider.get_schema),
+            "CheckConfig": (protocol.CheckRequest, provider.check_config),
+            "DiffConfig": (protocol.DiffRequest, provider.diff_config),
+            "Configure": (protocol.ConfigureRequest, provider.configure),
+            "Check": (protocol.CheckRequest, provider.check),
+            "Diff": (protocol.DiffRequest, provider.diff),
+            "Create": (protocol.CreateRequest, provider.create),
+            "Read": (protocol.ReadRequest, provider.read),
+            "Update": (protocol.UpdateRequest, provider.update),
+            "Delete": (protocol.DeleteRequest, provider.delete),
+            "Invoke": (protocol.InvokeRequest, provider.invoke),
+            "Cancel": (None, self._cancel),
+        }
+
+    async def _plugin_info(self, _request: bytes) -> Any:
+        # Read when asked (it reads the package's metadata): `startup.py` answers it
+        # from the generated files before the provider loads.
+        from .version import version
+
+        return protocol.PluginInfo(version=version())
+
+    async def _cancel(self, _request: bytes) -> None:
+        # Each operation is bounded by its own timeouts and retries; nothing to stop.
+        return None
+
+    async def call(self, method: str, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        """`method`'s answer to `request`, or the call ended with the error's message."""
+        _message, handler = self.methods[method]
         try:
-            return await traced(self, request, context)
+            return await handler(request)
+        except QuickBooksError as exc:
+            await context.abort(grpc.StatusCode.UNKNOWN, in_schema_names(str(exc)))
         except Exception as exc:
-            cause = exc.__context__  # the SDK's wrapper re-raises with the traceback added
-            if isinstance(cause, QuickBooksError):
-                await context.abort(grpc.StatusCode.UNKNOWN, in_schema_names(str(cause)))
-            raise
-
-    return handler
+            stack = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+            raise Exception(f"{exc}:\n{stack}")  # noqa: B904 (the traceback is in the message)
 
 
-def _reading(read: Callable[..., Any]) -> Callable[..., Any]:
-    async def handler(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        response = await read(self, request, context)
-        if not response.id:
-            # No such instance. The SDK answers with empty maps, which the engine would
-            # take for an instance with no properties (an import or a get would then
-            # "succeed" with nothing); without them it reports "does not exist".
-            response.ClearField("properties")
-            response.ClearField("inputs")
-        return response
-
-    return handler
+def _serialized(answer: Any) -> bytes:
+    return EMPTY if answer is None else answer.SerializeToString()
 
 
-class _ConfigDiffer:
-    """The SDK's Diff handler over the provider's `diff_config` (the SDK's own
-    DiffConfig handler sends `changes` as a bool where the engine reads an enum)."""
+class Handlers(grpc.GenericRpcHandler):
+    """The servicer's methods on a gRPC server."""
 
-    def __init__(self, provider: Provider) -> None:
-        self._provider = SimpleNamespace(diff=provider.diff_config)
+    def __init__(self, servicer: Servicer) -> None:
+        self._handlers = {
+            SERVICE + method: self._handler(servicer, method, message)
+            for method, (message, _handler) in servicer.methods.items()
+        }
+
+    @staticmethod
+    def _handler(servicer: Servicer, method: str, message: Any) -> grpc.RpcMethodHandler:
+        async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            return await servicer.call(method, request, context)
+
+        return grpc.unary_unary_rpc_method_handler(
+            behaviour,
+            request_deserializer=message.FromString if message else lambda raw: raw,
+            response_serializer=_serialized,
+        )
+
+    def service(self, handler_call_details: Any) -> grpc.RpcMethodHandler | None:
+        return self._handlers.get(handler_call_details.method)
 
 
-class Servicer(sdk.ProviderServicer):
-    """The SDK's servicer; its resource handlers report our errors without a traceback,
-    its Read tells a missing instance from an empty one, and its DiffConfig answers
-    as its Diff does."""
-
-    async def DiffConfig(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
-        return await sdk.ProviderServicer.Diff(_ConfigDiffer(self._provider), request, context)
-
-
-Servicer.Read = _reading(sdk.ProviderServicer.Read)
-for _name in (*HANDLERS, "Invoke"):
-    setattr(Servicer, _name, _plain_errors(getattr(Servicer, _name)))
-
-
-def register(server: Any, args: list[str], engine: str) -> None:
-    """The provider's handlers on `server` (see `startup.py`, which serves them)."""
-    from .provider import QuickBooksProvider
-    from .version import version
-
-    servicer = Servicer(args, version(), QuickBooksProvider(engine), engine_address=engine)
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
+def handlers(engine: str) -> grpc.GenericRpcHandler:
+    """The provider's handlers, for `startup.py` to serve."""
+    return Handlers(Servicer(QuickBooksProvider(engine)))

@@ -1,10 +1,10 @@
-"""The plugin's start: the port first, the SDK and the provider when a call needs them.
+"""The plugin's start: the port first, the provider when a call needs it.
 
 The engine starts the plugin and reads the port it serves on from its first line of
 output, and only then goes on with the command (the program, the other plugins).
-Importing the Pulumi SDK (`pulumi.provider.experimental`, which loads the whole
-`pulumi` package) and the provider's core takes most of a start. So the plugin
-imports only gRPC, binds its port and prints it.
+Importing the provider (its core, its messages) takes most of a start. So the
+plugin imports only gRPC, binds its port and prints it. (The provider never loads
+the Pulumi SDK at all: its messages are its own, `protocol.py`.)
 
 A program whose language host reads the package's schema (YAML, and the SDKs' code
 generation) makes the engine start the plugin once only for that schema
@@ -34,8 +34,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +69,8 @@ def _string_field(value: bytes) -> bytes:
 
 
 async def _not_implemented(_request: bytes, context: grpc.aio.ServicerContext) -> bytes:
-    # What the SDK's servicer answers a method it does not implement (the engine
-    # then goes on without it).
+    # What a gRPC servicer answers a method it does not implement (the engine then
+    # goes on without it), as the provider answers every method it does not serve.
     await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not implemented!")
     return b""  # never reached: abort raises
 
@@ -105,30 +105,16 @@ class SchemaAnswers(grpc.GenericRpcHandler):
         return _raw(lambda _request, _context: answer)
 
 
-class _Collector:
-    """Stands in for a server while the SDK's generated code registers its handlers."""
-
-    def __init__(self) -> None:
-        self.handlers: list[grpc.GenericRpcHandler] = []
-
-    def add_generic_rpc_handlers(self, handlers: Sequence[grpc.GenericRpcHandler]) -> None:
-        self.handlers.extend(handlers)
-
-    def add_registered_method_handlers(self, _service: str, _handlers: Any) -> None:
-        pass  # the generic handlers above serve every method
-
-
 class DeferredProvider(grpc.GenericRpcHandler):
     """The provider's handlers, imported on the first call that needs them (the server
     looks a method up on its loop: that call waits for the import)."""
 
-    def __init__(self, args: list[str], engine: str) -> None:
-        self._args = args
+    def __init__(self, engine: str) -> None:
         self._engine = engine
         self._failure: BaseException | None = None
-        self._handlers: list[grpc.GenericRpcHandler] | None = None
+        self._handlers: grpc.GenericRpcHandler | None = None
 
-    def _loaded(self) -> list[grpc.GenericRpcHandler]:
+    def _loaded(self) -> grpc.GenericRpcHandler:
         if self._failure is not None:
             raise self._failure
         if self._handlers is None:
@@ -136,11 +122,13 @@ class DeferredProvider(grpc.GenericRpcHandler):
             # garbage: the collector's passes over them meanwhile cost ~15% of the load,
             # and once they are frozen the passes of every request skip them.
             gc.disable()
+            # pydantic looks for plugins of its own in every installed distribution's
+            # entry points when it builds its first model (~0.035 s); the provider's
+            # models use none.
+            os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
             try:  # `server.py`, named by the package's name (the wheel renames it)
                 server = importlib.import_module(".server", __package__)
-                collector = _Collector()
-                server.register(collector, self._args, self._engine)
-                self._handlers = collector.handlers
+                self._handlers = server.handlers(self._engine)
             except BaseException as exc:  # shown by every request, and on stderr once
                 self._failure = exc
                 print(f"pulumi-resource-quickbooks: cannot load: {exc!r}", file=sys.stderr)
@@ -156,20 +144,16 @@ class DeferredProvider(grpc.GenericRpcHandler):
             # a command): unimplemented, as the loaded provider answers it, without
             # loading it for that.
             return None
-        for handler in self._loaded():
-            found = handler.service(handler_call_details)
-            if found is not None:
-                return found
-        return None
+        return self._loaded().service(handler_call_details)
 
 
-def serve(args: list[str], engine: str) -> None:
+def serve(engine: str) -> None:
     """Serve on a free loopback port, print it, load the provider, run until stopped."""
 
     async def run() -> None:
         server = grpc.aio.server(options=GRPC_OPTIONS)
         port = server.add_insecure_port(address="127.0.0.1:0")
-        server.add_generic_rpc_handlers((SchemaAnswers(), DeferredProvider(args, engine)))
+        server.add_generic_rpc_handlers((SchemaAnswers(), DeferredProvider(engine)))
         await server.start()
         sys.stdout.buffer.write(f"{port}\n".encode())
         sys.stdout.buffer.flush()

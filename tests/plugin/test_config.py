@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from pulumi.provider.experimental.provider import CheckRequest, DiffRequest, PropertyDiffKind
 
 from harness.emulator import calls
 from provider.api import settings
 from provider.core.check import UNKNOWN
 from provider.plugin import config
+from provider.plugin.protocol import CheckRequest, DiffRequest, DiffResponse, PropertyDiff
 from provider.plugin.wire import to_wire
 
 URN = "urn:pulumi:dev::shop::pulumi:providers:quickbooks::default"
@@ -39,12 +39,12 @@ def failures(**changes) -> dict[str, str]:
 
 
 async def _check(news):
-    return config.check_config(CheckRequest(URN, {}, to_wire(news), b""))
+    return config.check_config(CheckRequest(urn=URN, news=to_wire(news)))
 
 
 def test_good_settings_pass_and_are_kept_as_given():
-    response = config.check_config(CheckRequest(URN, {}, to_wire(GOOD), b""))
-    assert response.failures == []
+    response = config.check_config(CheckRequest(urn=URN, news=to_wire(GOOD)))
+    assert list(response.failures) == []
     assert response.inputs == to_wire(GOOD)
 
 
@@ -99,25 +99,26 @@ def test_the_dynamic_resource_applies_the_same_rules_to_the_stack_config():
 
 def diff(**changes):
     news = {**GOOD, **changes}
-    return config.diff_config(DiffRequest(URN, "id", to_wire(GOOD), to_wire(news), []))
+    return config.diff_config(DiffRequest(urn=URN, id="id", olds=to_wire(GOOD), news=to_wire(news)))
 
 
 def test_a_rotated_secret_changes_nothing():
     result = diff(userSecret="rotated", organizationSecret="rotated", oauthApiSecret="new")
-    assert result.changes is False and result.replaces == []
+    assert result.changes == DiffResponse.DIFF_NONE and list(result.replaces) == []
 
 
 def test_another_base_url_replaces_the_provider_and_so_its_instances():
     result = diff(baseUrl="https://eu.example.com/elements/api-v2")
-    assert result.changes is True and result.replaces == ["baseUrl"]
-    assert result.detailed_diff["baseUrl"].kind == PropertyDiffKind.UPDATE_REPLACE
+    assert result.changes == DiffResponse.DIFF_SOME and list(result.replaces) == ["baseUrl"]
+    assert result.detailedDiff["baseUrl"].kind == PropertyDiff.UPDATE_REPLACE
     # The same API written with a trailing slash is no change.
-    assert diff(baseUrl=GOOD["baseUrl"] + "/").changes is False
+    assert diff(baseUrl=GOOD["baseUrl"] + "/").changes == DiffResponse.DIFF_NONE
 
 
 def test_a_tuning_setting_updates_the_provider_in_place():
     result = diff(maxRetries="5")
-    assert result.changes is True and result.replaces == [] and result.diffs == ["maxRetries"]
+    assert result.changes == DiffResponse.DIFF_SOME and list(result.replaces) == []
+    assert list(result.diffs) == ["maxRetries"]
 
 
 @pytest.mark.parametrize("front_end", ["dynamic", "plugin"])

@@ -10,18 +10,7 @@ import threading
 import time
 
 import pytest
-from google.protobuf.struct_pb2 import Struct
-from pulumi.provider.experimental.property_value import PropertyValue
-from pulumi.provider.experimental.provider import (
-    CheckRequest,
-    ConfigureRequest,
-    CreateRequest,
-    DeleteRequest,
-    DiffRequest,
-    InvokeRequest,
-    PropertyDiffKind,
-)
-from pulumi.runtime.proto import provider_pb2
+from google.protobuf.struct_pb2 import Struct, Value
 
 from harness.accounts import made_by_hand, oauth_grant, provider_config
 from harness.companies import new_company
@@ -30,9 +19,20 @@ from provider.core.check import UNKNOWN
 from provider.core.inputs import SCHEMA
 from provider.errors import InputError, ProvisioningError
 from provider.plugin.messages import in_schema_names
+from provider.plugin.protocol import (
+    CheckRequest,
+    ConfigureRequest,
+    CreateRequest,
+    DeleteRequest,
+    DiffRequest,
+    DiffResponse,
+    InvokeRequest,
+    PropertyDiff,
+    ReadRequest,
+)
 from provider.plugin.provider import QuickBooksProvider, ownership_tag
 from provider.plugin.server import Servicer
-from provider.plugin.wire import to_plain, to_wire
+from provider.plugin.wire import is_secret, to_plain, to_wire
 
 URN = "urn:pulumi:dev::shop::quickbooks:index:Instance::books"
 
@@ -44,7 +44,7 @@ def run(coro):
 def configured(emu, app, **extra) -> QuickBooksProvider:
     plugin = QuickBooksProvider()
     args = {k.removeprefix("quickbooks:"): v for k, v in provider_config(emu, app, **extra).items()}
-    run(plugin.configure(ConfigureRequest({}, to_wire(args), True, True)))
+    run(plugin.configure(ConfigureRequest(args=to_wire(args), acceptSecrets=True)))
     return plugin
 
 
@@ -53,15 +53,15 @@ def plugin(emu, app):
     return configured(emu, app)
 
 
-def checked(plugin, **inputs) -> dict[str, PropertyValue]:
-    response = run(plugin.check(CheckRequest(URN, {}, to_wire(inputs), b"")))
-    assert response.failures == [], [(f.property, f.reason) for f in response.failures]
+def checked(plugin, **inputs) -> Struct:
+    response = run(plugin.check(CheckRequest(urn=URN, news=to_wire(inputs))))
+    assert list(response.failures) == [], [(f.property, f.reason) for f in response.failures]
     return response.inputs
 
 
-def created(plugin, inputs) -> tuple[str, dict[str, PropertyValue]]:
-    response = run(plugin.create(CreateRequest(URN, inputs, 60, False)))
-    return response.resource_id, response.properties
+def created(plugin, inputs) -> tuple[str, Struct]:
+    response = run(plugin.create(CreateRequest(urn=URN, properties=inputs, timeout=60)))
+    return response.id, response.properties
 
 
 class Aborted(Exception):
@@ -78,12 +78,24 @@ class Context:
 def served_read(plugin, instance_id: str):
     """A Read of an instance the stack does not hold yet, as the engine sends it for
     `pulumi import` and for `Instance.get` alike: an empty state, no inputs."""
-    request = provider_pb2.ReadRequest(id=instance_id, urn=URN, properties=Struct())
-    response = run(Servicer([], "0.0.0", plugin, engine_address="").Read(request, Context()))
+    request = ReadRequest(id=instance_id, urn=URN, properties=Struct())
+    response = run(Servicer(plugin).call("Read", request, Context()))
     if not response.HasField("properties"):
         return None, None  # what the engine reports as "resource '<id>' does not exist"
-    plain = PropertyValue.unmarshal_map
-    return to_plain(plain(response.properties)), to_plain(plain(response.inputs))
+    return to_plain(response.properties), to_plain(response.inputs)
+
+
+def test_served_errors_are_plain_for_ours_and_carry_the_traceback_of_a_bug():
+    """What the engine shows: our error as its message (in the schema's names), any
+    other exception with the Python traceback a bug report needs."""
+    servicer = Servicer(QuickBooksProvider())
+    unknown = InvokeRequest(tok="quickbooks:index:nothing", args=to_wire({}))
+    with pytest.raises(Aborted) as ours:
+        run(servicer.call("Invoke", unknown, Context()))
+    assert str(ours.value).startswith("unknown function 'quickbooks:index:nothing'")
+    bad_urn = CheckRequest(urn="not a urn", news=to_wire({"name": "Books"}))
+    with pytest.raises(Exception, match=r"(?s)not enough values to unpack.*in ownership_tag"):
+        run(servicer.call("Check", bad_urn, Context()))
 
 
 def new_inputs(emu, app, **changes):
@@ -111,8 +123,9 @@ def test_wire_names_are_camel_case_inside_the_grant_but_never_inside_maps():
     }
     wire = to_wire(plain, secrets=("oauth",))
     assert set(wire) == {"callbackUrl", "oauth", "extraConfiguration"}
-    assert wire["oauth"].is_secret and set(wire["oauth"].value) == {"realmId"}
-    assert set(wire["extraConfiguration"].value) == {"a.b_c"}
+    assert is_secret(wire.fields["oauth"]) and not is_secret(wire.fields["callbackUrl"])
+    assert set(wire["oauth"]["value"]) == {"realmId"}
+    assert set(wire["extraConfiguration"]) == {"a.b_c"}
     assert to_plain(wire) == plain
 
 
@@ -124,11 +137,11 @@ def test_check_names_failures_in_the_schemas_words_and_marks_secrets(plugin, emu
             "poll_interval_minutes": 0,
         }
     )
-    response = run(plugin.check(CheckRequest(URN, {}, bad, b"")))
+    response = run(plugin.check(CheckRequest(urn=URN, news=bad)))
     assert {f.property for f in response.failures} >= {"oauth.realmId", "pollIntervalMinutes"}
     inputs = checked(plugin, **new_inputs(emu, app, signature_key="k" * 20))
-    assert inputs["oauth"].is_secret and inputs["signatureKey"].is_secret
-    assert inputs["ownershipTag"].value == "pulumi:shop:dev:books"
+    assert is_secret(inputs.fields["oauth"]) and is_secret(inputs.fields["signatureKey"])
+    assert inputs["ownershipTag"] == "pulumi:shop:dev:books"
 
 
 def test_the_detailed_diff_shows_sets_by_element_secrets_by_name_and_the_replace_reason(
@@ -140,31 +153,29 @@ def test_the_detailed_diff_shows_sets_by_element_secrets_by_name_and_the_replace
     def diff(**changes):
         declared = {k: v for k, v in to_plain(inputs).items() if k in SCHEMA.user_inputs}
         news = checked(plugin, **{**declared, **changes})
-        return run(plugin.diff(DiffRequest(URN, _id, outputs, news, [])))
+        return run(plugin.diff(DiffRequest(urn=URN, id=_id, olds=outputs, news=news)))
 
     tags = diff(tags=["cost:ops", "env:a"])  # team:x removed, cost:ops added
-    assert {k: v.kind for k, v in tags.detailed_diff.items()} == {
-        "tags[1]": PropertyDiffKind.DELETE,
-        '["tags"][0]': PropertyDiffKind.ADD,
+    assert {k: v.kind for k, v in tags.detailedDiff.items()} == {
+        "tags[1]": PropertyDiff.DELETE,
+        '["tags"][0]': PropertyDiff.ADD,
     }
-    assert tags.diffs == ["tags"] and tags.replaces == []
+    assert list(tags.diffs) == ["tags"] and list(tags.replaces) == []
     swapped = diff(tags=["env:b", "team:x"])  # env:a -> env:b at the same index: one update
-    assert {k: v.kind for k, v in swapped.detailed_diff.items()} == {
-        "tags[0]": PropertyDiffKind.UPDATE
-    }
-    assert diff(tags=["team:x", "env:a"]).changes is False  # a set: order is no change
+    assert {k: v.kind for k, v in swapped.detailedDiff.items()} == {"tags[0]": PropertyDiff.UPDATE}
+    # A set: order is no change.
+    assert diff(tags=["team:x", "env:a"]).changes == DiffResponse.DIFF_NONE
 
     key = diff(signature_key="s" * 20)
-    assert (
-        list(key.detailed_diff) == ["signatureKey"] and key.detailed_diff["signatureKey"].input_diff
-    )
+    assert list(key.detailedDiff) == ["signatureKey"] and key.detailedDiff["signatureKey"].inputDiff
 
     company = diff(oauth=oauth_grant(emu, app))  # a company of its own
-    assert company.replaces == ["oauth"]
-    assert company.detailed_diff["oauth.realmId"].kind == PropertyDiffKind.UPDATE_REPLACE
+    assert list(company.replaces) == ["oauth"]
+    assert company.detailedDiff["oauth.realmId"].kind == PropertyDiff.UPDATE_REPLACE
 
     unknown = diff(callback_url=UNKNOWN)
-    assert unknown.changes and list(unknown.detailed_diff) == ["callbackUrl"]
+    assert unknown.changes == DiffResponse.DIFF_SOME
+    assert list(unknown.detailedDiff) == ["callbackUrl"]
 
 
 def test_import_reads_a_free_instance_as_an_adoption_and_refuses_another_owners(plugin, emu, app):
@@ -199,12 +210,13 @@ def test_get_instance_looks_up_by_id_or_by_name(plugin, emu, app):
     realm = new_company(emu)
     made = made_by_hand(emu, app, realm, name="Lookup me")
     tok = "quickbooks:index:getInstance"
-    by_id = run(plugin.invoke(InvokeRequest(tok, to_wire({"id": str(made["id"])}))))
-    by_name = run(plugin.invoke(InvokeRequest(tok, to_wire({"name": "Lookup me"}))))
-    assert to_plain(by_id.return_value) == to_plain(by_name.return_value)
-    assert to_plain(by_id.return_value)["realm_id"] == realm
+    by_id = run(plugin.invoke(InvokeRequest(tok=tok, args=to_wire({"id": str(made["id"])}))))
+    by_name = run(plugin.invoke(InvokeRequest(tok=tok, args=to_wire({"name": "Lookup me"}))))
+    found = to_plain(getattr(by_id, "return"))
+    assert found == to_plain(getattr(by_name, "return"))
+    assert found["realm_id"] == realm
     with pytest.raises(InputError, match="exactly one of id and name"):
-        run(plugin.invoke(InvokeRequest(tok, to_wire({}))))
+        run(plugin.invoke(InvokeRequest(tok=tok, args=to_wire({}))))
 
 
 class Engine:
@@ -223,7 +235,7 @@ def test_a_warning_is_an_engine_diagnostic_on_its_resource(plugin, emu, app):
     other = "pulumi:other:prod:books"
     taken = made_by_hand(emu, app, new_company(emu), tags=(other,))
     props = to_wire({"ownership_tag": "pulumi:shop:dev:books"})
-    run(plugin.delete(DeleteRequest(URN, str(taken["id"]), props, 60)))
+    run(plugin.delete(DeleteRequest(urn=URN, id=str(taken["id"]), properties=props, timeout=60)))
     [log] = engine.logs
     assert log.urn == URN and f"is managed by {other}" in log.message
     assert emu.api("GET", f"/instances/{taken['id']}").status_code == 200
@@ -231,8 +243,10 @@ def test_a_warning_is_an_engine_diagnostic_on_its_resource(plugin, emu, app):
     # The diff's health warning (what a preview says of a lost authorization) too.
     inputs = checked(plugin, **new_inputs(emu, app))
     _id, outputs = created(plugin, inputs)
-    lost = {**outputs, "valid": PropertyValue(False)}
-    run(plugin.diff(DiffRequest(URN, _id, lost, inputs, [])))
+    lost = Struct()
+    lost.CopyFrom(outputs)
+    lost.fields["valid"].CopyFrom(Value(bool_value=False))
+    run(plugin.diff(DiffRequest(urn=URN, id=_id, olds=lost, news=inputs)))
     assert [(log.urn, "authorization lost" in log.message) for log in engine.logs[1:]] == [
         (URN, True)
     ]

@@ -22,6 +22,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from google.protobuf.struct_pb2 import Struct
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -29,16 +30,6 @@ from pulumi.dynamic import (
     DiffResult,
     ReadResult,
     UpdateResult,
-)
-from pulumi.provider.experimental.property_value import PropertyValue
-from pulumi.provider.experimental.provider import (
-    CheckRequest,
-    ConfigureRequest,
-    CreateRequest,
-    DeleteRequest,
-    DiffRequest,
-    ReadRequest,
-    UpdateRequest,
 )
 from pulumi.runtime import rpc
 
@@ -49,9 +40,10 @@ from provider.api.settings import ALL_SETTINGS, NAMESPACE
 from provider.core.inputs import SCHEMA
 from provider.core.tags import parts_of
 from provider.lifecycle import QuickBooksInstanceProvider
+from provider.plugin import protocol
 from provider.plugin.names import snake
 from provider.plugin.provider import QuickBooksProvider
-from provider.plugin.wire import to_plain, to_wire
+from provider.plugin.wire import is_secret, to_plain, to_wire
 from provider.resource import SECRET_OUTPUTS
 
 FRONT_ENDS = ("dynamic", "plugin")
@@ -111,19 +103,19 @@ class _Loop:
 LOOP = _Loop()
 
 
-def _to_engine(plain: dict[str, Any]) -> dict[str, PropertyValue]:
+def _to_engine(plain: dict[str, Any]) -> Struct:
     """A state or inputs of the dynamic shape as the engine sends it to the plugin:
     what was secret comes back secret."""
     secrets = [k for k, v in plain.items() if rpc.is_rpc_secret(v)]
     return to_wire({k: rpc.unwrap_rpc_secret(v) for k, v in plain.items()}, secrets=secrets)
 
 
-def _from_engine(wire: dict[str, PropertyValue]) -> dict[str, Any]:
+def _from_engine(wire: Struct) -> dict[str, Any]:
     """The plugin's answer in the dynamic shape: snake_case values, each secret wrapped."""
     plain = to_plain(wire)
     return {
-        name: rpc.wrap_rpc_secret(plain[name]) if value.is_secret else plain[name]
-        for name, value in zip(plain, wire.values(), strict=True)
+        name: rpc.wrap_rpc_secret(plain[name]) if is_secret(value) else plain[name]
+        for name, value in zip(plain, wire.fields.values(), strict=True)
     }
 
 
@@ -139,7 +131,7 @@ class Plugin:
         self._plugin = QuickBooksProvider()
         args = {k.removeprefix(f"{NAMESPACE}:"): v for k, v in config.items()}
         secret = [s.config_key for s in ALL_SETTINGS if s.secret]
-        request = ConfigureRequest({}, to_wire(args, secrets=secret), True, False)
+        request = protocol.ConfigureRequest(args=to_wire(args, secrets=secret), acceptSecrets=True)
         LOOP.run(self._plugin.configure(request))
 
     @property
@@ -153,57 +145,60 @@ class Plugin:
         """The program's inputs as its SDK sends them: the schema's secrets marked, and
         no ownership tag (the plugin makes it from the URN)."""
         declared = {k: v for k, v in news.items() if k != "ownership_tag"}
-        request = CheckRequest(
-            urn(news["ownership_tag"]),
-            _to_engine(olds),
-            to_wire(declared, secrets=SCHEMA.secret_inputs),
-            b"",
+        request = protocol.CheckRequest(
+            urn=urn(news["ownership_tag"]),
+            olds=_to_engine(olds),
+            news=to_wire(declared, secrets=SCHEMA.secret_inputs),
         )
         response = LOOP.run(self._plugin.check(request))
-        failures = [CheckFailure(_path(f.property), f.reason) for f in response.failures or []]
-        return CheckResult(_from_engine(response.inputs or {}), failures)
+        failures = [CheckFailure(_path(f.property), f.reason) for f in response.failures]
+        return CheckResult(_from_engine(response.inputs), failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        request = DiffRequest(
-            urn(news["ownership_tag"]), id_, _to_engine(olds), _to_engine(news), []
+        request = protocol.DiffRequest(
+            urn=urn(news["ownership_tag"]), id=id_, olds=_to_engine(olds), news=_to_engine(news)
         )
         response = LOOP.run(self._plugin.diff(request))
         return DiffResult(
-            changes=response.changes,
-            replaces=[snake(name) for name in response.replaces or []],
-            delete_before_replace=response.delete_before_replace,
+            changes=response.changes == protocol.DiffResponse.DIFF_SOME,
+            replaces=[snake(name) for name in response.replaces],
+            delete_before_replace=response.deleteBeforeReplace,
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        request = CreateRequest(urn(props["ownership_tag"]), _to_engine(props), TIMEOUT_S, False)
+        request = protocol.CreateRequest(
+            urn=urn(props["ownership_tag"]), properties=_to_engine(props), timeout=TIMEOUT_S
+        )
         response = LOOP.run(self._plugin.create(request))
-        return CreateResult(response.resource_id, _from_engine(response.properties or {}))
+        return CreateResult(response.id, _from_engine(response.properties))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """A refresh. The engine sends the state and the inputs; the plugin hands the
         inputs back unread, so the state stands in for them."""
         state = _to_engine(props)
-        request = ReadRequest(urn(props["ownership_tag"]), id_, state, state)
+        request = protocol.ReadRequest(
+            urn=urn(props["ownership_tag"]), id=id_, properties=state, inputs=state
+        )
         response = LOOP.run(self._plugin.read(request))
-        if response.resource_id is None:
+        if not response.id:
             return ReadResult(None, {})
-        return ReadResult(response.resource_id, _from_engine(response.properties or {}))
+        return ReadResult(response.id, _from_engine(response.properties))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        request = UpdateRequest(
-            urn(news["ownership_tag"]),
-            id_,
-            _to_engine(olds),
-            _to_engine(news),
-            TIMEOUT_S,
-            [],
-            False,
+        request = protocol.UpdateRequest(
+            urn=urn(news["ownership_tag"]),
+            id=id_,
+            olds=_to_engine(olds),
+            news=_to_engine(news),
+            timeout=TIMEOUT_S,
         )
         response = LOOP.run(self._plugin.update(request))
-        return UpdateResult(_from_engine(response.properties or {}))
+        return UpdateResult(_from_engine(response.properties))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        request = DeleteRequest(urn(props["ownership_tag"]), id_, _to_engine(props), TIMEOUT_S)
+        request = protocol.DeleteRequest(
+            urn=urn(props["ownership_tag"]), id=id_, properties=_to_engine(props), timeout=TIMEOUT_S
+        )
         LOOP.run(self._plugin.delete(request))
 
 

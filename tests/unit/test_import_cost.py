@@ -49,11 +49,42 @@ def test_the_plugin_prints_its_port_before_loading_the_sdk_or_the_provider():
     assert _under(loaded, "pulumi", "pydantic", "provider.core", "provider.api") == []
 
 
-def test_the_plugin_never_loads_the_dynamic_front_end():
-    """The SDK's own `pulumi` package brings `pulumi.dynamic` along; our dynamic
-    front-end (its provider class, the resource, operations' lazy client) never."""
+# The loaded plugin's handlers, driven in process with the calls of a no-op `up` (no
+# API call; the Diff against the checked inputs, so it has changes to show).
+_NO_OP = """
+import asyncio
+import provider.plugin.server, provider.plugin.provider
+from provider.plugin import protocol
+from provider.plugin.provider import QuickBooksProvider
+from provider.plugin.wire import to_wire
+
+URN = "urn:pulumi:dev::shop::quickbooks:index:Instance::books"
+SETTINGS = {"baseUrl": "http://127.0.0.1:9/x", "userSecret": "u", "organizationSecret": "o"}
+INPUTS = {"name": "Books", "callback_url": "https://hooks.example.com/e", "adopt_id": "7"}
+
+async def no_op():
+    plugin = QuickBooksProvider()
+    await plugin.check_config(protocol.CheckRequest(news=to_wire(SETTINGS)))
+    await plugin.diff_config(protocol.DiffRequest(olds=to_wire(SETTINGS), news=to_wire(SETTINGS)))
+    await plugin.configure(protocol.ConfigureRequest(args=to_wire(SETTINGS)))
+    checked = await plugin.check(protocol.CheckRequest(urn=URN, news=to_wire(INPUTS)))
+    assert not checked.failures, checked.failures
+    await plugin.diff(protocol.DiffRequest(urn=URN, id="7", olds=checked.inputs, news=checked.inputs))
+
+asyncio.run(no_op())
+"""
+
+
+def test_the_plugin_never_loads_the_sdk_nor_the_dynamic_front_end():
+    """The loaded plugin serves the engine with messages of its own (`protocol.py`):
+    no `pulumi` module, whose package loads the whole SDK (~0.15 s of every command);
+    nor our dynamic front-end (its provider class, the resource, operations' lazy
+    client). A no-op `up` (CheckConfig, DiffConfig, Configure, Check, Diff) neither."""
     loaded = _loaded("import provider.plugin.server, provider.plugin.provider")
-    assert _under(loaded, "provider.lifecycle", "provider.resource", "requests") == []
+    assert _under(loaded, "pulumi", "provider.lifecycle", "provider.resource", "requests") == []
+    loaded = _loaded(_NO_OP)
+    assert "provider.plugin.diff" in loaded  # the no-op ran
+    assert _under(loaded, "pulumi", "provider.lifecycle", "provider.resource") == []
 
 
 def test_the_program_loads_no_operation():
@@ -118,7 +149,7 @@ import json, os, sys, threading, grpc
 from provider.plugin import startup
 read, write = os.pipe()
 sys.stdout = os.fdopen(write, "w")
-threading.Thread(target=startup.serve, args=([ENGINE], ENGINE), daemon=True).start()
+threading.Thread(target=startup.serve, args=(ENGINE,), daemon=True).start()
 port = os.fdopen(read).readline().strip()
 sys.stdout = sys.__stdout__
 channel = grpc.insecure_channel(f"127.0.0.1:{port}")
@@ -141,8 +172,8 @@ print(json.dumps([[call(SERVICE + "CheckConfig")], loaded()]))
 def test_the_plugin_started_for_the_schema_loads_nothing_else():
     """The engine starts the plugin once only for a YAML program's schema (Handshake,
     GetPluginInfo, GetSchema, and its health check at the end): that process answers
-    them all without loading the SDK or the provider, which cost the CPU the other
-    plugin process is starting on. The first provider call then loads them."""
+    them all without loading the provider, which costs the CPU the other plugin
+    process is starting on. The first provider call then loads it, and never the SDK."""
     heavy = ("pulumi", "pydantic", "requests", "google")
     script = (
         f"ENGINE = '127.0.0.1:9'\nSERVICE = '/pulumirpc.ResourceProvider/'\nHEAVY = {heavy!r}\n"
@@ -156,4 +187,5 @@ def test_the_plugin_started_for_the_schema_loads_nothing_else():
     # Handshake and the health check: unimplemented, as the provider itself answers them.
     assert answers == ["UNIMPLEMENTED", "OK", "OK", "UNIMPLEMENTED"]
     assert loaded == []
-    assert {"pulumi", "pydantic", "provider.core.inputs"} <= set(loaded_then)  # when needed
+    assert {"pydantic", "provider.core.inputs"} <= set(loaded_then)  # when needed
+    assert "pulumi" not in loaded_then
