@@ -204,32 +204,27 @@ def test_the_summary_names_an_unhealthy_instance_and_its_fix():
     assert "Health:" not in comment(_preview(events_off))
 
 
+def _plugin_inputs(version: str) -> dict:
+    """An instance's inputs as the plugin's state names them, each value at `version`."""
+    secret = {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "value": version}
+    return {
+        "name": "Books",
+        "callbackUrl": f"https://hooks.example.com/{version}",
+        "signatureKey": secret,
+        "signatureKeyFingerprint": f"v1:s-{version}",
+        "oauth": secret,
+        "oauthFingerprint": f"v1:o-{version}",
+    }
+
+
 def test_a_step_on_the_plugin_hides_its_fingerprints_and_shows_its_secrets_as_changed():
     """The plugin's state names inputs as its schema does (`signatureKey`,
     `oauthFingerprint`): the same rules as the dynamic resource's, by those names."""
     step = {
         "op": "update",
         "urn": _urn("books", "quickbooks:index:Instance"),
-        "oldState": _state(
-            {
-                "name": "Books",
-                "callbackUrl": "https://hooks.example.com/a",
-                "signatureKey": {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "value": "old"},
-                "signatureKeyFingerprint": "v1:aaaa",
-                "oauth": {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "value": "g1"},
-                "oauthFingerprint": "v1:cccc",
-            }
-        ),
-        "newState": _state(
-            {
-                "name": "Books",
-                "callbackUrl": "https://hooks.example.com/b",
-                "signatureKey": {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "value": "new"},
-                "signatureKeyFingerprint": "v1:bbbb",
-                "oauth": {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "value": "g2"},
-                "oauthFingerprint": "v1:dddd",
-            }
-        ),
+        "oldState": _state(_plugin_inputs("a")),
+        "newState": _state(_plugin_inputs("b")),
     }
     lines = raw_diff(_preview(step)).splitlines()
     assert lines[1:] == [
