@@ -32,6 +32,9 @@ actionlint=$(bash scripts/actionlint.sh | tail -n1)
 
 echo "[test] pytest" >&2
 started=$(date +%s)
-# The slowest tests are named at the end of every run: where the suite's time goes.
-pytest -q --durations=25 --durations-min=5 "$@"
+# Two worker processes, each a whole test file at a time (a file's emulator and stacks
+# stay in one process): a CLI test keeps about one core busy, and this machine has two.
+# `-n 0` in the arguments runs everything in this process. The slowest tests are named
+# at the end of every run: where the suite's time goes.
+pytest -q -n 2 --dist loadfile --durations=25 --durations-min=5 "$@"
 echo "[test] suite passed in $(( $(date +%s) - started ))s" >&2

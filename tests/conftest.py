@@ -43,13 +43,23 @@ from harness.reaping import SESSION_MARK, kill_marked, new_mark, outliving
 EXIT_GRACE_S = 10.0
 
 
+def _runs_workers(config) -> bool:
+    """This process hands the tests to pytest-xdist's workers (`-n 2`) and runs none:
+    each worker is a session of its own, with its own mark and its own check."""
+    return bool(getattr(config.option, "numprocesses", 0)) and not hasattr(config, "workerinput")
+
+
 def pytest_configure(config) -> None:
+    if _runs_workers(config):
+        return  # its workers would carry its mark in their own environment
     # Inherited by every process the session starts, and theirs (a nested session
     # marks its own).
     os.environ[SESSION_MARK] = new_mark()
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
+    if _runs_workers(session.config):
+        return
     mark = os.environ.get(SESSION_MARK)
     left = outliving(SESSION_MARK, mark, EXIT_GRACE_S) if mark else []
     if not left:
