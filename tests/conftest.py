@@ -37,6 +37,8 @@ from harness.native import INSTANCES_PROGRAM, install_package, program_files
 from harness.node_sdk import install_node_packages
 from harness.pulumi_stack import STACKS, PulumiStack
 from harness.reaping import SESSION_MARK, kill_marked, new_mark, outliving
+from tests.reliability import report
+from tests.reliability.ledger import LEDGER
 
 # Seconds a process may take to exit after the session ends (a plugin the engine has
 # just told to stop, a server whose fixture has just sent SIGTERM).
@@ -60,6 +62,8 @@ def pytest_configure(config) -> None:
 def pytest_sessionfinish(session, exitstatus) -> None:
     if _runs_workers(session.config):
         return
+    if hasattr(session.config, "workerinput"):  # a worker: its rows go to the controller
+        session.config.workeroutput["reliability"] = LEDGER.rows()
     mark = os.environ.get(SESSION_MARK)
     left = outliving(SESSION_MARK, mark, EXIT_GRACE_S) if mark else []
     if not left:
@@ -71,6 +75,18 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         if reporter is not None:
             reporter.write_line(line, red=True)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """A pytest-xdist worker is done: its reliability rows join the summary."""
+    rows = getattr(node, "workeroutput", {}).get("reliability")
+    if rows:
+        LEDGER.add(rows)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    report.summary(terminalreporter, exitstatus, config)
 
 
 @pytest.fixture(scope="module")

@@ -5,24 +5,23 @@ with `front_end` (`front_ends.FRONT_ENDS`): `make_provider`, `provider` and what
 built on them (`ours`, `make_inputs`) then drive that front-end, and the ledger
 records its rows under it.
 
-With `RELIABILITY_RECORD=1`, a passing run of exactly `tests/reliability` also writes
-that table into `docs/reliability.md` (any other run leaves the file alone).
+The table is printed by `tests/conftest.py` (`report.py`): a run in pytest-xdist's
+workers gathers their rows first. With `RELIABILITY_RECORD=1`, a passing run of
+exactly `tests/reliability` in one process also writes that table into
+`docs/reliability.md` (any other run leaves the file alone).
 The emulator, the app and the leak scan come from tests/conftest.py."""
 
 from __future__ import annotations
-
-import os
-import time
-from pathlib import Path
 
 import pytest
 
 from harness.accounts import App, oauth_grant, provider_config
 from harness.controls import Emulator
 
+from . import report
 from .engine import Resource, desired
 from .front_ends import configured
-from .ledger import DOC, LEDGER, record
+from .ledger import LEDGER
 
 # Small budgets keep exhausted-retry rows fast; the rows assert the bounds hold.
 FAST_SETTINGS = {
@@ -32,47 +31,8 @@ FAST_SETTINGS = {
 }
 
 
-_STARTED: list[float] = []
-
-
 def pytest_collection_finish(session) -> None:
-    _STARTED.append(time.monotonic())
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    if LEDGER.empty():
-        return
-    terminalreporter.section("reliability summary")
-    lines = LEDGER.table()
-    for line in lines:
-        terminalreporter.write_line(line)
-    if os.environ.get("RELIABILITY_RECORD", "") not in ("", "0"):
-        refused = _not_recordable(terminalreporter, exitstatus, config.rootpath)
-        if refused:
-            terminalreporter.write_line(f"RELIABILITY_RECORD: not recorded: {refused}")
-            return
-        passed = len(terminalreporter.stats.get("passed", []))
-        seconds = time.monotonic() - _STARTED[0] if _STARTED else 0.0
-        record(lines, passed, seconds)
-        terminalreporter.write_line(f"RELIABILITY_RECORD: wrote the table into {DOC}")
-
-
-def _not_recordable(terminalreporter, exitstatus, root: Path) -> str | None:
-    """Why this run's figures must not become the documented ones (None: they may)."""
-    if exitstatus != 0:
-        return f"the run did not pass (exit status {exitstatus})"
-    stats = terminalreporter.stats
-    for kind in ("deselected", "skipped", "xfailed", "failed", "error"):
-        if stats.get(kind):
-            return f"{len(stats[kind])} test(s) {kind}"
-    here = Path(__file__).resolve().parent
-    ran = {(root / r.nodeid.split("::")[0]).resolve() for r in stats.get("passed", [])}
-    if any(here not in p.parents for p in ran):
-        return "the run includes tests outside tests/reliability"
-    missing = sorted(p.name for p in here.glob("test_*.py") if p.resolve() not in ran)
-    if missing:
-        return "not every module of tests/reliability ran: " + ", ".join(missing)
-    return None
+    report.started()
 
 
 @pytest.hookimpl(wrapper=True)

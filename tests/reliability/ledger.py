@@ -56,6 +56,23 @@ class Ledger:
     def scans(self) -> list[tuple[str, int]]:
         return SCANS
 
+    def rows(self) -> dict[str, list[list]]:
+        """Every row and scan, as a pytest-xdist worker hands them to its controller."""
+        return {
+            "faults": [[*key, ok] for key, ok in self.faults.items()],
+            "inputs": [[*key, ok] for key, ok in self.inputs.items()],
+            "isolation": [[*key, ok] for key, ok in self.isolation.items()],
+            "scans": [list(scan) for scan in SCANS],
+        }
+
+    def add(self, rows: dict[str, list[list]]) -> None:
+        """A worker's `rows`, gathered into this (the controller's) ledger."""
+        for name in ("faults", "inputs", "isolation"):
+            book = getattr(self, name)
+            for *key, ok in rows[name]:
+                book[tuple(key)] = ok
+        SCANS.extend((source, hits) for source, hits in rows["scans"])
+
     def empty(self) -> bool:
         return not (self.faults or self.inputs or self.scans or self.isolation)
 
