@@ -20,13 +20,12 @@ from .core.check import with_defaults
 from .core.inputs import SECRET_INPUTS
 from .plugin.names import INSTANCE as PLUGIN_INSTANCE
 from .plugin.names import camel
+from .plugin.wire import SIG as SECRET_SIG  # how the engine marks a secret: never shown
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 SYMBOL = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
 for _op in ("create-replacement", "delete-replaced"):
     SYMBOL[_op] = "+-"
-# How the engine marks a secret value; such a value is never shown.
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
 MAX_VALUE = 200  # characters of one shown value; a comment has a size limit
 
 
@@ -141,7 +140,7 @@ def _input_lines(step: dict) -> list[str]:
     if op == "create":
         old = {}
     named = naming(step)
-    secrets = {named(s): s for s in SECRET_INPUTS}
+    secrets, left_out = {named(s): s for s in SECRET_INPUTS}, hidden(named)
     lines = []
     for key in sorted(set(old) | set(new)):
         before, after = old.get(key, _MISSING), new.get(key, _MISSING)
@@ -149,7 +148,7 @@ def _input_lines(step: dict) -> list[str]:
             change = secret_change(secrets[key], old, new, op, named) if op != "delete" else None
             if change:
                 lines.append(f"    ~ {key}: [secret] ({change})")
-        elif key not in hidden(named):
+        elif key not in left_out:
             changes = _changes(key, before, after)
             lines += [f"    {sym} {path}: {text}" for sym, path, text in changes]
     return lines
