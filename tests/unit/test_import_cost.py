@@ -87,6 +87,19 @@ def test_the_plugin_never_loads_the_sdk_nor_the_dynamic_front_end():
     assert _under(loaded, "pulumi", "provider.lifecycle", "provider.resource") == []
 
 
+@pytest.mark.parametrize(
+    "host", ["pulumi_language_python", "pulumi_language_nodejs", "pulumi_language_go"]
+)
+def test_a_language_host_loads_the_protocol_without_the_sdk(host):
+    """The engine starts our language hosts several times a command: they read the
+    protocol's generated modules from the SDK's files (`scripts/langhost/pulumirpc.py`)
+    without loading the `pulumi` package (~0.15 s a start)."""
+    langhost = REPO / "scripts" / "langhost"
+    loaded = _loaded(f"import sys; sys.path.insert(0, {str(langhost)!r}); import {host}")
+    assert host in loaded and "_pulumi_protocol.language_pb2" in loaded
+    assert _under(loaded, "pulumi") == []
+
+
 def test_the_program_loads_no_operation():
     """The program declares resources: no session, client or operation."""
     loaded = _loaded("from provider import QuickBooksInstance")
