@@ -1,33 +1,37 @@
 """The engine's messages the plugin serves, declared here rather than taken from the SDK.
 
 The SDK's generated messages (`pulumi.runtime.proto`) load the whole `pulumi` package
-on their first import, ~0.15 s of CPU of every command that starts the plugin. The
-plugin needs a few messages of the `pulumirpc` protocol (the `ResourceProvider`
-methods it answers, and the engine's `Log`), and of each only the fields it reads or
-writes: those are declared below, each with upstream's number and type, and built
-into message classes at import (a `FileDescriptorProto`, no generated file). A field
-the plugin does not declare still travels: protobuf keeps it as an unknown field.
+on their first import, ~0.15 s of CPU of every command that starts the plugin; and
+any message built with `google.protobuf` loads its descriptor pool and what that
+imports, ~20 ms more. The plugin needs a few messages of the `pulumirpc` protocol
+(the `ResourceProvider` methods it answers, and the engine's `Log`), and of each
+only the fields it reads or writes: those are declared below, each with upstream's
+number and type, and made into message classes of the plugin's own wire codec
+(`codec.py`) at import. A field the plugin does not declare is skipped when a
+request is read; the plugin never sends a request back.
 
-The file's package is the plugin's own, never `pulumirpc`, so a process that loads
-the SDK's messages too (the tests) holds both in one descriptor pool without a clash.
+A property map (`google.protobuf.Struct`) is read as the plain JSON-like dict it
+carries and written from one (`wire.py` renames its keys and marks its secrets); a
+message field left unset is None, which the engine tells from an empty map (a
+`ReadResponse` without properties: the resource is gone). An enum's values are
+constants of the message that declares it (`DiffResponse.DIFF_SOME`), or of this
+module for a top-level one (`WARNING`).
+
 The gRPC method paths stay the engine's (`server.py`). `tests/unit/test_protocol.py`
-compares every field declared here with the installed SDK's descriptors, so a change
-upstream fails there.
+compares every field declared here with the installed SDK's descriptors, and reads
+and writes each message against the SDK's, so a change upstream or a wrong byte
+fails there.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, struct_pb2
+from .codec import STRUCT, Field, Message, message
 
-PACKAGE = "quickbooks.plugin"
-FILE = "quickbooks/plugin/protocol.proto"
-STRUCT = ".google.protobuf.Struct"
-
-# Each message: its fields as (name, number, type). A type is a scalar's name, a
-# message's (ours, or the Struct of every property map), `enum <Name>`, `repeated <type>`
-# or `map <value type>` (string keys).
+# Each message: its fields as (name, number, type), in number order. A type is a
+# scalar's name, a message's (one declared above it, or the Struct of every property
+# map), `enum <Name>`, `repeated <type>` or `map <value type>` (string keys).
 MESSAGES: dict[str, tuple[tuple[str, int, str], ...]] = {
     "CheckRequest": (("urn", 1, "string"), ("olds", 2, STRUCT), ("news", 3, STRUCT)),
     "CheckFailure": (("property", 1, "string"), ("reason", 2, "string")),
@@ -119,88 +123,49 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "LogSeverity": ("DEBUG", "INFO", "WARNING", "ERROR"),
 }
 
-_F = descriptor_pb2.FieldDescriptorProto
-_SCALARS = {
-    "string": _F.TYPE_STRING,
-    "bool": _F.TYPE_BOOL,
-    "double": _F.TYPE_DOUBLE,
-    "int32": _F.TYPE_INT32,
-}
+
+def _field(name: str, number: int, declared: str, classes: dict[str, type[Message]]) -> Field:
+    label, kind = "", declared
+    if declared.startswith(("repeated ", "map ")):
+        label, _, kind = declared.partition(" ")
+    return Field(name, number, classes.get(kind, kind), label)
 
 
-def _typed(field: _F, kind: str) -> None:
-    if kind in _SCALARS:
-        field.type = _SCALARS[kind]
-    elif kind.startswith("enum "):
-        field.type, field.type_name = _F.TYPE_ENUM, f".{PACKAGE}.{kind.removeprefix('enum ')}"
-    else:
-        field.type = _F.TYPE_MESSAGE
-        field.type_name = kind if kind.startswith(".") else f".{PACKAGE}.{kind}"
+def _classes() -> dict[str, type[Message]]:
+    classes: dict[str, type[Message]] = {}
+    for name, fields in MESSAGES.items():
+        constants = {
+            value: number
+            for enum, values in ENUMS.items()
+            if enum.rpartition(".")[0] == name
+            for number, value in enumerate(values)
+        }
+        declared = tuple(_field(*field, classes) for field in fields)
+        classes[name] = message(name, declared, **constants)
+    return classes
 
 
-def _message(name: str, fields: tuple[tuple[str, int, str], ...]) -> descriptor_pb2.DescriptorProto:
-    message = descriptor_pb2.DescriptorProto(name=name)
-    for field_name, number, kind in fields:
-        field = message.field.add(name=field_name, number=number, label=_F.LABEL_OPTIONAL)
-        if kind.startswith("repeated "):
-            field.label, kind = _F.LABEL_REPEATED, kind.removeprefix("repeated ")
-        elif kind.startswith("map "):
-            # A map is a repeated entry message of its own, as protoc writes it.
-            entry = f"{field_name[:1].upper()}{field_name[1:]}Entry"
-            nested = message.nested_type.add(name=entry)
-            nested.options.map_entry = True
-            nested.field.add(name="key", number=1, label=_F.LABEL_OPTIONAL, type=_F.TYPE_STRING)
-            value = nested.field.add(name="value", number=2, label=_F.LABEL_OPTIONAL)
-            _typed(value, kind.removeprefix("map "))
-            field.label, kind = _F.LABEL_REPEATED, f"{name}.{entry}"
-        _typed(field, kind)
-    return message
+_built: dict[str, Any] = _classes()
+CheckRequest = _built["CheckRequest"]
+CheckFailure = _built["CheckFailure"]
+CheckResponse = _built["CheckResponse"]
+DiffRequest = _built["DiffRequest"]
+PropertyDiff = _built["PropertyDiff"]
+DiffResponse = _built["DiffResponse"]
+ConfigureRequest = _built["ConfigureRequest"]
+ConfigureResponse = _built["ConfigureResponse"]
+CreateRequest = _built["CreateRequest"]
+CreateResponse = _built["CreateResponse"]
+ReadRequest = _built["ReadRequest"]
+ReadResponse = _built["ReadResponse"]
+UpdateRequest = _built["UpdateRequest"]
+UpdateResponse = _built["UpdateResponse"]
+DeleteRequest = _built["DeleteRequest"]
+InvokeRequest = _built["InvokeRequest"]
+InvokeResponse = _built["InvokeResponse"]
+GetSchemaRequest = _built["GetSchemaRequest"]
+GetSchemaResponse = _built["GetSchemaResponse"]
+PluginInfo = _built["PluginInfo"]
+LogRequest = _built["LogRequest"]
 
-
-def _file() -> descriptor_pb2.FileDescriptorProto:
-    file = descriptor_pb2.FileDescriptorProto(
-        name=FILE, package=PACKAGE, syntax="proto3", dependency=[struct_pb2.DESCRIPTOR.name]
-    )
-    messages = {name: _message(name, fields) for name, fields in MESSAGES.items()}
-    for enum_name, values in ENUMS.items():
-        owner, _, name = enum_name.rpartition(".")
-        enum = (messages[owner].enum_type if owner else file.enum_type).add(name=name)
-        for number, value in enumerate(values):
-            enum.value.add(name=value, number=number)
-    file.message_type.extend(messages.values())
-    return file
-
-
-_pool = descriptor_pool.Default()
-try:
-    _descriptor = _pool.FindFileByName(FILE)  # imported again (e.g. by a test's reload)
-except KeyError:
-    _descriptor = _pool.AddSerializedFile(_file().SerializeToString())
-_classes: dict[str, Any] = {
-    name: message_factory.GetMessageClass(_descriptor.message_types_by_name[name])
-    for name in MESSAGES
-}
-
-CheckRequest = _classes["CheckRequest"]
-CheckFailure = _classes["CheckFailure"]
-CheckResponse = _classes["CheckResponse"]
-DiffRequest = _classes["DiffRequest"]
-PropertyDiff = _classes["PropertyDiff"]
-DiffResponse = _classes["DiffResponse"]
-ConfigureRequest = _classes["ConfigureRequest"]
-ConfigureResponse = _classes["ConfigureResponse"]
-CreateRequest = _classes["CreateRequest"]
-CreateResponse = _classes["CreateResponse"]
-ReadRequest = _classes["ReadRequest"]
-ReadResponse = _classes["ReadResponse"]
-UpdateRequest = _classes["UpdateRequest"]
-UpdateResponse = _classes["UpdateResponse"]
-DeleteRequest = _classes["DeleteRequest"]
-InvokeRequest = _classes["InvokeRequest"]
-InvokeResponse = _classes["InvokeResponse"]
-GetSchemaRequest = _classes["GetSchemaRequest"]
-GetSchemaResponse = _classes["GetSchemaResponse"]
-PluginInfo = _classes["PluginInfo"]
-LogRequest = _classes["LogRequest"]
-
-WARNING = _descriptor.enum_types_by_name["LogSeverity"].values_by_name["WARNING"].number
+WARNING = ENUMS["LogSeverity"].index("WARNING")

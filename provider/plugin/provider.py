@@ -184,7 +184,7 @@ class QuickBooksProvider:
         instance that does not exist is an answer with no properties (empty ones would
         be an instance with none, and an import or a get would "succeed" with nothing):
         the engine reports "does not exist"."""
-        if not request.properties.fields:
+        if not request.properties:
             return await self._import(request)
         props = to_plain(request.properties)
         found = await self._run(request.urn, operations.read, self.session, request.id, props)

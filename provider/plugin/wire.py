@@ -1,5 +1,7 @@
-"""The engine's property maps (`google.protobuf.Struct`) <-> the plain, snake_case
-dicts `operations` takes.
+"""The engine's property maps <-> the plain, snake_case dicts `operations` takes.
+
+A property map (`google.protobuf.Struct`) arrives as the JSON-like dict it carries
+(`codec.py`): this renames its keys and takes the engine's marks off, and back.
 
 The schema names every property in camelCase (`callbackUrl`, `oauth.realmId`); the
 declaration, the state of the dynamic resource and every core rule use snake_case.
@@ -19,8 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from google.protobuf.struct_pb2 import Struct, Value
-
 from ..errors import InputError
 from .names import camel, snake
 from .types import OBJECT_INPUTS  # objects of named fields: renamed inside too
@@ -36,48 +36,42 @@ KINDS = {
     OUTPUT: "an output value",
 }
 
-
-def _struct_plain(struct: Struct, rename: bool, key: str) -> Any:
-    fields = struct.fields
-    if SIG in fields:
-        kind = fields[SIG].string_value
-        if kind == SECRET:
-            return _plain(fields["value"], rename, key)
-        found = KINDS.get(kind, f"a value of kind {kind}")
-        raise InputError(f"{key}: {found} is no value of this provider's properties")
-    return {(snake(k) if rename else k): _plain(v, rename, key) for k, v in fields.items()}
+# A property map as the engine sends it (`codec.py`): JSON-like values, each special
+# one an object with the signature key. None: a message's map left unset.
+Struct = dict[str, Any]
 
 
-def _plain(value: Value, rename: bool, key: str) -> Any:
-    which = value.WhichOneof("kind")
-    if which == "struct_value":
-        return _struct_plain(value.struct_value, rename, key)
-    if which == "list_value":
-        return [_plain(v, rename, key) for v in value.list_value.values]
-    if which is None or which == "null_value":
-        return None
-    return getattr(value, which)
+def _plain(value: Any, rename: bool, key: str) -> Any:
+    if isinstance(value, dict):
+        if SIG in value:
+            kind = value[SIG] if isinstance(value[SIG], str) else ""
+            if kind == SECRET:
+                return _plain(value.get("value"), rename, key)
+            found = KINDS.get(kind, f"a value of kind {kind}")
+            raise InputError(f"{key}: {found} is no value of this provider's properties")
+        return {(snake(k) if rename else k): _plain(v, rename, key) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v, rename, key) for v in value]
+    return value
 
 
-def to_plain(props: Struct, rename: bool = True) -> dict[str, Any]:
+def to_plain(props: Struct | None, rename: bool = True) -> dict[str, Any]:
     """Engine properties -> snake_case plain data (secrets unwrapped, unknowns marked);
-    `rename=False` keeps the keys as they are."""
+    `rename=False` keeps the keys as they are. An unset map is an empty one."""
     plain = {}
-    for key, value in props.fields.items():
+    for key, value in (props or {}).items():
         name = snake(key) if rename else key
         plain[name] = _plain(value, rename and name in OBJECT_INPUTS, key)
     return plain
 
 
-def is_secret(value: Value) -> bool:
-    """Whether the engine's `value` is marked secret."""
-    if not value.HasField("struct_value"):
-        return False
-    return value.struct_value.fields.get(SIG, Value()).string_value == SECRET
+def is_secret(value: Any) -> bool:
+    """Whether the engine's `value` (one of a property map's) is marked secret."""
+    return isinstance(value, dict) and value.get(SIG) == SECRET
 
 
 def _value(value: Any, rename: bool) -> Any:
-    """`value` in the engine's JSON-like shape (what `Struct.update` takes)."""
+    """`value` in the engine's JSON-like shape (a number a float, as the wire carries it)."""
     if isinstance(value, bool | str) or value is None:
         return value
     if isinstance(value, int | float):
@@ -97,6 +91,4 @@ def to_wire(plain: Mapping[str, Any], secrets: Iterable[str] = ()) -> Struct:
         if name in secret and value is not None:
             engine_value = {SIG: SECRET, "value": engine_value}
         wire[camel(name)] = engine_value
-    struct = Struct()
-    struct.update(wire)
-    return struct
+    return wire

@@ -10,7 +10,6 @@ import threading
 import time
 
 import pytest
-from google.protobuf.struct_pb2 import Struct, Value
 
 from harness.accounts import made_by_hand, oauth_grant, provider_config
 from harness.companies import new_company
@@ -32,7 +31,7 @@ from provider.plugin.protocol import (
 )
 from provider.plugin.provider import QuickBooksProvider, ownership_tag
 from provider.plugin.server import Servicer
-from provider.plugin.wire import is_secret, to_plain, to_wire
+from provider.plugin.wire import Struct, is_secret, to_plain, to_wire
 
 URN = "urn:pulumi:dev::shop::quickbooks:index:Instance::books"
 
@@ -78,9 +77,9 @@ class Context:
 def served_read(plugin, instance_id: str):
     """A Read of an instance the stack does not hold yet, as the engine sends it for
     `pulumi import` and for `Instance.get` alike: an empty state, no inputs."""
-    request = ReadRequest(id=instance_id, urn=URN, properties=Struct())
+    request = ReadRequest(id=instance_id, urn=URN, properties={})
     response = run(Servicer(plugin).call("Read", request, Context()))
-    if not response.HasField("properties"):
+    if response.properties is None:
         return None, None  # what the engine reports as "resource '<id>' does not exist"
     return to_plain(response.properties), to_plain(response.inputs)
 
@@ -123,7 +122,7 @@ def test_wire_names_are_camel_case_inside_the_grant_but_never_inside_maps():
     }
     wire = to_wire(plain, secrets=("oauth",))
     assert set(wire) == {"callbackUrl", "oauth", "extraConfiguration"}
-    assert is_secret(wire.fields["oauth"]) and not is_secret(wire.fields["callbackUrl"])
+    assert is_secret(wire["oauth"]) and not is_secret(wire["callbackUrl"])
     assert set(wire["oauth"]["value"]) == {"realmId"}
     assert set(wire["extraConfiguration"]) == {"a.b_c"}
     assert to_plain(wire) == plain
@@ -140,7 +139,7 @@ def test_check_names_failures_in_the_schemas_words_and_marks_secrets(plugin, emu
     response = run(plugin.check(CheckRequest(urn=URN, news=bad)))
     assert {f.property for f in response.failures} >= {"oauth.realmId", "pollIntervalMinutes"}
     inputs = checked(plugin, **new_inputs(emu, app, signature_key="k" * 20))
-    assert is_secret(inputs.fields["oauth"]) and is_secret(inputs.fields["signatureKey"])
+    assert is_secret(inputs["oauth"]) and is_secret(inputs["signatureKey"])
     assert inputs["ownershipTag"] == "pulumi:shop:dev:books"
 
 
@@ -243,9 +242,7 @@ def test_a_warning_is_an_engine_diagnostic_on_its_resource(plugin, emu, app):
     # The diff's health warning (what a preview says of a lost authorization) too.
     inputs = checked(plugin, **new_inputs(emu, app))
     _id, outputs = created(plugin, inputs)
-    lost = Struct()
-    lost.CopyFrom(outputs)
-    lost.fields["valid"].CopyFrom(Value(bool_value=False))
+    lost = {**outputs, "valid": False}
     run(plugin.diff(DiffRequest(urn=URN, id=_id, olds=lost, news=inputs)))
     assert [(log.urn, "authorization lost" in log.message) for log in engine.logs[1:]] == [
         (URN, True)

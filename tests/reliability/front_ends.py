@@ -22,7 +22,6 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from google.protobuf.struct_pb2 import Struct
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -43,7 +42,7 @@ from provider.lifecycle import QuickBooksInstanceProvider
 from provider.plugin import protocol
 from provider.plugin.names import snake
 from provider.plugin.provider import QuickBooksProvider
-from provider.plugin.wire import is_secret, to_plain, to_wire
+from provider.plugin.wire import Struct, is_secret, to_plain, to_wire
 from provider.resource import SECRET_OUTPUTS
 
 FRONT_ENDS = ("dynamic", "plugin")
@@ -115,7 +114,7 @@ def _from_engine(wire: Struct) -> dict[str, Any]:
     plain = to_plain(wire)
     return {
         name: rpc.wrap_rpc_secret(plain[name]) if is_secret(value) else plain[name]
-        for name, value in zip(plain, wire.fields.values(), strict=True)
+        for name, value in zip(plain, wire.values(), strict=True)
     }
 
 
