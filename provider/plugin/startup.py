@@ -42,6 +42,8 @@ from typing import Any
 import grpc
 import grpc.aio
 
+from .codec import length_delimited  # the wire format alone: no message, no provider
+
 # The server's options as the SDK's own provider server sets them
 # (`pulumi.runtime._grpc_settings`, which imports the whole SDK): large messages
 # (a big state), and no limit on a request the engine has not yet asked for.
@@ -55,17 +57,6 @@ GRPC_OPTIONS = [
 SERVICE = "/pulumirpc.ResourceProvider/"
 HERE = Path(__file__).resolve().parent
 SCHEMA_FILES = (HERE / "schema.json", HERE.parents[1] / "sdk" / "schema.json")
-
-
-def _string_field(value: bytes) -> bytes:
-    """A protobuf message whose field 1 is the string `value` (`GetSchemaResponse`,
-    `PluginInfo`): the tag, the length as a varint, the bytes."""
-    length, varint = len(value), bytearray()
-    while True:
-        byte, length = length & 0x7F, length >> 7
-        varint.append(byte | (0x80 if length else 0))
-        if not length:
-            return b"\x0a" + bytes(varint) + value
 
 
 async def _not_implemented(_request: bytes, context: grpc.aio.ServicerContext) -> bytes:
@@ -92,8 +83,8 @@ class SchemaAnswers(grpc.GenericRpcHandler):
             from .version import version
 
             self._answers = {
-                SERVICE + "GetSchema": _string_field(schema.read_bytes()),
-                SERVICE + "GetPluginInfo": _string_field(version().encode()),
+                SERVICE + "GetSchema": length_delimited(1, schema.read_bytes()),  # .schema
+                SERVICE + "GetPluginInfo": length_delimited(1, version().encode()),  # .version
             }
 
     def service(self, handler_call_details: Any) -> Any:
