@@ -38,13 +38,16 @@ _DOUBLE = struct.Struct("<d")
 
 # --- writing ------------------------------------------------------------------------
 
+# Lengths and tags are almost always one byte: those are looked up, not computed.
+_BYTE = [bytes((n,)) for n in range(0x80)]
+
 
 def varint(value: int) -> bytes:
     """`value` as a varint; a negative one as its 64-bit two's complement (10 bytes)."""
+    if 0 <= value < 0x80:
+        return _BYTE[value]
     if value < 0:
         value += 1 << 64
-    if value < 0x80:
-        return bytes((value,))
     out = bytearray()
     while value >= 0x80:
         out.append(value & 0x7F | 0x80)
@@ -59,6 +62,7 @@ def length_delimited(number: int, data: bytes) -> bytes:
 
 
 def _value_bytes(value: Any) -> bytes:
+    """A `google.protobuf.Value`'s fields."""
     if value is None:
         return b"\x08\x00"  # null_value: NULL_VALUE (0)
     if value is True:
@@ -66,24 +70,28 @@ def _value_bytes(value: Any) -> bytes:
     if value is False:
         return b"\x20\x00"
     if isinstance(value, str):
-        return length_delimited(3, value.encode())
+        text = value.encode()
+        return b"\x1a" + varint(len(text)) + text
     if isinstance(value, int | float):
         return b"\x11" + _DOUBLE.pack(value)
     if isinstance(value, Mapping):
-        return length_delimited(5, struct_bytes(value))
+        fields = struct_bytes(value)
+        return b"\x2a" + varint(len(fields)) + fields
     if isinstance(value, list | tuple):
-        return length_delimited(6, b"".join(length_delimited(1, _value_bytes(v)) for v in value))
+        values = [_value_bytes(v) for v in value]
+        items = b"".join(b"\x0a" + varint(len(v)) + v for v in values)
+        return b"\x32" + varint(len(items)) + items
     raise TypeError(f"a {type(value).__name__} is no value of a google.protobuf.Struct")
 
 
 def struct_bytes(fields: Mapping[str, Any]) -> bytes:
-    """A `google.protobuf.Struct` holding `fields`."""
-    return b"".join(
-        length_delimited(
-            1, length_delimited(1, key.encode()) + length_delimited(2, _value_bytes(v))
-        )
-        for key, v in fields.items()
-    )
+    """A `google.protobuf.Struct` holding `fields`: an entry (key = 1, value = 2) each."""
+    entries = []
+    for key, value in fields.items():
+        name, held = key.encode(), _value_bytes(value)
+        entry = b"\x0a" + varint(len(name)) + name + b"\x12" + varint(len(held)) + held
+        entries.append(b"\x0a" + varint(len(entry)) + entry)
+    return b"".join(entries)
 
 
 # --- reading ------------------------------------------------------------------------
@@ -131,15 +139,22 @@ def _skip(data: bytes, pos: int, tag: int) -> int:
     raise ValueError(f"malformed message: wire type {wire_type} of field {tag >> 3}")
 
 
+# A Struct's fields read one after another: a tag, then the length of a string or a
+# message. The tags the codec reads are one byte, and so are most lengths, so each
+# reads its first byte itself and calls `read_varint` only past 0x7F.
+
+
 def _read_value(data: bytes, pos: int, end: int) -> Any:
+    """The `google.protobuf.Value` at data[pos:end] (none of its kinds set: null)."""
     value = None
     while pos < end:
-        tag, pos = read_varint(data, pos)
-        if tag == 0x11:
-            (value,) = _DOUBLE.unpack_from(data, pos)
-            pos += 8
-        elif tag == 0x1A or tag == 0x2A or tag == 0x32:
-            length, pos = read_varint(data, pos)
+        tag = data[pos]
+        pos += 1
+        if tag == 0x1A or tag == 0x2A or tag == 0x32:  # string, struct, list
+            length = data[pos]
+            pos += 1
+            if length >= 0x80:
+                length, pos = read_varint(data, pos - 1)
             after = pos + length
             if tag == 0x1A:
                 value = data[pos:after].decode()
@@ -148,27 +163,32 @@ def _read_value(data: bytes, pos: int, end: int) -> Any:
             else:
                 value = _read_list(data, pos, after)
             pos = after
-        elif tag == 0x20:
+        elif tag == 0x11:  # number
+            (value,) = _DOUBLE.unpack_from(data, pos)
+            pos += 8
+        elif tag == 0x20:  # bool
             flag, pos = read_varint(data, pos)
             value = flag != 0
-        elif tag == 0x08:
+        elif tag == 0x08:  # null
             pos = read_varint(data, pos)[1]
             value = None
         else:
+            tag, pos = read_varint(data, pos - 1)
             pos = _skip(data, pos, tag)
     return value
 
 
 def _read_list(data: bytes, pos: int, end: int) -> list[Any]:
+    """The `google.protobuf.ListValue` at data[pos:end]."""
     values = []
     while pos < end:
         tag, pos = read_varint(data, pos)
-        if tag == 0x0A:
-            length, pos = read_varint(data, pos)
-            values.append(_read_value(data, pos, pos + length))
-            pos += length
-        else:
+        if tag != 0x0A:
             pos = _skip(data, pos, tag)
+            continue
+        length, pos = read_varint(data, pos)
+        values.append(_read_value(data, pos, pos + length))
+        pos += length
     return values
 
 
@@ -176,22 +196,29 @@ def read_struct(data: bytes, pos: int, end: int) -> dict[str, Any]:
     """The `google.protobuf.Struct` at data[pos:end] as a dict."""
     fields: dict[str, Any] = {}
     while pos < end:
-        tag, pos = read_varint(data, pos)
-        if tag != 0x0A:
+        if data[pos] != 0x0A:
+            tag, pos = read_varint(data, pos)
             pos = _skip(data, pos, tag)
             continue
-        length, pos = read_varint(data, pos)
+        length = data[pos + 1]
+        pos += 2
+        if length >= 0x80:
+            length, pos = read_varint(data, pos - 1)
         entry_end, key, value = pos + length, "", None
         while pos < entry_end:
-            tag, pos = read_varint(data, pos)
+            tag = data[pos]
             if tag == 0x0A or tag == 0x12:
-                length, pos = read_varint(data, pos)
+                length = data[pos + 1]
+                pos += 2
+                if length >= 0x80:
+                    length, pos = read_varint(data, pos - 1)
                 if tag == 0x0A:
                     key = data[pos : pos + length].decode()
                 else:
                     value = _read_value(data, pos, pos + length)
                 pos += length
             else:
+                tag, pos = read_varint(data, pos)
                 pos = _skip(data, pos, tag)
         fields[key] = value
     return fields
@@ -314,16 +341,18 @@ class Message:
 
     __slots__ = ()
     FIELDS: tuple[Field, ...] = ()
-    # Made by `message`: each field's tag and (name, label, kind), and its writers.
+    # Made by `message`: each field's name and default; each tag's (name, label, kind);
+    # the fields' writers, in number order.
+    _defaults: tuple[tuple[str, Any], ...] = ()
     _readers: dict[int, tuple[str, str, Kind]] = {}
     _writers: tuple[Callable[[Message], bytes], ...] = ()
 
     def __init__(self, **values: Any) -> None:
-        for field in self.FIELDS:
-            value = values.pop(field.name, None)
-            if value is None:
-                value = field.default()
-            setattr(self, field.name, value)
+        for name, default in self._defaults:
+            value = values.pop(name, None)
+            if value is None:  # a new list or dict for each message
+                value = default.copy() if type(default) in (list, dict) else default
+            setattr(self, name, value)
         if values:
             raise TypeError(f"{type(self).__name__} has no field {', '.join(values)}")
 
@@ -391,6 +420,7 @@ def message(name: str, fields: tuple[Field, ...], **constants: int) -> type[Mess
     (its enums' values) as class attributes."""
     cls: Any = type(name, (Message,), {"__slots__": tuple(f.name for f in fields), **constants})
     cls.FIELDS = fields
+    cls._defaults = tuple((f.name, f.default()) for f in fields)
     cls._writers = tuple(_writer(f) for f in sorted(fields, key=lambda f: f.number))
     cls._readers = {}
     for f in fields:
