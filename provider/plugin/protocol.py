@@ -7,8 +7,8 @@ imports, ~20 ms more. The plugin needs a few messages of the `pulumirpc` protoco
 (the `ResourceProvider` methods it answers, and the engine's `Log`), and of each
 only the fields it reads or writes: those are declared below, each with upstream's
 number and type, and made into message classes of the plugin's own wire codec
-(`codec.py`) at import. A field the plugin does not declare is skipped when a
-request is read; the plugin never sends a request back.
+(`message_class.py`, `codec.py`) at import. A field the plugin does not declare is
+skipped when a request is read; the plugin never sends a request back.
 
 A property map (`google.protobuf.Struct`) is read as the plain JSON-like dict it
 carries and written from one (`wire.py` renames its keys and marks its secrets); a
@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .codec import STRUCT, Field, Message, message
+from .codec import STRUCT
+from .message_class import Field, Message, message
 
 # Each message: its fields as (name, number, type), in number order. A type is a
 # scalar's name, a message's (one declared above it, or the Struct of every property

@@ -136,6 +136,12 @@ OUTSIDE_THE_TREE = {
     # The plugin's server: a bug's message with its traceback, as the SDK's servers
     # send one to the engine (a `QuickBooksError` goes plain).
     ("provider/plugin/server.py", "Exception"),
+    # The plugin's wire codec, as protobuf's own: bytes that are no message (gRPC answers
+    # the call with its own error), a value no property map holds (the plugin's bug).
+    ("provider/plugin/codec.py", "ValueError"),
+    ("provider/plugin/codec.py", "TypeError"),
+    ("provider/plugin/message_class.py", "ValueError"),
+    ("provider/plugin/message_class.py", "TypeError"),
 }
 
 

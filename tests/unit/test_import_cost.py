@@ -77,13 +77,13 @@ asyncio.run(no_op())
 
 def test_the_plugin_never_loads_the_sdk_nor_the_dynamic_front_end():
     """The loaded plugin serves the engine with messages of its own (`protocol.py`) on
-    a wire codec of its own (`codec.py`): no `pulumi` module, whose package loads the
+    a wire codec of its own (`message_class.py`, `codec.py`): no `pulumi` module, whose package loads the
     whole SDK (~0.15 s of every command), nor `google.protobuf` (~20 ms); nor our
     dynamic front-end (its provider class, the resource, operations' lazy client). A
     no-op `up` (CheckConfig, DiffConfig, Configure, Check, Diff) neither."""
     never = ("pulumi", "google.protobuf", "provider.lifecycle", "provider.resource")
     loaded = _loaded("import provider.plugin.server, provider.plugin.provider")
-    assert "provider.plugin.codec" in loaded
+    assert "provider.plugin.message_class" in loaded
     assert _under(loaded, *never, "requests") == []
     loaded = _loaded(_NO_OP)
     assert "provider.plugin.diff" in loaded  # the no-op ran
