@@ -3,7 +3,7 @@
 The SDK's generated messages (`pulumi.runtime.proto`) load the whole `pulumi` package
 on their first import, ~0.15 s of CPU of every command that starts the plugin; and
 any message built with `google.protobuf` loads its descriptor pool and what that
-imports, ~20 ms more. The plugin needs a few messages of the `pulumirpc` protocol
+imports, ~15 ms more. The plugin needs a few messages of the `pulumirpc` protocol
 (the `ResourceProvider` methods it answers, and the engine's `Log`), and of each
 only the fields it reads or writes: those are declared below, each with upstream's
 number and type, and made into message classes of the plugin's own wire codec

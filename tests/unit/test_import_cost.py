@@ -78,7 +78,7 @@ asyncio.run(no_op())
 def test_the_plugin_never_loads_the_sdk_nor_the_dynamic_front_end():
     """The loaded plugin serves the engine with messages of its own (`protocol.py`) on
     a wire codec of its own (`message_class.py`, `codec.py`): no `pulumi` module, whose package loads the
-    whole SDK (~0.15 s of every command), nor `google.protobuf` (~20 ms); nor our
+    whole SDK (~0.15 s of every command), nor `google.protobuf` (~15 ms); nor our
     dynamic front-end (its provider class, the resource, operations' lazy client). A
     no-op `up` (CheckConfig, DiffConfig, Configure, Check, Diff) neither."""
     never = ("pulumi", "google.protobuf", "provider.lifecycle", "provider.resource")
