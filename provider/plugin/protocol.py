@@ -34,7 +34,8 @@ from .message_class import Field, Message, message
 # scalar's name, a message's (one declared above it, or the Struct of every property
 # map), `enum <Name>`, `repeated <type>` or `map <value type>` (string keys).
 MESSAGES: dict[str, tuple[tuple[str, int, str], ...]] = {
-    "CheckRequest": (("urn", 1, "string"), ("olds", 2, STRUCT), ("news", 3, STRUCT)),
+    # Not `olds` (2): neither Check nor CheckConfig reads them, so they are skipped unread.
+    "CheckRequest": (("urn", 1, "string"), ("news", 3, STRUCT)),
     "CheckFailure": (("property", 1, "string"), ("reason", 2, "string")),
     "CheckResponse": (("inputs", 1, STRUCT), ("failures", 2, "repeated CheckFailure")),
     "DiffRequest": (

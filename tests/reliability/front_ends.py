@@ -142,11 +142,11 @@ class Plugin:
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """The program's inputs as its SDK sends them: the schema's secrets marked, and
-        no ownership tag (the plugin makes it from the URN)."""
+        no ownership tag (the plugin makes it from the URN). The engine sends the old
+        inputs too, which the plugin does not read (`protocol.py` declares no `olds`)."""
         declared = {k: v for k, v in news.items() if k != "ownership_tag"}
         request = protocol.CheckRequest(
             urn=urn(news["ownership_tag"]),
-            olds=_to_engine(olds),
             news=to_wire(declared, secrets=SCHEMA.secret_inputs),
         )
         response = LOOP.run(self._plugin.check(request))

@@ -130,6 +130,7 @@ def test_fields_the_plugin_does_not_declare_are_skipped():
     news = sdk.sdk_struct(PROPERTIES)
     check = provider_pb2.CheckRequest(
         urn="urn:x",
+        olds=news,
         news=news,
         randomSeed=b"\x00\xff" * 16,
         name="books",
