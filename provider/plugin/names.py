@@ -4,6 +4,7 @@ from __future__ import annotations
 
 PACKAGE = "quickbooks"
 INSTANCE = f"{PACKAGE}:index:Instance"  # the resource's type token
+SERVICE = "/pulumirpc.ResourceProvider/"  # the gRPC path of the engine's provider methods
 
 
 def camel(name: str) -> str:

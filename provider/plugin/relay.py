@@ -20,7 +20,7 @@ import grpc
 import grpc.aio
 
 from .frames import ANSWER, FAILED, HEADER, REQUEST, frame, write_all
-from .startup import SERVICE
+from .names import SERVICE
 from .worker import Link
 
 ENDED = "pulumi-resource-quickbooks: its provider process ended (see its error above)"

@@ -19,8 +19,8 @@ import grpc.aio
 
 from ..errors import QuickBooksError
 from . import servicer
+from .names import SERVICE
 from .provider import QuickBooksProvider
-from .startup import SERVICE
 
 
 class Servicer(servicer.Servicer):

@@ -46,6 +46,7 @@ import grpc
 import grpc.aio
 
 from .loading import load
+from .names import SERVICE
 
 if TYPE_CHECKING:
     from .worker import Link
@@ -59,8 +60,6 @@ GRPC_OPTIONS = [
     ("grpc.server_max_unrequested_time_in_server", 30 * 60),
 ]
 
-
-SERVICE = "/pulumirpc.ResourceProvider/"
 HERE = Path(__file__).resolve().parent
 SCHEMA_FILES = (HERE / "schema.json", HERE.parents[1] / "sdk" / "schema.json")
 
