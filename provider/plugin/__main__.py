@@ -2,14 +2,12 @@
 
 The engine runs it with its own address as the first argument and reads the port
 the plugin serves on from its first line of output, which comes before the
-provider is loaded (`startup.py`).
+provider is loaded (`startup.py`), in a process of its own (`worker.py`).
 """
 
 from __future__ import annotations
 
 import sys
-
-from .startup import serve
 
 
 def main() -> None:
@@ -22,7 +20,13 @@ def main() -> None:
             file=sys.stderr,
         )
         sys.exit(2)
-    serve(engine)
+    # The provider process first, before this one imports anything (`worker.py`).
+    from .worker import fork
+
+    worker = fork(engine)
+    from .startup import serve
+
+    serve(engine, worker)
 
 
 if __name__ == "__main__":

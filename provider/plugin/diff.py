@@ -18,7 +18,7 @@ from ..core.inputs import SCHEMA
 from ..operations import Diff
 from .names import camel
 from .protocol import DiffResponse, PropertyDiff
-from .types import object_fields
+from .types import object_field_names
 
 ADD, DELETE, UPDATE = PropertyDiff.ADD, PropertyDiff.DELETE, PropertyDiff.UPDATE
 _REPLACE = {
@@ -83,7 +83,7 @@ def detailed(result: Diff, olds: dict[str, Any], news: dict[str, Any]) -> dict[s
         old, new = olds.get(field), news.get(field)
         if i.compare == "set" and field == name and isinstance(old, list) and isinstance(new, list):
             diffs.update(_elements(camel(name), old, new))
-        elif field in (object_fields(name) or {}):
+        elif field in (object_field_names(name) or ()):
             # A field of an object input (the outputs hold it in plain).
             new = (news.get(name) or {}).get(field)
             diffs[f"{camel(name)}.{camel(field)}"] = changed(_kind(old, new, replace), True)

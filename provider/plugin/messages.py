@@ -17,14 +17,14 @@ from functools import cache
 
 from ..core.inputs import SCHEMA
 from .names import camel
-from .types import OBJECT_INPUTS, object_fields
+from .types import OBJECT_INPUTS, object_field_names
 
 
 @cache
 def _declared() -> re.Pattern[str]:
     names = {*SCHEMA.inputs, *SCHEMA.input_fields, *SCHEMA.output_names}
     for name in OBJECT_INPUTS:
-        names.update(object_fields(name) or {})
+        names.update(object_field_names(name) or ())
     snake = sorted((n for n in names if "_" in n), key=len, reverse=True)
     return re.compile(r"(?<![\w.:/-])(" + "|".join(map(re.escape, snake)) + r")(?![\w-])")
 

@@ -10,9 +10,10 @@ shape, each optional: `check` still decides which shape is valid.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel
 
 from ..core.declaration import Input
 from ..core.inputs import SCHEMA
@@ -35,6 +36,8 @@ def object_type_token(name: str) -> str:
 
 @cache
 def _json_schema(name: str) -> dict[str, Any]:
+    from pydantic import TypeAdapter  # the schema's build only, never a start
+
     field = SCHEMA.model.model_fields[name]
     return TypeAdapter(field.rebuild_annotation()).json_schema()
 
@@ -74,7 +77,27 @@ def object_fields(name: str) -> dict[str, dict[str, Any]] | None:
     return fields
 
 
-OBJECT_INPUTS = tuple(name for name in SCHEMA.user_inputs if object_fields(name) is not None)
+def _models(annotation: Any) -> list[Any]:
+    """The non-null alternatives of a type (`Annotated` unwrapped, unions flattened)."""
+    if get_origin(annotation) is Annotated:
+        return _models(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return [m for option in get_args(annotation) for m in _models(option)]
+    return [] if annotation is type(None) else [annotation]
+
+
+@cache
+def object_field_names(name: str) -> tuple[str, ...] | None:
+    """The field names of `object_fields(name)`, read from the models themselves: the
+    plugin's every start needs them (`wire.py`), and a JSON schema per input costs it
+    ~0.01 s (`tests/unit/test_schema.py` holds that both agree)."""
+    options = _models(SCHEMA.model.model_fields[name].rebuild_annotation())
+    if not options or not all(isinstance(o, type) and issubclass(o, BaseModel) for o in options):
+        return None
+    return tuple(dict.fromkeys(f for o in options for f in o.model_fields))
+
+
+OBJECT_INPUTS = tuple(name for name in SCHEMA.user_inputs if object_field_names(name) is not None)
 
 
 def input_type(i: Input) -> dict[str, Any]:

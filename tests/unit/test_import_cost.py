@@ -77,10 +77,11 @@ asyncio.run(no_op())
 
 def test_the_plugin_never_loads_the_sdk_nor_the_dynamic_front_end():
     """The loaded plugin serves the engine with messages of its own (`protocol.py`) on
-    a wire codec of its own (`message_class.py`, `codec.py`): no `pulumi` module, whose package loads the
-    whole SDK (~0.15 s of every command), nor `google.protobuf` (~15 ms); nor our
-    dynamic front-end (its provider class, the resource, operations' lazy client). A
-    no-op `up` (CheckConfig, DiffConfig, Configure, Check, Diff) neither."""
+    a wire codec of its own (`message_class.py`, `codec.py`): no `pulumi` module, whose
+    package loads the whole SDK (~0.15 s of every command), nor `google.protobuf`
+    (~15 ms); nor our dynamic front-end (its provider class, the resource, operations'
+    lazy client). A no-op `up` (CheckConfig, DiffConfig, Configure, Check, Diff)
+    neither."""
     never = ("pulumi", "google.protobuf", "provider.lifecycle", "provider.resource")
     loaded = _loaded("import provider.plugin.server, provider.plugin.provider")
     assert "provider.plugin.message_class" in loaded
@@ -88,6 +89,19 @@ def test_the_plugin_never_loads_the_sdk_nor_the_dynamic_front_end():
     loaded = _loaded(_NO_OP)
     assert "provider.plugin.diff" in loaded  # the no-op ran
     assert _under(loaded, *never) == []
+
+
+def test_the_plugins_provider_process_loads_no_grpc():
+    """The plugin's child loads the provider while its parent starts gRPC
+    (`provider/plugin/worker.py`): it answers through pipes, with no gRPC of its own
+    (its import is the parent's ~0.07 s, on the critical path again), and reads and
+    writes the messages with the plugin's own codec (no protobuf)."""
+    loaded = _loaded(
+        "from provider.plugin import loading, worker\n"
+        "loading.load(lambda: worker._servicer('127.0.0.1:9'))"
+    )
+    assert "provider.plugin.servicer" in loaded and "provider.plugin.provider" in loaded
+    assert _under(loaded, "grpc", "pulumi", "google.protobuf") == []
 
 
 @pytest.mark.parametrize(

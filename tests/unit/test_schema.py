@@ -219,3 +219,14 @@ def test_a_state_written_before_the_core_still_unpickles_and_shows_no_change():
     assert failures == []
     spec = SCHEMA.model.model_validate(inputs)
     assert plan(spec, fixture["outputs"], fixture["fingerprint_key"]).changed == ()
+
+
+def test_the_plugins_object_inputs_read_from_the_models_are_the_schemas():
+    """The plugin reads which inputs are objects, and their fields, from the models at
+    every start (cheap); the schema's types read them from the JSON schema: the same."""
+    from provider.plugin.types import OBJECT_INPUTS, object_field_names, object_fields
+
+    for name in SCHEMA.user_inputs:
+        fields = object_fields(name)
+        assert object_field_names(name) == (None if fields is None else tuple(fields)), name
+    assert OBJECT_INPUTS == ("oauth",)
