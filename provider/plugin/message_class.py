@@ -118,10 +118,12 @@ class Field(NamedTuple):
         return None if isinstance(self.type, type) else self.kind.default
 
 
-def _map_entry(value_kind: Kind) -> Kind:
-    """A map's entry: a message of key = 1 (a string) and value = 2."""
-    string = KINDS["string"]
+def _map_entry(field: Field) -> Kind:
+    """A map's entry: a message of key = 1 (a string) and value = 2 (an entry without
+    one holds the value type's default: an empty message for a message's)."""
+    string, value_kind = KINDS["string"], field.kind
     value_tag = varint(2 << 3 | value_kind.wire_type)
+    message = field.type if isinstance(field.type, type) else None
 
     def write(item: tuple[str, Any]) -> bytes:
         key, value = item
@@ -129,7 +131,7 @@ def _map_entry(value_kind: Kind) -> Kind:
 
     def read(data: bytes, pos: int) -> tuple[tuple[str, Any], int]:
         length, pos = read_varint(data, pos)
-        end, key, value = pos + length, "", value_kind.default
+        end, key, value = pos + length, "", None
         while pos < end:
             tag, pos = read_varint(data, pos)
             if tag == 0x0A:
@@ -138,6 +140,8 @@ def _map_entry(value_kind: Kind) -> Kind:
                 value, pos = value_kind.read(data, pos)
             else:
                 pos = skip(data, pos, tag)
+        if value is None:
+            value = message() if message else value_kind.default
         return (key, value), end
 
     return Kind(LEN, None, write, read)
@@ -213,7 +217,7 @@ def _writer(field: Field) -> Callable[[Message], bytes]:
     an empty list or map; each element of a list, each entry of a map."""
     name, kind = field.name, field.kind
     if field.label == "map":
-        kind = _map_entry(kind)
+        kind = _map_entry(field)
     tag = varint(field.number << 3 | kind.wire_type)
     if field.label == "repeated":
         return lambda m: b"".join(tag + kind.write(v) for v in getattr(m, name))
@@ -234,6 +238,6 @@ def message(name: str, fields: tuple[Field, ...], **constants: int) -> type[Mess
     cls._writers = tuple(_writer(f) for f in sorted(fields, key=lambda f: f.number))
     cls._readers = {}
     for f in fields:
-        kind = _map_entry(f.kind) if f.label == "map" else f.kind
+        kind = _map_entry(f) if f.label == "map" else f.kind
         cls._readers[f.number << 3 | kind.wire_type] = (f.name, f.label, kind)
     return cls

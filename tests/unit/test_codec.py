@@ -157,6 +157,18 @@ def test_fields_the_plugin_does_not_declare_are_skipped():
     assert read == protocol.CheckRequest(urn="urn:x", news=PROPERTIES)
 
 
+def test_a_map_entry_without_its_value_holds_the_default():
+    """What protobuf reads of an entry with a key alone: an empty message, an empty
+    string."""
+    entry = codec.length_delimited(1, b"k")
+    diff = codec.length_delimited(6, entry)  # DiffResponse.detailedDiff
+    assert provider_pb2.DiffResponse.FromString(diff).detailedDiff["k"].kind == 0
+    assert protocol.DiffResponse.FromString(diff).detailedDiff == {"k": protocol.PropertyDiff()}
+    variables = codec.length_delimited(1, entry)  # ConfigureRequest.variables
+    assert provider_pb2.ConfigureRequest.FromString(variables).variables == {"k": ""}
+    assert protocol.ConfigureRequest.FromString(variables).variables == {"k": ""}
+
+
 def test_a_cut_message_is_refused():
     whole = _every_field_set("UpdateRequest").SerializeToString()
     for end in (1, len(whole) // 2, len(whole) - 1):
