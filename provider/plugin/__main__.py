@@ -2,12 +2,14 @@
 
 The engine runs it with its own address as the first argument and reads the port
 the plugin serves on from its first line of output, which comes before the
-provider is loaded (`startup.py`), in a process of its own (`worker.py`).
+provider is loaded (`startup.py`).
 """
 
 from __future__ import annotations
 
 import sys
+
+from .startup import serve
 
 
 def main() -> None:
@@ -20,13 +22,7 @@ def main() -> None:
             file=sys.stderr,
         )
         sys.exit(2)
-    # The provider process first, before this one imports anything (`worker.py`).
-    from .worker import fork
-
-    worker = fork(engine)
-    from .startup import serve
-
-    serve(engine, worker)
+    serve(engine)
 
 
 if __name__ == "__main__":

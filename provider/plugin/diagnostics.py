@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import contextvars
 import sys
-import threading
 from typing import Any
+
+import grpc
 
 from .messages import in_schema_names
 from .protocol import WARNING, LogRequest
@@ -24,10 +25,6 @@ class Engine:
     """The engine's `Log` method (`pulumirpc.Engine`), the one the plugin calls."""
 
     def __init__(self, address: str) -> None:
-        # Imported with the first warning: the provider process loads no gRPC to
-        # serve (`worker.py`), and most commands warn of nothing.
-        import grpc
-
         self.Log = grpc.insecure_channel(address).unary_unary(  # noqa: N815 (the method's name)
             "/pulumirpc.Engine/Log",
             request_serializer=LogRequest.SerializeToString,
@@ -38,15 +35,12 @@ class Engine:
 
 class Diagnostics:
     def __init__(self, engine_address: str | None) -> None:
-        self._address = engine_address
         self._engine: Any = None
-        self._connecting = threading.Lock()  # operations warn from several threads
+        if engine_address:
+            self._engine = Engine(engine_address)
 
     def warn(self, message: str) -> None:
         message = in_schema_names(message)
-        with self._connecting:
-            if self._engine is None and self._address:
-                self._engine = Engine(self._address)
         if self._engine is None:  # not started by an engine (tests, `--help`)
             print(f"warning: {message}", file=sys.stderr, flush=True)
             return

@@ -6,7 +6,6 @@ from functools import lru_cache
 
 PACKAGE = "quickbooks"
 INSTANCE = f"{PACKAGE}:index:Instance"  # the resource's type token
-SERVICE = "/pulumirpc.ResourceProvider/"  # the gRPC path of the engine's provider methods
 
 
 # Each property map of every request is renamed key by key, and the keys are few: the

@@ -2,26 +2,21 @@
 
 The engine starts the plugin and reads the port it serves on from its first line of
 output, and only then goes on with the command (the program, the other plugins).
-Importing the provider (its core, its messages) takes most of a start. So this
-process imports only gRPC, binds its port and prints it, while its child loads the
-provider (`worker.py`), to which it relays every provider call (`relay.py`); where
-there is no `fork`, it loads the provider itself on the first call that needs it.
-(The provider never loads the Pulumi SDK at all: its messages are its own,
-`protocol.py`.)
+Importing the provider (its core, its messages) takes most of a start. So the
+plugin imports only gRPC, binds its port and prints it. (The provider never loads
+the Pulumi SDK at all: its messages are its own, `protocol.py`.)
 
 A program whose language host reads the package's schema (YAML, and the SDKs' code
 generation) makes the engine start the plugin once only for that schema
 (Handshake, GetPluginInfo, GetSchema), and then once more for the resources. The
-first needs no provider at all: the schema and version are answered from the
+first needs no import at all: the schema and version are answered from the
 generated `schema.json` (`sdk/schema.json` in a checkout, beside this module in
 the package, kept current by `python -m provider.plugin.schema --check`), and
 Handshake, which the provider does not implement, is refused at once as the SDK
-refuses it. So those answers never wait for the provider. (That plugin's child
-still loads the provider, on the other core, until the engine stops the plugin
-right after the schema. A YAML program that gives the plugin's version in
-`Pulumi.yaml` spares that start altogether: docs/plugin.md.) Without a child, the
-provider is loaded on the first call that needs it (CheckConfig, in the engine's
-order).
+refuses it. So the provider is imported from the first call that needs it
+(CheckConfig, in the engine's order): the plugin started for the schema never
+spends the CPU the other one is starting on. (A YAML program that gives the
+plugin's version in `Pulumi.yaml` spares that start: docs/plugin.md.)
 
 The end: the engine sends SIGINT at the end of every command and waits for the
 plugin to exit; the interpreter's own teardown follows (~0.07 s). Cutting it short
@@ -37,20 +32,17 @@ holds that.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import grpc
 import grpc.aio
 
 from .codec import length_delimited  # the wire format alone: no message, no provider
-from .loading import load
-from .names import SERVICE
-
-if TYPE_CHECKING:
-    from .worker import Link
 
 # The server's options as the SDK's own provider server sets them
 # (`pulumi.runtime._grpc_settings`, which imports the whole SDK): large messages
@@ -61,6 +53,8 @@ GRPC_OPTIONS = [
     ("grpc.server_max_unrequested_time_in_server", 30 * 60),
 ]
 
+
+SERVICE = "/pulumirpc.ResourceProvider/"
 HERE = Path(__file__).resolve().parent
 SCHEMA_FILES = (HERE / "schema.json", HERE.parents[1] / "sdk" / "schema.json")
 
@@ -115,14 +109,24 @@ class DeferredProvider(grpc.GenericRpcHandler):
         if self._failure is not None:
             raise self._failure
         if self._handlers is None:
+            # Loading makes ~90,000 objects that live as long as the process and no
+            # garbage: the collector's passes over them meanwhile cost ~15% of the load,
+            # and once they are frozen the passes of every request skip them.
+            gc.disable()
+            # pydantic looks for plugins of its own in every installed distribution's
+            # entry points when it builds its first model (~0.035 s); the provider's
+            # models use none.
+            os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
             try:  # `server.py`, named by the package's name (the wheel renames it)
-                self._handlers = load(
-                    lambda: importlib.import_module(".server", __package__).handlers(self._engine)
-                )
+                server = importlib.import_module(".server", __package__)
+                self._handlers = server.handlers(self._engine)
             except BaseException as exc:  # shown by every request, and on stderr once
                 self._failure = exc
                 print(f"pulumi-resource-quickbooks: cannot load: {exc!r}", file=sys.stderr)
                 raise
+            finally:
+                gc.freeze()
+                gc.enable()
         return self._handlers
 
     def service(self, handler_call_details: Any) -> Any:
@@ -134,37 +138,19 @@ class DeferredProvider(grpc.GenericRpcHandler):
         return self._loaded().service(handler_call_details)
 
 
-def serve(engine: str, worker: Link | None = None) -> None:
-    """Serve on a free loopback port, print it, and answer until stopped: the provider
-    in `worker`'s process (`relay.py`), else loaded here on the first call that needs
-    it."""
-    relay = None
-    if worker is not None:
-        from .relay import Relay
-
-        relay = Relay(worker)
+def serve(engine: str) -> None:
+    """Serve on a free loopback port, print it, load the provider, run until stopped."""
 
     async def run() -> None:
         server = grpc.aio.server(options=GRPC_OPTIONS)
         port = server.add_insecure_port(address="127.0.0.1:0")
-        if relay is not None:
-            await relay.start()
-        server.add_generic_rpc_handlers((SchemaAnswers(), relay or DeferredProvider(engine)))
+        server.add_generic_rpc_handlers((SchemaAnswers(), DeferredProvider(engine)))
         await server.start()
         sys.stdout.buffer.write(f"{port}\n".encode())
         sys.stdout.buffer.flush()
-        try:
-            await server.wait_for_termination()
-        finally:
-            # Stopped while the loop runs: a server left to the collector stops itself
-            # on a closed loop, and says so on stderr.
-            await server.stop(None)
+        await server.wait_for_termination()
 
     try:
         asyncio.run(run())
     except KeyboardInterrupt:
         pass
-    finally:
-        if relay is not None:  # the provider process ends with this one
-            relay.close()
-            relay.wait()

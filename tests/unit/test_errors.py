@@ -133,9 +133,9 @@ OUTSIDE_THE_TREE = {
     ("provider/core/declaration.py", "ValueError"),
     # The package's lazy names (PEP 562): Python's own answer to a name it lacks.
     ("provider/__init__.py", "AttributeError"),
-    # The plugin's answers: a bug's message with its traceback, as the SDK's servers
+    # The plugin's server: a bug's message with its traceback, as the SDK's servers
     # send one to the engine (a `QuickBooksError` goes plain).
-    ("provider/plugin/servicer.py", "Exception"),
+    ("provider/plugin/server.py", "Exception"),
     # The plugin's wire codec, as protobuf's own: bytes that are no message (the call
     # fails), a value no property map holds (the plugin's bug).
     ("provider/plugin/codec.py", "ValueError"),

@@ -91,19 +91,6 @@ def test_the_plugin_never_loads_the_sdk_nor_the_dynamic_front_end():
     assert _under(loaded, *never) == []
 
 
-def test_the_plugins_provider_process_loads_no_grpc():
-    """The plugin's child loads the provider while its parent starts gRPC
-    (`provider/plugin/worker.py`): it answers through pipes, with no gRPC of its own
-    (its import is the parent's ~0.07 s, on the critical path again), and reads and
-    writes the messages with the plugin's own codec (no protobuf)."""
-    loaded = _loaded(
-        "from provider.plugin import loading, worker\n"
-        "loading.load(lambda: worker._servicer('127.0.0.1:9'))"
-    )
-    assert "provider.plugin.servicer" in loaded and "provider.plugin.provider" in loaded
-    assert _under(loaded, "grpc", "pulumi", "google.protobuf") == []
-
-
 @pytest.mark.parametrize(
     "host", ["pulumi_language_python", "pulumi_language_nodejs", "pulumi_language_go"]
 )
