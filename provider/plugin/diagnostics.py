@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import sys
+import threading
 from typing import Any
 
 import grpc
@@ -35,12 +36,17 @@ class Engine:
 
 class Diagnostics:
     def __init__(self, engine_address: str | None) -> None:
+        self._address = engine_address
         self._engine: Any = None
-        if engine_address:
-            self._engine = Engine(engine_address)
+        self._connecting = threading.Lock()  # operations warn from several threads
 
     def warn(self, message: str) -> None:
         message = in_schema_names(message)
+        with self._connecting:
+            # Connected with the first warning: most commands warn of nothing, and the
+            # channel costs every start ~5 ms (`grpc._channel`).
+            if self._engine is None and self._address:
+                self._engine = Engine(self._address)
         if self._engine is None:  # not started by an engine (tests, `--help`)
             print(f"warning: {message}", file=sys.stderr, flush=True)
             return
