@@ -20,7 +20,7 @@ from .core.check import with_defaults
 from .core.inputs import SECRET_INPUTS
 from .plugin.names import INSTANCE as PLUGIN_INSTANCE
 from .plugin.names import camel
-from .plugin.wire import SIG as SECRET_SIG  # how the engine marks a secret: never shown
+from .plugin.wire import marked  # how the engine marks a secret: never shown
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 SYMBOL = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
@@ -98,7 +98,7 @@ def secret_change(
 
 
 def _value(value: Any) -> str:
-    if isinstance(value, dict) and SECRET_SIG in value:
+    if marked(value):
         return "[secret]"
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
@@ -108,7 +108,7 @@ def _changes(path: str, old: Any, new: Any) -> list[tuple[str, str, str]]:
     """(symbol, path, text) for every leaf that differs between old and new."""
     if old == new:
         return []
-    secret = any(isinstance(v, dict) and SECRET_SIG in v for v in (old, new))
+    secret = marked(old) or marked(new)
     if isinstance(old, dict) and isinstance(new, dict) and not secret:
         rows = []
         for key in sorted(set(old) | set(new), key=str):

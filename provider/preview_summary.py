@@ -20,11 +20,11 @@ from typing import Any
 
 from .core import health
 from .core.inputs import SECRET_INPUTS
+from .plugin.wire import marked
 from .preview_diff import (
     DYNAMIC_INSTANCE,
     HIDDEN,
     MAX_VALUE,
-    SECRET_SIG,
     SYMBOL,
     errors,
     raw_diff,
@@ -38,7 +38,7 @@ INSTANCE_TYPE = DYNAMIC_INSTANCE
 def _show(value: Any) -> str:
     if value is None:
         return "—"
-    if isinstance(value, dict) and SECRET_SIG in value:
+    if marked(value):
         return "`[secret]`"
     if isinstance(value, list):
         text = ", ".join(map(str, value)) or "(none)"

@@ -50,9 +50,14 @@ def varint(value: int) -> bytes:
     return bytes(out)
 
 
+def with_length(data: bytes) -> bytes:
+    """`data` after its length: a string's or a message's value on the wire."""
+    return varint(len(data)) + data
+
+
 def length_delimited(number: int, data: bytes) -> bytes:
     """Field `number` holding `data` (a string's bytes, a message)."""
-    return varint(number << 3 | LEN) + varint(len(data)) + data
+    return varint(number << 3 | LEN) + with_length(data)
 
 
 def _value_bytes(value: Any) -> bytes:

@@ -26,6 +26,7 @@ from .codec import (
     skip,
     struct_bytes,
     varint,
+    with_length,
 )
 
 # --- the kinds of field ---------------------------------------------------------------
@@ -70,18 +71,14 @@ def _read_struct_field(data: bytes, pos: int) -> tuple[dict[str, Any], int]:
     return read_struct(data, pos, pos + length), pos + length
 
 
-def _with_length(data: bytes) -> bytes:
-    return varint(len(data)) + data
-
-
 _INT32 = Kind(VARINT, 0, varint, _read_int32)
 KINDS: dict[str, Kind] = {
-    "string": Kind(LEN, "", lambda v: _with_length(v.encode()), _read_string),
+    "string": Kind(LEN, "", lambda v: with_length(v.encode()), _read_string),
     "bool": Kind(VARINT, False, lambda v: b"\x01" if v else b"\x00", _read_bool),
     "int32": _INT32,
     "enum": _INT32,  # an open enum: any number read is kept
     "double": Kind(I64, 0.0, DOUBLE.pack, _read_double),
-    STRUCT: Kind(LEN, None, lambda v: _with_length(struct_bytes(v)), _read_struct_field),
+    STRUCT: Kind(LEN, None, lambda v: with_length(struct_bytes(v)), _read_struct_field),
 }
 
 
@@ -90,7 +87,7 @@ def _message_kind(cls: type[Message]) -> Kind:
         length, pos = read_varint(data, pos)
         return cls._read(data, pos, pos + length), pos + length
 
-    return Kind(LEN, None, lambda v: _with_length(v.SerializeToString()), read)
+    return Kind(LEN, None, lambda v: with_length(v.SerializeToString()), read)
 
 
 class Field(NamedTuple):
@@ -127,7 +124,7 @@ def _map_entry(field: Field) -> Kind:
 
     def write(item: tuple[str, Any]) -> bytes:
         key, value = item
-        return _with_length(b"\x0a" + string.write(key) + value_tag + value_kind.write(value))
+        return with_length(b"\x0a" + string.write(key) + value_tag + value_kind.write(value))
 
     def read(data: bytes, pos: int) -> tuple[tuple[str, Any], int]:
         length, pos = read_varint(data, pos)

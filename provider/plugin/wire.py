@@ -36,19 +36,26 @@ KINDS = {
     OUTPUT: "an output value",
 }
 
+
+def marked(value: Any) -> bool:
+    """Whether `value` is one the engine marks with its signature key (a secret, an
+    unknown output, an asset...): never shown as it is."""
+    return isinstance(value, dict) and SIG in value
+
+
 # A property map as the engine sends it (`codec.py`): JSON-like values, each special
 # one an object with the signature key. None: a message's map left unset.
 Struct = dict[str, Any]
 
 
 def _plain(value: Any, rename: bool, key: str) -> Any:
+    if marked(value):
+        kind = value[SIG] if isinstance(value[SIG], str) else ""
+        if kind == SECRET:
+            return _plain(value.get("value"), rename, key)
+        found = KINDS.get(kind, f"a value of kind {kind}")
+        raise InputError(f"{key}: {found} is no value of this provider's properties")
     if isinstance(value, dict):
-        if SIG in value:
-            kind = value[SIG] if isinstance(value[SIG], str) else ""
-            if kind == SECRET:
-                return _plain(value.get("value"), rename, key)
-            found = KINDS.get(kind, f"a value of kind {kind}")
-            raise InputError(f"{key}: {found} is no value of this provider's properties")
         return {(snake(k) if rename else k): _plain(v, rename, key) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v, rename, key) for v in value]
@@ -67,7 +74,7 @@ def to_plain(props: Struct | None, rename: bool = True) -> dict[str, Any]:
 
 def is_secret(value: Any) -> bool:
     """Whether the engine's `value` (one of a property map's) is marked secret."""
-    return isinstance(value, dict) and value.get(SIG) == SECRET
+    return marked(value) and value[SIG] == SECRET
 
 
 def _value(value: Any, rename: bool) -> Any:
