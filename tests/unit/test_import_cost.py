@@ -234,3 +234,54 @@ def test_the_plugin_stops_quietly_with_calls_in_flight():
             _out, err = plugin.communicate(timeout=30)
         assert plugin.returncode == 0 and err == b"", err.decode()
         assert all(call.done() for call in in_flight)
+
+
+# A plugin whose every provider call takes `SLOW_CALL_S` (the provider itself answers
+# its calls too fast to be caught in flight by a stop).
+SLOW_CALL_S = 1.0
+_SLOW_PLUGIN = f"""
+import asyncio, grpc
+from provider.plugin import startup
+
+class Slow(grpc.GenericRpcHandler):
+    def service(self, details):
+        async def behaviour(request, context):
+            await asyncio.sleep({SLOW_CALL_S})
+            return b"answered"
+        return grpc.unary_unary_rpc_method_handler(behaviour)
+
+startup.DeferredProvider = lambda engine: Slow()
+startup.serve("127.0.0.1:9")
+"""
+
+
+def test_a_call_in_flight_when_the_plugin_is_stopped_is_answered():
+    """The stop's grace is real: a call the engine is waiting for when it sends SIGINT
+    gets its answer, and the plugin exits quietly after it (it was cancelled, with a
+    traceback, when asyncio's own SIGINT handling cancelled the server's wait)."""
+    import signal
+    import time
+
+    import grpc
+
+    plugin = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_PLUGIN],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        port = plugin.stdout.readline().strip().decode()
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            check = channel.unary_unary("/pulumirpc.ResourceProvider/Check")
+            sent = time.monotonic()
+            call = check.future(b"", timeout=30)
+            time.sleep(SLOW_CALL_S / 4)  # the call is in the plugin's hands
+            plugin.send_signal(signal.SIGINT)
+            assert call.result(timeout=30) == b"answered"
+            assert time.monotonic() - sent >= SLOW_CALL_S
+            _out, err = plugin.communicate(timeout=30)
+    finally:
+        plugin.kill()
+        plugin.wait()
+    assert plugin.returncode == 0 and err == b"", err.decode()
