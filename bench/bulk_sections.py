@@ -21,7 +21,7 @@ from harness.native import INSTANCES_PROGRAM, program_files
 from harness.pulumi_stack import REPO, PulumiStack
 
 from .machine import engine_default_parallel
-from .native import PluginProject
+from .native import DYNAMIC, NULL, PLUGIN, PluginProject
 from .projects import (
     BenchProject,
     NullProject,
@@ -46,13 +46,8 @@ LATENCY_RUNS = (
     ("--parallel 32, maxConcurrency 4", 32, 4, False),
     ("--parallel 32, no checkpoints", 32, 0, True),
 )
-NULL, DYNAMIC, PLUGIN, PLUGIN_BEFORE, PLUGIN_YAML = (
-    "null dynamic provider",
-    "dynamic resource",
-    "native plugin",
-    "native plugin, before",
-    "native plugin, YAML program",
-)
+# The state section's columns beside `.native`'s three (NULL, DYNAMIC, PLUGIN).
+PLUGIN_BEFORE, PLUGIN_YAML = f"{PLUGIN}, before", f"{PLUGIN}, YAML program"
 
 
 # --- the code before --------------------------------------------------------------

@@ -168,7 +168,8 @@ def serve(engine: str) -> None:
             loop.remove_signal_handler(signal.SIGINT)
             stopping.set()
 
-        if threading.current_thread() is threading.main_thread():  # (a test's thread: no)
+        # Only the main thread may take a signal (a test serves from another).
+        if threading.current_thread() is threading.main_thread():
             loop.add_signal_handler(signal.SIGINT, on_sigint)
         server = grpc.aio.server(options=GRPC_OPTIONS)
         port = server.add_insecure_port(address="127.0.0.1:0")

@@ -8,9 +8,12 @@ answers the engine with its port before it loads anything but gRPC
 need are imported when first used.
 """
 
+import contextlib
 import json
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -208,31 +211,44 @@ def test_the_plugin_started_for_the_schema_loads_nothing_else():
     assert "pulumi" not in loaded_then and "google" not in loaded_then
 
 
+@contextlib.contextmanager
+def _plugin(*argv: str):
+    """A plugin started with `argv`, its port and a channel to it; killed at the end
+    whatever happens (the engine stops it with SIGINT, which the tests send)."""
+    import grpc
+
+    plugin = subprocess.Popen(
+        [sys.executable, *argv], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        port = plugin.stdout.readline().strip().decode()
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            yield plugin, channel
+    finally:
+        plugin.kill()
+        plugin.wait()
+
+
+def _stopped_quietly(plugin: subprocess.Popen) -> None:
+    """SIGINT, as the engine ends a command: the plugin exits 0 with nothing on stderr."""
+    plugin.send_signal(signal.SIGINT)
+    _out, err = plugin.communicate(timeout=30)
+    assert plugin.returncode == 0 and err == b"", err.decode()
+
+
 def test_the_plugin_stops_quietly_with_calls_in_flight():
     """The engine stops the plugin with SIGINT at the end of every command, and a call
     may still be in flight then: it ends before the plugin does, and nothing shows on
     stderr (a CancelledError traceback did, for one stop in four)."""
-    import signal
-
-    import grpc
     from google.protobuf import empty_pb2
     from pulumi.runtime.proto import provider_pb2_grpc
 
     for _ in range(8):
-        plugin = subprocess.Popen(
-            [sys.executable, "-m", "provider.plugin", "127.0.0.1:9"],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        port = plugin.stdout.readline().strip().decode()
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        with _plugin("-m", "provider.plugin", "127.0.0.1:9") as (plugin, channel):
             stub = provider_pb2_grpc.ResourceProviderStub(channel)
             stub.GetPluginInfo(empty_pb2.Empty(), timeout=30)
             in_flight = [stub.Cancel.future(empty_pb2.Empty()) for _ in range(5)]
-            plugin.send_signal(signal.SIGINT)
-            _out, err = plugin.communicate(timeout=30)
-        assert plugin.returncode == 0 and err == b"", err.decode()
+            _stopped_quietly(plugin)
         assert all(call.done() for call in in_flight)
 
 
@@ -259,29 +275,10 @@ def test_a_call_in_flight_when_the_plugin_is_stopped_is_answered():
     """The stop's grace is real: a call the engine is waiting for when it sends SIGINT
     gets its answer, and the plugin exits quietly after it (it was cancelled, with a
     traceback, when asyncio's own SIGINT handling cancelled the server's wait)."""
-    import signal
-    import time
-
-    import grpc
-
-    plugin = subprocess.Popen(
-        [sys.executable, "-c", _SLOW_PLUGIN],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        port = plugin.stdout.readline().strip().decode()
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            check = channel.unary_unary("/pulumirpc.ResourceProvider/Check")
-            sent = time.monotonic()
-            call = check.future(b"", timeout=30)
-            time.sleep(SLOW_CALL_S / 4)  # the call is in the plugin's hands
-            plugin.send_signal(signal.SIGINT)
-            assert call.result(timeout=30) == b"answered"
-            assert time.monotonic() - sent >= SLOW_CALL_S
-            _out, err = plugin.communicate(timeout=30)
-    finally:
-        plugin.kill()
-        plugin.wait()
-    assert plugin.returncode == 0 and err == b"", err.decode()
+    with _plugin("-c", _SLOW_PLUGIN) as (plugin, channel):
+        sent = time.monotonic()
+        call = channel.unary_unary("/pulumirpc.ResourceProvider/Check").future(b"", timeout=30)
+        time.sleep(SLOW_CALL_S / 4)  # the call is in the plugin's hands
+        _stopped_quietly(plugin)
+        assert call.result(timeout=30) == b"answered"
+        assert time.monotonic() - sent >= SLOW_CALL_S
